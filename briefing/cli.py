@@ -1,0 +1,406 @@
+"""Command line: bare ``briefing`` opens the reader; subcommands are for scripts.
+
+Every error a person can cause (bad config, broken cache, bad arguments) ends
+in one line on stderr and exit status 2 (1 for a cache or network failure),
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from briefing import __version__
+from briefing.core.config import ConfigError, find_config, load_config, user_config_dir
+from briefing.core.models import Article, FeedResult, FetchStatus, RefreshSummary
+from briefing.core.service import BriefingService, DataOrigin, age_in_words, open_sample
+from briefing.core.store import Store, StoreError, default_cache_dir
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="briefing",
+        description="A terminal briefing reader: one story, many feeds, merged key facts.",
+        epilog="With no command, opens the three-pane reader.",
+    )
+    parser.add_argument("--config", metavar="PATH", help="feeds.toml to use")
+    parser.add_argument(
+        "--cache-dir", metavar="PATH", help=f"cache directory (or ${'BRIEFING_CACHE_DIR'})"
+    )
+    parser.add_argument("--offline", action="store_true", help="use only the cache; no network")
+    parser.add_argument(
+        "--demo", action="store_true", help="open the bundled sample briefing in its own cache"
+    )
+    parser.add_argument(
+        "--rebuild-cache",
+        action="store_true",
+        help="move an unreadable cache aside (kept, renamed) and start a new one",
+    )
+    parser.add_argument("--version", action="version", version=f"briefing {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    fetch = commands.add_parser("fetch", help="refresh every feed")
+    fetch.add_argument(
+        "--no-full-text", action="store_true", help="skip fetching article pages (quick refresh)"
+    )
+
+    articles = commands.add_parser("articles", help="list cached articles, newest first")
+    articles.add_argument("--all", action="store_true", help="include off-topic articles")
+    articles.add_argument("--json", action="store_true", help="one JSON object per article")
+
+    feeds = commands.add_parser("feeds", help="each feed's last status and article count")
+    feeds.add_argument("--json", action="store_true", help="JSON output")
+
+    facts = commands.add_parser("facts", help="the key facts merged across sources")
+    facts.add_argument("--json", action="store_true", help="JSON output (stable contract)")
+
+    export = commands.add_parser("export", help="write the briefing as Markdown")
+    export.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+
+    import_opml = commands.add_parser("import-opml", help="add the feeds of an OPML file")
+    import_opml.add_argument("file", metavar="FILE")
+    import_opml.add_argument(
+        "--dry-run", action="store_true", help="print the [[feeds]] entries instead of saving"
+    )
+
+    export_opml = commands.add_parser("export-opml", help="write the feed list as OPML 2.0")
+    export_opml.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except (ConfigError, UsageError) as error:
+        print(f"briefing: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as error:
+        return report_store_error(error)
+    except KeyboardInterrupt:
+        print("briefing: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `briefing articles | head`: the reader left; not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def report_store_error(error: StoreError) -> int:
+    print(f"briefing: error: {error}", file=sys.stderr)
+    if not error.rebuildable:
+        return EXIT_FAILED
+    if sys.stdin.isatty() and sys.stderr.isatty():
+        answer = input("Move it aside (nothing is deleted) and start a new cache? [y/N] ")
+        if answer.strip().lower() in ("y", "yes"):
+            moved = Store.move_aside(error.directory)
+            print(
+                f"briefing: the old cache is kept at {moved}; run briefing again.", file=sys.stderr
+            )
+            return EXIT_OK
+    print(
+        "briefing: run `briefing --rebuild-cache` to move it aside (it is kept) and start afresh.",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
+
+
+def cache_dir_from(args: argparse.Namespace) -> Path:
+    return Path(args.cache_dir).expanduser() if args.cache_dir else default_cache_dir()
+
+
+def open_service(args: argparse.Namespace) -> BriefingService:
+    cache_dir = cache_dir_from(args)
+    if args.rebuild_cache:
+        try:
+            Store(cache_dir).close()
+        except StoreError as error:
+            moved = Store.move_aside(error.directory)
+            print(f"briefing: moved the unreadable cache to {moved}", file=sys.stderr)
+    if args.demo:
+        return open_sample(cache_dir)
+    location = find_config(args.config)
+    config = load_config(location.path)
+    return BriefingService(config, Store(cache_dir))
+
+
+def run(args: argparse.Namespace) -> int:
+    command = args.command
+    if command == "import-opml":
+        return cmd_import_opml(args)
+    if command == "export-opml":
+        location = find_config(args.config)
+        from briefing.core.opml import feeds_to_opml
+
+        write_output(feeds_to_opml(load_config(location.path)), args.output)
+        return EXIT_OK
+    if command == "fetch" and args.offline:
+        raise UsageError("fetch cannot run with --offline")
+    service = open_service(args)
+    try:
+        if command is None:
+            return cmd_open_reader(service, args)
+        if command == "fetch":
+            return cmd_fetch(service, full_text=not args.no_full_text)
+        if command == "feeds":
+            return cmd_feeds(service, as_json=args.json)
+        service = fall_back_to_sample_if_empty(service, args)
+        if command == "articles":
+            return cmd_articles(service, include_all=args.all, as_json=args.json)
+        if command == "facts":
+            return cmd_facts(service, as_json=args.json)
+        if command == "export":
+            return cmd_export(service, args.output)
+        raise UsageError(f"unknown command {command!r}")
+    finally:
+        service.store.close()
+
+
+def fall_back_to_sample_if_empty(
+    service: BriefingService, args: argparse.Namespace
+) -> BriefingService:
+    if service.origin == DataOrigin.SAMPLE or service.store.count_articles() > 0:
+        return service
+    service.store.close()
+    sample = open_sample(cache_dir_from(args))
+    print(
+        "briefing: the cache is empty (run `briefing fetch`); showing the bundled SAMPLE briefing.",
+        file=sys.stderr,
+    )
+    return sample
+
+
+# ---------------------------------------------------------------------- commands
+
+
+def cmd_open_reader(service: BriefingService, args: argparse.Namespace) -> int:
+    try:
+        from briefing.ui.app import run_reader
+    except ImportError:
+        service = fall_back_to_sample_if_empty(service, args)
+        return cmd_articles(service, include_all=False, as_json=False)
+    return run_reader(service, offline=args.offline, cache_dir=cache_dir_from(args))
+
+
+def cmd_fetch(service: BriefingService, *, full_text: bool) -> int:
+    interactive = sys.stderr.isatty()
+    total = len([f for f in service.config.feeds if f.enabled])
+    if total == 0:
+        print("briefing: no enabled feeds in the config", file=sys.stderr)
+        return EXIT_FAILED
+
+    def progress(result: FeedResult, done: int, total: int) -> None:
+        if interactive:
+            width = 30
+            filled = round(width * done / total)
+            bar = "#" * filled + "-" * (width - filled)
+            sys.stderr.write(f"\r[{bar}] {done}/{total} feeds ")
+            sys.stderr.flush()
+        else:
+            print(format_result_line(result))
+
+    summary = asyncio.run(service.refresh(on_progress=progress))
+    if interactive:
+        sys.stderr.write("\r" + " " * 50 + "\r")
+        print_result_table(summary, sys.stdout)
+    new = sum(r.new for r in summary.results)
+    failed = len(summary.errors)
+    print(
+        f"{len(summary.results)} feeds: {new} new articles, {failed} failed",
+        file=sys.stdout if interactive else sys.stderr,
+    )
+    if summary.any_succeeded:
+        return EXIT_OK
+    cached = service.store.count_articles()
+    if cached:
+        age = age_in_words(service.last_refresh())
+        print(
+            f"briefing: every feed failed; the cache still holds {cached} articles"
+            f" (last refreshed {age} ago)",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            "briefing: every feed failed and the cache is empty; `briefing --demo` shows the sample",
+            file=sys.stderr,
+        )
+    return EXIT_FAILED
+
+
+def format_result_line(result: FeedResult) -> str:
+    if result.status is FetchStatus.ERROR:
+        return f"{result.name}: error: {result.error}"
+    detail = f"{result.new} new, {result.updated} updated" if result.total else "not modified"
+    line = f"{result.name}: {result.status.value} ({detail})"
+    if result.warning:
+        line += f"; warning: {result.warning}"
+    return line
+
+
+def print_result_table(summary: RefreshSummary, out: TextIO) -> None:
+    rows = [("FEED", "STATUS", "NEW", "UPD", "TIME", "NOTE")]
+    for r in summary.results:
+        note = r.error or r.warning or ""
+        rows.append((r.name, r.status.value, str(r.new), str(r.updated), f"{r.elapsed:.1f}s", note))
+    print_table(rows, out)
+
+
+def print_table(rows: Sequence[Sequence[str]], out: TextIO) -> None:
+    terminal = shutil.get_terminal_size((100, 24)).columns
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    fixed = sum(widths[:-1]) + 2 * (len(widths) - 1)
+    last = max(10, terminal - fixed)
+    for row in rows:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        tail = row[-1] if len(row[-1]) <= last else row[-1][: last - 1] + "…"
+        print("  ".join([*cells, tail]).rstrip(), file=out)
+
+
+def article_json(article: Article) -> dict[str, object]:
+    return {
+        "id": article.id,
+        "source": article.source,
+        "title": article.title,
+        "link": article.link,
+        "published": article.published,
+        "read": article.read,
+        "starred": article.starred,
+        "relevance": article.relevance,
+    }
+
+
+def cmd_articles(service: BriefingService, *, include_all: bool, as_json: bool) -> int:
+    articles = service.articles(include_off_topic=include_all)
+    if as_json:
+        for article in articles:
+            print(json.dumps(article_json(article), ensure_ascii=False))
+        return EXIT_OK
+    rows = [("DATE", "SOURCE", "TITLE")]
+    for article in articles:
+        date = (article.published or article.first_seen or "")[:10]
+        marker = "" if article.on_topic else " (off topic)"
+        rows.append((date, article.source, article.title + marker))
+    if len(rows) == 1:
+        print("No articles cached yet. Run `briefing fetch`.", file=sys.stderr)
+        return EXIT_OK
+    print_table(rows, sys.stdout)
+    return EXIT_OK
+
+
+def cmd_feeds(service: BriefingService, *, as_json: bool) -> int:
+    sources = service.sources()
+    if as_json:
+        payload = [
+            {
+                "name": s.name,
+                "url": s.url,
+                "enabled": s.enabled,
+                "health": s.health,
+                "last_status": s.last_status or None,
+                "last_error": s.last_error,
+                "last_warning": s.last_warning,
+                "last_success": s.last_success,
+                "articles": s.articles,
+                "on_topic": s.on_topic,
+                "unread": s.unread,
+            }
+            for s in sources
+        ]
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    rows = [("FEED", "STATUS", "ARTICLES", "ON TOPIC", "LAST SUCCESS", "NOTE")]
+    for s in sources:
+        status = s.last_status or "never fetched"
+        if not s.enabled:
+            status = "disabled"
+        success = f"{age_in_words(s.last_success)} ago" if s.last_success else "never"
+        rows.append((s.name, status, str(s.articles), str(s.on_topic), success, s.last_error or ""))
+    print_table(rows, sys.stdout)
+    return EXIT_OK
+
+
+def cmd_facts(service: BriefingService, *, as_json: bool) -> int:
+    from briefing.core.export import briefing_to_json, render_facts_table
+
+    briefing = service.briefing()
+    if as_json:
+        print(json.dumps(briefing_to_json(briefing), indent=2, ensure_ascii=False))
+    else:
+        if service.notice:
+            print(service.notice)
+        width = shutil.get_terminal_size((100, 24)).columns
+        print(render_facts_table(briefing, width=width))
+    return EXIT_OK
+
+
+def cmd_export(service: BriefingService, output: str | None) -> int:
+    from briefing.core.export import briefing_to_markdown
+
+    articles = service.articles()
+    text = briefing_to_markdown(service.briefing(articles), articles)
+    write_output(text, output)
+    if output:
+        print(f"briefing: wrote {output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def write_output(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"{output}: cannot write: {error.strerror or error}") from None
+
+
+def cmd_import_opml(args: argparse.Namespace) -> int:
+    from briefing.core.opml import feeds_from_opml, feeds_to_toml
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
+    imported = feeds_from_opml(data, str(path))
+    location = find_config(args.config)
+    if location.origin == "bundled default":
+        target = user_config_dir() / "feeds.toml"
+    else:
+        target = location.path
+    existing = load_config(location.path)
+    known_urls = {f.url for f in existing.feeds}
+    known_names = {f.name.casefold() for f in existing.feeds}
+    fresh = [
+        f for f in imported if f.url not in known_urls and f.name.casefold() not in known_names
+    ]
+    text = feeds_to_toml(fresh)
+    if args.dry_run:
+        sys.stdout.write(text)
+        return EXIT_OK
+    if fresh:
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(location.path, target)
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write("\n" + text)
+        load_config(target)  # prove the result still reads before claiming success
+    skipped = len(imported) - len(fresh)
+    print(f"briefing: added {len(fresh)} feeds to {target} ({skipped} already there)")
+    return EXIT_OK

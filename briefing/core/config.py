@@ -1,0 +1,250 @@
+"""feeds.toml: find it, read it strictly, and explain every mistake.
+
+The schema is a public contract (see README). Unknown keys are refused, so a
+typo such as ``keyword = [...]`` is reported instead of silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from briefing.core.models import Config, FeedConfig, FullTextMode, Settings, Topic
+
+CONFIG_FILENAME = "feeds.toml"
+ENV_CONFIG_DIR = "BRIEFING_CONFIG_DIR"
+
+
+class ConfigError(Exception):
+    """A config problem a person can fix; ``str()`` says what and where."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigLocation:
+    path: Path
+    origin: str
+    """'--config', 'working directory', 'user config', or 'bundled default'."""
+
+
+def user_config_dir() -> Path:
+    override = os.environ.get(ENV_CONFIG_DIR)
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("briefing", appauthor=False))
+
+
+def bundled_config_path() -> Path:
+    return Path(str(resources.files("briefing").joinpath("default_feeds.toml")))
+
+
+def sample_config_path() -> Path:
+    return Path(str(resources.files("briefing").joinpath("samples", "feeds.toml")))
+
+
+def find_config(explicit: str | os.PathLike[str] | None = None) -> ConfigLocation:
+    """``--config PATH``, then ./feeds.toml, then the user config dir, then the bundled default."""
+    if explicit is not None:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{path}: config file not found")
+        return ConfigLocation(path, "--config")
+    candidates = [
+        (Path.cwd() / CONFIG_FILENAME, "working directory"),
+        (user_config_dir() / CONFIG_FILENAME, "user config"),
+    ]
+    for path, origin in candidates:
+        if path.is_file():
+            return ConfigLocation(path, origin)
+    return ConfigLocation(bundled_config_path(), "bundled default")
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read config: {error.strerror or error}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {_toml_message(error, text)}") from None
+    return parse_config(data, str(path))
+
+
+def _toml_message(error: tomllib.TOMLDecodeError, text: str) -> str:
+    """tomllib ends its message with '(at line L, column C)' or '(at end of document)'."""
+    message = str(error)
+    match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    if match:
+        return f"{message[: match.start()]} at line {match.group(1)}, column {match.group(2)}"
+    if message.endswith("(at end of document)"):
+        lines = text.split("\n")
+        base = message.removesuffix("(at end of document)").rstrip()
+        return f"{base} at line {len(lines)}, column {len(lines[-1]) + 1} (end of file)"
+    return message
+
+
+_TOP_KEYS = {"topic", "settings", "feeds"}
+_TOPIC_KEYS = {"name", "keywords", "exclude"}
+_SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
+    "timeout": (int, float),
+    "concurrency": int,
+    "retention_days": int,
+    "max_bytes": int,
+    "max_redirects": int,
+    "per_host": int,
+}
+_FEED_KEYS = {"name", "url", "tags", "enabled", "full_text"}
+
+
+def parse_config(data: Mapping[str, Any], where: str = "<config>") -> Config:
+    """Validate parsed TOML into a Config. Relative feed paths resolve against ``where``."""
+    _refuse_unknown(data, _TOP_KEYS, where, "")
+    topic = _parse_topic(data.get("topic"), where)
+    settings = _parse_settings(data.get("settings", {}), where)
+    feeds_raw = data.get("feeds", [])
+    if not isinstance(feeds_raw, list):
+        raise ConfigError(f"{where}: 'feeds' must be an array of tables ([[feeds]])")
+    base_dir = Path(where).parent if where != "<config>" else None
+    feeds: list[FeedConfig] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(feeds_raw, start=1):
+        feed = _parse_feed(entry, index, where, base_dir)
+        key = feed.name.casefold()
+        if key in seen:
+            raise ConfigError(
+                f"{where}: feeds {seen[key]} and {index} are both named {feed.name!r};"
+                " feed names must be unique"
+            )
+        seen[key] = index
+        feeds.append(feed)
+    return Config(topic=topic, settings=settings, feeds=tuple(feeds), path=where)
+
+
+def _refuse_unknown(table: Mapping[str, Any], allowed: set[str], where: str, section: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        place = f"[{section}] " if section else ""
+        expected = ", ".join(sorted(allowed))
+        raise ConfigError(
+            f"{where}: unknown key {place}{unknown[0]!r} (expected one of: {expected})"
+        )
+
+
+def _string_list(value: Any, where: str, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key} must be a list of strings")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _parse_topic(raw: Any, where: str) -> Topic:
+    if raw is None:
+        raise ConfigError(f"{where}: missing [topic] table (needs name and keywords)")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: 'topic' must be a table ([topic])")
+    _refuse_unknown(raw, _TOPIC_KEYS, where, "topic")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{where}: [topic] name is missing or not a string")
+    if "keywords" not in raw:
+        raise ConfigError(f"{where}: [topic] keywords is missing")
+    keywords = _string_list(raw["keywords"], where, "[topic] keywords")
+    if not keywords:
+        raise ConfigError(f"{where}: [topic] keywords must name at least one keyword")
+    exclude = _string_list(raw.get("exclude", []), where, "[topic] exclude")
+    return Topic(name=name.strip(), keywords=keywords, exclude=exclude)
+
+
+def _parse_settings(raw: Any, where: str) -> Settings:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: 'settings' must be a table ([settings])")
+    _refuse_unknown(raw, set(_SETTING_TYPES), where, "settings")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        expected = _SETTING_TYPES[key]
+        if isinstance(value, bool) or not isinstance(value, expected):
+            kind = "a number" if expected == (int, float) else "a whole number"
+            raise ConfigError(f"{where}: [settings] {key} must be {kind}, got {value!r}")
+        number = cast(float, value)
+        if number <= 0:
+            raise ConfigError(f"{where}: [settings] {key} must be greater than 0, got {value!r}")
+        values[key] = float(number) if key == "timeout" else number
+    return Settings(**values)
+
+
+def _parse_feed(raw: Any, index: int, where: str, base_dir: Path | None) -> FeedConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: feed {index} must be a table ([[feeds]])")
+    name = raw.get("name")
+    label = f"feed {index}" + (f" ({name!r})" if isinstance(name, str) else "")
+    unknown = sorted(set(raw) - _FEED_KEYS)
+    if unknown:
+        expected = ", ".join(sorted(_FEED_KEYS))
+        raise ConfigError(
+            f"{where}: {label}: unknown key {unknown[0]!r} (expected one of: {expected})"
+        )
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{where}: {label}: 'name' is missing or not a string")
+    url = raw.get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigError(f"{where}: {label}: 'url' is missing or not a string")
+    url = _check_url(url.strip(), where, label, base_dir)
+    tags = _string_list(raw.get("tags", []), where, f"{label}: tags")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{where}: {label}: 'enabled' must be true or false")
+    full_text = _parse_full_text(raw.get("full_text", "auto"), where, label)
+    return FeedConfig(
+        name=" ".join(name.split()), url=url, tags=tags, enabled=enabled, full_text=full_text
+    )
+
+
+def _parse_full_text(value: Any, where: str, label: str) -> FullTextMode:
+    if value is True:
+        return "always"
+    if value is False:
+        return "never"
+    if value == "auto":
+        return "auto"
+    raise ConfigError(f'{where}: {label}: full_text must be "auto", true or false, got {value!r}')
+
+
+def _check_url(url: str, where: str, label: str, base_dir: Path | None) -> str:
+    """Accept http(s) URLs, file:// URLs and local paths; name the feed when it is bad."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise ConfigError(f"{where}: {label}: bad url {url!r}") from None
+    if parts.scheme in ("http", "https"):
+        if not parts.hostname:
+            raise ConfigError(f"{where}: {label}: bad url {url!r} (no host)")
+        try:
+            parts.port  # noqa: B018 -- urlsplit validates the port lazily
+        except ValueError:
+            raise ConfigError(f"{where}: {label}: bad url {url!r} (bad port)") from None
+        if any(c.isspace() for c in url):
+            raise ConfigError(f"{where}: {label}: bad url {url!r} (contains spaces)")
+        return url
+    if parts.scheme == "file":
+        return url
+    if parts.scheme and len(parts.scheme) > 1:
+        raise ConfigError(
+            f"{where}: {label}: bad url {url!r} (only http, https, file:// or a local path)"
+        )
+    path = Path(url).expanduser()
+    if not path.is_absolute() and base_dir is not None:
+        path = base_dir / path
+    return str(path)

@@ -1,0 +1,297 @@
+"""The one service the CLI and the Textual app both call.
+
+It ties config, fetch, store, topic and facts together, so that neither user
+interface holds logic of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from briefing.core.config import load_config, sample_config_path
+from briefing.core.models import (
+    Article,
+    Briefing,
+    Config,
+    FeedResult,
+    FeedState,
+    FetchStatus,
+    RefreshSummary,
+)
+from briefing.core.store import Store, utc_now
+from briefing.core.topic import TopicFilter
+
+if TYPE_CHECKING:
+    from briefing.core.fetch import FetchOutcome
+
+ProgressCallback = Callable[[FeedResult, int, int], None]
+"""Called after each feed is stored: (result, feeds done, feeds total)."""
+
+SAMPLE_DIRNAME = "sample"
+
+
+class DataOrigin:
+    """Where the briefing on screen comes from; shown to the user."""
+
+    NETWORK = "network"
+    CACHE = "cache"
+    SAMPLE = "sample"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSummary:
+    """One feed as the sources pane and `briefing feeds` show it."""
+
+    name: str
+    url: str
+    enabled: bool
+    tags: tuple[str, ...]
+    health: str
+    """'ok', 'stale', 'error' or 'new' (never fetched)."""
+    last_status: str
+    last_error: str | None
+    last_warning: str | None
+    last_success: str | None
+    articles: int
+    on_topic: int
+    unread: int
+
+
+STALE_AFTER_SECONDS = 24 * 3600
+
+
+def age_in_words(iso_time: str | None, now: datetime | None = None) -> str:
+    """'3 min', '5 h', '2 days' since a UTC ISO time; 'never' for None."""
+    if not iso_time:
+        return "never"
+    try:
+        then = datetime.fromisoformat(iso_time)
+    except ValueError:
+        return "unknown"
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    seconds = max(0.0, ((now or datetime.now(UTC)) - then).total_seconds())
+    if seconds < 90:
+        return "just now"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    if seconds < 36 * 3600:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} days"
+
+
+class BriefingService:
+    def __init__(self, config: Config, store: Store, *, origin: str = DataOrigin.CACHE) -> None:
+        self.config = config
+        self.store = store
+        self.topic_filter = TopicFilter(config.topic)
+        self.origin = origin
+        self.notice = ""
+        """A sentence for the user about where the data comes from, or ''."""
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def feed_names(self) -> list[str]:
+        return [feed.name for feed in self.config.feeds]
+
+    def articles(self, *, include_off_topic: bool = False) -> list[Article]:
+        """Cached articles of the configured feeds, newest first."""
+        articles = self.store.load_articles(self.feed_names, self.topic_filter)
+        if include_off_topic:
+            return articles
+        return [a for a in articles if a.on_topic]
+
+    def sources(self, articles: Sequence[Article] | None = None) -> list[SourceSummary]:
+        if articles is None:
+            articles = self.articles(include_off_topic=True)
+        counts: dict[str, list[int]] = {}
+        for article in articles:
+            entry = counts.setdefault(article.source, [0, 0, 0])
+            entry[0] += 1
+            if article.on_topic:
+                entry[1] += 1
+                if not article.read:
+                    entry[2] += 1
+        now = datetime.now(UTC)
+        summaries = []
+        for feed in self.config.feeds:
+            state = self.store.feed_state(feed.name) or FeedState(name=feed.name, url=feed.url)
+            total, on_topic, unread = counts.get(feed.name, [0, 0, 0])
+            summaries.append(
+                SourceSummary(
+                    name=feed.name,
+                    url=feed.url,
+                    enabled=feed.enabled,
+                    tags=feed.tags,
+                    health=_health(state, now),
+                    last_status=state.last_status,
+                    last_error=state.last_error,
+                    last_warning=state.last_warning,
+                    last_success=state.last_success,
+                    articles=total,
+                    on_topic=on_topic,
+                    unread=unread,
+                )
+            )
+        return summaries
+
+    def last_refresh(self) -> str | None:
+        value = self.store.get_meta("last_refresh")
+        return value if isinstance(value, str) else None
+
+    def briefing(self, articles: Sequence[Article] | None = None) -> Briefing:
+        from briefing.core.facts import build_briefing
+
+        if articles is None:
+            articles = self.articles()
+        return build_briefing(
+            [a for a in articles if a.on_topic], self.config.topic.name, cache=self.store
+        )
+
+    # ------------------------------------------------------------------ state
+
+    def set_read(self, ids: Sequence[str], read: bool = True) -> None:
+        self.store.set_flags(ids, read=read)
+
+    def set_starred(self, ids: Sequence[str], starred: bool) -> None:
+        self.store.set_flags(ids, starred=starred)
+
+    # ------------------------------------------------------------------ refresh
+
+    async def refresh(self, on_progress: ProgressCallback | None = None) -> RefreshSummary:
+        """Fetch every enabled feed, store each as it arrives, and report per feed."""
+        from briefing.core.fetch import fetch_feeds
+
+        started = utc_now()
+        feeds = [f for f in self.config.feeds if f.enabled]
+        states = {f.name: self.store.feed_state(f.name) or FeedState(f.name, f.url) for f in feeds}
+        base_dir = Path(self.config.path).parent if self.config.path else None
+        results: list[FeedResult] = []
+        async for outcome in fetch_feeds(feeds, states, self.config.settings, base_dir=base_dir):
+            result = self._store_outcome(outcome)
+            results.append(result)
+            if on_progress is not None:
+                on_progress(result, len(results), len(feeds))
+        finished = utc_now()
+        if any(r.status is not FetchStatus.ERROR for r in results):
+            self.store.set_meta("last_refresh", finished)
+            self.origin = DataOrigin.NETWORK
+        order = {name: index for index, name in enumerate(self.feed_names)}
+        results.sort(key=lambda r: order.get(r.name, len(order)))
+        return RefreshSummary(results=tuple(results), started=started, finished=finished)
+
+    def _store_outcome(self, outcome: FetchOutcome) -> FeedResult:
+        feed = outcome.feed
+        now = utc_now()
+        state = outcome.state
+        if outcome.error is not None:
+            state = replace(
+                state,
+                last_status=FetchStatus.ERROR.value,
+                last_error=outcome.error,
+                last_attempt=now,
+            )
+            self.store.save_feed_state(state)
+            return FeedResult(
+                feed.name, FetchStatus.ERROR, error=outcome.error, elapsed=outcome.elapsed
+            )
+        if outcome.not_modified or outcome.parsed is None:
+            state = replace(
+                state,
+                last_status=FetchStatus.UNCHANGED.value,
+                last_error=None,
+                last_attempt=now,
+                last_success=now,
+            )
+            self.store.save_feed_state(state)
+            return FeedResult(feed.name, FetchStatus.UNCHANGED, elapsed=outcome.elapsed)
+        parsed = outcome.parsed
+        counts = self.store.save_entries(
+            feed.name,
+            parsed.entries,
+            self.topic_filter,
+            retention_days=self.config.settings.retention_days,
+            now=now,
+            state=None,
+        )
+        if counts.new:
+            status = FetchStatus.NEW
+        elif counts.updated:
+            status = FetchStatus.UPDATED
+        else:
+            status = FetchStatus.UNCHANGED
+        state = replace(
+            state,
+            last_status=status.value,
+            last_error=None,
+            last_warning=parsed.warning,
+            last_attempt=now,
+            last_success=now,
+            title=parsed.title or state.title,
+        )
+        self.store.save_feed_state(state)
+        return FeedResult(
+            feed.name,
+            status,
+            new=counts.new,
+            updated=counts.updated,
+            total=counts.total,
+            warning=parsed.warning,
+            elapsed=outcome.elapsed,
+        )
+
+
+def _health(state: FeedState, now: datetime) -> str:
+    if not state.last_status:
+        return "new"
+    if state.last_status == FetchStatus.ERROR.value:
+        return "error"
+    if state.last_success:
+        try:
+            then = datetime.fromisoformat(state.last_success)
+        except ValueError:
+            return "stale"
+        if (now - then).total_seconds() > STALE_AFTER_SECONDS:
+            return "stale"
+    return "ok"
+
+
+# ---------------------------------------------------------------------- the bundled sample
+
+
+def sample_cache_dir(cache_dir: Path) -> Path:
+    return cache_dir / SAMPLE_DIRNAME
+
+
+def open_sample(cache_dir: Path) -> BriefingService:
+    """The bundled sample briefing, in a cache of its own beside the user's.
+
+    The sample feeds are local files, so loading them needs no network.
+    """
+    import asyncio
+
+    config = load_config(sample_config_path())
+    store = Store(sample_cache_dir(cache_dir))
+    service = BriefingService(config, store, origin=DataOrigin.SAMPLE)
+    if store.count_articles() == 0 or _sample_changed(store):
+        asyncio.run(service.refresh())
+        store.set_meta("sample_version", _sample_stamp())
+    service.origin = DataOrigin.SAMPLE
+    service.notice = (
+        "Showing the bundled SAMPLE briefing (fictional articles written for the demo)."
+    )
+    return service
+
+
+def _sample_stamp() -> float:
+    folder = sample_config_path().parent
+    return max((p.stat().st_mtime for p in folder.rglob("*") if p.is_file()), default=0.0)
+
+
+def _sample_changed(store: Store) -> bool:
+    return store.get_meta("sample_version") != _sample_stamp()

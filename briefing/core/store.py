@@ -1,0 +1,427 @@
+"""The offline cache: every article, per-feed HTTP metadata, read/starred state.
+
+This is the only module that imports diskcache. Values are JSON (diskcache's
+JSONDisk), never pickles, because unpickling a tampered cache file would run
+code. Layout of keys:
+
+``schema``            {"version": N}
+``feed:<name>``       FeedState of one feed
+``articles:<name>``   {article id: article fields} for one feed, written in one
+                      transaction per refresh, so a killed process loses nothing
+                      already stored and never leaves half a feed
+``flags``             {article id: [read, starred]} for articles not in the
+                      default state; kept apart so a refresh never resets them
+``sources``           names of the feeds that have articles stored
+``facts:<key>``       extracted facts of one article version (facts engine)
+``meta:<name>``       small UI and session state
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from briefing.core.models import Article, FeedState, ParsedEntry, Topic
+from briefing.core.topic import TopicFilter
+
+SCHEMA_VERSION = 1
+ENV_CACHE_DIR = "BRIEFING_CACHE_DIR"
+
+# JSON can fail to decode, zlib can fail to inflate, SQLite can find a broken file.
+_UNREADABLE = (sqlite3.DatabaseError, json.JSONDecodeError, zlib.error, UnicodeDecodeError)
+
+
+class StoreError(Exception):
+    """The cache cannot be used. ``str()`` says what and where."""
+
+    def __init__(self, message: str, directory: Path, *, rebuildable: bool = True) -> None:
+        super().__init__(message)
+        self.directory = directory
+        self.rebuildable = rebuildable
+
+
+def default_cache_dir() -> Path:
+    override = os.environ.get(ENV_CACHE_DIR)
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("briefing", appauthor=False)) / "feeds"
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def article_id(source: str, entry_id: str) -> str:
+    """Stable across refreshes and processes; distinct for the same guid in two feeds."""
+    return hashlib.sha1(f"{source}\0{entry_id}".encode()).hexdigest()[:16]
+
+
+def topic_fingerprint(topic: Topic) -> str:
+    payload = json.dumps([sorted(topic.keywords), sorted(topic.exclude)])
+    return hashlib.sha1(payload.encode()).hexdigest()[:12]
+
+
+_ARTICLE_FIELDS = tuple(f.name for f in fields(Article) if f.name not in ("read", "starred"))
+_STATE_FIELDS = tuple(f.name for f in fields(FeedState))
+
+
+def _article_record(article: Article) -> dict[str, Any]:
+    record = asdict(article)
+    del record["read"], record["starred"]
+    return record
+
+
+def _article_from(record: Mapping[str, Any], flags: Sequence[bool] | None) -> Article:
+    values = {name: record[name] for name in _ARTICLE_FIELDS if name in record}
+    read, starred = (bool(flags[0]), bool(flags[1])) if flags else (False, False)
+    return Article(**values, read=read, starred=starred)
+
+
+@dataclass(frozen=True, slots=True)
+class MergeCounts:
+    new: int
+    updated: int
+    total: int
+    expired: int
+
+
+class Store:
+    """A diskcache directory holding the briefing. Safe to share between processes."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        self._cache = self._open()
+
+    # ------------------------------------------------------------------ opening
+
+    def _open(self) -> Any:
+        import diskcache
+
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(
+                f"cannot create cache directory {self.directory}: {error.strerror or error}",
+                self.directory,
+                rebuildable=False,
+            ) from None
+        try:
+            cache = diskcache.Cache(
+                str(self.directory),
+                disk=diskcache.JSONDisk,
+                disk_compress_level=1,
+                eviction_policy="none",
+                size_limit=2**40,
+                timeout=30,
+            )
+        except _UNREADABLE as error:
+            raise StoreError(
+                f"the cache at {self.directory} cannot be read ({error})", self.directory
+            ) from None
+        except OSError as error:
+            raise StoreError(
+                f"cannot open the cache at {self.directory}: {error.strerror or error}",
+                self.directory,
+                rebuildable=False,
+            ) from None
+        try:
+            version = cache.get("schema")
+        except _UNREADABLE as error:
+            cache.close()
+            raise StoreError(
+                f"the cache at {self.directory} cannot be read ({error})", self.directory
+            ) from None
+        if version is None:
+            cache.set("schema", {"version": SCHEMA_VERSION})
+        elif not isinstance(version, dict) or version.get("version") != SCHEMA_VERSION:
+            cache.close()
+            found = version.get("version") if isinstance(version, dict) else version
+            raise StoreError(
+                f"the cache at {self.directory} has schema version {found!r};"
+                f" this briefing reads version {SCHEMA_VERSION}",
+                self.directory,
+            )
+        return cache
+
+    def close(self) -> None:
+        self._cache.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @staticmethod
+    def move_aside(directory: str | os.PathLike[str]) -> Path:
+        """Rename a broken cache so a fresh one can start; nothing is deleted."""
+        source = Path(directory)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = source.with_name(f"{source.name}.broken-{stamp}")
+        counter = 1
+        while target.exists():
+            counter += 1
+            target = source.with_name(f"{source.name}.broken-{stamp}-{counter}")
+        source.rename(target)
+        return target
+
+    # ------------------------------------------------------------------ low level
+
+    def _get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self._cache.get(key, default)
+        except _UNREADABLE as error:
+            raise StoreError(
+                f"the cache at {self.directory} has an unreadable entry {key!r} ({error})",
+                self.directory,
+            ) from None
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        # BEGIN IMMEDIATE: one writer at a time across processes.
+        with self._cache.transact():
+            yield
+
+    def get_meta(self, name: str, default: Any = None) -> Any:
+        return self._get(f"meta:{name}", default)
+
+    def set_meta(self, name: str, value: Any) -> None:
+        self._cache.set(f"meta:{name}", value)
+
+    # ------------------------------------------------------------------ feeds
+
+    def feed_states(self) -> dict[str, FeedState]:
+        states: dict[str, FeedState] = {}
+        for name in self.source_names():
+            state = self.feed_state(name)
+            if state is not None:
+                states[name] = state
+        return states
+
+    def feed_state(self, name: str) -> FeedState | None:
+        record = self._get(f"feed:{name}")
+        if not isinstance(record, dict):
+            return None
+        return FeedState(**{k: record[k] for k in _STATE_FIELDS if k in record})
+
+    def save_feed_state(self, state: FeedState) -> None:
+        with self._transaction():
+            self._cache.set(f"feed:{state.name}", asdict(state))
+            self._add_source(state.name)
+
+    def source_names(self) -> list[str]:
+        names = self._get("sources", [])
+        return list(names) if isinstance(names, list) else []
+
+    def _add_source(self, name: str) -> None:
+        names = self.source_names()
+        if name not in names:
+            self._cache.set("sources", [*names, name])
+
+    # ------------------------------------------------------------------ articles
+
+    def _feed_records(self, name: str) -> dict[str, dict[str, Any]]:
+        records = self._get(f"articles:{name}", {})
+        return records if isinstance(records, dict) else {}
+
+    def flags(self) -> dict[str, list[bool]]:
+        flags = self._get("flags", {})
+        return flags if isinstance(flags, dict) else {}
+
+    def save_entries(
+        self,
+        source: str,
+        entries: Sequence[ParsedEntry],
+        topic_filter: TopicFilter,
+        *,
+        retention_days: int,
+        now: str | None = None,
+        state: FeedState | None = None,
+    ) -> MergeCounts:
+        """Merge one feed's parsed entries into the store, in one transaction.
+
+        New articles are added, changed ones updated (keeping first-seen time,
+        flags and any extracted full text of an unchanged page), and articles
+        the feed no longer lists stay until ``retention_days`` after they were
+        published; starred ones stay for ever.
+        """
+        now = now or utc_now()
+        fingerprint = topic_fingerprint(topic_filter.topic)
+        cutoff = (datetime.fromisoformat(now) - timedelta(days=retention_days)).isoformat()
+        new = updated = expired = 0
+        with self._transaction():
+            records = self._feed_records(source)
+            flags = self.flags()
+            current: set[str] = set()
+            for entry in entries:
+                identifier = article_id(source, entry.id)
+                if identifier in current:
+                    continue  # a feed listing one guid twice: first wins
+                current.add(identifier)
+                match = topic_filter.match(entry.title, entry.summary, entry.content)
+                record: dict[str, Any] = {
+                    "id": identifier,
+                    "source": source,
+                    "title": entry.title,
+                    "link": entry.link,
+                    "author": entry.author,
+                    "published": entry.published,
+                    "summary": entry.summary,
+                    "content": entry.content,
+                    "first_seen": now,
+                    "relevance": match.relevance,
+                    "on_topic": match.on_topic,
+                    "full_text": "",
+                    "full_text_status": "",
+                    "topic_key": fingerprint,
+                }
+                old = records.get(identifier)
+                if old is None:
+                    new += 1
+                else:
+                    record["first_seen"] = old.get("first_seen", now)
+                    changed = any(
+                        old.get(key) != record[key]
+                        for key in ("title", "link", "summary", "content", "published", "author")
+                    )
+                    if changed:
+                        updated += 1
+                    if old.get("link") == record["link"]:
+                        record["full_text"] = old.get("full_text", "")
+                        record["full_text_status"] = old.get("full_text_status", "")
+                records[identifier] = record
+            for identifier in list(records):
+                if identifier in current:
+                    continue
+                stored = records[identifier]
+                starred = bool(flags.get(identifier, (False, False))[1])
+                when = str(stored.get("published") or stored.get("first_seen") or now)
+                if not starred and when < cutoff:
+                    del records[identifier]
+                    expired += 1
+            self._cache.set(f"articles:{source}", records)
+            if state is not None:
+                self._cache.set(f"feed:{source}", asdict(state))
+            self._add_source(source)
+        return MergeCounts(new=new, updated=updated, total=len(current), expired=expired)
+
+    def load_articles(
+        self, sources: Iterable[str] | None = None, topic_filter: TopicFilter | None = None
+    ) -> list[Article]:
+        """Every stored article of these sources (all by default), newest first.
+
+        With a topic filter, articles matched under different keywords are
+        matched again (and the store is brought up to date), so editing the
+        topic in feeds.toml takes effect without a refresh.
+        """
+        names = list(sources) if sources is not None else self.source_names()
+        flags = self.flags()
+        fingerprint = topic_fingerprint(topic_filter.topic) if topic_filter else None
+        articles: list[Article] = []
+        for name in names:
+            records = self._feed_records(name)
+            stale = fingerprint is not None and any(
+                r.get("topic_key") != fingerprint for r in records.values()
+            )
+            if stale and topic_filter is not None and fingerprint is not None:
+                records = self._rematch(name, topic_filter, fingerprint)
+            articles.extend(_article_from(r, flags.get(i)) for i, r in records.items())
+        articles.sort(key=lambda a: a.sort_time, reverse=True)
+        return articles
+
+    def _rematch(
+        self, source: str, topic_filter: TopicFilter, fingerprint: str
+    ) -> dict[str, dict[str, Any]]:
+        with self._transaction():
+            records = self._feed_records(source)
+            for record in records.values():
+                match = topic_filter.match(
+                    record.get("title", ""), record.get("summary", ""), record.get("content", "")
+                )
+                record["on_topic"] = match.on_topic
+                record["relevance"] = match.relevance
+                record["topic_key"] = fingerprint
+            self._cache.set(f"articles:{source}", records)
+        return records
+
+    def article(self, source: str, identifier: str) -> Article | None:
+        record = self._feed_records(source).get(identifier)
+        if record is None:
+            return None
+        return _article_from(record, self.flags().get(identifier))
+
+    def update_article(self, article: Article) -> None:
+        """Write back fields the core computes later (full text and its status)."""
+        with self._transaction():
+            records = self._feed_records(article.source)
+            if article.id not in records:
+                return
+            record = records[article.id]
+            record.update({k: v for k, v in _article_record(article).items() if k != "first_seen"})
+            self._cache.set(f"articles:{article.source}", records)
+
+    def count_articles(self) -> int:
+        return sum(len(self._feed_records(name)) for name in self.source_names())
+
+    # ------------------------------------------------------------------ read / starred
+
+    def set_flags(
+        self, ids: Iterable[str], *, read: bool | None = None, starred: bool | None = None
+    ) -> None:
+        """Set read and/or starred on articles; survives refreshes and restarts."""
+        with self._transaction():
+            flags = self.flags()
+            for identifier in ids:
+                current = flags.get(identifier, [False, False])
+                value = [
+                    bool(current[0]) if read is None else read,
+                    bool(current[1]) if starred is None else starred,
+                ]
+                if value == [False, False]:
+                    flags.pop(identifier, None)
+                else:
+                    flags[identifier] = value
+            self._cache.set("flags", flags)
+
+    # ------------------------------------------------------------------ facts cache
+
+    def load_facts(self, keys: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        found: dict[str, list[dict[str, Any]]] = {}
+        for key in keys:
+            value = self._get(f"facts:{key}")
+            if isinstance(value, list):
+                found[key] = value
+        return found
+
+    def save_facts(self, entries: Mapping[str, list[dict[str, Any]]]) -> None:
+        if not entries:
+            return
+        with self._transaction():
+            for key, value in entries.items():
+                self._cache.set(f"facts:{key}", value)
+
+
+def open_store(directory: str | os.PathLike[str] | None = None) -> Store:
+    return Store(directory if directory is not None else default_cache_dir())
+
+
+def with_flags(
+    article: Article, *, read: bool | None = None, starred: bool | None = None
+) -> Article:
+    return replace(
+        article,
+        read=article.read if read is None else read,
+        starred=article.starred if starred is None else starred,
+    )

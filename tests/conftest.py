@@ -1,0 +1,61 @@
+"""Fixtures shared across the suite. No test here touches the internet."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from briefing.core.models import Topic
+
+TOPIC = Topic(
+    name="Spotify and the labels v. Anna's Archive",
+    keywords=("Anna's Archive", "shadow library"),
+    exclude=("crossword",),
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never read or write the real user's config or cache."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("BRIEFING_CACHE_DIR", str(home / "cache"))
+    monkeypatch.setenv("BRIEFING_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "xdg-cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    return tmp_path / "cache"
+
+
+def config_text(feeds: list[tuple[str, str]], *, settings: str = "timeout = 5") -> str:
+    blocks = [
+        textwrap.dedent(
+            """\
+            [topic]
+            name = "Spotify and the labels v. Anna's Archive"
+            keywords = ["Anna's Archive", "shadow library"]
+            exclude = ["crossword"]
+            """
+        ),
+        f"[settings]\n{settings}\n",
+    ]
+    for name, url in feeds:
+        blocks.append(f'[[feeds]]\nname = "{name}"\nurl = "{url}"\n')
+    return "\n".join(blocks)
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Iterator[object]:
+    def write(feeds: list[tuple[str, str]], *, settings: str = "timeout = 5") -> Path:
+        path = tmp_path / "feeds.toml"
+        path.write_text(config_text(feeds, settings=settings), encoding="utf-8")
+        return path
+
+    yield write
