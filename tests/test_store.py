@@ -1,0 +1,279 @@
+"""The offline cache: state that survives refreshes, processes, kills and corruption."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from briefing.core.models import ParsedEntry, Topic
+from briefing.core.store import SCHEMA_VERSION, Store, StoreError, article_id
+from briefing.core.topic import TopicFilter
+
+TOPIC = TopicFilter(Topic(name="case", keywords=("Anna's Archive",)))
+NOW = "2026-01-20T12:00:00+00:00"
+
+
+def entry(
+    n: int,
+    *,
+    title: str | None = None,
+    published: str | None = "2026-01-18T09:00:00+00:00",
+    body: str = "<p>Anna's Archive case update.</p>",
+) -> ParsedEntry:
+    return ParsedEntry(
+        id=f"guid-{n}",
+        title=title or f"Anna's Archive story {n}",
+        link=f"https://example.org/{n}",
+        author="Reporter",
+        published=published,
+        summary=body,
+        content="",
+    )
+
+
+def save(
+    store: Store, source: str, entries: list[ParsedEntry], now: str = NOW, retention: int = 90
+):
+    return store.save_entries(source, entries, TOPIC, retention_days=retention, now=now)
+
+
+def test_articles_are_stored_with_every_field(cache_dir: Path) -> None:
+    with Store(cache_dir) as store:
+        counts = save(
+            store, "Wire", [entry(1), entry(2, title="Weather report", body="<p>Rain.</p>")]
+        )
+        assert (counts.new, counts.updated, counts.total) == (2, 0, 2)
+        articles = {a.title: a for a in store.load_articles()}
+    story = articles["Anna's Archive story 1"]
+    assert story.id == article_id("Wire", "guid-1")
+    assert story.source == "Wire" and story.link == "https://example.org/1"
+    assert story.author == "Reporter" and story.published == "2026-01-18T09:00:00+00:00"
+    assert story.summary == "<p>Anna's Archive case update.</p>" and story.first_seen == NOW
+    assert story.on_topic and story.relevance > 0
+    assert not articles["Weather report"].on_topic
+
+
+def test_same_guid_in_two_feeds_gives_two_articles(cache_dir: Path) -> None:
+    with Store(cache_dir) as store:
+        save(store, "Wire", [entry(1)])
+        save(store, "Trade", [entry(1)])
+        assert len(store.load_articles()) == 2
+
+
+def test_refresh_keeps_read_and_starred_and_updates_changed_articles(cache_dir: Path) -> None:
+    with Store(cache_dir) as store:
+        save(store, "Wire", [entry(1), entry(2)])
+        first, second = (article_id("Wire", "guid-1"), article_id("Wire", "guid-2"))
+        store.set_flags([first], read=True)
+        store.set_flags([second], starred=True)
+        counts = save(
+            store,
+            "Wire",
+            [entry(1, title="Anna's Archive story 1 (corrected)"), entry(2)],
+            now="2026-01-21T12:00:00+00:00",
+        )
+        assert (counts.new, counts.updated) == (0, 1)
+        articles = {a.id: a for a in store.load_articles()}
+    assert articles[first].read and not articles[first].starred
+    assert articles[first].title == "Anna's Archive story 1 (corrected)"
+    assert articles[first].first_seen == NOW  # first seen does not move
+    assert articles[second].starred and not articles[second].read
+
+
+def test_dropped_articles_stay_until_retention_and_starred_never_expire(cache_dir: Path) -> None:
+    old = "2025-09-01T00:00:00+00:00"
+    with Store(cache_dir) as store:
+        save(store, "Wire", [entry(1, published=old), entry(2, published=old), entry(3)])
+        store.set_flags([article_id("Wire", "guid-2")], starred=True)
+        # the feed now lists only a new article; 1 and 2 are old, 3 is recent
+        counts = save(store, "Wire", [entry(4)], retention=90)
+        ids = {a.id for a in store.load_articles()}
+    assert counts.expired == 1
+    assert article_id("Wire", "guid-1") not in ids  # old, unstarred: expired
+    assert article_id("Wire", "guid-2") in ids  # old but starred: kept for ever
+    assert article_id("Wire", "guid-3") in ids  # dropped by the feed but recent: kept offline
+
+
+def test_editing_the_topic_rematches_without_a_refresh(cache_dir: Path) -> None:
+    with Store(cache_dir) as store:
+        save(
+            store,
+            "Wire",
+            [entry(1, title="Weather report", body="<p>Rain in the shadow library.</p>")],
+        )
+        assert not store.load_articles(topic_filter=TOPIC)[0].on_topic
+        wider = TopicFilter(Topic(name="case", keywords=("Anna's Archive", "shadow library")))
+        assert store.load_articles(topic_filter=wider)[0].on_topic
+
+
+def test_values_are_json_not_pickles(cache_dir: Path) -> None:
+    with Store(cache_dir) as store:
+        save(store, "Wire", [entry(1)])
+    connection = sqlite3.connect(cache_dir / "cache.db")
+    rows = connection.execute("SELECT key, mode, value, filename FROM Cache").fetchall()
+    connection.close()
+    assert rows
+    import zlib
+
+    for key, mode, value, filename in rows:
+        raw = value if value is not None else (cache_dir / filename).read_bytes()
+        assert not raw[:1] == b"\x80", f"{key!r} looks pickled"
+        json.loads(zlib.decompress(raw))  # diskcache.JSONDisk: zlib-compressed JSON
+        json.loads(zlib.decompress(key) if isinstance(key, bytes) else key)
+        assert mode in (1, 2, 3, 4)
+
+
+def test_schema_version_is_recorded_and_a_newer_one_is_refused(cache_dir: Path) -> None:
+    Store(cache_dir).close()
+    import diskcache
+
+    with diskcache.Cache(str(cache_dir), disk=diskcache.JSONDisk) as raw:
+        assert raw.get("schema") == {"version": SCHEMA_VERSION}
+        raw.set("schema", {"version": SCHEMA_VERSION + 1})
+    with pytest.raises(StoreError, match="schema version"):
+        Store(cache_dir)
+
+
+def test_a_corrupt_cache_gives_a_clear_error_and_can_be_moved_aside(cache_dir: Path) -> None:
+    with Store(cache_dir) as store:
+        save(store, "Wire", [entry(1)])
+    (cache_dir / "cache.db").write_bytes(b"this is not a database" * 100)
+    for suffix in ("-wal", "-shm"):
+        (cache_dir / f"cache.db{suffix}").unlink(missing_ok=True)
+    with pytest.raises(StoreError) as caught:
+        Store(cache_dir)
+    assert str(cache_dir) in str(caught.value) and "cannot be read" in str(caught.value)
+    moved = Store.move_aside(caught.value.directory)
+    assert (moved / "cache.db").exists()  # nothing deleted
+    with Store(cache_dir) as fresh:
+        assert fresh.load_articles() == []
+
+
+def test_cli_on_a_corrupt_cache_prints_one_message_and_no_traceback(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "cache.db").write_bytes(b"garbage" * 1000)
+    result = subprocess.run(
+        [sys.executable, "-m", "briefing", "--cache-dir", str(cache), "articles"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "cannot be read" in result.stderr and "--rebuild-cache" in result.stderr
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "briefing", "--cache-dir", str(cache), "--rebuild-cache", "feeds"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "moved the unreadable cache" in rebuilt.stderr
+    assert any(p.name.startswith("cache.broken-") for p in tmp_path.iterdir())
+
+
+SCRIPT_HEADER = textwrap.dedent(
+    """\
+    import sys
+    from briefing.core.models import ParsedEntry, Topic
+    from briefing.core.store import Store
+    from briefing.core.topic import TopicFilter
+    topic = TopicFilter(Topic(name="case", keywords=("Anna's Archive",)))
+    def entry(n):
+        return ParsedEntry(id=f"guid-{n}", title=f"Anna's Archive {n}", link=f"https://e.org/{n}",
+                           author="", published=None, summary="x", content="")
+    store = Store(sys.argv[1])
+    """
+)
+
+
+def run_script(body: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", SCRIPT_HEADER + textwrap.dedent(body), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_read_and_starred_state_is_kept_across_processes(cache_dir: Path) -> None:
+    with Store(cache_dir) as store:
+        save(store, "Wire", [entry(1), entry(2)])
+    result = run_script(
+        """
+        ids = [a.id for a in store.load_articles()]
+        store.set_flags(ids[:1], read=True)
+        store.set_flags(ids[1:], starred=True)
+        """,
+        str(cache_dir),
+    )
+    assert result.returncode == 0, result.stderr
+    with Store(cache_dir) as store:
+        flags = sorted((a.read, a.starred) for a in store.load_articles())
+    assert flags == [(False, True), (True, False)]
+
+
+def test_two_processes_writing_at_once_do_not_corrupt_the_cache(cache_dir: Path) -> None:
+    Store(cache_dir).close()
+    body = """
+        name = sys.argv[2]
+        for round in range(30):
+            store.save_entries(name, [entry(n) for n in range(round + 1)], topic, retention_days=90)
+            ids = [a.id for a in store.load_articles([name])]
+            store.set_flags(ids, read=True)
+        print("done")
+        """
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", SCRIPT_HEADER + textwrap.dedent(body), str(cache_dir), name],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("Wire", "Trade")
+    ]
+    for process in processes:
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+        assert out.strip() == "done"
+    with Store(cache_dir) as store:
+        articles = store.load_articles()
+    assert len(articles) == 60
+    assert all(a.read for a in articles)  # neither process lost the other's flags
+
+
+def test_killing_a_refresh_loses_nothing_already_stored(cache_dir: Path) -> None:
+    body = """
+        store.save_entries("Wire", [entry(n) for n in range(40)], topic, retention_days=90)
+        print("stored", flush=True)
+        n = 0
+        while True:  # keep writing another feed until killed
+            n += 1
+            store.save_entries("Trade", [entry(i) for i in range(n % 50 + 1)], topic, retention_days=90)
+        """
+    process = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT_HEADER + textwrap.dedent(body), str(cache_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "stored"
+    time.sleep(0.5)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    with Store(cache_dir) as store:
+        wire = store.load_articles(["Wire"])
+        trade = store.load_articles(["Trade"])
+    assert len(wire) == 40
+    assert 1 <= len(trade) <= 50  # whole feeds only: never a half-written one
