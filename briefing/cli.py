@@ -395,12 +395,16 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return EXIT_OK
     if fresh:
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(location.path, target)
-        with target.open("a", encoding="utf-8") as handle:
-            handle.write("\n" + text)
-        load_config(target)  # prove the result still reads before claiming success
+        base_text = (target if target.exists() else location.path).read_text(encoding="utf-8")
+        combined = base_text.rstrip("\n") + "\n\n" + text
+        # Prove the result reads before writing it, so a bad import never breaks the config.
+        import tomllib
+
+        from briefing.core.config import parse_config
+
+        parse_config(tomllib.loads(combined), str(target))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(combined, encoding="utf-8")
     skipped = len(imported) - len(fresh)
     print(f"briefing: added {len(fresh)} feeds to {target} ({skipped} already there)")
     return EXIT_OK
