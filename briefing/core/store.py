@@ -362,15 +362,25 @@ class Store:
             return None
         return _article_from(record, self.flags().get(identifier))
 
-    def update_article(self, article: Article) -> None:
-        """Write back fields the core computes later (full text and its status)."""
-        with self._transaction():
-            records = self._feed_records(article.source)
-            if article.id not in records:
-                return
-            record = records[article.id]
-            record.update({k: v for k, v in _article_record(article).items() if k != "first_seen"})
-            self._cache.set(f"articles:{article.source}", records)
+    def update_articles(self, articles: Sequence[Article]) -> None:
+        """Write back fields the core computes later (full text and its status).
+
+        One transaction per feed, whatever the number of articles.
+        """
+        by_source: dict[str, list[Article]] = {}
+        for article in articles:
+            by_source.setdefault(article.source, []).append(article)
+        for source, group in by_source.items():
+            with self._transaction():
+                records = self._feed_records(source)
+                for article in group:
+                    record = records.get(article.id)
+                    if record is None:
+                        continue  # expired meanwhile: nothing to update
+                    fresh = _article_record(article)
+                    del fresh["first_seen"]
+                    record.update(fresh)
+                self._cache.set(f"articles:{source}", records)
 
     def count_articles(self) -> int:
         return sum(len(self._feed_records(name)) for name in self.source_names())
