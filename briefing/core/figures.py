@@ -1,0 +1,1152 @@
+"""Find the figures in English news text: money, counts, percentages, sizes and dates.
+
+Every figure keeps its exact character span in the text it was found in, a kind, a
+normalised value and any hedge ("about", "up to", "~") written in front of it. The
+span covers the figure itself ("$13 trillion", "86 million music files", "Jan. 20");
+the hedge is recorded on the side so that values compare cleanly.
+
+The scanner is rule based and deliberately conservative: a number only becomes a
+figure when its context says what it is (a currency, a unit, a counted noun, a month).
+Bare numbers, years used as names, list markers and numbers inside URLs or leftover
+markup are skipped. It never raises: feed text is hostile and arbitrary.
+
+Speed matters (a refresh re-reads hundreds of articles), so the text is swept by a
+few precompiled patterns that start on cheap first characters (digits, currency
+signs, capitalised month names, number words); everything else is anchored matching
+around those hits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
+
+from .models import Figure, FigureKind, Span
+
+__all__ = ["figure_spans", "find_figures", "written_precision"]
+
+
+def _word_set(words: str) -> frozenset[str]:
+    """A readable word list: whitespace-separated words in one string."""
+    return frozenset(words.split())
+
+
+# How far after publication a year-less date may fall. News mostly looks back, but a
+# hearing "on March 3" in a January article is next March, not last March.
+_MAX_DAYS_AHEAD = 92
+
+# --------------------------------------------------------------------------- vocabulary
+
+_MONTHS: dict[str, int] = {
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
+
+_SMALL_NUMBERS: dict[str, int] = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_SCALE_WORDS: dict[str, int] = {
+    "hundred": 100,
+    "thousand": 1_000,
+    "million": 1_000_000,
+    "billion": 1_000_000_000,
+    "trillion": 1_000_000_000_000,
+}
+_SCALE_SUFFIXES: dict[str, int] = {
+    "k": 1_000,
+    "m": 1_000_000,
+    "mn": 1_000_000,
+    "mln": 1_000_000,
+    "bn": 1_000_000_000,
+    "b": 1_000_000_000,
+    "tn": 1_000_000_000_000,
+    "trn": 1_000_000_000_000,
+    "tr": 1_000_000_000_000,
+    "t": 1_000_000_000_000,
+}
+# Single letters that are too ambiguous without a currency in front: 300B may be bytes.
+_MONEY_ONLY_SUFFIXES = frozenset({"b", "t"})
+
+_CURRENCY_SYMBOLS: dict[str, str] = {
+    "$": "USD",
+    "us$": "USD",
+    "u.s.$": "USD",
+    "a$": "AUD",
+    "au$": "AUD",
+    "c$": "CAD",
+    "ca$": "CAD",
+    "nz$": "NZD",
+    "hk$": "HKD",
+    "s$": "SGD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+}
+_CURRENCY_CODES = frozenset({"USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "HKD", "SGD"})
+_CURRENCY_WORDS: dict[str, str] = {
+    "dollar": "USD",
+    "dollars": "USD",
+    "us dollars": "USD",
+    "u.s. dollars": "USD",
+    "euro": "EUR",
+    "euros": "EUR",
+    "pounds sterling": "GBP",
+    "pounds": "GBP",
+    "sterling": "GBP",
+    "yen": "JPY",
+}
+
+_SIZE_UNITS: dict[str, int] = {
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "tb": 1000**4,
+    "pb": 1000**5,
+    "eb": 1000**6,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+    "tib": 1024**4,
+    "pib": 1024**5,
+    "eib": 1024**6,
+    "kilobyte": 1000,
+    "megabyte": 1000**2,
+    "gigabyte": 1000**3,
+    "terabyte": 1000**4,
+    "petabyte": 1000**5,
+    "exabyte": 1000**6,
+    "kibibyte": 1024,
+    "mebibyte": 1024**2,
+    "gibibyte": 1024**3,
+    "tebibyte": 1024**4,
+    "pebibyte": 1024**5,
+    "exbibyte": 1024**6,
+}
+
+# Words after which a number is a label, not a quantity: "No. 12", "Section 2".
+_LABEL_WORDS = frozenset(
+    {
+        "no",
+        "nos",
+        "number",
+        "num",
+        "case",
+        "section",
+        "sec",
+        "article",
+        "art",
+        "chapter",
+        "ch",
+        "page",
+        "pages",
+        "pp",
+        "p",
+        "rule",
+        "title",
+        "vol",
+        "volume",
+        "version",
+        "ver",
+        "v",
+        "part",
+        "episode",
+        "ep",
+        "season",
+        "room",
+        "route",
+        "highway",
+        "item",
+        "paragraph",
+        "para",
+        "exhibit",
+        "docket",
+        "step",
+        "level",
+        "tier",
+        "phase",
+        "grade",
+        "model",
+        "series",
+        "top",
+        "fig",
+        "figure",
+        "table",
+        "line",
+        "lines",
+        "appendix",
+        "count",
+        "counts",
+        "claim",
+        "amendment",
+        "unit",
+        "suite",
+        "floor",
+        "gate",
+        "track",
+        "issue",
+        "pr",
+        "id",
+        "code",
+        "usc",
+        "u.s.c",
+        "cfr",
+    }
+)
+
+# Words that end a counted noun phrase: grammar words, common verbs, adverbs.
+_NP_STOP = _word_set(
+    """
+    a an the this that these those its their his her our your my whose which who whom what
+    of in on at by for from with without into onto over under to as than then per via
+    between among across through during before after since until against about around
+    and or but nor yet so if while when where because although though whereas
+    is are was were be been being am has have had having do does did will would shall
+    should can could may might must not no nor also only just even still already now
+    more most less least many much few several some any all each every both either
+    neither other another such same own very too quite rather about almost nearly
+    it they he she we you i them him us me one ones
+    said says say sue sues sued seek seeks sought seeking face faces faced win wins won
+    get gets got take takes took went go goes come comes came make makes made hit hits
+    according reportedly allegedly apparently roughly approximately
+    familiar close involved aware responsible available able likely unable due related
+    associated affected based present
+    total totals totaling totalling worth valued estimated
+    here there today yesterday tomorrow
+    """
+)
+# Words that look like participles but are nouns worth keeping in a counted phrase.
+_NP_KEEP = frozenset(
+    {
+        "recordings",
+        "recording",
+        "listings",
+        "holdings",
+        "filings",
+        "earnings",
+        "proceedings",
+        "findings",
+        "rankings",
+        "things",
+        "songs",
+        "streaming",
+        "red",
+        "bed",
+        "seed",
+        "seeds",
+        "feed",
+        "feeds",
+        "speed",
+        "embed",
+        "embeds",
+        "breed",
+        "hundred",
+        "kindred",
+    }
+)
+# Nouns measured as "<noun> of <stuff>": "rows of metadata", "hours of audio".
+_MEASURE_NOUNS = _word_set(
+    """
+    row rows record records entry entries piece pieces hour hours minute minutes copy copies
+    item items line lines page pages file files track tracks page pages volume volumes
+    sample samples set sets terabyte terabytes gigabyte gigabytes byte bytes word words
+    gallon gallons ton tons tonne tonnes barrel barrels unit units work works title titles
+    """
+)
+# Durations and clock words: "three weeks later" is not a figure worth a fact.
+_TIME_NOUNS = _word_set(
+    """
+    second seconds minute minutes hour hours day days week weeks month months year years
+    decade decades century centuries times time o'clock am pm a.m. p.m. percent per cent
+    nights night weekend weekends quarter quarters
+    """
+)
+_WEEKDAYS = _word_set("monday tuesday wednesday thursday friday saturday sunday")
+
+_HEDGES = {
+    "about": "about",
+    "around": "around",
+    "roughly": "roughly",
+    "approximately": "approximately",
+    "approx.": "approximately",
+    "approx": "approximately",
+    "circa": "about",
+    "c.": "about",
+    "nearly": "nearly",
+    "almost": "nearly",
+    "close to": "nearly",
+    "just under": "nearly",
+    "up to": "up to",
+    "as much as": "up to",
+    "as many as": "up to",
+    "as high as": "up to",
+    "more than": "more than",
+    "over": "more than",
+    "above": "more than",
+    "just over": "more than",
+    "well over": "more than",
+    "upwards of": "more than",
+    "in excess of": "more than",
+    "at least": "at least",
+    "some": "about",
+    "an estimated": "estimated",
+    "estimated": "estimated",
+    "less than": "less than",
+    "fewer than": "less than",
+    "under": "less than",
+    "below": "less than",
+    "~": "~",
+}
+
+# --------------------------------------------------------------------------- patterns
+
+
+def _either_case(word: str) -> str:
+    return f"[{word[0].upper()}{word[0]}]{word[1:]}"
+
+
+_SMALL_ALT = "|".join(
+    _either_case(w) for w in sorted(_SMALL_NUMBERS, key=len, reverse=True) if w != "zero"
+)
+_SCALE_ALT = "|".join(_either_case(w) for w in [*_SCALE_WORDS, "dozen"])
+_NUMBER_WORD = rf"(?:{_SMALL_ALT})(?:-(?:{_SMALL_ALT}))?|{_SCALE_ALT}"
+# A run of number words. Validity ("two three" is not a number) is checked in code.
+_WORDS_RE = re.compile(
+    rf"\b(?:(?:[Aa]n?|[Hh]alf\s+an?)\s+(?:{_SCALE_ALT})|{_SMALL_ALT})"
+    rf"(?:-(?:{_SMALL_ALT}))?"
+    rf"(?:(?:\s+and\s+|[\s-]+)(?:{_NUMBER_WORD}))*\b"
+)
+_WORD_TOKEN_RE = re.compile(r"[A-Za-z]+")
+
+_DIGITS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+
+_MONTH_ALT = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+    "|Sept|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+)
+_MONTH_RE = re.compile(rf"(?:{_MONTH_ALT})\b")
+_FULL_MONTHS = _word_set(
+    "January February March April May June July August September October November December"
+)
+
+# Right of a month: ". 20", " 3rd, 2026", " 2026".
+_DAY_AFTER_MONTH = re.compile(r"\.?\s{1,3}(\d{1,2})(?:st|nd|rd|th)?(?![\w])(?!,\d)")
+_YEAR_AFTER = re.compile(r",?\s{1,3}((?:19|20)\d\d)(?![\w])")
+_YEAR_AFTER_MONTH = re.compile(r"\.?,?\s{1,3}((?:19|20)\d\d)(?![\w])")
+# Left of a month: "16 ", "16th of ", "late ", "mid-".
+_DAY_BEFORE_MONTH = re.compile(r"(?<![\w.,])(\d{1,2})(?:st|nd|rd|th)?\s{1,3}(?:of\s+)?$")
+_PART_BEFORE_MONTH = re.compile(
+    r"(?<![\w])((?:[Ee]arly|[Mm]id|[Ll]ate|[Tt]he\s+(?:end|start|beginning|middle)\s+of)"
+    r"|(?:[Ee]nd|[Ss]tart|[Bb]eginning|[Mm]iddle)\s+of)[\s-]{1,3}$"
+)
+_BARE_MONTH_CONTEXT = re.compile(
+    r"(?<![\w])(?:in|since|until|till|by|during|from|through|before|after|last|this|next"
+    r"|early|mid|late|of|between|and|or|to|on)[\s-]{1,3}$",
+    re.IGNORECASE,
+)
+_ISO_DATE_TAIL = re.compile(r"-(\d\d)-(\d\d)(?![\w-])")
+_SLASH_DATE_TAIL = re.compile(r"/(\d{1,2})/(\d{4}|\d\d)(?![\w/])")
+
+_SCALE_WORD_AFTER = re.compile(
+    r"(?:\s{1,3}|-)(hundred|thousand|million|billion|trillion)\b", re.IGNORECASE
+)
+_SCALE_SUFFIX_AFTER = re.compile(r"(k|K|mln|mn|m|M|bn|Bn|BN|b|B|trn|tn|tr|t|T)(?![A-Za-z0-9])")
+_PERCENT_AFTER = re.compile(
+    r"\s?%|(?:\s{1,3}|-)(?:per\s?cent|percent|pct)\b(?:age\s+points?\b)?|"
+    r"\s{1,3}percentage\s+points?\b",
+    re.IGNORECASE,
+)
+_SIZE_AFTER = re.compile(
+    r"(?:\s{1,3}|-)?((?:[KMGTPE]i?B)|(?:kilo|mega|giga|tera|peta|exa|kibi|mebi|gibi|tebi|pebi|exbi)"
+    r"bytes?)(?![A-Za-z0-9])"
+    r"|(?:\s{1,3}|-)?((?:[kmgtpe]b|[kmgtpe]ib))(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_CURRENCY_AFTER = re.compile(
+    r"(?:\s{1,3}|-)(?:(u\.?s\.?\s+dollars)|(dollars?|euros?|pounds\s+sterling|pounds|sterling|yen)"
+    r"|(USD|EUR|GBP|JPY|CHF|CAD|AUD|NZD|HKD|SGD))\b",
+    re.IGNORECASE,
+)
+_CURRENCY_BEFORE = re.compile(
+    r"(?:((?:US|U\.S\.|A|AU|C|CA|NZ|HK|S)?\$|€|£|¥)|(?<![A-Za-z])(USD|EUR|GBP|JPY|CHF|CAD|AUD|NZD"
+    r"|HKD|SGD)\s?)\s?$"
+)
+_HEDGE_BEFORE = re.compile(
+    r"(?:^|(?<=[^\w]))((?:just|well)\s+(?:over|under)|up\s+to|more\s+than|at\s+least|close\s+to"
+    r"|as\s+(?:much|many|high)\s+as|upwards\s+of|in\s+excess\s+of|less\s+than|fewer\s+than"
+    r"|an\s+estimated|about|around|roughly|approximately|approx\.?|circa|nearly|almost|over"
+    r"|above|some|estimated|under|below|c\.|between|~)\s{0,3}$",
+    re.IGNORECASE,
+)
+_PLUS_AFTER = re.compile(r"\+|-plus\b|\s+or\s+more\b", re.IGNORECASE)
+_RANGE_SEP = re.compile(r"\s{0,2}[-–—]\s{0,2}|\s{1,3}to\s{1,3}")
+_BETWEEN_AND = re.compile(r"\s{1,3}and\s{1,3}")
+_NP_WORD = re.compile(r"[ \t\u00a0]{1,3}([A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*)")
+_OF_WORD = re.compile(r"[ \t\u00a0]{1,3}of(?![\w])")
+_LIST_MARKER_AFTER = re.compile(r"[.)]\s")
+_ORDINAL_AFTER = re.compile(r"(?:st|nd|rd|th)(?![A-Za-z])")
+_PREV_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)\.?\s{0,2}$")
+_DOMAIN_IN_TOKEN = re.compile(
+    r"[A-Za-z0-9-]\.(?:com|org|net|io|co|uk|de|fr|gs|se|li|to|info|biz|me|tv|ai|app|dev|edu"
+    r"|gov|us|ru|cn|eu|ca|au|jp|ly|nl|ch|es|it|pl|pw|cc|ws|su|is|st|lt|am|fm|so|sx|vg|xyz"
+    r"|html?|php|aspx?|jsp|png|jpe?g|gif|pdf)\b",
+    re.IGNORECASE,
+)
+_ENTITY_IN_TOKEN = re.compile(r"&#?\w{1,10};")
+
+
+class _Number(NamedTuple):
+    """A parsed number before it knows its kind."""
+
+    start: int
+    end: int
+    value: Decimal
+    scaled: bool
+    """True when a scale word or suffix ('million', 'bn') was part of it."""
+    words: bool
+    """Written in words ('eighty-six million')."""
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def find_figures(text: str, published: dt.date | None = None) -> list[Figure]:
+    """All figures in ``text``, in order. Spans are offsets into ``text``.
+
+    ``published`` anchors dates written without a year; without it, the latest full
+    date in the text is used, else today.
+    """
+    if not isinstance(text, str) or not text:
+        return []
+    try:
+        return _scan(text, published)
+    except Exception:  # pragma: no cover - last resort; _scan is fuzzed not to raise
+        return []
+
+
+def figure_spans(text: str, published: dt.date | None = None) -> list[Span]:
+    """Spans of every figure, with the kind's value as ``Span.kind``, for highlighting."""
+    return [Span(f.start, f.end, f.kind.value) for f in find_figures(text, published)]
+
+
+def written_precision(figure: Figure) -> float:
+    """The rounding step implied by how the figure was written.
+
+    '$13 trillion' -> 1e12, '$12.9 trillion' -> 1e11, '$150,000' -> 1e4,
+    '99.6%' -> 0.1. Dates and unparsable figures give 0.
+    """
+    if figure.kind is FigureKind.DATE or not isinstance(figure.value, float | int):
+        return 0.0
+    value = float(figure.value)
+    match = _DIGITS_RE.search(figure.text)
+    if match is None:
+        # Written in words: the last non-zero digit sets the step.
+        return _integer_step(int(value)) if value >= 1 else 0.0
+    written = match.group().replace(",", "")
+    try:
+        mantissa = Decimal(written)
+    except InvalidOperation:
+        return 0.0
+    if mantissa == 0:
+        return 0.0
+    multiplier = value / float(mantissa)
+    if "." in written:
+        decimals = len(written.split(".", 1)[1])
+        return multiplier * 10.0**-decimals
+    return multiplier * _integer_step(int(mantissa))
+
+
+def _integer_step(number: int) -> float:
+    if number <= 0:
+        return 1.0
+    step = 1
+    while number % (step * 10) == 0:
+        step *= 10
+    return float(step)
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+def _scan(text: str, published: dt.date | None) -> list[Figure]:
+    figures: list[Figure] = []
+    taken: list[tuple[int, int]] = []
+
+    dates = _scan_dates(text, published)
+    figures.extend(dates)
+    taken.extend((f.start, f.end) for f in dates)
+    taken.sort()
+
+    candidates: list[tuple[int, int, bool]] = [
+        (m.start(), m.end(), False) for m in _DIGITS_RE.finditer(text)
+    ]
+    if _might_have_number_words(text):
+        candidates.extend((m.start(), m.end(), True) for m in _WORDS_RE.finditer(text))
+        candidates.sort()
+
+    consumed = 0
+    date_index = 0
+    for start, end, in_words in candidates:
+        if start < consumed:
+            continue
+        while date_index < len(taken) and taken[date_index][1] <= start:
+            date_index += 1
+        if date_index < len(taken) and taken[date_index][0] < end:
+            continue
+        figure = _figure_at(text, start, end, in_words)
+        if figure is None:
+            continue
+        # A figure may not run into a date ("3 in January" is fine; spans must not overlap).
+        if date_index < len(taken) and figure.end > taken[date_index][0]:
+            continue
+        figures.append(figure)
+        consumed = figure.end
+    figures.sort(key=lambda f: (f.start, f.end))
+    return figures
+
+
+_NUMBER_WORD_HINT = re.compile(
+    r"(?:[Tt](?:wo|hree|en|welve|hirt|wenty|housand|rillion)|[Ff](?:our|ive|ift|ort)|[Ss](?:ix|even)"
+    r"|[Ee](?:ight|leven)|[Nn]ine|[Hh]undred|[Mm]illion|[Bb]illion|[Dd]ozen)"
+)
+
+
+def _might_have_number_words(text: str) -> bool:
+    return _NUMBER_WORD_HINT.search(text) is not None
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def _scan_dates(text: str, published: dt.date | None) -> list[Figure]:
+    found: list[tuple[int, int, int | None, int, int | None, str]] = []
+    # (start, end, year or None, month, day or None, qualifier)
+    for match in _MONTH_RE.finditer(text):
+        start, end = match.span()
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-"):
+            continue
+        name = match.group()
+        month = _MONTHS[name.lower()]
+        abbreviated = name not in _FULL_MONTHS
+        tail = end
+        if abbreviated and text.startswith(".", tail):
+            tail += 1
+        year: int | None = None
+        day: int | None = None
+        qualifier = ""
+        day_match = _DAY_AFTER_MONTH.match(text, end)
+        if day_match is not None and 1 <= int(day_match.group(1)) <= 31:
+            day = int(day_match.group(1))
+            tail = day_match.end()
+            year_match = _YEAR_AFTER.match(text, tail)
+            if year_match is not None:
+                year = int(year_match.group(1))
+                tail = year_match.end()
+        else:
+            head = text[max(0, start - 16) : start]
+            before = _DAY_BEFORE_MONTH.search(head)
+            if before is not None and 1 <= int(before.group(1)) <= 31:
+                day = int(before.group(1))
+                start = start - len(head) + before.start()
+            year_match = _YEAR_AFTER_MONTH.match(text, end)
+            if year_match is not None:
+                year = int(year_match.group(1))
+                tail = year_match.end()
+            if day is None:
+                part = _PART_BEFORE_MONTH.search(text[max(0, start - 24) : start])
+                if part is not None:
+                    qualifier = part.group(1).lower()
+                    start = start - (min(start, 24) - part.start())
+                elif year is None:
+                    if abbreviated:
+                        continue
+                    context = _BARE_MONTH_CONTEXT.search(text[max(0, start - 12) : start])
+                    if context is None:
+                        continue
+                    # "May" and "March" are also common words; only a clear date context counts.
+                    if name in ("May", "March") and context.group().strip().lower() in (
+                        "and",
+                        "or",
+                        "to",
+                        "on",
+                    ):
+                        continue
+        found.append((start, tail, year, month, day, qualifier))
+
+    for match in _DIGITS_RE.finditer(text):
+        start, end = match.span()
+        token = match.group()
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "/-."):
+            continue
+        if len(token) == 4 and token.isdigit():
+            iso = _ISO_DATE_TAIL.match(text, end)
+            if iso is not None:
+                found.append(
+                    (start, iso.end(), int(token), int(iso.group(1)), int(iso.group(2)), "")
+                )
+        elif len(token) <= 2 and token.isdigit():
+            slash = _SLASH_DATE_TAIL.match(text, end)
+            if slash is not None:
+                first, second = int(token), int(slash.group(1))
+                year_text = slash.group(2)
+                year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+                month, day = (first, second) if first <= 12 else (second, first)
+                found.append((start, slash.end(), year, month, day, ""))
+
+    if not found:
+        return []
+    found.sort()
+    anchor = published or _anchor_from_text(found) or dt.date.today()
+    figures: list[Figure] = []
+    last_end = -1
+    for start, end, year, month, day, qualifier in found:
+        if start < last_end or not 1 <= month <= 12:
+            continue
+        if year is None:
+            year = _nearest_year(anchor, month, day, qualifier)
+        if day is not None:
+            try:
+                value = dt.date(year, month, day).isoformat()
+            except ValueError:
+                continue
+        else:
+            value = f"{year:04d}-{month:02d}"
+        figures.append(Figure(FigureKind.DATE, text[start:end], start, end, value, ""))
+        last_end = end
+    return figures
+
+
+def _anchor_from_text(
+    found: list[tuple[int, int, int | None, int, int | None, str]],
+) -> dt.date | None:
+    latest: dt.date | None = None
+    for _start, _end, year, month, day, _qualifier in found:
+        if year is None or day is None:
+            continue
+        try:
+            candidate = dt.date(year, month, day)
+        except ValueError:
+            continue
+        if latest is None or candidate > latest:
+            latest = candidate
+    return latest
+
+
+def _nearest_year(anchor: dt.date, month: int, day: int | None, qualifier: str) -> int:
+    if day is None:
+        day = 5 if qualifier.startswith(("early", "the start", "start", "the beginning")) else 15
+        if qualifier.startswith(("late", "the end", "end")):
+            day = 25
+    best_year = anchor.year
+    best_distance: int | None = None
+    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
+        try:
+            candidate = dt.date(year, month, min(day, 28) if month == 2 else day)
+        except ValueError:
+            continue
+        delta = (candidate - anchor).days
+        if delta > _MAX_DAYS_AHEAD:
+            continue
+        if best_distance is None or abs(delta) < best_distance:
+            best_distance = abs(delta)
+            best_year = year
+    return best_year
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _figure_at(text: str, start: int, end: int, in_words: bool) -> Figure | None:
+    number = _words_number(text, start, end) if in_words else _digits_number(text, start, end)
+    if number is None:
+        return None
+    return _classify(text, number, allow_range=True)
+
+
+def _is_noise_token(text: str, start: int, end: int) -> bool:
+    """True when the number sits in a URL, an e-mail, markup or an entity."""
+    left = start
+    limit = max(0, start - 300)
+    while left > limit and not text[left - 1].isspace():
+        left -= 1
+    right = end
+    limit = min(len(text), end + 300)
+    while right < limit and not text[right].isspace():
+        right += 1
+    token = text[left:right]
+    if len(token) <= 3:
+        return False
+    if "://" in token or "www." in token or "=" in token or "<" in token or ">" in token:
+        return True
+    if "@" in token and any(c.isalpha() for c in token.split("@", 1)[1][:3]):
+        return True
+    if "&" in token and _ENTITY_IN_TOKEN.search(token):
+        return True
+    if token.startswith("/") or (token.count("/") >= 1 and _DOMAIN_IN_TOKEN.search(token)):
+        return True
+    if "[" in token and token.find("]") > token.find("["):
+        inner = token[token.find("[") + 1 : token.find("]")]
+        if inner.isdigit():
+            return True
+    return "/" in token and any(c.isalpha() for c in token.split("/", 1)[1][:40])
+
+
+def _digits_number(text: str, start: int, end: int) -> _Number | None:
+    token = text[start:end]
+    if len(token) > 24:
+        return None
+    before = text[start - 1] if start > 0 else ""
+    if before and (before.isalpha() or before.isdigit() or before in "_#"):
+        return None
+    if before == "." and start > 1 and text[start - 2].isdigit():
+        return None
+    if before == "-" and start > 1 and text[start - 2].isalpha():
+        return None
+    if before == ":" and start > 1 and text[start - 2].isdigit():
+        return None
+    after = text[end : end + 2]
+    if after[:1] == ":" and after[1:2].isdigit():
+        return None  # a time or a docket number
+    if after[:1] in ",/." and after[1:2].isdigit():
+        return None  # lists like 1,2,3 and fractions; decimals were already read
+    if after[:1] == "-" and after[1:2].isalpha():
+        # "26-cv", but not "300-terabyte" or "13-trillion"
+        rest = text[end + 1 : end + 12].lower()
+        if not rest.startswith(
+            (
+                "hundred",
+                "thousand",
+                "million",
+                "billion",
+                "trillion",
+                "percent",
+                "per cent",
+                "kilo",
+                "mega",
+                "giga",
+                "tera",
+                "peta",
+                "exa",
+                "kb",
+                "mb",
+                "gb",
+                "tb",
+                "pb",
+                "plus",
+                "dollar",
+                "euro",
+            )
+        ):
+            return None
+    if _is_noise_token(text, start, end):
+        return None
+    if (before == "(" and text.startswith(")", end)) or (
+        _at_line_start(text, start) and _LIST_MARKER_AFTER.match(text, end)
+    ):
+        return None  # a list marker
+    if _ORDINAL_AFTER.match(text, end):
+        return None
+    previous = _PREV_WORD.search(text[max(0, start - 14) : start])
+    if previous is not None and previous.group(1).lower().rstrip(".") in _LABEL_WORDS:
+        return None
+    try:
+        value = Decimal(token.replace(",", ""))
+    except InvalidOperation:
+        return None
+    return _Number(start, end, value, False, False)
+
+
+def _at_line_start(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    return not text[line_start:start].strip()
+
+
+def _words_number(text: str, start: int, end: int) -> _Number | None:
+    if start > 0 and text[start - 1] in "-'’_":
+        return None
+    total = 0
+    current = 0
+    last_kind = ""  # "small", "hundred" or "scale"
+    last_scale = 0
+    value_end = start
+    seen_number = False
+    article = False
+    half = False
+    for token in _WORD_TOKEN_RE.finditer(text, start, end):
+        word = token.group().lower()
+        if word == "and":
+            if last_kind not in ("hundred", "scale"):
+                break
+            continue
+        if word in ("a", "an", "half"):
+            if seen_number:
+                break
+            article = article or word != "half"
+            half = half or word == "half"
+            continue
+        if word in _SMALL_NUMBERS:
+            small = _SMALL_NUMBERS[word]
+            # "eighty six" is one number; "two three" is not.
+            if last_kind == "small" and not (
+                current % 100 >= 20 and current % 10 == 0 and small < 10
+            ):
+                break
+            current += small
+            last_kind = "small"
+        elif word == "hundred":
+            if last_kind == "hundred" or (current >= 100) or not (current or article):
+                break
+            current = (current or 1) * 100
+            last_kind = "hundred"
+        elif word in _SCALE_WORDS:
+            scale = _SCALE_WORDS[word]
+            if not (current or article) or (last_kind == "scale" and not current):
+                break
+            if last_scale and scale >= last_scale:
+                break
+            total += (current or 1) * scale
+            current = 0
+            last_scale = scale
+            last_kind = "scale"
+        elif word == "dozen":
+            if last_kind in ("scale", "hundred") or not (current or article):
+                break
+            current = (current or 1) * 12
+            last_kind = "hundred"
+        else:
+            break
+        seen_number = True
+        value_end = token.end()
+    if not seen_number:
+        return None
+    amount = Decimal(total + current)
+    if half:
+        amount /= 2
+    scaled = total > 0
+    if amount == 1 and not scaled:
+        return None  # "one" is nearly always a pronoun: "one of the labels"
+    return _Number(start, value_end, amount, scaled, True)
+
+
+def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
+    """Decide what a number is from what surrounds it, and build the figure."""
+    start, end = number.start, number.end
+    value = number.value
+    scaled = number.scaled
+    scale_suffix = ""
+
+    # Currency sign or code in front: "$", "US$", "€", "USD ".
+    currency = ""
+    head_start = start
+    head = text[max(0, start - 6) : start]
+    cur_match = _CURRENCY_BEFORE.search(head) if head else None
+    if cur_match is not None:
+        symbol = cur_match.group(1)
+        if symbol is not None:
+            currency = _CURRENCY_SYMBOLS.get(symbol.lower(), "USD")
+        else:
+            currency = cur_match.group(2).upper()
+        head_start = start - len(head) + cur_match.start()
+
+    # Year-like bare integers are names ("the 2024 lawsuit"), not quantities, unless
+    # something marks them as money, a share or a size.
+    bare_year = (
+        not number.words
+        and not currency
+        and len(text[start:end]) == 4
+        and text[start:end].isdigit()
+        and 1800 <= int(value) <= 2100
+    )
+
+    # Scale: " million", "-billion", "bn", "m".
+    if not number.words or not scaled:
+        scale_match = _SCALE_WORD_AFTER.match(text, end)
+        if scale_match is not None:
+            value *= _SCALE_WORDS[scale_match.group(1).lower()]
+            end = scale_match.end()
+            scaled = True
+            bare_year = False
+        elif not number.words:
+            suffix = _SCALE_SUFFIX_AFTER.match(text, end)
+            if suffix is not None:
+                letters = suffix.group(1).lower()
+                if letters in _MONEY_ONLY_SUFFIXES and not currency:
+                    return None
+                value *= _SCALE_SUFFIXES[letters]
+                end = suffix.end()
+                scaled = True
+                scale_suffix = letters
+                bare_year = False
+            elif end < len(text) and text[end].isalpha() and not _SIZE_AFTER.match(text, end):
+                return None  # letters glued on that are not a unit: "3D", "1990s", "5G"
+
+    # Ranges: "$1-2 billion", "250 to 300 TB", "between 10 and 20 million files".
+    if allow_range:
+        ranged = _range_after(text, number, end, currency)
+        if ranged is not None:
+            return ranged
+
+    kind: FigureKind | None = None
+    unit = ""
+    tail = end
+    percent = _PERCENT_AFTER.match(text, end)
+    if percent is not None and not currency and not scale_suffix:
+        kind, unit, tail = FigureKind.PERCENT, "%", percent.end()
+    else:
+        size = _SIZE_AFTER.match(text, end) if not currency and not scale_suffix else None
+        if size is not None:
+            unit_name = (size.group(1) or size.group(2) or "").lower()
+            multiplier = _SIZE_UNITS.get(unit_name.rstrip("s"), _SIZE_UNITS.get(unit_name))
+            if multiplier is None:
+                return None
+            kind, unit, tail = FigureKind.SIZE, "B", size.end()
+            value *= multiplier
+        else:
+            word_currency = _CURRENCY_AFTER.match(text, end)
+            if word_currency is not None:
+                code = word_currency.group(3)
+                if code is not None:
+                    found = code.upper()
+                elif word_currency.group(1) is not None:
+                    found = "USD"
+                else:
+                    found = _CURRENCY_WORDS[word_currency.group(2).lower()]
+                # "300 pounds" may be a weight; only count pounds as money with a scale.
+                if found == "GBP" and word_currency.group(2) and not scaled and not currency:
+                    word_currency = None
+                if word_currency is not None:
+                    currency = currency or found
+                    tail = word_currency.end()
+            if currency:
+                kind, unit = FigureKind.MONEY, currency
+    if kind is not None and bare_year and kind is not FigureKind.MONEY:
+        bare_year = False
+
+    hedge_end = head_start
+    hedge = ""
+    hedge_match = _HEDGE_BEFORE.search(text[max(0, hedge_end - 24) : hedge_end])
+    if hedge_match is not None:
+        written = " ".join(hedge_match.group(1).lower().split())
+        if written != "between" and not (
+            written in _PREPOSITION_HEDGES and _after_dispute_word(text, hedge_end, hedge_match)
+        ):
+            hedge = _HEDGES.get(written, written)
+    plus = _PLUS_AFTER.match(text, tail if kind is not None else end)
+
+    if kind is None:
+        if bare_year:
+            return None
+        noun_start = end
+        if plus is not None:
+            noun_start = plus.end()
+        phrase = _counted_noun(text, noun_start)
+        if phrase is None:
+            if not scaled:
+                return None
+            unit, tail = "", end
+        else:
+            unit, tail = phrase
+        kind = FigureKind.COUNT
+    if plus is not None and not hedge:
+        hedge = "or more"
+        if kind is not FigureKind.COUNT:
+            tail = plus.end()
+    elif plus is not None and kind is not FigureKind.COUNT and plus.group() == "+":
+        tail = plus.end()
+
+    number_value = float(value)
+    if number_value != number_value or number_value in (float("inf"), float("-inf")):
+        return None
+    return Figure(kind, text[head_start:tail], head_start, tail, number_value, unit, hedge)
+
+
+# "sued over $13 trillion" is about the money, not more than it.
+_PREPOSITION_HEDGES = frozenset({"over", "above", "under", "below"})
+_DISPUTE_WORDS = _word_set(
+    """
+    sue sues sued suing lawsuit lawsuits suit suits fight fights fought battle battles clash
+    clashes dispute disputes row war case cases action litigation feud spat charges charged
+    worries concerns concern outrage probe investigation talks settle settles settled court
+    targets targeted goes went go
+    """
+)
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\W{0,3}$")
+
+
+def _after_dispute_word(text: str, hedge_end: int, hedge_match: re.Match[str]) -> bool:
+    hedge_start = hedge_end - (hedge_match.endpos - hedge_match.start(1))
+    before = _WORD_BEFORE.search(text, max(0, hedge_start - 20), hedge_start)
+    if before is None:
+        return False
+    word = before.group(1)
+    # "sues Anna's Archive over 86 million files": after a name, "over" is a preposition.
+    return word.lower() in _DISPUTE_WORDS or word[0].isupper()
+
+
+def _range_after(text: str, low: _Number, low_end: int, currency: str) -> Figure | None:
+    """A range starting at ``low``: one figure spanning it, valued at its low end."""
+    head = text[max(0, low.start - 10) : low.start]
+    between = re.search(r"between\s{1,3}(?:[$€£¥]|US\$)?$", head, re.IGNORECASE)
+    separator = (
+        _BETWEEN_AND.match(text, low_end)
+        if between is not None
+        else _RANGE_SEP.match(text, low_end)
+    )
+    if separator is None:
+        return None
+    if separator.group().strip() == "to" and re.search(r"\bfrom\s{1,3}\S*$", head, re.I):
+        return None  # "from 10 to 20" is a change, not a range
+    second_start = separator.end()
+    if text.startswith(("$", "€", "£", "¥"), second_start):
+        second_start += 1
+    elif text.startswith("US$", second_start):
+        second_start += 3
+    digits = _DIGITS_RE.match(text, second_start)
+    words = _WORDS_RE.match(text, second_start) if digits is None else None
+    if digits is not None:
+        second = _digits_number(text, digits.start(), digits.end())
+    elif words is not None and low.words:
+        second = _words_number(text, words.start(), words.end())
+    else:
+        return None
+    if second is None:
+        return None
+    high = _classify(text, second, allow_range=False)
+    if high is None or not isinstance(high.value, float):
+        return None
+    if currency and high.kind is FigureKind.COUNT and not high.unit:
+        # "$1-2 billion": the currency in front covers both ends.
+        high = Figure(FigureKind.MONEY, high.text, high.start, high.end, high.value, currency)
+    low_value = low.value
+    low_scale = _SCALE_WORD_AFTER.match(text, low.end) or (
+        None if low.words else _SCALE_SUFFIX_AFTER.match(text, low.end)
+    )
+    if low_scale is not None:
+        letters = low_scale.group(1).lower()
+        low_value *= _SCALE_WORDS.get(letters, _SCALE_SUFFIXES.get(letters, 1))
+    elif not low.scaled and second.value:
+        # "$1-2 billion": the low end borrows the high end's scale and unit.
+        low_value *= Decimal(high.value) / second.value
+    elif high.kind is FigureKind.SIZE and second.value:
+        low_value *= Decimal(high.value) / second.value
+    if low_value > Decimal(high.value) or low_value <= 0:
+        return None
+    if currency and high.kind is not FigureKind.MONEY:
+        return None
+    hedge = "between" if between is not None else "range"
+    start = low.start
+    cur_match = _CURRENCY_BEFORE.search(text[max(0, start - 6) : start])
+    if cur_match is not None:
+        start -= len(text[max(0, start - 6) : start]) - cur_match.start()
+    return Figure(
+        high.kind, text[start : high.end], start, high.end, float(low_value), high.unit, hedge
+    )
+
+
+def _counted_noun(text: str, pos: int) -> tuple[str, int] | None:
+    """The counted noun phrase right after a number: ('music files', end) or None."""
+    words: list[tuple[str, int, int]] = []
+    cursor = pos
+    first_capitalised = False
+    while len(words) < 3:
+        match = _NP_WORD.match(text, cursor)
+        if match is None:
+            break
+        word = match.group(1)
+        lower = word.lower()
+        possessive = lower.endswith(("'s", "’s"))
+        if possessive:
+            break
+        if lower in _NP_STOP or lower in _MONTHS or lower in _WEEKDAYS:
+            break
+        if lower.endswith("'") or lower.endswith("’"):
+            break
+        if words:
+            if (lower.endswith(("ed", "ing")) and lower not in _NP_KEEP) or (
+                word[0].isupper() and not first_capitalised
+            ):
+                break
+        elif lower.endswith("ly") and len(lower) > 4:
+            break
+        if not words:
+            first_capitalised = word[0].isupper()
+        words.append((lower, match.start(1), match.end(1)))
+        cursor = match.end()
+        if lower in _SMALL_NUMBERS or lower in _SCALE_WORDS:
+            return None
+    if not words:
+        return None
+    # "rows of metadata", "hours of audio"
+    last = words[-1][0]
+    if last in _MEASURE_NOUNS and len(words) <= 2:
+        of_match = _OF_WORD.match(text, cursor)
+        if of_match is not None:
+            tail_words: list[tuple[str, int, int]] = []
+            inner = of_match.end()
+            while len(tail_words) < 2:
+                match = _NP_WORD.match(text, inner)
+                if match is None:
+                    break
+                lower = match.group(1).lower()
+                if lower in _NP_STOP or lower.endswith(("'s", "’s")):
+                    break
+                if tail_words and lower.endswith(("ed", "ing")) and lower not in _NP_KEEP:
+                    break
+                tail_words.append((lower, match.start(1), match.end(1)))
+                inner = match.end()
+            if tail_words:
+                words.extend(tail_words)
+                return text[words[0][1] : words[-1][2]], words[-1][2]
+    if words[0][0] in _TIME_NOUNS or words[-1][0] in _TIME_NOUNS:
+        return None
+    return text[words[0][1] : words[-1][2]], words[-1][2]
