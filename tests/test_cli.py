@@ -1,0 +1,184 @@
+"""The command line against a real loopback server and a real cache directory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+RSS = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>{title}</title><link>https://example.org/</link>
+<description>test feed</description>
+{items}
+</channel></rss>"""
+
+ITEM = """<item><title>{title}</title><link>https://example.org/{guid}</link><guid>{guid}</guid>
+<pubDate>{date}</pubDate><description>{body}</description></item>"""
+
+
+def rss(title: str, items: list[tuple[str, str, str, str]]) -> str:
+    return RSS.format(
+        title=title,
+        items="\n".join(ITEM.format(guid=g, title=t, date=d, body=b) for g, t, d, b in items),
+    )
+
+
+WIRE = rss(
+    "Wire",
+    [
+        (
+            "w1",
+            "Labels sue Anna’s Archive",
+            "Tue, 30 Dec 2025 10:00:00 +0000",
+            "The suit seeks $13 trillion over 86 million music files.",
+        ),
+        ("w2", "Weather today", "Wed, 31 Dec 2025 10:00:00 +0000", "Rain."),
+    ],
+)
+TRADE = rss(
+    "Trade",
+    [
+        (
+            "t1",
+            "“Annas Archive” case unsealed",
+            "Fri, 16 Jan 2026 10:00:00 +0000",
+            "Damages of $12.9 trillion are sought.",
+        ),
+    ],
+)
+
+
+def briefing(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "briefing", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def setup(tmp_path: Path, httpserver: HTTPServer, write_config) -> tuple[Path, Path]:  # type: ignore[no-untyped-def]
+    httpserver.expect_request("/wire.xml").respond_with_data(
+        WIRE, content_type="application/rss+xml"
+    )
+    httpserver.expect_request("/trade.xml").respond_with_data(
+        TRADE, content_type="application/rss+xml"
+    )
+    httpserver.expect_request("/gone.xml").respond_with_data("nope", status=404)
+    config = write_config(
+        [
+            ("Wire", httpserver.url_for("/wire.xml")),
+            ("Trade", httpserver.url_for("/trade.xml")),
+            ("Gone", httpserver.url_for("/gone.xml")),
+        ]
+    )
+    return config, tmp_path / "cache"
+
+
+def test_fetch_then_articles_feeds_and_exit_codes(setup: tuple[Path, Path], tmp_path: Path) -> None:
+    config, cache = setup
+    common = ("--config", str(config), "--cache-dir", str(cache))
+    fetched = briefing(*common, "fetch", cwd=tmp_path)
+    assert fetched.returncode == 0, fetched.stderr  # some feeds succeeded
+    lines = fetched.stdout.splitlines()
+    assert any(line.startswith("Wire: new (2 new") for line in lines), fetched.stdout
+    assert any(line.startswith("Gone: error: HTTP 404") for line in lines), fetched.stdout
+    assert "Traceback" not in fetched.stderr
+
+    listed = briefing(*common, "articles", "--json", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    articles = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [a["title"] for a in articles] == [
+        "“Annas Archive” case unsealed",
+        "Labels sue Anna’s Archive",
+    ]
+    assert set(articles[0]) == {
+        "id",
+        "source",
+        "title",
+        "link",
+        "published",
+        "read",
+        "starred",
+        "relevance",
+    }
+    assert articles[0]["source"] == "Trade" and articles[0]["published"].startswith("2026-01-16")
+
+    everything = briefing(*common, "articles", "--all", "--json", cwd=tmp_path)
+    assert len(everything.stdout.splitlines()) == 3
+
+    feeds = json.loads(briefing(*common, "feeds", "--json", cwd=tmp_path).stdout)
+    by_name = {f["name"]: f for f in feeds}
+    assert by_name["Wire"]["articles"] == 2 and by_name["Wire"]["on_topic"] == 1
+    assert by_name["Wire"]["health"] == "ok" and by_name["Wire"]["last_success"]
+    assert by_name["Gone"]["health"] == "error" and "404" in by_name["Gone"]["last_error"]
+
+    again = briefing(*common, "fetch", cwd=tmp_path)
+    assert again.returncode == 0
+    assert "Wire: unchanged" in again.stdout
+
+
+def test_fetch_exits_1_when_every_feed_fails(
+    tmp_path: Path, httpserver: HTTPServer, write_config
+) -> None:  # type: ignore[no-untyped-def]
+    httpserver.expect_request("/a.xml").respond_with_data("boom", status=500)
+    config = write_config([("A", httpserver.url_for("/a.xml"))])
+    result = briefing(
+        "--config", str(config), "--cache-dir", str(tmp_path / "c"), "fetch", cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "A: error: HTTP 500" in result.stdout
+    assert "every feed failed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_offline_fetch_is_a_usage_error(tmp_path: Path) -> None:
+    result = briefing("--offline", "fetch", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "cannot run with --offline" in result.stderr
+
+
+def test_unknown_command_is_a_usage_error(tmp_path: Path) -> None:
+    result = briefing("frobnicate", cwd=tmp_path)
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_local_file_feeds_work(tmp_path: Path, write_config) -> None:  # type: ignore[no-untyped-def]
+    feed = tmp_path / "local.rss"
+    feed.write_text(WIRE, encoding="utf-8")
+    config = write_config([("Local", str(feed)), ("Local URL", feed.as_uri())])
+    cache = tmp_path / "c"
+    fetched = briefing("--config", str(config), "--cache-dir", str(cache), "fetch", cwd=tmp_path)
+    assert fetched.returncode == 0, fetched.stderr
+    listed = briefing(
+        "--config", str(config), "--cache-dir", str(cache), "articles", "--json", cwd=tmp_path
+    )
+    assert len(listed.stdout.splitlines()) == 2  # one on-topic article from each
+
+
+def test_empty_cache_falls_back_to_the_sample_and_says_so(tmp_path: Path, write_config) -> None:  # type: ignore[no-untyped-def]
+    config = write_config([("Nowhere", "https://feeds.invalid/x.xml")])
+    result = briefing(
+        "--config", str(config), "--cache-dir", str(tmp_path / "c"), "articles", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "SAMPLE" in result.stderr
+    assert "Sample" in result.stdout
+
+
+def test_demo_uses_its_own_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "c"
+    result = briefing("--demo", "--cache-dir", str(cache), "articles", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    articles = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(articles) >= 15
+    assert all(a["source"].startswith("Sample") for a in articles)
+    assert not (cache / "cache.db").exists()  # the user's own cache is untouched
+    assert (cache / "sample" / "cache.db").exists()
