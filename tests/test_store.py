@@ -126,7 +126,7 @@ def test_values_are_json_not_pickles(cache_dir: Path) -> None:
 
     for key, mode, value, filename in rows:
         raw = value if value is not None else (cache_dir / filename).read_bytes()
-        assert not raw[:1] == b"\x80", f"{key!r} looks pickled"
+        assert raw[:1] != b"\x80", f"{key!r} looks pickled"
         json.loads(zlib.decompress(raw))  # diskcache.JSONDisk: zlib-compressed JSON
         json.loads(zlib.decompress(key) if isinstance(key, bytes) else key)
         assert mode in (1, 2, 3, 4)

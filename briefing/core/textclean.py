@@ -131,10 +131,7 @@ class _Converter(HTMLParser):
     def _flush(self) -> None:
         text = "".join(self.current)
         self.current = []
-        if self.in_pre:
-            body = text.strip("\n")
-        else:
-            body = " ".join(text.split())
+        body = text.strip("\n") if self.in_pre else " ".join(text.split())
         if body:
             self.blocks.append(self.block_prefix + body)
         self.block_prefix = ""
