@@ -19,9 +19,10 @@ from typing import TextIO
 
 from briefing import __version__
 from briefing.core.config import ConfigError, find_config, load_config, user_config_dir
-from briefing.core.models import Article, FeedResult, FetchStatus, RefreshSummary
+from briefing.core.models import Article, FeedResult, FetchStatus, PageReport, RefreshSummary
 from briefing.core.service import BriefingService, DataOrigin, age_in_words, open_sample
 from briefing.core.store import Store, StoreError, default_cache_dir
+from briefing.core.textclean import clean_line
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -207,24 +208,30 @@ def cmd_fetch(service: BriefingService, *, full_text: bool) -> int:
 
     def progress(result: FeedResult, done: int, total: int) -> None:
         if interactive:
-            width = 30
-            filled = round(width * done / total)
-            bar = "#" * filled + "-" * (width - filled)
-            sys.stderr.write(f"\r[{bar}] {done}/{total} feeds ")
-            sys.stderr.flush()
+            draw_progress(done, total, "feeds")
         else:
             print(format_result_line(result))
 
-    summary = asyncio.run(service.refresh(on_progress=progress))
+    def page_progress(done: int, total: int) -> None:
+        if interactive:
+            draw_progress(done, total, "pages")
+
+    summary = asyncio.run(
+        service.refresh(on_progress=progress, full_text=full_text, on_page_progress=page_progress)
+    )
     if interactive:
         sys.stderr.write("\r" + " " * 50 + "\r")
         print_result_table(summary, sys.stdout)
     new = sum(r.new for r in summary.results)
     failed = len(summary.errors)
-    print(
-        f"{len(summary.results)} feeds: {new} new articles, {failed} failed",
-        file=sys.stdout if interactive else sys.stderr,
-    )
+    totals_out = sys.stdout if interactive else sys.stderr
+    print(f"{len(summary.results)} feeds: {new} new articles, {failed} failed", file=totals_out)
+    if summary.pages is not None:
+        for line in format_page_failures(summary.pages, limit=10 if interactive else None):
+            print(line)
+        print(format_page_line(summary.pages), file=totals_out)
+    elif not full_text:
+        print("pages: not fetched (--no-full-text)", file=totals_out)
     if summary.any_succeeded:
         return EXIT_OK
     cached = service.store.count_articles()
@@ -241,6 +248,30 @@ def cmd_fetch(service: BriefingService, *, full_text: bool) -> int:
             file=sys.stderr,
         )
     return EXIT_FAILED
+
+
+def draw_progress(done: int, total: int, what: str) -> None:
+    width = 30
+    filled = round(width * done / total) if total else width
+    bar = "#" * filled + "-" * (width - filled)
+    sys.stderr.write(f"\r[{bar}] {done}/{total} {what} ")
+    sys.stderr.flush()
+
+
+def format_page_line(pages: PageReport) -> str:
+    """'pages: 12 fetched, 1 failed, 30 skipped, 5 unchanged (2.3 s)'."""
+    return (
+        f"pages: {pages.fetched} fetched, {pages.failed} failed, {pages.skipped} skipped,"
+        f" {pages.unchanged} unchanged ({pages.elapsed:.1f} s)"
+    )
+
+
+def format_page_failures(pages: PageReport, *, limit: int | None) -> list[str]:
+    failures = pages.failures if limit is None else pages.failures[:limit]
+    lines = [f"page {clean_line(link)}: failed: {clean_line(reason)}" for link, reason in failures]
+    if len(failures) < len(pages.failures):
+        lines.append(f"... and {len(pages.failures) - len(failures)} more failed pages")
+    return lines
 
 
 def format_result_line(result: FeedResult) -> str:

@@ -171,11 +171,30 @@ class FeedResult:
 
 
 @dataclass(frozen=True, slots=True)
+class PageReport:
+    """What one refresh's page step (full article text) did."""
+
+    fetched: int = 0
+    """Pages downloaded and their main text stored."""
+    unchanged: int = 0
+    """Pages the server said had not changed (304); the stored text is kept."""
+    failed: int = 0
+    """Pages that could not be fetched or read; the feed's own text stays."""
+    skipped: int = 0
+    """On-topic articles whose page was not needed (feed set to false, or long enough)."""
+    elapsed: float = 0.0
+    failures: tuple[tuple[str, str], ...] = ()
+    """(link, reason) for each failed page request."""
+
+
+@dataclass(frozen=True, slots=True)
 class RefreshSummary:
     results: tuple[FeedResult, ...]
     started: str
     finished: str
     offline: bool = False
+    pages: PageReport | None = None
+    """The page step's report; None when it did not run (``--no-full-text``)."""
 
     @property
     def any_succeeded(self) -> bool:

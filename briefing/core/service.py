@@ -20,6 +20,7 @@ from briefing.core.models import (
     FeedResult,
     FeedState,
     FetchStatus,
+    PageReport,
     RefreshSummary,
 )
 from briefing.core.store import Store, utc_now
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 ProgressCallback = Callable[[FeedResult, int, int], None]
 """Called after each feed is stored: (result, feeds done, feeds total)."""
+PageProgressCallback = Callable[[int, int], None]
+"""Called after each article page is stored: (pages done, pages total)."""
 
 SAMPLE_DIRNAME = "sample"
 
@@ -163,8 +166,20 @@ class BriefingService:
 
     # ------------------------------------------------------------------ refresh
 
-    async def refresh(self, on_progress: ProgressCallback | None = None) -> RefreshSummary:
-        """Fetch every enabled feed, store each as it arrives, and report per feed."""
+    async def refresh(
+        self,
+        on_progress: ProgressCallback | None = None,
+        *,
+        full_text: bool = True,
+        on_page_progress: PageProgressCallback | None = None,
+    ) -> RefreshSummary:
+        """Fetch every enabled feed, store each as it arrives, and report per feed.
+
+        Then, with ``full_text`` and when at least one feed answered, the page
+        step fetches the article pages that feeds only summarise (see
+        ``fetch_full_texts``). Every feed's ``on_progress`` comes before the first
+        page is requested, so feed results are never held up by pages.
+        """
         from briefing.core.fetch import fetch_feeds
 
         started = utc_now()
@@ -177,13 +192,31 @@ class BriefingService:
             results.append(result)
             if on_progress is not None:
                 on_progress(result, len(results), len(feeds))
-        finished = utc_now()
-        if any(r.status is not FetchStatus.ERROR for r in results):
-            self.store.set_meta("last_refresh", finished)
+        any_succeeded = any(r.status is not FetchStatus.ERROR for r in results)
+        if any_succeeded:
+            self.store.set_meta("last_refresh", utc_now())
             self.origin = DataOrigin.NETWORK
+        pages: PageReport | None = None
+        if full_text and any_succeeded:
+            pages = await self.fetch_full_texts(on_progress=on_page_progress)
+        finished = utc_now()
         order = {name: index for index, name in enumerate(self.feed_names)}
         results.sort(key=lambda r: order.get(r.name, len(order)))
-        return RefreshSummary(results=tuple(results), started=started, finished=finished)
+        return RefreshSummary(
+            results=tuple(results), started=started, finished=finished, pages=pages
+        )
+
+    async def fetch_full_texts(self, on_progress: PageProgressCallback | None = None) -> PageReport:
+        """The page step alone: fetch, extract and store the main text of the
+        on-topic articles of enabled feeds that need it (per their ``full_text``
+        setting), conditionally when a page was fetched before."""
+        from briefing.core.fulltext import fetch_full_texts
+
+        modes = {f.name: f.full_text for f in self.config.feeds if f.enabled}
+        articles = self.store.load_articles(list(modes), self.topic_filter)
+        return await fetch_full_texts(
+            self.store, articles, modes, self.config.settings, on_progress=on_progress
+        )
 
     def _store_outcome(self, outcome: FetchOutcome) -> FeedResult:
         feed = outcome.feed
@@ -279,7 +312,8 @@ def open_sample(cache_dir: Path) -> BriefingService:
     store = Store(sample_cache_dir(cache_dir))
     service = BriefingService(config, store, origin=DataOrigin.SAMPLE)
     if store.count_articles() == 0 or _sample_changed(store):
-        asyncio.run(service.refresh())
+        # The sample's links are placeholders: never fetch their pages.
+        asyncio.run(service.refresh(full_text=False))
         store.set_meta("sample_version", _sample_stamp())
     service.origin = DataOrigin.SAMPLE
     service.notice = (
@@ -294,4 +328,4 @@ def _sample_stamp() -> float:
 
 
 def _sample_changed(store: Store) -> bool:
-    return store.get_meta("sample_version") != _sample_stamp()
+    return bool(store.get_meta("sample_version") != _sample_stamp())

@@ -1,0 +1,800 @@
+"""Full article text for feeds that only carry summaries.
+
+After the feed step, the page step looks at every on-topic article of an
+enabled feed and decides whether it needs its web page (``wants_page``):
+``full_text = "auto"`` fetches it when the entry is short or only a teaser,
+``true`` always, ``false`` never. Pages are fetched with the same HTTP code,
+timeouts and size cap as feeds (``fetch.HttpFetcher``), at most
+``settings.per_host`` at a time per host and ``settings.concurrency`` in all,
+with conditional GET from validators kept in the store. Only the entry's own
+http(s) link is fetched; redirects are bounded and must stay on http(s).
+
+The main text is extracted with trafilatura (the only module that imports it)
+in a small process pool, so neither the event loop nor a UI in the same process
+waits on it, then reduced to simple, safe HTML: headings, paragraphs, lists,
+quotes, links. That HTML goes in ``Article.full_text``, which
+``Article.body_html`` prefers, so the article pane and the facts engine read
+it. A page that fails leaves the feed's own text in place and says why in
+``Article.full_text_status``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import html
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+from briefing.core.models import Article, FullTextMode, PageReport, Settings
+from briefing.core.textclean import clean_text, html_to_text, is_web_url
+
+if TYPE_CHECKING:
+    from briefing.core.fetch import HttpFetcher
+    from briefing.core.store import Store
+
+# --------------------------------------------------------------------------- statuses
+
+STATUS_OK = "ok"
+"""The page was fetched and its main text is in ``full_text``."""
+STATUS_SKIPPED = "skipped"
+"""The page is not needed: the feed says never, or the entry is long enough."""
+STATUS_PENDING = "pending"
+"""The page is wanted and has not been fetched yet."""
+FAILED_PREFIX = "failed: "
+"""Followed by a reason a person can act on: 'failed: HTTP 404 Not Found'."""
+
+
+def failed_status(reason: str) -> str:
+    return FAILED_PREFIX + (" ".join(reason.split()) or "unknown error")
+
+
+def is_failed(status: str) -> bool:
+    return status.startswith(FAILED_PREFIX)
+
+
+# --------------------------------------------------------------------------- which pages
+
+AUTO_MIN_WORDS = 150
+"""Under "auto", an entry with fewer words than this gets its page fetched."""
+REVALIDATE_WITHIN_DAYS = 7
+"""Pages of articles newer than this are revalidated (conditional GET) on every
+refresh, and failed ones retried; older ones keep what they have. A page never
+fetched is fetched whatever its age."""
+MAX_FULL_TEXT_CHARS = 400_000
+"""Extracted HTML is cut at a block boundary beyond this (a book-length page)."""
+
+# How feeds mark a teaser: an ellipsis or a 'read more' link at the very end.
+_TEASER_END = re.compile(
+    r"(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\]|\b(?:read|continue reading|read the|more|"
+    r"the post .{1,200} appeared first on .{1,200})\W{0,6}\S{0,40}\W{0,6})\s*$",
+    re.IGNORECASE,
+)
+
+
+def word_count(body_html: str) -> int:
+    return len(html_to_text(body_html).split())
+
+
+def is_teaser(body_html: str) -> bool:
+    """True when the feed's text ends like a cut-off summary ('…', 'Read more')."""
+    text = html_to_text(body_html)
+    return bool(text) and _TEASER_END.search(text[-400:]) is not None
+
+
+def wants_page(article: Article, mode: FullTextMode) -> bool:
+    """Whether this article's web page should be fetched under the feed's setting.
+
+    "auto": when the entry's own text (content, else summary) has fewer than
+    ``AUTO_MIN_WORDS`` words, or the feed gave only a summary that ends like a
+    teaser. A long summary that is not cut off is taken to be the full text,
+    as feeds that put the whole article in <description> do.
+    """
+    if mode == "never":
+        return False
+    if mode == "always":
+        return True
+    own_text = article.content or article.summary
+    if word_count(own_text) < AUTO_MIN_WORDS:
+        return True
+    return not article.content and is_teaser(article.summary)
+
+
+@dataclass(frozen=True, slots=True)
+class PageValidators:
+    """What the last good answer for a page said, to make the next GET conditional."""
+
+    url: str
+    """The entry link these belong to; a changed link makes them void."""
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PagePlan:
+    """What the page step will do this refresh."""
+
+    fetch: tuple[Article, ...]
+    """Articles whose page is requested (conditionally when they have validators)."""
+    settle: tuple[Article, ...]
+    """Articles whose status (and maybe text) changes without a request."""
+    skipped: int
+    failed_without_request: int
+
+
+def plan_pages(
+    articles: Iterable[Article],
+    modes: Mapping[str, FullTextMode],
+    *,
+    now: datetime | None = None,
+) -> PagePlan:
+    """Decide, for every on-topic article of a configured feed, what the page step does."""
+    now = now or datetime.now(UTC)
+    recent_after = (now - timedelta(days=REVALIDATE_WITHIN_DAYS)).isoformat()
+    fetch: list[Article] = []
+    settle: list[Article] = []
+    skipped = failed = 0
+    for article in articles:
+        mode = modes.get(article.source)
+        if mode is None or not article.on_topic:
+            continue
+        if not wants_page(article, mode):
+            skipped += 1
+            if article.full_text_status != STATUS_SKIPPED or article.full_text:
+                settle.append(replace(article, full_text="", full_text_status=STATUS_SKIPPED))
+            continue
+        if not is_web_url(article.link):
+            failed += 1
+            status = failed_status("the entry has no http(s) link")
+            if article.full_text_status != status or article.full_text:
+                settle.append(replace(article, full_text="", full_text_status=status))
+            continue
+        status = article.full_text_status
+        never_fetched = status in ("", STATUS_PENDING, STATUS_SKIPPED) or (
+            status == STATUS_OK and not article.full_text
+        )
+        if never_fetched or _sort_time(article) >= recent_after:
+            fetch.append(article)
+    return PagePlan(tuple(fetch), tuple(settle), skipped, failed)
+
+
+def _sort_time(article: Article) -> str:
+    """Comparable with an aware UTC ISO time even for odd stored values."""
+    stamp = article.sort_time
+    try:
+        parsed = datetime.fromisoformat(stamp)
+    except ValueError:
+        return ""
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).isoformat()
+
+
+# --------------------------------------------------------------------------- fetching
+
+
+@dataclass(frozen=True, slots=True)
+class PageJob:
+    """One URL to fetch, and the articles (one or more feeds) that link to it."""
+
+    url: str
+    articles: tuple[Article, ...]
+    validators: PageValidators | None
+
+
+@dataclass(frozen=True, slots=True)
+class PageResult:
+    job: PageJob
+    status: str
+    """STATUS_OK or a failed status."""
+    full_text: str | None
+    """New extracted HTML; None keeps what the articles have (304, failure)."""
+    validators: PageValidators | None
+    not_modified: bool = False
+
+
+PageProgressCallback = Callable[[int, int], None]
+"""Called after each page: (pages done, pages total)."""
+
+
+def page_jobs(
+    articles: Sequence[Article], validators: Mapping[str, PageValidators]
+) -> list[PageJob]:
+    """One job per distinct link, so two feeds linking the same story fetch it once.
+
+    A job is conditional only when every article on it has good text and the
+    same validators: a 304 must never leave one of them without text.
+    """
+    by_link: dict[str, list[Article]] = {}
+    for article in articles:
+        by_link.setdefault(article.link.strip(), []).append(article)
+    jobs = []
+    for link, group in by_link.items():
+        known = [validators.get(a.id) for a in group]
+        first = known[0]
+        usable = (
+            first is not None
+            and first.url == link
+            and (first.etag or first.last_modified)
+            and all(v == first for v in known)
+            and all(a.full_text_status == STATUS_OK and a.full_text for a in group)
+        )
+        jobs.append(PageJob(link, tuple(group), first if usable else None))
+    return jobs
+
+
+async def fetch_pages(
+    jobs: Sequence[PageJob], settings: Settings, *, http: HttpFetcher | None = None
+) -> AsyncIterator[PageResult]:
+    """Fetch and extract every job's page; yield each result as soon as it is known.
+
+    At most ``settings.per_host`` requests per host name and
+    ``settings.concurrency`` in all are in flight; a host's queue waits for its
+    own slots before it takes a global one, so one slow site cannot hold the
+    others up. Extraction runs in a process pool while downloads go on. Never
+    raises because of one page.
+    """
+    if not jobs:
+        return
+    from briefing.core.fetch import HttpFetcher
+
+    own_http = http is None
+    client = http or HttpFetcher(
+        timeout=settings.timeout,
+        max_bytes=settings.max_bytes,
+        max_redirects=settings.max_redirects,
+        max_connections=max(1, settings.concurrency),
+    )
+    fetcher = _PageFetcher(client, settings)
+    try:
+        tasks = [asyncio.create_task(fetcher.fetch(job)) for job in jobs]
+        try:
+            for done in asyncio.as_completed(tasks):
+                yield await done
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        try:
+            if own_http:
+                await client.aclose()
+        finally:
+            fetcher.extractor.shutdown()
+
+
+class _PageFetcher:
+    def __init__(self, http: HttpFetcher, settings: Settings) -> None:
+        self.http = http
+        self.per_host = max(1, settings.per_host)
+        self.global_slots = asyncio.Semaphore(max(1, settings.concurrency))
+        self.host_slots: dict[str, asyncio.Semaphore] = {}
+        self.extractor = _ExtractPool()
+
+    def _host_slot(self, url: str) -> asyncio.Semaphore:
+        host = (urlsplit(url).hostname or "").lower()
+        slot = self.host_slots.get(host)
+        if slot is None:
+            slot = self.host_slots[host] = asyncio.Semaphore(self.per_host)
+        return slot
+
+    async def fetch(self, job: PageJob) -> PageResult:
+        from briefing.core.fetch import PAGE_ACCEPT, FetchError
+
+        known = job.validators
+        try:
+            async with self._host_slot(job.url), self.global_slots:
+                response = await self.http.get(
+                    job.url,
+                    etag=known.etag if known else None,
+                    last_modified=known.last_modified if known else None,
+                    accept=PAGE_ACCEPT,
+                )
+            if response.not_modified:
+                if known is None:
+                    return _failed(job, "the server answered 304 to a request without validators")
+                return PageResult(job, STATUS_OK, None, known, not_modified=True)
+            title = job.articles[0].title
+            extracted = await self.extractor.extract(
+                response.body, response.content_type, response.final_url, title
+            )
+            if extracted.error:
+                return _failed(job, extracted.error)
+            own_words = max(word_count(a.content or a.summary) for a in job.articles)
+            if extracted.words == 0:
+                return _failed(job, "no article text found on the page")
+            if extracted.words < own_words:
+                return _failed(
+                    job,
+                    f"the page's main text ({extracted.words} words) is shorter than the feed's"
+                    f" ({own_words} words)",
+                )
+            fresh = PageValidators(job.url, response.etag, response.last_modified)
+            return PageResult(job, STATUS_OK, extracted.html, fresh)
+        except FetchError as error:
+            return _failed(job, str(error))
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a bug must not take the other pages down
+            return _failed(job, f"unexpected error: {type(error).__name__}: {error}")
+
+
+def _failed(job: PageJob, reason: str) -> PageResult:
+    return PageResult(job, failed_status(reason), None, job.validators)
+
+
+# --------------------------------------------------------------------------- extraction pool
+
+EXTRACT_WORKERS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedPage:
+    html: str
+    """Simple, safe HTML of the main text; '' when none was found."""
+    words: int
+    error: str = ""
+    """Set when the answer was not a page we can read (a PDF, an image...)."""
+
+
+class _ExtractPool:
+    """A small process pool for extraction, started on the first page to extract.
+
+    Extraction is CPU-bound Python (about 2-15 ms a page); in worker processes
+    it runs on other cores and never holds the GIL of the process that draws
+    the UI.
+    """
+
+    def __init__(self) -> None:
+        self._executor: Executor | None = None
+
+    def _pool(self) -> Executor:
+        if self._executor is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # forkserver: workers inherit no event-loop threads or sockets. The
+            # preload only counts if this is the first pool of the process; if
+            # not, each worker imports trafilatura on its first page.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["briefing.core.fulltext", "trafilatura"])
+            self._executor = ProcessPoolExecutor(EXTRACT_WORKERS, mp_context=context)
+        return self._executor
+
+    async def extract(
+        self, body: bytes, content_type: str | None, url: str, title: str
+    ) -> ExtractedPage:
+        from concurrent.futures.process import BrokenProcessPool
+
+        loop = asyncio.get_running_loop()
+        for attempt in range(2):
+            pool = self._pool()
+            try:
+                return await loop.run_in_executor(
+                    pool, extract_page, body, content_type, url, title
+                )
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory): start a new pool once.
+                if self._executor is pool:
+                    self._executor = None
+                    pool.shutdown(wait=False, cancel_futures=True)
+                if attempt:
+                    return ExtractedPage("", 0, "the text extractor crashed on this page")
+        raise AssertionError("unreachable")
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+
+# --------------------------------------------------------------------------- extraction
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
+
+
+def extract_page(body: bytes, content_type: str | None, url: str, title: str = "") -> ExtractedPage:
+    """The main text of one fetched page as simple, safe HTML. Runs in a worker.
+
+    ``url`` is where the page came from after redirects (relative links resolve
+    against it); a leading heading that repeats ``title`` is dropped.
+    """
+    mime = (content_type or "").split(";", 1)[0].strip().lower()
+    if mime and mime not in _HTML_TYPES and not mime.endswith("+xml"):
+        return ExtractedPage("", 0, f"not an HTML page ({mime})")
+    document = decode_html(body, content_type)
+    if not mime and document.lstrip()[:1] != "<":
+        return ExtractedPage("", 0, "not an HTML page")
+    main = extract_main_html(document, url)
+    safe = sanitise_html(main, base_url=url, title=title)
+    return ExtractedPage(safe, word_count(safe))
+
+
+def extract_main_html(document: str, url: str | None = None) -> str:
+    """The main text of an HTML page as trafilatura's HTML, '' when it finds none.
+
+    Comments are left out; tables are kept (figures live in them); links and
+    emphasis are kept for the reader.
+    """
+    import trafilatura
+
+    result = trafilatura.extract(
+        document,
+        url=url,
+        output_format="html",
+        include_comments=False,
+        include_tables=True,
+        include_links=True,
+        include_formatting=True,
+        include_images=False,
+    )
+    return result if isinstance(result, str) else ""
+
+
+# --------------------------------------------------------------------------- decoding
+
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]+)""", re.IGNORECASE
+)
+# What browsers do (WHATWG Encoding): these labels mean windows-1252, whose
+# 0x80-0x9f are curly quotes and dashes rather than invisible C1 controls.
+_WINDOWS_1252_ALIASES = frozenset({"latin_1", "iso8859_1", "ascii", "cp819"})
+
+
+def _codec(label: str | bytes | None) -> str | None:
+    if not label:
+        return None
+    text = label.decode("ascii", "ignore") if isinstance(label, bytes) else label
+    try:
+        name = codecs.lookup(text.strip().strip("\"'")).name
+    except LookupError:
+        return None
+    if name.replace("-", "_") in _WINDOWS_1252_ALIASES:
+        return "cp1252"
+    return name
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """Text of an HTML page: BOM, else the Content-Type charset, else a <meta>
+    charset near the top, else UTF-8 if it decodes, else windows-1252."""
+    for bom, name in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    ):
+        if body.startswith(bom):
+            return body[len(bom) :].decode(name, "replace")
+    declared = None
+    if content_type and "charset=" in content_type.lower():
+        declared = _codec(content_type.lower().split("charset=", 1)[1].split(";")[0])
+    if declared is None:
+        match = _META_CHARSET.search(body[:4096])
+        declared = _codec(match.group(1)) if match else None
+    if declared is not None and not declared.startswith("utf-16"):
+        return body.decode(declared, "replace")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("cp1252", "replace")
+
+
+# --------------------------------------------------------------------------- sanitising
+
+_BLOCKS = frozenset({"p", "ul", "ol", "li", "blockquote", "pre", "h2", "h3", "h4", "h5", "h6"})
+_INLINE = frozenset({"a", "em", "strong", "code"})
+_RENAME = {"h1": "h2", "b": "strong", "i": "em", "dl": "ul", "dt": "li", "dd": "li"}
+_DROP_CONTENT = frozenset(
+    {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math"}
+    | {"form", "button", "select", "textarea", "head", "title", "nav", "aside", "footer"}
+)
+_VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "wbr"})
+_CELL = frozenset({"td", "th"})
+
+
+class _Sanitiser(HTMLParser):
+    """Rebuild HTML from a small allow-list; every other tag is unwrapped.
+
+    Text is cleaned of control characters and escaped; the only attribute kept
+    is an absolute http(s) ``href``. Table rows become paragraphs with their
+    cells joined by ' | ', which reads well both as text and as Markdown.
+    """
+
+    def __init__(self, base_url: str, limit: int) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base_url = base_url
+        self.limit = limit
+        self.out: list[str] = []
+        self.size = 0
+        self.open: list[str] = []
+        self.drop_depth = 0
+        self.cells_in_row = 0
+        self.full = False
+
+    def _write(self, text: str) -> None:
+        self.out.append(text)
+        self.size += len(text)
+
+    def _open(self, tag: str, attrs: str = "") -> None:
+        self._write(f"<{tag}{attrs}>")
+        self.open.append(tag)
+
+    def _close(self, tag: str) -> None:
+        if tag not in self.open:
+            return
+        while self.open:
+            current = self.open.pop()
+            self._write(f"</{current}>")
+            if current == tag:
+                break
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.full:
+            return
+        if tag in _DROP_CONTENT:
+            if tag not in _VOID:
+                self.drop_depth += 1
+            return
+        if self.drop_depth:
+            return
+        tag = _RENAME.get(tag, tag)
+        if tag == "br":
+            self._write("<br>")
+        elif tag == "tr":
+            self._close("p")
+            self._open("p")
+            self.cells_in_row = 0
+        elif tag in _CELL:
+            if self.cells_in_row:
+                self._write(" | ")
+            self.cells_in_row += 1
+        elif tag in _BLOCKS:
+            if tag in ("p", "h2", "h3", "h4", "h5", "h6", "pre"):
+                self._close("p")  # a block never nests inside a paragraph
+            self._open(tag)
+        elif tag == "a":
+            href = dict(attrs).get("href") or ""
+            target = urljoin(self.base_url, href.strip()) if href.strip() else ""
+            if is_web_url(target):
+                safe = html.escape(clean_text(target).replace(" ", "%20"), quote=True)
+                self._open("a", f' href="{safe}"')
+            else:
+                self.open.append("")  # a placeholder so the end tag pairs up
+        elif tag in _INLINE:
+            self._open(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROP_CONTENT:
+            self.drop_depth = max(0, self.drop_depth - 1)
+            return
+        if self.drop_depth or self.full:
+            return
+        tag = _RENAME.get(tag, tag)
+        if tag == "tr":
+            self._close("p")
+        elif (
+            tag == "a"
+            and "" in self.open
+            and ("a" not in self.open or self.open[::-1].index("") < self.open[::-1].index("a"))
+        ):
+            self.open.reverse()
+            self.open.remove("")
+            self.open.reverse()
+        elif tag in _BLOCKS or tag in _INLINE:
+            self._close(tag)
+            if tag in _BLOCKS and not self.open and self.size > self.limit:
+                self.full = True
+
+    def handle_data(self, data: str) -> None:
+        if self.drop_depth or self.full:
+            return
+        self._write(html.escape(clean_text(data), quote=False))
+
+    def result(self) -> str:
+        while self.open:
+            tag = self.open.pop()
+            if tag:
+                self._write(f"</{tag}>")
+        return "".join(self.out)
+
+
+_EMPTY_ELEMENT = re.compile(r"<(p|li|h[2-6]|blockquote|pre|em|strong|code)>(?:\s|<br>)*</\1>")
+_BLANK_RUN = re.compile(r"\n\s*\n+")
+_LEADING_HEADING = re.compile(r"^\s*<h[2-6]>(.*?)</h[2-6]>", re.DOTALL)
+
+
+def sanitise_html(
+    markup: str, *, base_url: str = "", title: str = "", limit: int = MAX_FULL_TEXT_CHARS
+) -> str:
+    """Simple, safe HTML from extractor output: allow-listed tags, http(s) links only."""
+    if not markup.strip():
+        return ""
+    sanitiser = _Sanitiser(base_url, limit)
+    sanitiser.feed(markup)
+    sanitiser.close()
+    text = sanitiser.result()
+    for _ in range(3):  # nested empties (<li><p></p></li>) go in a few passes
+        text = _EMPTY_ELEMENT.sub("", text)
+    text = _BLANK_RUN.sub("\n", text).strip()
+    heading = _LEADING_HEADING.match(text)
+    if heading and title and _same_words(html.unescape(heading.group(1)), title):
+        text = text[heading.end() :].lstrip()
+    return text
+
+
+def _same_words(a: str, b: str) -> bool:
+    def fold(value: str) -> str:
+        return " ".join(re.sub(r"<[^>]*>", " ", value).casefold().split())
+
+    return fold(a) == fold(b)
+
+
+# --------------------------------------------------------------------------- the page step
+
+
+def _meta_key(source: str) -> str:
+    return f"pages:{source}"
+
+
+def load_validators(store: Store, sources: Iterable[str]) -> dict[str, PageValidators]:
+    """Page validators by article id, kept in the store per feed."""
+    found: dict[str, PageValidators] = {}
+    for source in set(sources):
+        records = store.get_meta(_meta_key(source), {})
+        if not isinstance(records, dict):
+            continue
+        for identifier, record in records.items():
+            if isinstance(record, dict) and isinstance(record.get("url"), str):
+                found[str(identifier)] = PageValidators(
+                    record["url"], _str_or_none(record.get("etag")), _str_or_none(record.get("lm"))
+                )
+    return found
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+class _PageWriter:
+    """Writes results to the store in batches: one transaction per feed per batch,
+    so 200 pages are not 200 rewrites of a feed's articles."""
+
+    FLUSH_EVERY = 50
+    FLUSH_SECONDS = 2.0
+
+    def __init__(
+        self, store: Store, validators: dict[str, PageValidators], known_ids: Mapping[str, set[str]]
+    ) -> None:
+        self.store = store
+        self.validators = validators
+        self.known_ids = known_ids
+        self.articles: list[Article] = []
+        self.touched_sources: set[str] = set()
+        self.last_flush = time.monotonic()
+
+    def add(self, articles: Iterable[Article], validators: PageValidators | None) -> None:
+        """Queue changed articles; ``validators`` replace (or, when empty, drop) theirs."""
+        for article in articles:
+            self.articles.append(article)
+            self.touched_sources.add(article.source)
+            if validators is not None and (validators.etag or validators.last_modified):
+                self.validators[article.id] = validators
+            else:
+                self.validators.pop(article.id, None)
+        if (
+            len(self.articles) >= self.FLUSH_EVERY
+            or time.monotonic() - self.last_flush >= self.FLUSH_SECONDS
+        ):
+            self.flush()
+
+    def note_validators(self, article: Article, validators: PageValidators | None) -> None:
+        """For an answer that changes nothing in the article (a 304)."""
+        if validators is not None and self.validators.get(article.id) != validators:
+            self.validators[article.id] = validators
+            self.touched_sources.add(article.source)
+
+    def flush(self) -> None:
+        if self.articles:
+            self.store.update_articles(self.articles)
+        for source in self.touched_sources:
+            ids = self.known_ids.get(source, set())
+            records = {
+                identifier: {"url": v.url, "etag": v.etag, "lm": v.last_modified}
+                for identifier, v in self.validators.items()
+                if identifier in ids
+            }
+            self.store.set_meta(_meta_key(source), records)
+        self.articles = []
+        self.touched_sources = set()
+        self.last_flush = time.monotonic()
+
+
+async def fetch_full_texts(
+    store: Store,
+    articles: Sequence[Article],
+    modes: Mapping[str, FullTextMode],
+    settings: Settings,
+    *,
+    on_progress: PageProgressCallback | None = None,
+    now: datetime | None = None,
+) -> PageReport:
+    """The page step: plan, mark pending, fetch, extract and store, then report.
+
+    ``articles`` are the stored articles (all of them; off-topic ones and those
+    of feeds not in ``modes`` are left alone); ``modes`` maps each enabled
+    feed's name to its ``full_text`` setting.
+    """
+    started = time.monotonic()
+    plan = plan_pages(articles, modes, now=now)
+    known_ids: dict[str, set[str]] = {}
+    for article in articles:
+        known_ids.setdefault(article.source, set()).add(article.id)
+    validators = load_validators(store, modes)
+    writer = _PageWriter(store, validators, known_ids)
+
+    # Settled ones and fresh 'pending' marks go in first, so a UI that reloads
+    # now already shows what is still to come.
+    pending = [
+        replace(a, full_text_status=STATUS_PENDING)
+        for a in plan.fetch
+        if a.full_text_status in ("", STATUS_SKIPPED)
+    ]
+    if plan.settle or pending:
+        store.update_articles([*plan.settle, *pending])
+    pending_ids = {a.id for a in pending}
+    fetch = [
+        replace(a, full_text_status=STATUS_PENDING) if a.id in pending_ids else a
+        for a in plan.fetch
+    ]
+
+    jobs = page_jobs(fetch, validators)
+    fetched = unchanged = failed = 0
+    failures: list[tuple[str, str]] = []
+    done = 0
+    try:
+        async for result in fetch_pages(jobs, settings):
+            done += 1
+            if result.not_modified:
+                unchanged += 1
+                for article in result.job.articles:
+                    writer.note_validators(article, result.validators)
+            elif result.status == STATUS_OK:
+                fetched += 1
+                writer.add(
+                    (
+                        replace(a, full_text=result.full_text or "", full_text_status=STATUS_OK)
+                        for a in result.job.articles
+                    ),
+                    result.validators,
+                )
+            else:
+                failed += 1
+                failures.append((result.job.url, result.status[len(FAILED_PREFIX) :]))
+                # A page that read well before keeps its text and status through a
+                # failed revalidation (a 500, a timeout); the report still counts it.
+                # Otherwise the feed's own text stays the body, and the reason is kept.
+                changed = [
+                    replace(a, full_text_status=result.status)
+                    for a in result.job.articles
+                    if not (a.full_text_status == STATUS_OK and a.full_text)
+                ]
+                if changed:
+                    writer.add(changed, None)
+            if on_progress is not None:
+                on_progress(done, len(jobs))
+    finally:
+        writer.flush()
+    return PageReport(
+        fetched=fetched,
+        unchanged=unchanged,
+        failed=failed + plan.failed_without_request,
+        skipped=plan.skipped,
+        elapsed=time.monotonic() - started,
+        failures=tuple(failures),
+    )
