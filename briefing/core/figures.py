@@ -35,7 +35,7 @@ def _word_set(words: str) -> frozenset[str]:
 
 # How far after publication a year-less date may fall. News mostly looks back, but a
 # hearing "on March 3" in a January article is next March, not last March.
-_MAX_DAYS_AHEAD = 92
+_MAX_DAYS_AHEAD = 120
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -262,6 +262,8 @@ _NP_STOP = _word_set(
     familiar close involved aware responsible available able likely unable due related
     associated affected based present
     total totals totaling totalling worth valued estimated
+    together plus along combined alone apiece overall altogether instead respectively
+    online offline worldwide globally annually ago later earlier
     here there today yesterday tomorrow
     """
 )
@@ -325,6 +327,7 @@ _HEDGES = {
     "nearly": "nearly",
     "almost": "nearly",
     "close to": "nearly",
+    "near": "nearly",
     "just under": "nearly",
     "up to": "up to",
     "as much as": "up to",
@@ -424,14 +427,15 @@ _CURRENCY_BEFORE = re.compile(
 _HEDGE_BEFORE = re.compile(
     r"(?:^|(?<=[^\w]))((?:just|well)\s+(?:over|under)|up\s+to|more\s+than|at\s+least|close\s+to"
     r"|as\s+(?:much|many|high)\s+as|upwards\s+of|in\s+excess\s+of|less\s+than|fewer\s+than"
-    r"|an\s+estimated|about|around|roughly|approximately|approx\.?|circa|nearly|almost|over"
+    r"|an\s+estimated|about|around|roughly|approximately|approx\.?|circa|nearly|near|almost|over"
     r"|above|some|estimated|under|below|c\.|between|~)\s{0,3}$",
     re.IGNORECASE,
 )
 _PLUS_AFTER = re.compile(r"\+|-plus\b|\s+or\s+more\b", re.IGNORECASE)
 _RANGE_SEP = re.compile(r"\s{0,2}[-–—]\s{0,2}|\s{1,3}to\s{1,3}")
 _BETWEEN_AND = re.compile(r"\s{1,3}and\s{1,3}")
-_NP_WORD = re.compile(r"[ \t\u00a0]{1,3}([A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*)")
+_NP_WORD = re.compile(r"[ \t\u00a0]{1,3}((?:[A-Z]\.){2,}|[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*)")
+_OBJECT_PRONOUN = re.compile(r"\s{1,3}(?:you|them|us|him|me)\b")
 _OF_WORD = re.compile(r"[ \t\u00a0]{1,3}of(?![\w])")
 _LIST_MARKER_AFTER = re.compile(r"[.)]\s")
 _ORDINAL_AFTER = re.compile(r"(?:st|nd|rd|th)(?![A-Za-z])")
@@ -683,17 +687,20 @@ def _anchor_from_text(
 
 
 def _nearest_year(anchor: dt.date, month: int, day: int | None, qualifier: str) -> int:
-    if day is None:
-        day = 5 if qualifier.startswith(("early", "the start", "start", "the beginning")) else 15
-        if qualifier.startswith(("late", "the end", "end")):
-            day = 25
+    """The year putting month/day nearest ``anchor`` without being long after it.
+
+    A month alone counts from its first day: "by December" in September is this
+    December, and "late December" in January is last December.
+    """
     best_year = anchor.year
     best_distance: int | None = None
     for year in (anchor.year - 1, anchor.year, anchor.year + 1):
         try:
-            candidate = dt.date(year, month, min(day, 28) if month == 2 else day)
+            candidate = dt.date(year, month, min(day, 28) if month == 2 else day) if day else None
         except ValueError:
-            continue
+            candidate = None
+        if candidate is None:
+            candidate = dt.date(year, month, 1)
         delta = (candidate - anchor).days
         if delta > _MAX_DAYS_AHEAD:
             continue
@@ -973,6 +980,8 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
         bare_year = False
 
     hedge_end = head_start
+    if head_start > 0 and text[head_start - 1] == "~":
+        head_start -= 1  # "~300TB": a glued tilde is part of how the figure is written
     hedge = ""
     hedge_match = _HEDGE_BEFORE.search(text[max(0, hedge_end - 24) : hedge_end])
     if hedge_match is not None:
@@ -990,6 +999,14 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
         if plus is not None:
             noun_start = plus.end()
         phrase = _counted_noun(text, noun_start)
+        if (
+            phrase is not None
+            and phrase[0][:1].isupper()
+            and not scaled
+            and not number.words
+            and not _title_case_line(text, start)
+        ):
+            phrase = None  # "500 Pearl Street", "7 World Trade Center": names, not counts
         if phrase is None:
             if not scaled:
                 return None
@@ -1044,6 +1061,8 @@ def _range_after(text: str, low: _Number, low_end: int, currency: str) -> Figure
     )
     if separator is None:
         return None
+    if currency and separator.group().strip() in ("to", "and"):
+        return None  # "$750 to $30,000": two whole amounts, two figures
     if separator.group().strip() == "to" and re.search(r"\bfrom\s{1,3}\S*$", head, re.I):
         return None  # "from 10 to 20" is a change, not a range
     second_start = separator.end()
@@ -1093,6 +1112,17 @@ def _range_after(text: str, low: _Number, low_end: int, currency: str) -> Figure
     )
 
 
+def _title_case_line(text: str, pos: int) -> bool:
+    """True when the line holding ``pos`` is a Title Case headline."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    words = [w for w in text[start : end if end >= 0 else len(text)].split() if len(w) > 3]
+    if len(words) < 3:
+        return False
+    capitals = sum(1 for w in words if w[0].isupper())
+    return capitals >= 0.7 * len(words)
+
+
 def _counted_noun(text: str, pos: int) -> tuple[str, int] | None:
     """The counted noun phrase right after a number: ('music files', end) or None."""
     words: list[tuple[str, int, int]] = []
@@ -1125,6 +1155,9 @@ def _counted_noun(text: str, pos: int) -> tuple[str, int] | None:
         if lower in _SMALL_NUMBERS or lower in _SCALE_WORDS:
             return None
     if not words:
+        return None
+    # "the two lands you short": a noun is not followed by an object pronoun.
+    if _OBJECT_PRONOUN.match(text, cursor):
         return None
     # "rows of metadata", "hours of audio"
     last = words[-1][0]
