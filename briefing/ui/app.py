@@ -1,0 +1,352 @@
+"""The Textual reader: ``run_reader`` is what bare ``briefing`` calls.
+
+The app owns the service and every worker. Workers run in threads, never
+touch a widget, and report with messages (``briefing.ui.messages``); the
+handlers here pass the results to the main screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from briefing.core.models import Article, FeedResult, FetchStatus
+from briefing.core.service import BriefingService, DataOrigin, age_in_words, open_sample
+from briefing.core.textclean import clean_line, is_web_url
+from briefing.ui.commands import ReaderCommands
+from briefing.ui.messages import (
+    DataLoaded,
+    RefreshFinished,
+    RefreshPagesProgress,
+    RefreshProgress,
+    RefreshStarted,
+    SearchFinished,
+)
+from briefing.ui.screens.main import MainScreen
+from briefing.ui.view import (
+    META_ARTICLE,
+    META_SEEN_FACTS,
+    META_SOURCE,
+    ReaderData,
+    SearchIndex,
+    Session,
+    load_reader_data,
+)
+
+
+def start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with the real stderr.
+
+    The fetch module parses feeds in a process pool. Starting one makes
+    multiprocessing hand ``sys.stderr.fileno()`` to a helper process, but under
+    Textual ``sys.stderr`` is a capture object whose fileno() is -1, and the
+    pool fails with "bad value(s) in fds_to_keep". Started once here, on the
+    UI thread, the tracker is reused by every later pool.
+    """
+    real_stderr = sys.__stderr__
+    if real_stderr is None or sys.platform == "win32":
+        return
+    from multiprocessing import resource_tracker
+
+    captured = sys.stderr
+    sys.stderr = real_stderr
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = captured
+
+
+class BriefingApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "briefing"
+    COMMANDS: ClassVar = App.COMMANDS | {ReaderCommands}  # type: ignore[misc]
+
+    def __init__(
+        self,
+        service: BriefingService,
+        *,
+        offline: bool = False,
+        cache_dir: Path | None = None,
+        now: Callable[[], datetime] | None = None,
+        export_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.offline = offline
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else service.store.directory
+        self.now = now or (lambda: datetime.now(UTC))
+        self.export_dir = export_dir
+        self.session = Session()
+        self.seen_baseline: set[str] | None = None
+        self.loaded = False
+        self.refreshing = False
+        self.search_index = SearchIndex()
+        self.main_screen = MainScreen()
+        self._notice_shown = ""
+
+    def get_default_screen(self) -> Screen[object]:
+        return self.main_screen
+
+    def start(self) -> None:
+        """Called once the main screen is up: read the cache off the UI thread."""
+        self.load_data(self.service, "start")
+
+    # ------------------------------------------------------------------ workers
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load_data(self, service: BriefingService, reason: str) -> None:
+        session = Session.load(service)
+        data = load_reader_data(service)
+        self.post_message(DataLoaded(service, data, reason, session))
+
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
+    def refresh_feeds(self, service: BriefingService, fall_back_to_sample: bool) -> None:
+        feeds = [feed for feed in service.config.feeds if feed.enabled]
+        self.post_message(RefreshStarted(len(feeds)))
+
+        def progress(result: FeedResult, done: int, total: int) -> None:
+            self.post_message(RefreshProgress(result, done, total))
+
+        def page_progress(done: int, total: int) -> None:
+            self.post_message(RefreshPagesProgress(done, total))
+
+        summary = asyncio.run(service.refresh(on_progress=progress, on_page_progress=page_progress))
+        self.post_message(RefreshFinished(service, summary))
+        data = load_reader_data(service)
+        if fall_back_to_sample and not data.articles and not summary.any_succeeded:
+            self._load_sample()
+            return
+        self.post_message(DataLoaded(service, data, "refresh", Session.load(service)))
+
+    @work(thread=True, exclusive=True, group="sample", exit_on_error=False)
+    def open_sample_briefing(self) -> None:
+        self._load_sample()
+
+    def _load_sample(self) -> None:
+        """Runs in a worker thread: the sample reads local files and fills its own cache."""
+        sample = open_sample(self.cache_dir)
+        data = load_reader_data(sample)
+        self.post_message(DataLoaded(sample, data, "sample", Session.load(sample)))
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def search_worker(self, articles: Sequence[Article], query: str) -> None:
+        self.post_message(SearchFinished(query, self.search_index.search(articles, query)))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state is not WorkerState.ERROR:
+            return
+        error = worker.error
+        reason = clean_line(str(error)) or type(error).__name__
+        if worker.group == "refresh":
+            self.refreshing = False
+            self.main_screen.query_one("RefreshBar").remove_class("-running")
+            self.notify(f"Refresh failed: {reason}", severity="error", markup=False, timeout=10)
+            if not self.loaded:
+                self.open_sample()
+        elif worker.group in ("load", "sample"):
+            self.main_screen.show_waiting(f"Cannot read the cache: {reason}")
+            self.notify(f"Cannot read the cache: {reason}", severity="error", markup=False)
+        else:
+            self.notify(f"{worker.group} failed: {reason}", severity="error", markup=False)
+
+    # ------------------------------------------------------------------ worker results
+
+    def on_data_loaded(self, message: DataLoaded) -> None:
+        if message.reason == "sample":
+            self.service = message.service
+        elif message.service is not self.service:
+            return  # a load for a service we have since replaced
+        data = message.data
+        if message.reason == "start" and not data.articles:
+            if self.offline:
+                self.main_screen.show_waiting("Offline with an empty cache: opening the sample…")
+                self.open_sample()
+            else:
+                self.main_screen.show_waiting("The cache is empty: fetching the feeds…")
+                self.start_refresh(fall_back_to_sample=True)
+            return
+        restore_source = restore_article = None
+        if not self.loaded or message.reason == "sample":
+            session = message.session
+            self.seen_baseline = session.seen_facts
+            restore_source, restore_article = session.source, session.article
+            self.session = Session(session.source, session.article, session.seen_facts)
+        self.loaded = True
+        self.search_index = SearchIndex() if message.reason == "sample" else self.search_index
+        self.main_screen.apply_data(
+            data,
+            restore_source=restore_source,
+            restore_article=restore_article,
+            new_fact_ids=self._new_fact_ids(data),
+        )
+        notice = self.service.notice
+        if notice and notice != self._notice_shown:
+            self._notice_shown = notice
+            self.notify(notice, title="SAMPLE", severity="warning", timeout=12, markup=False)
+
+    def _new_fact_ids(self, data: ReaderData) -> set[str]:
+        if self.seen_baseline is None or data.briefing is None:
+            return set()
+        return {fact.id for fact in data.briefing.facts} - self.seen_baseline
+
+    def on_refresh_started(self, message: RefreshStarted) -> None:
+        self.main_screen.query_one("RefreshBar").start(message.feeds)  # type: ignore[attr-defined]
+
+    def on_refresh_progress(self, message: RefreshProgress) -> None:
+        result = message.result
+        self.main_screen.query_one("RefreshBar").advance(  # type: ignore[attr-defined]
+            message.done, message.total, result.name
+        )
+        if result.status is FetchStatus.ERROR:
+            self.notify(
+                f"{clean_line(result.name)}: {clean_line(result.error or 'failed')}",
+                title="Feed failed",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+
+    def on_refresh_pages_progress(self, message: RefreshPagesProgress) -> None:
+        self.main_screen.query_one("RefreshBar").advance(  # type: ignore[attr-defined]
+            message.done, message.total, "article pages", unit="pages"
+        )
+
+    def on_refresh_finished(self, message: RefreshFinished) -> None:
+        self.refreshing = False
+        self.main_screen.query_one("RefreshBar").stop()  # type: ignore[attr-defined]
+        summary = message.summary
+        new = sum(r.new for r in summary.results)
+        failed = len(summary.errors)
+        text = f"{len(summary.results)} feeds refreshed: {new} new articles"
+        if failed:
+            text += f", {failed} failed"
+        if summary.pages is not None and summary.pages.fetched:
+            text += f"; {summary.pages.fetched} full texts fetched"
+        self.notify(text, severity="warning" if failed else "information", timeout=6, markup=False)
+        self.main_screen.show_status()
+
+    def on_search_finished(self, message: SearchFinished) -> None:
+        self.main_screen.show_search_results(message.query, message.ids)
+
+    # ------------------------------------------------------------------ asked for by the screen
+
+    def origin_text(self) -> tuple[str, str]:
+        """What the header says about where the data comes from, and a style class."""
+        if not self.loaded and not self.refreshing:
+            return "loading…", ""
+        if self.service.origin == DataOrigin.SAMPLE:
+            return "SAMPLE", "sample"
+        last = self.service.last_refresh()
+        age = age_in_words(last, self.now()) if last else ""
+        if self.offline:
+            return (f"offline · cache {age} old" if last else "offline"), "offline"
+        if self.service.origin == DataOrigin.NETWORK:
+            return "live", ""
+        if not last:
+            return "cache, never refreshed", ""
+        if age == "just now":
+            return "cache, refreshed just now", ""
+        return f"cache, {age} old", ""
+
+    def remember(self, *, source: str | None = None, article: str | None = None) -> None:
+        if source is not None:
+            self.session.source = source
+        if article is not None:
+            self.session.article = article
+
+    def start_refresh(self, *, fall_back_to_sample: bool = False) -> None:
+        if self.offline:
+            self.notify(
+                "Offline: started with --offline, so nothing is fetched.", severity="warning"
+            )
+            return
+        if self.refreshing:
+            self.notify("A refresh is already running.", timeout=3)
+            return
+        self.refreshing = True
+        start_resource_tracker()
+        self.refresh_feeds(self.service, fall_back_to_sample)
+
+    def open_sample(self) -> None:
+        start_resource_tracker()
+        self.open_sample_briefing()
+
+    def search_articles(self, query: str) -> None:
+        data = self.main_screen.data
+        if data is not None:
+            self.search_worker(list(data.articles), query)
+
+    def open_article_link(self, article: Article | None) -> None:
+        if article is None or not article.link:
+            self.notify("This article has no link.", severity="warning", timeout=3)
+            return
+        if not is_web_url(article.link):
+            self.notify(
+                "Not an http(s) link, so it is not opened.", severity="warning", markup=False
+            )
+            return
+        self.open_url(article.link.strip())
+        self.notify(f"Opening {clean_line(article.link)}", timeout=3, markup=False)
+
+    def copy_article_link(self, article: Article | None) -> None:
+        if article is None or not article.link:
+            self.notify("This article has no link.", severity="warning", timeout=3)
+            return
+        self.copy_to_clipboard(clean_line(article.link))
+        self.notify(f"Copied {clean_line(article.link)}", timeout=3, markup=False)
+
+    def export_briefing(self) -> None:
+        from briefing.core.export import briefing_to_markdown
+
+        data = self.main_screen.data
+        if data is None or data.briefing is None:
+            self.notify("Nothing to export yet.", severity="warning", timeout=3)
+            return
+        text = briefing_to_markdown(data.briefing, data.on_topic)
+        folder = self.export_dir or Path.cwd()
+        path = folder / f"briefing-{self.now():%Y-%m-%d}.md"
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as error:
+            self.notify(
+                f"Cannot write {path}: {error.strerror or error}", severity="error", markup=False
+            )
+            return
+        self.notify(f"Wrote the briefing to {path}", timeout=6, markup=False)
+
+    # ------------------------------------------------------------------ leaving
+
+    def save_session(self) -> None:
+        store = self.service.store
+        data = self.main_screen.data
+        if self.session.source is not None:
+            store.set_meta(META_SOURCE, self.session.source)
+        if self.session.article is not None:
+            store.set_meta(META_ARTICLE, self.session.article)
+        if data is not None and data.briefing is not None:
+            store.set_meta(META_SEEN_FACTS, sorted(fact.id for fact in data.briefing.facts))
+
+    def on_unmount(self) -> None:
+        if self.loaded:
+            self.save_session()
+
+
+def run_reader(
+    service: BriefingService, *, offline: bool = False, cache_dir: Path | None = None
+) -> int:
+    """Open the reader on a service; returns the process exit status."""
+    app = BriefingApp(service, offline=offline, cache_dir=cache_dir)
+    app.run()
+    if app.service is not service:
+        app.service.store.close()
+    return app.return_code or 0

@@ -1,0 +1,64 @@
+"""Messages the reader's thread workers post to the app.
+
+Workers never touch widgets: they post one of these, and the app (on its own
+thread) updates the screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from briefing.core.models import FeedResult, RefreshSummary
+from briefing.core.service import BriefingService
+from briefing.ui.view import ReaderData, Session
+
+
+@dataclass
+class DataLoaded(Message):
+    """The cache was read (at start, or after a change)."""
+
+    service: BriefingService
+    data: ReaderData
+    reason: str
+    """'start', 'refresh' or 'sample'."""
+    session: Session
+    """The place the user left, as stored in that service's cache."""
+
+
+@dataclass
+class RefreshStarted(Message):
+    feeds: int
+
+
+@dataclass
+class RefreshProgress(Message):
+    """One feed done. Never merged with the next one: each may carry an error to show."""
+
+    result: FeedResult
+    done: int
+    total: int
+
+
+@dataclass
+class RefreshPagesProgress(Message):
+    """The page step (full article text) after the feeds: a newer count replaces an older."""
+
+    done: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RefreshPagesProgress)
+
+
+@dataclass
+class RefreshFinished(Message):
+    service: BriefingService
+    summary: RefreshSummary
+
+
+@dataclass
+class SearchFinished(Message):
+    query: str
+    ids: list[str]

@@ -1,0 +1,204 @@
+"""What the reader shows, as plain data: the loaded articles, sources and briefing.
+
+The core does the work (topic matching, facts, health); this module only
+picks which of the core's results a pane lists: the articles of one source,
+of one fact, of one timeline event, or of a search.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Literal
+
+from briefing.core.models import Article, Briefing, KeyFact, TimelineEvent
+from briefing.core.service import BriefingService, SourceSummary
+from briefing.core.topic import fold, quick_text
+
+ALL_SOURCES = "all"
+STARRED = "starred"
+FEED_PREFIX = "feed:"
+
+ScopeKind = Literal["source", "fact", "event", "search"]
+
+
+@dataclass(frozen=True, slots=True)
+class ListScope:
+    """Which articles the article list shows, and what its heading says."""
+
+    kind: ScopeKind
+    key: str
+    """A source key ('all', 'starred', 'feed:<name>'), a fact id, an event date or a query."""
+    label: str
+    ids: frozenset[str] | None = None
+    """For facts, events and searches: the articles that belong."""
+
+    @classmethod
+    def source(cls, key: str) -> ListScope:
+        if key == ALL_SOURCES:
+            return cls("source", key, "All sources")
+        if key == STARRED:
+            return cls("source", key, "Starred")
+        return cls("source", key, key.removeprefix(FEED_PREFIX))
+
+
+def feed_key(name: str) -> str:
+    return FEED_PREFIX + name
+
+
+@dataclass(slots=True)
+class ReaderData:
+    """One load of the cache: every article (newest first), sources and briefing."""
+
+    articles: list[Article]
+    sources: list[SourceSummary]
+    briefing: Briefing | None
+    load_seconds: float = 0.0
+    _index: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._index = {article.id: number for number, article in enumerate(self.articles)}
+
+    @property
+    def on_topic(self) -> list[Article]:
+        return [a for a in self.articles if a.on_topic]
+
+    def article(self, article_id: str) -> Article | None:
+        number = self._index.get(article_id)
+        return None if number is None else self.articles[number]
+
+    def replace_article(self, article: Article) -> None:
+        number = self._index.get(article.id)
+        if number is not None:
+            self.articles[number] = article
+
+    def set_flags(
+        self, ids: Iterable[str], *, read: bool | None = None, starred: bool | None = None
+    ) -> list[Article]:
+        changed = []
+        for article_id in ids:
+            article = self.article(article_id)
+            if article is None:
+                continue
+            updated = replace(
+                article,
+                read=article.read if read is None else read,
+                starred=article.starred if starred is None else starred,
+            )
+            self.replace_article(updated)
+            changed.append(updated)
+        return changed
+
+    def articles_in(self, scope: ListScope) -> list[Article]:
+        if scope.kind == "source":
+            if scope.key == STARRED:
+                return [a for a in self.articles if a.starred]
+            if scope.key.startswith(FEED_PREFIX):
+                name = scope.key.removeprefix(FEED_PREFIX)
+                return [a for a in self.articles if a.on_topic and a.source == name]
+            return self.on_topic
+        ids = scope.ids or frozenset()
+        return [a for a in self.articles if a.id in ids]
+
+    def unread_count(self, scope: ListScope) -> int:
+        return sum(1 for a in self.articles_in(scope) if not a.read)
+
+    def source_unread(self) -> dict[str, int]:
+        """Unread on-topic articles per feed, counted from the articles in memory."""
+        counts: Counter[str] = Counter(a.source for a in self.articles if a.on_topic and not a.read)
+        return dict(counts)
+
+    def facts(self, *, differing_only: bool = False) -> list[KeyFact]:
+        if self.briefing is None:
+            return []
+        facts = list(self.briefing.facts)
+        if differing_only:
+            facts = [f for f in facts if f.status == "differs"]
+        return facts
+
+    def fact(self, fact_id: str) -> KeyFact | None:
+        if self.briefing is None:
+            return None
+        return next((f for f in self.briefing.facts if f.id == fact_id), None)
+
+    def timeline(self) -> list[TimelineEvent]:
+        return list(self.briefing.timeline) if self.briefing is not None else []
+
+    def articles_per_day(self, days: int = 60) -> tuple[list[int], date | None, date | None]:
+        """On-topic articles per day from the first dated one (at most ``days`` back)."""
+        counts: Counter[date] = Counter()
+        for article in self.articles:
+            if not article.on_topic:
+                continue
+            try:
+                counts[date.fromisoformat(article.sort_time[:10])] += 1
+            except ValueError:
+                continue
+        if not counts:
+            return [], None, None
+        last = max(counts)
+        first = max(min(counts), last - timedelta(days=days - 1))
+        series = [counts.get(first + timedelta(days=n), 0) for n in range((last - first).days + 1)]
+        return series, first, last
+
+
+def load_reader_data(service: BriefingService) -> ReaderData:
+    """Everything the reader paints; slow with thousands of articles, so run it off the UI thread."""
+    started = time.perf_counter()
+    articles = service.articles(include_off_topic=True)
+    sources = service.sources(articles)
+    briefing = service.briefing(articles) if any(a.on_topic for a in articles) else None
+    return ReaderData(articles, sources, briefing, time.perf_counter() - started)
+
+
+class SearchIndex:
+    """Folded title and body text of each article, built once, searched many times."""
+
+    def __init__(self) -> None:
+        self._texts: dict[tuple[str, str, int], str] = {}
+
+    def _text(self, article: Article) -> str:
+        # Keyed on the text's size too, so an article a refresh changed is read again.
+        key = (article.id, article.title, len(article.body_html))
+        text = self._texts.get(key)
+        if text is None:
+            text = fold(f"{article.title}\n{quick_text(article.body_html)}")
+            self._texts[key] = text
+        return text
+
+    def search(self, articles: Sequence[Article], query: str) -> list[str]:
+        """Ids of the articles whose title or body holds every word of the query."""
+        terms = fold(query).split()
+        if not terms:
+            return []
+        return [a.id for a in articles if all(term in self._text(a) for term in terms)]
+
+
+META_SOURCE = "ui.source"
+META_ARTICLE = "ui.article"
+META_SEEN_FACTS = "ui.seen_facts"
+
+
+@dataclass(slots=True)
+class Session:
+    """The user's place, kept in the store between runs."""
+
+    source: str | None = None
+    article: str | None = None
+    seen_facts: set[str] | None = None
+    """Fact ids shown in the previous session; None when there was none."""
+
+    @classmethod
+    def load(cls, service: BriefingService) -> Session:
+        store = service.store
+        source = store.get_meta(META_SOURCE)
+        article = store.get_meta(META_ARTICLE)
+        seen = store.get_meta(META_SEEN_FACTS)
+        return cls(
+            source if isinstance(source, str) else None,
+            article if isinstance(article, str) else None,
+            {str(i) for i in seen} if isinstance(seen, list) else None,
+        )

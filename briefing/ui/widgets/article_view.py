@@ -1,0 +1,236 @@
+"""The article pane: a document drawn line by line, figures highlighted by kind."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from briefing.core.models import FigureKind
+from briefing.ui.document import (
+    ArticleDocument,
+    Block,
+    Emphasis,
+    Line,
+    emphasis_line,
+    layout,
+    line_marks,
+)
+
+STYLE_NAMES = (
+    "title",
+    "meta",
+    "heading",
+    "code",
+    "quote",
+    "rule",
+    "strong",
+    "em",
+    "link",
+    "emphasis",
+    *(kind.value for kind in FigureKind),
+)
+
+
+class ArticleView(ScrollView, can_focus=True):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "page_down", "Page", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"article--{name}" for name in STYLE_NAMES} | {
+        "article--empty"
+    }
+
+    DEFAULT_CSS = """
+    ArticleView {
+        overflow-x: hidden;
+        overflow-y: auto;
+        padding: 0 1;
+        & > .article--title { color: $accent; text-style: bold; }
+        & > .article--meta { color: $text-muted; }
+        & > .article--heading { color: $secondary; text-style: bold; }
+        & > .article--code { background: $boost; color: $text; }
+        & > .article--quote { color: $text-muted; }
+        & > .article--rule { color: $text-muted; }
+        & > .article--strong { text-style: bold; }
+        & > .article--em { text-style: italic; }
+        & > .article--link { color: $primary; text-style: underline; }
+        & > .article--emphasis { background: $accent 30%; text-style: bold; }
+        & > .article--money { color: #f5c211; text-style: bold; }
+        & > .article--count { color: #57e389; text-style: bold; }
+        & > .article--percent { color: #dc8add; text-style: bold; }
+        & > .article--size { color: #62a0ea; text-style: bold; }
+        & > .article--date { color: #5bc8d3; text-style: underline; }
+        & > .article--empty { color: $text-muted; text-style: italic; }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.document: ArticleDocument | None = None
+        self.emphasis: Emphasis | None = None
+        self.empty_text = "No article selected."
+        self._lines: list[Line] = []
+        self._layout_width = -1
+        self._scroll_to_emphasis = False
+        self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(256)
+        self._styles: dict[str, Style] = {}
+
+    # ------------------------------------------------------------------ content
+
+    def show_document(self, document: ArticleDocument, emphasis: Emphasis | None = None) -> None:
+        """Show an article from its top, or scrolled to an emphasised sentence."""
+        self.document = document
+        self.emphasis = emphasis
+        self._layout_width = -1
+        self._scroll_to_emphasis = emphasis is not None
+        self._relayout()
+        if not self._scroll_to_emphasis:
+            self.scroll_to(y=0, animate=False, immediate=True)
+
+    def show_message(self, text: str) -> None:
+        self.document = None
+        self.emphasis = None
+        self.empty_text = text
+        self._lines = []
+        self._strips.clear()
+        self.virtual_size = Size(0, 0)
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.refresh()
+
+    @property
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    @property
+    def emphasis_line(self) -> int | None:
+        if self.emphasis is None or not self._lines:
+            return None
+        return emphasis_line(self._lines, self.emphasis)
+
+    def _relayout(self) -> None:
+        width = self.scrollable_content_region.width
+        if self.document is None or width <= 0:
+            return
+        if width != self._layout_width:
+            self._lines = layout(self.document, width)
+            self._layout_width = width
+            self._strips.clear()
+            self.virtual_size = Size(width, len(self._lines))
+        if self._scroll_to_emphasis and self.size.height > 0:
+            target = self.emphasis_line
+            if target is not None:
+                # A few lines of context above the sentence.
+                self.scroll_to(y=max(0, target - 2), animate=False, immediate=True)
+            self._scroll_to_emphasis = False
+        self.refresh()
+
+    # ------------------------------------------------------------------ events
+
+    def _on_resize(self, event: events.Resize) -> None:
+        self._relayout()
+
+    def notify_style_update(self) -> None:
+        self._styles.clear()
+        self._strips.clear()
+        super().notify_style_update()
+
+    def legend(self) -> Text:
+        """One line naming each figure kind in its own style."""
+        legend = Text("Figures: ", end="")
+        for kind in FigureKind:
+            legend.append(kind.value, self._style(kind.value))
+            legend.append(" ")
+        return legend
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
+
+    # ------------------------------------------------------------------ drawing
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            # The full style has colours blended with their alpha ($text-muted); the
+            # partial one says which colours the rule sets. Keep only those, blended,
+            # so a figure inside an emphasised sentence keeps the sentence's background.
+            component = f"article--{name}"
+            full = self.get_component_rich_style(component)
+            partial = self.get_component_rich_style(component, partial=True)
+            colours = Style.from_color(
+                full.color if partial.color is not None else None,
+                full.bgcolor if partial.bgcolor is not None else None,
+            )
+            style = colours + partial.without_color
+            self._styles[name] = style
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if self.document is not None and width != self._layout_width:
+            self._relayout()
+        number = y + round(self.scroll_offset.y)
+        base = self.rich_style
+        if self.document is None:
+            if y == 0:
+                style = base + self._style("empty")
+                return Strip([Segment(self.empty_text[:width], style)]).extend_cell_length(
+                    width, base
+                )
+            return Strip.blank(width, base)
+        if number >= len(self._lines):
+            return Strip.blank(width, base)
+        key = (number, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._render_line(self._lines[number], width, base)
+            self._strips[key] = strip
+        return strip
+
+    def _render_line(self, line: Line, width: int, base: Style) -> Strip:
+        document = self.document
+        assert document is not None
+        if line.block < 0:
+            return Strip.blank(width, base)
+        block = document.blocks[line.block]
+        segments = self._prefix(block, line)
+        if block.kind == "rule":
+            used = sum(s.cell_length for s in segments)
+            segments.append(Segment("─" * max(0, width - used), self._style("rule")))
+        else:
+            text = Text(block.text[line.start : line.end], end="")
+            # As a span, not Text(style=...): Text.render drops the base style.
+            text.stylize(self._block_style(block))
+            for start, end, name in line_marks(document, line, self.emphasis):
+                text.stylize(self._style(name), start, end)
+            segments.extend(text.render(self.app.console))
+        strip = Strip(segments).apply_style(base)
+        fill = base + self._style("code") if block.kind == "code" else base
+        return strip.extend_cell_length(width, fill).crop(0, width)
+
+    def _block_style(self, block: Block) -> Style:
+        if block.kind in ("title", "meta", "heading", "code"):
+            return self._style(block.kind)
+        if block.quote:
+            return self._style("quote")
+        return Style()
+
+    def _prefix(self, block: Block, line: Line) -> list[Segment]:
+        segments: list[Segment] = []
+        if block.quote:
+            segments.append(Segment("▌ " * block.quote, self._style("quote")))
+        if block.kind == "item":
+            indent = "  " * max(0, block.depth - 1)
+            marker = block.marker or "• "
+            segments.append(Segment(indent + (marker if line.first else " " * len(marker))))
+        elif block.kind == "code":
+            segments.append(Segment("  " * block.depth + "  ", self._style("code")))
+        return segments

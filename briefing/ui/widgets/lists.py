@@ -1,0 +1,216 @@
+"""The short lists: sources, key facts (or the timeline) and one fact's quotes.
+
+Every prompt is a ``rich.text.Text`` built from plain strings, so a feed name,
+a title or a quote is shown as written and never read as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from briefing.core.models import Article, KeyFact, TimelineEvent
+from briefing.core.service import SourceSummary
+from briefing.core.textclean import clean_line
+from briefing.ui.view import ALL_SOURCES, STARRED, feed_key
+
+HEALTH_MARKS = {
+    "ok": ("●", "green"),
+    "stale": ("◐", "yellow"),
+    "error": ("✖", "red"),
+    "new": ("○", "bright_black"),
+}
+STATUS_MARKS = {
+    "agreed": ("✔", "green", "agreed"),
+    "differs": ("≠", "yellow", "differs"),
+    "single": ("·", "bright_black", "single source"),
+}
+MAX_REASON = 70
+
+
+def shorten(text: str, limit: int) -> str:
+    text = clean_line(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ReaderList(OptionList):
+    """An OptionList with the reader's extra movement keys."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+    ]
+
+    def highlight_id(self, option_id: str) -> bool:
+        try:
+            index = self.get_option_index(option_id)
+        except Exception:
+            return False
+        self.highlighted = index
+        return True
+
+    @property
+    def highlighted_id(self) -> str | None:
+        option = self.highlighted_option
+        return option.id if option is not None else None
+
+
+class SourceList(ReaderList):
+    def show_sources(
+        self,
+        sources: Sequence[SourceSummary],
+        unread: Mapping[str, int],
+        *,
+        on_topic: int,
+        starred: int,
+        selected: str | None,
+    ) -> None:
+        total_unread = sum(unread.values())
+        options = [
+            Option(_counted("All sources", total_unread, on_topic), id=ALL_SOURCES),
+            Option(_counted("Starred", 0, starred, star=True), id=STARRED),
+        ]
+        for source in sources:
+            mark, colour = HEALTH_MARKS.get(source.health, HEALTH_MARKS["new"])
+            prompt = Text.assemble((mark, colour), " ", no_wrap=True, end="")
+            prompt.append_text(_counted(source.name, unread.get(source.name, 0), source.on_topic))
+            if source.health == "error" and source.last_error:
+                prompt.append(f"\n  {shorten(source.last_error, MAX_REASON)}", style="red")
+            elif source.health == "stale":
+                prompt.append("\n  stale: no fresh copy in a day", style="yellow")
+            elif not source.enabled:
+                prompt.append("  (disabled)", style="bright_black")
+            options.append(Option(prompt, id=feed_key(source.name)))
+        keep = selected or self.highlighted_id or ALL_SOURCES
+        with self.prevent(OptionList.OptionHighlighted):
+            self.set_options(options)
+            if not self.highlight_id(keep):
+                self.highlight_id(ALL_SOURCES)
+
+
+def _counted(name: str, unread: int, total: int, *, star: bool = False) -> Text:
+    text = Text(clean_line(name), no_wrap=True, end="")
+    if star:
+        text.append(f"  {total}", style="yellow")
+    elif unread:
+        text.append(f"  {unread}", style="bold")
+        text.append(f"/{total}", style="bright_black")
+    else:
+        text.append(f"  {total}", style="bright_black")
+    return text
+
+
+class FactList(ReaderList):
+    """Ranked key facts, or the timeline of dated events."""
+
+    def show_facts(self, facts: Sequence[KeyFact], new_ids: set[str], *, empty: str) -> None:
+        keep = self.highlighted_id
+        options: list[Option] = []
+        for fact in facts:
+            mark, colour, _ = STATUS_MARKS.get(fact.status, STATUS_MARKS["single"])
+            prompt = Text.assemble((mark, f"bold {colour}"), " ", end="")
+            prompt.append(clean_line(fact.label), style="bold")
+            if fact.id in new_ids:
+                prompt.append(" NEW", style="bold reverse magenta")
+            values = " | ".join(shorten(v.text, 30) for v in fact.values[:3])
+            if len(fact.values) > 3:
+                values += f" +{len(fact.values) - 3}"
+            sources = len(fact.sources)
+            prompt.append(f"\n  {values}", style=colour if fact.status == "differs" else "")
+            prompt.append(f"  {sources} source{'s' if sources != 1 else ''}", style="bright_black")
+            options.append(Option(prompt, id=f"fact:{fact.id}"))
+        self._replace(options, keep, empty)
+
+    def show_timeline(self, events: Sequence[TimelineEvent], *, empty: str) -> None:
+        keep = self.highlighted_id
+        options = []
+        for number, event in enumerate(events):
+            prompt = Text.assemble((clean_line(event.date), "bold"), "  ", end="")
+            prompt.append(clean_line(event.label))
+            count = len(event.sources)
+            prompt.append(f"  {count} source{'s' if count != 1 else ''}", style="bright_black")
+            options.append(Option(prompt, id=f"event:{number}"))
+        self._replace(options, keep, empty)
+
+    def _replace(self, options: list[Option], keep: str | None, empty: str) -> None:
+        with self.prevent(OptionList.OptionHighlighted):
+            self.set_options(options or [Option(Text(empty, style="italic"), disabled=True)])
+            if not (keep and self.highlight_id(keep)) and options:
+                self.highlighted = 0
+
+
+class FactDetail(ReaderList):
+    """One fact: each value, who states it, and the quotes; a quote opens its sentence."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.targets: dict[str, tuple[str, int, int]] = {}
+        self.fact_id: str | None = None
+
+    def show_fact(self, fact: KeyFact | None, articles: Mapping[str, Article]) -> None:
+        self.targets = {}
+        self.fact_id = fact.id if fact else None
+        if fact is None:
+            self.set_options(
+                [
+                    Option(
+                        Text("Highlight a fact to see who says what.", style="italic"),
+                        disabled=True,
+                    )
+                ]
+            )
+            return
+        _, colour, status = STATUS_MARKS.get(fact.status, STATUS_MARKS["single"])
+        heading = Text(clean_line(fact.label), style="bold", end="")
+        heading.append(f"  {status}", style=colour)
+        if fact.note:
+            heading.append(f"  ({clean_line(fact.note)})", style="bright_black")
+        options: list[Option] = [Option(heading, disabled=True)]
+        for value_number, value in enumerate(fact.values):
+            line = Text(clean_line(value.text), style=f"bold {colour}", end="")
+            line.append("  " + ", ".join(clean_line(s) for s in value.sources), style="")
+            options.append(Option(line, disabled=True))
+            for quote_number, quote in enumerate(value.quotes):
+                target = value.spans[quote_number] if quote_number < len(value.spans) else None
+                article = articles.get(target[0]) if target else None
+                prompt = Text(f"  “{shorten(quote, 400)}”", end="")
+                if article is not None:
+                    prompt.append(f"  — {clean_line(article.source)}", style="bright_black")
+                option_id = f"quote:{value_number}:{quote_number}"
+                if target is not None:
+                    self.targets[option_id] = target
+                options.append(Option(prompt, id=option_id, disabled=target is None))
+        with self.prevent(OptionList.OptionHighlighted):
+            self.set_options(options)
+            first = next(iter(self.targets), None)
+            if first is not None:
+                self.highlight_id(first)
+
+    def show_event(self, event: TimelineEvent, articles: Mapping[str, Article]) -> None:
+        self.targets = {}
+        self.fact_id = None
+        heading = Text(f"{clean_line(event.date)}  {clean_line(event.label)}", style="bold", end="")
+        sources = ", ".join(clean_line(s) for s in event.sources)
+        options = [
+            Option(heading, disabled=True),
+            Option(Text(f"  {sources}", style="bright_black"), disabled=True),
+        ]
+        for article_id in event.articles:
+            article = articles.get(article_id)
+            if article is None:
+                continue
+            option_id = f"article:{article_id}"
+            self.targets[option_id] = (article_id, 0, 0)
+            prompt = Text(f"  {clean_line(article.title)}", end="")
+            prompt.append(f"  — {clean_line(article.source)}", style="bright_black")
+            options.append(Option(prompt, id=option_id))
+        with self.prevent(OptionList.OptionHighlighted):
+            self.set_options(options)
+            first = next(iter(self.targets), None)
+            if first is not None:
+                self.highlight_id(first)

@@ -1,0 +1,393 @@
+"""The reader driven through Textual's Pilot over a real diskcache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from _ui_helpers import (
+    FEEDS,
+    HOSTILE_ESCAPE_SHOWN,
+    HOSTILE_ESCAPE_TITLE,
+    HOSTILE_LINK_TITLE,
+    HOSTILE_MARKUP_TITLE,
+    build_service,
+    fixture_id,
+    make_app,
+    screen_text,
+    settle,
+    wait_for,
+)
+
+from briefing.core.facts import fact_articles
+from briefing.core.service import DataOrigin
+from briefing.core.store import Store
+from briefing.core.textclean import article_plain_text
+from briefing.ui.app import BriefingApp
+from briefing.ui.screens.help import HelpScreen
+from briefing.ui.view import ALL_SOURCES, feed_key
+from briefing.ui.widgets.article_list import ArticleList
+from briefing.ui.widgets.article_view import ArticleView
+from briefing.ui.widgets.lists import FactDetail, FactList, SourceList
+
+
+def widgets(app: BriefingApp) -> tuple[SourceList, ArticleList, FactList, FactDetail, ArticleView]:
+    screen = app.main_screen
+    return (
+        screen.query_one(SourceList),
+        screen.query_one(ArticleList),
+        screen.query_one(FactList),
+        screen.query_one(FactDetail),
+        screen.query_one(ArticleView),
+    )
+
+
+def on_topic_ids() -> set[str]:
+    return {
+        fixture_id(feed, item.guid)
+        for feed, items in FEEDS.items()
+        for item in items
+        if "Crossword" not in item.title
+    }
+
+
+async def test_start_paints_the_cached_articles_newest_first(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        _, article_list, fact_list, _, view = widgets(app)
+        shown = [a.id for a in article_list.articles]
+        assert set(shown) == on_topic_ids()  # the crossword is off topic
+        times = [a.sort_time for a in article_list.articles]
+        assert times == sorted(times, reverse=True)
+        assert fact_list.option_count > 0
+        assert view.document is not None and view.document.article_id == shown[0]
+        text = screen_text(app)
+        assert "cache, 3 h old" in text
+        assert f"{len(shown)} articles" in text
+
+
+async def test_keys_move_and_enter_opens_and_marks_read(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        _, article_list, _, _, view = widgets(app)
+        rows = list(article_list.articles)
+        await pilot.press("j", "j")
+        assert article_list.cursor == 2
+        assert view.document is not None and view.document.article_id == rows[2].id
+        await pilot.press("k")
+        assert article_list.cursor == 1
+        await pilot.press("G")
+        assert article_list.cursor == len(rows) - 1
+        await pilot.press("g")
+        assert article_list.cursor == 0
+        await pilot.press("down", "enter")
+        assert app.focused is view
+        assert service.store.flags()[rows[1].id][0] is True
+        assert article_list.articles[1].read
+
+
+async def test_read_star_source_and_article_persist_across_a_restart(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    service = build_service(cache)
+    app = make_app(service, tmp_path)
+    tech_ids = {fixture_id("Tech Daily", i.guid) for i in FEEDS["Tech Daily"]}
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        source_list, article_list, _, _, _ = widgets(app)
+        source_list.focus()
+        source_list.highlight_id(feed_key("Tech Daily"))
+        await pilot.pause()
+        assert {a.id for a in article_list.articles} == tech_ids
+        await pilot.press("tab")  # to the article list
+        await pilot.press("j", "enter")  # open the second: read
+        opened = article_list.articles[1].id
+        await pilot.press("s")  # star it
+        await pilot.press("q")
+    service.store.close()
+
+    store = Store(cache)
+    assert store.flags()[opened] == [True, True]
+    store.close()
+
+    from briefing.core.service import BriefingService
+
+    service2 = BriefingService(service.config, Store(cache))
+    app2 = make_app(service2, tmp_path)
+    async with app2.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        source_list, article_list, _, _, view = widgets(app2)
+        assert source_list.highlighted_id == feed_key("Tech Daily")
+        assert article_list.current is not None and article_list.current.id == opened
+        assert article_list.current.read and article_list.current.starred
+        assert view.document is not None and view.document.article_id == opened
+        assert app2.main_screen.source_key == feed_key("Tech Daily")
+    service2.store.close()
+
+
+async def test_selecting_a_fact_narrows_the_list_to_the_articles_stating_it(
+    tmp_path: Path,
+) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        _, article_list, fact_list, detail, _ = widgets(app)
+        data = app.main_screen.data
+        assert data is not None and data.briefing is not None
+        fact = next(f for f in data.briefing.facts if len(fact_articles(f)) >= 2)
+        fact_list.focus()
+        fact_list.highlight_id(f"fact:{fact.id}")
+        await pilot.press("enter")
+        assert {a.id for a in article_list.articles} == fact_articles(fact)
+        assert len(article_list.articles) < len(on_topic_ids())
+        assert app.focused is detail and detail.fact_id == fact.id
+        assert "Stating" in screen_text(app)
+        await pilot.press("escape")
+        assert {a.id for a in article_list.articles} == on_topic_ids()
+        assert app.main_screen.scope.key == ALL_SOURCES
+
+
+async def test_choosing_a_quote_opens_the_article_at_the_facts_sentence(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(100, 16)) as pilot:  # small, so the sentence must scroll
+        await settle(pilot)
+        _, _, fact_list, detail, view = widgets(app)
+        data = app.main_screen.data
+        assert data is not None and data.briefing is not None
+        fact_list.focus()
+        await pilot.press("enter")
+        assert app.focused is detail and detail.highlighted_id in detail.targets
+        article_id, start, end = detail.targets[detail.highlighted_id or ""]
+        await pilot.press("enter")
+        assert app.focused is view
+        assert view.document is not None and view.document.article_id == article_id
+        emphasis = view.emphasis
+        assert emphasis is not None
+        article = data.article(article_id)
+        assert article is not None
+        sentence = article_plain_text(article.title, article.body_html)[start:end]
+        block = view.document.blocks[emphasis.block]
+        assert " ".join(block.text[emphasis.start : emphasis.end].split()) == " ".join(
+            sentence.split()
+        )
+        line = view.emphasis_line
+        assert line is not None
+        top = round(view.scroll_offset.y)
+        assert top <= line < top + view.scrollable_content_region.height
+        assert service.store.flags()[article_id][0] is True
+
+
+async def test_search_finds_titles_and_bodies_and_escape_leaves_it(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        _, article_list, _, _, _ = widgets(app)
+        await pilot.press("slash", *"300 tb")  # in a body only
+        await wait_for(pilot, lambda: app.main_screen.scope.kind == "search")
+        assert [a.id for a in article_list.articles] == [fixture_id("Tech Daily", "tech-1")]
+        await pilot.press("enter")
+        assert app.focused is article_list
+        await pilot.press("slash")
+        search = app.main_screen.query_one("#search")
+        for _ in "300 tb":
+            await pilot.press("backspace")
+        await pilot.press(*"mirrors")  # titles and bodies
+        await wait_for(pilot, lambda: app.main_screen.scope.key == "mirrors")
+        found = {a.id for a in article_list.articles}
+        assert fixture_id("Tech Daily", "tech-2") in found
+        assert fixture_id("Forum", "forum-1") in found
+        assert fixture_id("Legal Desk", "legal-1") not in found
+        await pilot.press("escape")
+        assert not search.display
+        assert {a.id for a in article_list.articles} == on_topic_ids()
+
+
+async def test_hostile_titles_show_literally_and_no_escape_reaches_the_screen(
+    tmp_path: Path,
+) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        _, article_list, _, _, view = widgets(app)
+        for row in range(len(article_list.articles)):
+            strip = article_list.render_line(row)
+            assert not any(ch in strip.text for ch in "\x1b\x9b\x07")
+            assert all(seg.style is None or not seg.style.link for seg in strip)
+        for guid, shown in (
+            ("forum-1", HOSTILE_MARKUP_TITLE),
+            ("forum-2", HOSTILE_LINK_TITLE),
+            ("forum-3", HOSTILE_ESCAPE_SHOWN),
+        ):
+            assert article_list.select_article(fixture_id("Forum", guid))
+            await pilot.pause()
+            text = screen_text(app)
+            assert shown in text  # in the article pane's title line, as written
+            assert shown[:30] in article_list.render_line(article_list.cursor).text
+            assert view.document is not None
+            for y in range(view.line_count):
+                assert not any(ch in view.render_line(y).text for ch in "\x1b\x9b\x07")
+            if guid == "forum-1":
+                assert "[bold magenta]someone[/bold magenta]" in text
+                assert "[@click=app.quit]quit[/]" in text
+        assert HOSTILE_ESCAPE_TITLE not in screen_text(app)
+        assert app.is_running  # the [@click=app.quit] text did not become an action
+
+
+async def test_links_open_only_for_http_and_copy_uses_the_clipboard(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    opened: list[str] = []
+    copied: list[str] = []
+    app.open_url = lambda url, new_tab=True: opened.append(url)  # type: ignore[method-assign]
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        _, article_list, _, _, _ = widgets(app)
+        for guid in ("forum-1", "forum-2"):  # javascript: and file: links
+            article_list.select_article(fixture_id("Forum", guid))
+            await pilot.press("o")
+        assert opened == []
+        article_list.select_article(fixture_id("Legal Desk", "legal-1"))
+        await pilot.press("o", "y")
+        assert opened == ["https://example.org/legal-1"]
+        assert copied == ["https://example.org/legal-1"]
+
+
+async def test_next_unread_toggle_read_and_mark_all_read(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        _, article_list, _, _, view = widgets(app)
+        rows = list(article_list.articles)
+        await pilot.press("enter")  # opens row 0
+        await pilot.press("n")
+        assert view.document is not None and view.document.article_id == rows[1].id
+        await pilot.press("m")
+        assert not article_list.articles[1].read
+        assert rows[1].id not in service.store.flags()
+        await pilot.press("A")
+        assert all(a.read for a in article_list.articles)
+        assert all(service.store.flags()[a.id][0] for a in rows)
+        await pilot.press("n")
+        assert any("No more unread" in n.message for n in app._notifications)
+
+
+async def test_differs_toggle_timeline_and_export(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        _, _, fact_list, _, _ = widgets(app)
+        data = app.main_screen.data
+        assert data is not None and data.briefing is not None
+        everything = fact_list.option_count
+        differing = [f for f in data.briefing.facts if f.status == "differs"]
+        assert differing, "the fixtures disagree on the damages"
+        await pilot.press("d")
+        assert fact_list.option_count == len(differing) < everything
+        await pilot.press("d")
+        assert fact_list.option_count == everything
+        await pilot.press("t")
+        assert app.main_screen.timeline
+        assert fact_list.option_count == max(1, len(data.briefing.timeline))
+        await pilot.press("e")
+        written = list(tmp_path.glob("briefing-*.md"))
+        assert len(written) == 1 and "#" in written[0].read_text(encoding="utf-8")
+
+
+async def test_help_screen_lists_every_command(tmp_path: Path) -> None:
+    from briefing.ui.commands import COMMANDS
+
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for command in COMMANDS:
+            assert command.help in text
+        await pilot.press("escape")
+        assert app.screen is app.main_screen
+
+
+async def test_the_command_palette_runs_the_same_commands(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"timeline")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.main_screen.timeline)
+
+
+async def test_narrow_terminal_shows_one_pane_and_tab_switches(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        assert screen.narrow
+
+        def shown() -> list[str]:
+            return [p.id or "" for p in screen.query(".pane") if p.display]
+
+        assert shown() == ["sources-pane"]
+        await pilot.press("tab")  # article list -> key facts
+        assert shown() == ["facts-pane"]
+        await pilot.press("tab", "tab")  # fact detail -> article
+        assert shown() == ["article-pane"]
+        await pilot.press("shift+tab", "shift+tab", "shift+tab")
+        assert shown() == ["sources-pane"]
+        await pilot.press("enter")
+        assert shown() == ["article-pane"]
+        await pilot.resize_terminal(160, 50)
+        await pilot.pause()
+        assert not screen.narrow
+        assert len(shown()) == 3
+
+
+async def test_facts_new_since_the_last_session_are_marked(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    service = build_service(cache)
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        assert app.main_screen.new_fact_ids == set()  # no earlier session: nothing to compare
+        data = app.main_screen.data
+        assert data is not None and data.briefing is not None
+        fact_ids = [f.id for f in data.briefing.facts]
+    assert sorted(service.store.get_meta("ui.seen_facts")) == sorted(fact_ids)
+    # Pretend the last session had not seen the first fact.
+    service.store.set_meta("ui.seen_facts", fact_ids[1:])
+    app2 = make_app(service, tmp_path)
+    async with app2.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        assert app2.main_screen.new_fact_ids == {fact_ids[0]}
+        fact_list = app2.main_screen.query_one(FactList)
+        prompt = fact_list.get_option(f"fact:{fact_ids[0]}").prompt
+        assert "NEW" in str(prompt)
+        assert "NEW" not in str(fact_list.get_option(f"fact:{fact_ids[1]}").prompt)
+
+
+async def test_offline_with_an_empty_cache_opens_the_sample_at_once(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache", feeds={"Legal Desk": []})
+    app = make_app(service, tmp_path, offline=True)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot, timeout=20)
+        await wait_for(pilot, lambda: app.service.origin == DataOrigin.SAMPLE, timeout=20)
+        await settle(pilot)
+        assert app.main_screen.data is not None and app.main_screen.data.articles
+        assert "SAMPLE" in screen_text(app)
+        assert any("SAMPLE" in n.message for n in app._notifications)
+        assert (tmp_path / "cache" / "sample").is_dir()
+    app.service.store.close()
