@@ -126,6 +126,36 @@ def test_short_post_with_long_comment_thread_keeps_the_post_only() -> None:
         assert phrase not in text, phrase
 
 
+def test_table_layout_page_keeps_the_story_cell_not_the_menu_column() -> None:
+    result = extract_page(page("br_separated.html"), "text/html", "https://trade.example/n/2200")
+    text = text_of(result.html)
+    for fact in (
+        "86 million music files",
+        "256 million rows",
+        "$12.9 trillion",
+        "$150,000 per work",
+    ):
+        assert fact in text
+    assert "A hearing date has not been set" in text
+    for phrase in ("Pressing plant", "Sections", "Publishing", "Jobs", "Reproduction prohibited"):
+        assert phrase not in text, phrase
+
+
+def test_data_tables_inside_an_article_are_kept_as_rows() -> None:
+    words = " ".join(["The filing explains how each figure in it was reached."] * 8)
+    document = (
+        f"<html><body><nav><a href=/a>Home</a> <a href=/b>World</a></nav><article>"
+        f"<h1>Figures</h1><p>{words}</p><table><tr><th>Claim</th><th>Figure</th></tr>"
+        "<tr><td>Music files</td><td>86 million</td></tr>"
+        "<tr><td>Damages sought</td><td>$13 trillion</td></tr></table>"
+        f"<p>{words}</p></article><footer>Copyright</footer></body></html>"
+    )
+    result = extract_page(document.encode(), "text/html", "https://x.example/")
+    text = html_to_text(result.html)
+    assert "Music files | 86 million" in text and "Damages sought | $13 trillion" in text
+    assert "World" not in text and "Copyright" not in text
+
+
 @pytest.mark.parametrize(
     "content_type",
     ["text/html", "text/html; charset=ISO-8859-1", "text/html; charset=windows-1252"],

@@ -420,13 +420,18 @@ def extract_page(body: bytes, content_type: str | None, url: str, title: str = "
 def extract_main_html(document: str, url: str | None = None) -> str:
     """The main text of an HTML page as trafilatura's HTML, '' when it finds none.
 
-    Comments are left out; tables are kept (figures live in them); links and
-    emphasis are kept for the reader.
+    Comments are left out; data tables are kept (figures live in them); links
+    and emphasis are kept for the reader. Tables used for page layout are
+    turned into plain blocks first (see ``_unwrap_layout_tables``).
     """
     import trafilatura
 
+    tree = trafilatura.load_html(document)
+    if tree is None:
+        return ""
+    _unwrap_layout_tables(tree)
     result = trafilatura.extract(
-        document,
+        tree,
         url=url,
         output_format="html",
         include_comments=False,
@@ -436,6 +441,34 @@ def extract_main_html(document: str, url: str | None = None) -> str:
         include_images=False,
     )
     return result if isinstance(result, str) else ""
+
+
+LAYOUT_CELL_WORDS = 50
+"""A table cell holding this many words is page layout, not data."""
+_TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th")
+
+
+def _unwrap_layout_tables(tree: Any) -> None:
+    """Turn layout tables (a nested table, or a cell of running text) into divs.
+
+    trafilatura keeps a table whole, so on an old table-layout site the menu
+    column and the footer row came out with the article. As divs, its usual
+    link-density and boilerplate rules apply to each former cell.
+    """
+    for table in list(tree.iter("table")):
+        own_cells = [c for c in table.iter("td", "th") if _nearest_table(c) is table]
+        nested = any(True for _ in table.iterdescendants("table"))
+        wordy = any(len(c.text_content().split()) >= LAYOUT_CELL_WORDS for c in own_cells)
+        if not (nested or wordy):
+            continue
+        for part in list(table.iter(*_TABLE_PARTS)):
+            if _nearest_table(part) is table:
+                part.tag = "div"
+        table.tag = "div"
+
+
+def _nearest_table(element: Any) -> Any:
+    return next(element.iterancestors("table"), None)
 
 
 # --------------------------------------------------------------------------- decoding
@@ -594,7 +627,10 @@ class _Sanitiser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.drop_depth or self.full:
             return
-        self._write(html.escape(clean_text(data), quote=False))
+        text = clean_text(data)
+        if "pre" not in self.open:
+            text = _SPACES.sub(" ", text)
+        self._write(html.escape(text, quote=False))
 
     def result(self) -> str:
         while self.open:
@@ -604,6 +640,7 @@ class _Sanitiser(HTMLParser):
         return "".join(self.out)
 
 
+_SPACES = re.compile(r"\s+")
 _EMPTY_ELEMENT = re.compile(r"<(p|li|h[2-6]|blockquote|pre|em|strong|code)>(?:\s|<br>)*</\1>")
 _BLANK_RUN = re.compile(r"\n\s*\n+")
 _LEADING_HEADING = re.compile(r"^\s*<h[2-6]>(.*?)</h[2-6]>", re.DOTALL)
