@@ -177,12 +177,13 @@ def render_facts_table(briefing: Briefing, width: int = 100) -> str:
         lines.append("No key facts yet: refresh, or check that articles match the topic.")
         return "\n".join(lines) + "\n"
 
-    label_width = min(28, max(8, *(len(clean_line(f.label)) for f in briefing.facts)))
+    longest = max(len(clean_line(f.label)) for f in briefing.facts)
     status_width = 7
     gaps = 3 * 2
-    rest = max(20, width - label_width - status_width - gaps)
-    value_width = max(10, rest * 9 // 20)
-    sources_width = max(8, rest - value_width)
+    label_width = max(8, min(28, longest, (width - status_width - gaps) // 3))
+    rest = width - label_width - status_width - gaps
+    value_width = max(8, rest * 9 // 20)
+    sources_width = max(len("Sources"), rest - value_width)
     columns = (label_width, value_width, status_width, sources_width)
 
     lines.append(_row(("Fact", "Value", "Status", "Sources"), columns))

@@ -245,6 +245,8 @@ _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|its|their|this|that|these|those)
 # A comma, colon or dash between a cue and a figure usually means another clause.
 _CLAUSE_MARK = re.compile(r"[,;:()–—]")
 _CLAUSE_PENALTY = 30
+# ", about 300 TB": a figure in apposition right after another shares its verb.
+_APPOSITION_GAP = 12
 
 _DATE_EVENTS: dict[str, tuple[str, str]] = {
     # cue group -> (subject key, label)
@@ -560,12 +562,15 @@ def _subject_of(
         _ACTION_CUES, text, figure, window_start, window_end, reject=_describes_other_noun
     )
     if action is None or distance >= _CLAUSE_PENALTY:
-        # "scraped 86 million files and 256 million rows": the verb covers both, but not
-        # across a comma ("..., a sample of the 4.2m it took").
+        # "scraped 86 million files and 256 million rows, about 300 TB": the verb covers
+        # the list, but not another clause ("..., a sample of the 4.2m it took").
         for index in range(position - 1, -1, -1):
             previous = sentence.figures[index]
             if previous.kind in (FigureKind.COUNT, FigureKind.SIZE):
-                if not _CLAUSE_MARK.search(text, previous.end, figure.start):
+                gap = figure.start - previous.end
+                if gap <= _APPOSITION_GAP or not _CLAUSE_MARK.search(
+                    text, previous.end, figure.start
+                ):
                     action = earlier_actions[index] or action
                 break
     found_action = action or ""

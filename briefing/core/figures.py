@@ -1116,7 +1116,8 @@ def _title_case_line(text: str, pos: int) -> bool:
     """True when the line holding ``pos`` is a Title Case headline."""
     start = text.rfind("\n", 0, pos) + 1
     end = text.find("\n", pos)
-    words = [w for w in text[start : end if end >= 0 else len(text)].split() if len(w) > 3]
+    words = text[start : end if end >= 0 else len(text)].split()[1:]  # skip the first word
+    words = [w for w in words if len(w) > 3 and w[0].isalpha()]
     if len(words) < 3:
         return False
     capitals = sum(1 for w in words if w[0].isupper())

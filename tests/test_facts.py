@@ -1,0 +1,415 @@
+"""Facts: subjects, merging across sources, statuses, ranking, provenance, timeline, cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from typing import Any
+
+import pytest
+from _facts_helpers import (
+    MemoryFactCache,
+    all_stories,
+    load_sample_articles,
+    score_facts,
+    score_figures,
+)
+
+from briefing.core import facts as facts_module
+from briefing.core.facts import (
+    EXTRACTOR_VERSION,
+    Fact,
+    build_briefing,
+    build_timeline,
+    extract_facts,
+    fact_articles,
+    fact_cache_key,
+    fact_from_dict,
+    fact_to_dict,
+    merge_facts,
+)
+from briefing.core.models import Article, FigureKind, KeyFact
+from briefing.core.textclean import article_plain_text
+
+NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
+
+
+def article(
+    article_id: str,
+    source: str,
+    title: str,
+    *paragraphs: str,
+    published: str = "2026-01-20T12:00:00+00:00",
+    on_topic: bool = True,
+) -> Article:
+    return Article(
+        id=article_id,
+        source=source,
+        title=title,
+        link=f"https://example.org/{article_id}",
+        author="",
+        published=published,
+        summary="",
+        content="".join(f"<p>{html.escape(p)}</p>" for p in paragraphs),
+        first_seen=published,
+        on_topic=on_topic,
+    )
+
+
+def merged(*articles: Article) -> list[KeyFact]:
+    return merge_facts(f for a in articles for f in extract_facts(a))
+
+
+def by_label(key_facts: list[KeyFact]) -> dict[str, KeyFact]:
+    return {k.label: k for k in key_facts}
+
+
+def values(key_fact: KeyFact) -> list[float | str]:
+    return [v.value for v in key_fact.values]
+
+
+# --------------------------------------------------------------------------- subjects
+
+
+def test_subjects_from_the_words_around_each_figure() -> None:
+    facts = extract_facts(
+        article(
+            "a",
+            "Wire",
+            "Labels sue shadow library",
+            "The site scraped 86 million music files and 256 million rows of metadata, "
+            "about 300 TB in all.",
+            "The complaint, filed on Dec. 29 and unsealed on Jan. 16, seeks $13 trillion "
+            "in damages, or up to $150,000 per work.",
+            "The files cover 99.6% of listens.",
+        )
+    )
+    assert [(f.figure.text, f.label) for f in facts] == [
+        ("86 million music files", "Music files scraped"),
+        ("256 million rows of metadata", "Metadata rows scraped"),
+        ("300 TB", "Data scraped (size)"),
+        ("Dec. 29", "Lawsuit filed"),
+        ("Jan. 16", "Complaint unsealed"),
+        ("$13 trillion", "Damages sought"),
+        ("$150,000", "Statutory damages per work"),
+        ("99.6%", "Share of listens covered"),
+    ]
+
+
+def test_money_subject_tells_sought_from_awarded_and_negated_awards() -> None:
+    facts = extract_facts(
+        article(
+            "a",
+            "Wire",
+            "Judge rules",
+            "A jury awarded $5 million, far below the $20 million the labels had sought.",
+            "A request is not an award: the $13 trillion is what the labels asked for.",
+        )
+    )
+    assert [(f.figure.text, f.label) for f in facts] == [
+        ("$5 million", "Damages awarded"),
+        ("$20 million", "Damages sought"),
+        ("$13 trillion", "Damages sought"),
+    ]
+
+
+def test_datelines_are_not_events() -> None:
+    facts = extract_facts(
+        article("a", "Wire", "Labels sue", "NEW YORK, Jan. 16 (Wire) – The labels filed suit.")
+    )
+    assert facts == []
+
+
+def test_facts_without_a_subject_are_dropped_but_remain_figures() -> None:
+    body = "Two people familiar with the case spoke on Jan. 3."
+    assert extract_facts(article("a", "Wire", "Quiet week", body)) == []
+
+
+# --------------------------------------------------------------------------- statuses
+
+
+def test_agreed_when_every_source_gives_the_same_value_once_normalised() -> None:
+    key_facts = merged(
+        article("a", "One", "Suit", "The site scraped 86 million music files."),
+        article("b", "Two", "Suit", "It copied about eighty-six million audio files."),
+        article("c", "Three", "Suit", "It scraped 86,000,000 tracks."),
+    )
+    fact = by_label(key_facts)["Music files scraped"]
+    assert fact.status == "agreed"
+    assert values(fact) == [86e6]
+    assert fact.sources == ("One", "Two", "Three")
+    assert "about" in fact.note  # hedges are explained, not lost
+
+
+def test_differs_with_rounding_explained() -> None:
+    key_facts = merged(
+        article("a", "One", "Suit", "The labels seek $13 trillion in damages."),
+        article("b", "Two", "Suit", "The labels seek $12.9 trillion in damages."),
+        article("c", "Three", "Suit", "Damages sought: $13 trillion."),
+    )
+    fact = by_label(key_facts)["Damages sought"]
+    assert fact.status == "differs"
+    assert [(v.text, v.sources) for v in fact.values] == [
+        ("$13 trillion", ("One", "Three")),
+        ("$12.9 trillion", ("Two",)),
+    ]
+    assert "agree to within rounding" in fact.note
+    assert "$12.9 trillion rounds to $13 trillion" in fact.note
+
+
+def test_really_different_values_are_a_plain_differs() -> None:
+    key_facts = merged(
+        article("a", "One", "Suit", "The suit was filed on Dec. 29."),
+        article("b", "Two", "Suit", "The suit was filed on December 22."),
+        article("c", "Three", "Suit", "They filed the lawsuit on January 2, 2026."),
+        article("d", "Four", "Suit", "The site scraped 86 million music files."),
+        article("e", "Five", "Suit", "The site scraped 8.6 million music files."),
+    )
+    filed = by_label(key_facts)["Lawsuit filed"]
+    assert filed.status == "differs"
+    assert sorted(str(v) for v in values(filed)) == ["2025-12-22", "2025-12-29", "2026-01-02"]
+    assert filed.note == ""
+    files = by_label(key_facts)["Music files scraped"]
+    assert files.status == "differs"
+    assert files.note == ""  # an order of magnitude is not rounding
+
+
+def test_single_when_one_source_states_it() -> None:
+    key_facts = merged(
+        article("a", "One", "Suit", "The site released about 2.8 million files."),
+        article("b", "One", "More", "It released about 2.8 million files so far."),
+    )
+    fact = by_label(key_facts)["Music files released"]
+    assert fact.status == "single"
+    assert fact.values[0].articles == ("a", "b")
+    assert fact.values[0].text == "about 2.8 million files"
+
+
+def test_month_and_day_precision_are_explained() -> None:
+    key_facts = merged(
+        article("a", "One", "Order", "A judge granted an injunction on Jan. 20."),
+        article("b", "Two", "Order", "An injunction issued in January kept the site offline."),
+    )
+    fact = by_label(key_facts)["Injunction issued"]
+    assert fact.status == "differs"
+    assert "precision" in fact.note
+
+
+# --------------------------------------------------------------------------- apart and together
+
+
+def test_distinct_quantities_are_never_merged() -> None:
+    key_facts = merged(
+        article(
+            "a",
+            "One",
+            "Release",
+            "The site scraped 86 million music files and has released 2.8 million files.",
+        ),
+        article("b", "Two", "Ruling", "A judge awarded $30 million in damages."),
+        article("c", "Three", "Suit", "The labels seek $13 trillion in damages."),
+    )
+    labels = by_label(key_facts)
+    assert values(labels["Music files scraped"]) == [86e6]
+    assert values(labels["Music files released"]) == [2.8e6]
+    assert values(labels["Damages awarded"]) == [30e6]
+    assert values(labels["Damages sought"]) == [13e12]
+
+
+def test_an_unqualified_count_joins_the_subject_it_restates_by_value() -> None:
+    key_facts = merged(
+        article("a", "One", "Suit", "The site scraped 86 million music files."),
+        article("b", "Two", "Suit", "The collection holds 86m tracks."),
+        article("c", "Three", "Suit", "Only 2.8 million tracks are online."),
+    )
+    labels = by_label(key_facts)
+    assert labels["Music files scraped"].status == "agreed"
+    assert labels["Music files scraped"].sources == ("One", "Two")
+    assert values(labels["Music files"]) == [2.8e6]  # a different number stays apart
+
+
+def test_ranking_puts_more_sources_first_and_differences_before_agreement() -> None:
+    key_facts = merged(
+        article("a", "One", "T", "They scraped 86 million music files; damages of $13 trillion."),
+        article("b", "Two", "T", "They scraped 86 million music files; damages of $12.9 trillion."),
+        article("c", "Three", "T", "They scraped 86 million music files, about 300 TB."),
+        article("d", "Four", "T", "The archive is 300 TB."),
+    )
+    assert [(k.label, len(k.sources), k.status) for k in key_facts] == [
+        ("Music files scraped", 3, "agreed"),
+        ("Damages sought", 2, "differs"),
+        ("Data scraped (size)", 2, "agreed"),
+    ]
+
+
+def test_facts_from_off_topic_articles_never_appear() -> None:
+    briefing = build_briefing(
+        [
+            article("a", "One", "Suit", "The labels seek $13 trillion in damages."),
+            article("x", "Two", "Other", "A rival raised $7 billion in funding.", on_topic=False),
+        ],
+        "Topic",
+        now=NOW,
+    )
+    assert [k.label for k in briefing.facts] == ["Damages sought"]
+    assert all("x" not in fact_articles(k) for k in briefing.facts)
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def test_every_value_points_to_its_article_and_sentence() -> None:
+    articles = [a for a in load_sample_articles() if a.on_topic]
+    texts = {a.id: article_plain_text(a.title, a.body_html) for a in articles}
+    briefing = build_briefing(articles, "Sample", now=NOW)
+    assert briefing.facts
+    for key_fact in briefing.facts:
+        for value in key_fact.values:
+            assert len(value.quotes) == len(value.spans) == len(value.articles)
+            for quote, (article_id, start, end) in zip(value.quotes, value.spans, strict=True):
+                assert texts[article_id][start:end] == quote
+        assert fact_articles(key_fact) == {a for v in key_fact.values for a in v.articles}
+
+
+def test_the_quote_prefers_a_body_sentence_over_the_headline() -> None:
+    key_facts = merged(
+        article("a", "One", "Labels seek $13 trillion", "In the complaint they seek $13 trillion.")
+    )
+    assert key_facts[0].values[0].quotes == ("In the complaint they seek $13 trillion.",)
+
+
+# --------------------------------------------------------------------------- timeline
+
+
+def test_timeline_orders_dated_events_with_their_sources() -> None:
+    facts = [
+        f
+        for a in (
+            article("a", "One", "T", "It was filed on Dec. 29 and unsealed on Jan. 16."),
+            article("b", "Two", "T", "A judge granted an injunction on Jan. 20."),
+            article("c", "Three", "T", "The suit, filed in late December, was unsealed Jan. 16."),
+        )
+        for f in extract_facts(a)
+    ]
+    timeline = build_timeline(facts)
+    assert [(e.date, e.label, e.sources) for e in timeline] == [
+        # "late December" joins the day it agrees with rather than standing alone
+        ("2025-12-29", "Lawsuit filed", ("One", "Three")),
+        ("2026-01-16", "Complaint unsealed", ("One", "Three")),
+        ("2026-01-20", "Injunction issued", ("Two",)),
+    ]
+
+
+# --------------------------------------------------------------------------- the sample briefing
+
+
+def test_the_sample_briefing_reads_well() -> None:
+    briefing = build_briefing(load_sample_articles(), "Sample", now=NOW)
+    labels = by_label(list(briefing.facts))
+    damages = labels["Damages sought"]
+    assert damages.status == "differs"
+    assert [v.text for v in damages.values] == ["$13 trillion", "$12.9 trillion"]
+    assert "rounds to" in damages.note
+    per_work = labels["Statutory damages per work"]
+    assert [v.value for v in per_work.values] == [150_000.0, 151_000.0]
+    filed = labels["Lawsuit filed"]
+    assert filed.status == "differs" and filed.values[0].value == "2025-12-29"
+    assert len(filed.values) == 3
+    assert labels["Music files scraped"].status == "agreed"
+    assert labels["Music files released"].values[0].value == 2.8e6
+    assert labels["Metadata rows scraped"].values[0].value == 256e6
+    assert labels["Data scraped (size)"].values[0].value == 300e12
+    assert labels["Share of listens covered"].values[0].value == 99.6
+    # The most-sourced facts lead, and the off-topic items add nothing.
+    assert briefing.facts[0].label == "Damages sought"
+    assert len(briefing.facts[0].sources) == 6
+    assert briefing.extra["articles"] == 18
+    dates = [e.date for e in briefing.timeline]
+    assert dates == sorted(dates)
+    assert ("2026-01-20", "Injunction issued") in [(e.date, e.label) for e in briefing.timeline]
+
+
+def test_accuracy_on_the_corpus_meets_the_target() -> None:
+    stories = all_stories()
+    assert sum(len(s.articles) for s in stories[:-1]) >= 20
+    figures = score_figures(stories)
+    facts = score_facts(stories)
+    assert figures.precision >= 0.95 and figures.recall >= 0.95, figures.misses + figures.extras
+    assert facts.precision >= 0.95 and facts.recall >= 0.95, facts.misses + facts.extras
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def test_facts_survive_a_json_round_trip() -> None:
+    facts = extract_facts(
+        article("a", "One", "Suit", "They filed on Dec. 29 and seek up to $150,000 per work.")
+    )
+    assert facts
+    for fact in facts:
+        data = json.loads(json.dumps(fact_to_dict(fact)))
+        assert fact_from_dict(data) == fact
+
+
+def test_cache_key_follows_content_and_extractor_version() -> None:
+    one = article("a", "One", "Suit", "They seek $13 trillion.")
+    changed = article("a", "One", "Suit", "They seek $12.9 trillion.")
+    assert fact_cache_key(one) == fact_cache_key(one)
+    assert fact_cache_key(one) != fact_cache_key(changed)
+    assert fact_cache_key(one).startswith(EXTRACTOR_VERSION + ":")
+
+
+def test_only_changed_articles_are_re_extracted(monkeypatch: pytest.MonkeyPatch) -> None:
+    articles = [a for a in load_sample_articles() if a.on_topic]
+    cache = MemoryFactCache()
+    calls: list[str] = []
+    real_extract = facts_module.extract_facts
+
+    def counting_extract(item: Article) -> list[Fact]:
+        calls.append(item.id)
+        return real_extract(item)
+
+    monkeypatch.setattr(facts_module, "extract_facts", counting_extract)
+
+    first = build_briefing(articles, "Sample", cache=cache, now=NOW)
+    assert len(calls) == 18 and first.extra["extracted"] == 18
+    assert all(key.startswith(EXTRACTOR_VERSION) for key in cache.data)
+    for stored in cache.data.values():
+        assert isinstance(json.loads(stored), list)  # plain JSON, never pickles
+
+    calls.clear()
+    second = build_briefing(articles, "Sample", cache=cache, now=NOW)
+    assert calls == [] and second.extra == {**first.extra, "extracted": 0, "cached": 18}
+    assert second.facts == first.facts and second.timeline == first.timeline
+
+    edited = list(articles)
+    old = edited[0]
+    edited[0] = Article(
+        **{
+            **{name: getattr(old, name) for name in old.__slots__},
+            "content": old.content + "<p>They now say 90 million music files were scraped.</p>",
+        }
+    )
+    calls.clear()
+    third = build_briefing(edited, "Sample", cache=cache, now=NOW)
+    assert calls == [old.id]
+    assert third.extra["extracted"] == 1 and third.extra["cached"] == 17
+    assert 90e6 in values(by_label(list(third.facts))["Music files scraped"])
+
+
+def test_an_unreadable_cache_entry_is_re_extracted() -> None:
+    one = article("a", "One", "Suit", "They seek $13 trillion in damages.")
+    cache = MemoryFactCache()
+    cache.data[fact_cache_key(one)] = json.dumps([{"kind": "nonsense"}])
+    briefing = build_briefing([one], "T", cache=cache, now=NOW)
+    assert briefing.extra["extracted"] == 1
+    assert [k.label for k in briefing.facts] == ["Damages sought"]
+    stored: list[dict[str, Any]] = json.loads(cache.data[fact_cache_key(one)])
+    assert stored[0]["kind"] == FigureKind.MONEY.value
+
+
+def test_generated_is_utc_iso() -> None:
+    briefing = build_briefing([], "Empty", now=dt.datetime(2026, 1, 1, 9, 30))
+    assert briefing.generated == "2026-01-01T09:30:00+00:00"
+    assert briefing.facts == () and briefing.timeline == ()

@@ -1,0 +1,414 @@
+"""Figures: what is found, its span, kind, normalised value and hedge; what is not found."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from briefing.core import figures as figures_module
+from briefing.core.figures import figure_spans, find_figures, written_precision
+from briefing.core.models import Figure, FigureKind
+
+JAN_2026 = dt.date(2026, 1, 20)
+
+
+def only(text: str, published: dt.date | None = JAN_2026) -> Figure:
+    found = find_figures(text, published)
+    assert len(found) == 1, [f.text for f in found]
+    return found[0]
+
+
+def texts(text: str, published: dt.date | None = JAN_2026) -> list[str]:
+    return [f.text for f in find_figures(text, published)]
+
+
+# --------------------------------------------------------------------------- kinds and values
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "value", "unit"),
+    [
+        ("Damages of $13 trillion were sought.", "$13 trillion", 13e12, "USD"),
+        ("Analysts put it at US$12.9tn overall.", "US$12.9tn", 12.9e12, "USD"),
+        ("It is $150,000 per work.", "$150,000", 150_000.0, "USD"),
+        ("The fine was €2.5m last year.", "€2.5m", 2.5e6, "EUR"),
+        ("A £3 billion deal collapsed.", "£3 billion", 3e9, "GBP"),
+        ("They raised $40M from investors.", "$40M", 40e6, "USD"),
+        ("They want two billion dollars from the site.", "two billion dollars", 2e9, "USD"),
+        ("It paid 5 million euros.", "5 million euros", 5e6, "EUR"),
+        ("A payout of USD 1.5 billion.", "USD 1.5 billion", 1.5e9, "USD"),
+        ("Some $1,250.50 changed hands.", "$1,250.50", 1250.5, "USD"),
+    ],
+)
+def test_money(sentence: str, text: str, value: float, unit: str) -> None:
+    figure = only(sentence)
+    assert (figure.kind, figure.text, figure.value, figure.unit) == (
+        FigureKind.MONEY,
+        text,
+        value,
+        unit,
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "value", "unit"),
+    [
+        ("It scraped 86 million music files.", "86 million music files", 86e6, "music files"),
+        ("They hold 256m rows of metadata.", "256m rows of metadata", 256e6, "rows of metadata"),
+        ("The label owns 4,000 albums.", "4,000 albums", 4000.0, "albums"),
+        ("Spotify and three labels sued.", "three labels", 3.0, "labels"),
+        ("It took eighty-six million files.", "eighty-six million files", 86e6, "files"),
+        ("They found a million files.", "a million files", 1e6, "files"),
+        ("Around half a million tracks leaked.", "half a million tracks", 5e5, "tracks"),
+        ("The site lists 12 million U.S. users.", "12 million U.S. users", 12e6, "U.S. users"),
+        ("It copied 40,000 hours of audio.", "40,000 hours of audio", 4e4, "hours of audio"),
+    ],
+)
+def test_counts_keep_the_counted_noun_phrase(
+    sentence: str, text: str, value: float, unit: str
+) -> None:
+    figure = only(sentence)
+    assert (figure.kind, figure.text, figure.value, figure.unit) == (
+        FigureKind.COUNT,
+        text,
+        value,
+        unit,
+    )
+
+
+def test_a_count_without_a_noun_needs_a_scale_word() -> None:
+    assert only("Metadata for about 256 million.").value == 256e6
+    assert only("Metadata for about 256 million.").unit == ""
+    assert texts("They voted 7 and then left.") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "value"),
+    [
+        ("It covers 99.6% of listens.", "99.6%", 99.6),
+        ("It covers 99.6 per cent of listens.", "99.6 per cent", 99.6),
+        ("It covers about 37 percent of users.", "37 percent", 37.0),
+        ("Sales rose 12-percent.", "12-percent", 12.0),
+    ],
+)
+def test_percent(sentence: str, text: str, value: float) -> None:
+    figure = only(sentence)
+    assert (figure.kind, figure.text, figure.value, figure.unit) == (
+        FigureKind.PERCENT,
+        text,
+        value,
+        "%",
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "value"),
+    [
+        ("The archive is 300 TB.", "300 TB", 300e12),
+        ("The archive is ~300TB.", "~300TB", 300e12),
+        ("The archive is nearly 300 terabytes.", "300 terabytes", 300e12),
+        ("The archive is 1.5 PB.", "1.5 PB", 1.5e15),
+        ("The file is 12.4 GB.", "12.4 GB", 12.4e9),
+        ("The disk holds 2 TiB.", "2 TiB", 2 * 1024.0**4),
+        ("A 300-terabyte archive.", "300-terabyte", 300e12),
+    ],
+)
+def test_sizes_are_in_bytes(sentence: str, text: str, value: float) -> None:
+    figure = only(sentence)
+    assert (figure.kind, figure.text, figure.value, figure.unit) == (
+        FigureKind.SIZE,
+        text,
+        value,
+        "B",
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "value"),
+    [
+        ("It was unsealed on January 16, 2026.", "January 16, 2026", "2026-01-16"),
+        ("The hearing is on Jan. 20.", "Jan. 20", "2026-01-20"),
+        ("It was unsealed on 16 January 2026.", "16 January 2026", "2026-01-16"),
+        ("The docket says 2026-01-16.", "2026-01-16", "2026-01-16"),
+        ("A hearing on March 3rd.", "March 3rd", "2026-03-03"),
+        ("The scrape happened in late December.", "late December", "2025-12"),
+        ("It began in December 2025.", "December 2025", "2025-12"),
+        ("The order is dated 1/16/2026.", "1/16/2026", "2026-01-16"),
+        ("The 16th of January 2026 it was.", "16th of January 2026", "2026-01-16"),
+    ],
+)
+def test_dates_are_iso(sentence: str, text: str, value: str) -> None:
+    figure = only(sentence)
+    assert (figure.kind, figure.text, figure.value, figure.unit) == (
+        FigureKind.DATE,
+        text,
+        value,
+        "",
+    )
+
+
+@pytest.mark.parametrize(
+    ("published", "sentence", "value"),
+    [
+        # The issue's example: a December date in a January article is last December.
+        (dt.date(2026, 1, 20), "filed on Dec. 26", "2025-12-26"),
+        (dt.date(2026, 1, 20), "a hearing on March 3", "2026-03-03"),
+        # Far in the future of publication is not "not long after": last year instead.
+        (dt.date(2026, 1, 20), "it happened on July 4", "2025-07-04"),
+        (dt.date(2025, 9, 9), "payments by December", "2025-12"),
+        (dt.date(2025, 1, 8), "filed Dec. 18", "2024-12-18"),
+        (dt.date(2024, 3, 1), "on Feb. 29", "2024-02-29"),
+    ],
+)
+def test_dates_without_a_year_land_nearest_publication(
+    published: dt.date, sentence: str, value: str
+) -> None:
+    assert only(sentence, published).value == value
+
+
+def test_without_publication_a_full_date_in_the_text_anchors_the_rest() -> None:
+    found = find_figures("Filed on Dec. 29 and unsealed on January 16, 2026.", None)
+    assert [f.value for f in found] == ["2025-12-29", "2026-01-16"]
+
+
+def test_figures_inside_dates_are_not_counted_again() -> None:
+    assert texts("On January 16, 2026, 3 labels sued.") == ["January 16, 2026", "3 labels"]
+
+
+# --------------------------------------------------------------------------- hedges
+
+
+@pytest.mark.parametrize(
+    ("sentence", "hedge"),
+    [
+        ("They took about 86 million files.", "about"),
+        ("They took roughly 86 million files.", "roughly"),
+        ("They took nearly 86 million files.", "nearly"),
+        ("They took almost 86 million files.", "nearly"),
+        ("They seek up to $150,000 per work.", "up to"),
+        ("They seek as much as $13 trillion.", "up to"),
+        ("They took more than 86 million files.", "more than"),
+        ("They took over 86 million files.", "more than"),
+        ("They took at least 86 million files.", "at least"),
+        ("They took some 86 million files.", "about"),
+        ("They took ~86 million files.", "~"),
+        ("They took 86m+ files.", "or more"),
+        ("They took 86 million files.", ""),
+    ],
+)
+def test_hedges_are_recorded(sentence: str, hedge: str) -> None:
+    assert only(sentence).hedge == hedge
+
+
+def test_over_after_a_name_or_a_dispute_is_not_a_hedge() -> None:
+    assert only("Labels sue Anna's Archive over 86 million files").hedge == ""
+    assert only("The fight over $13 trillion goes on.").hedge == ""
+
+
+# --------------------------------------------------------------------------- ranges
+
+
+def test_ranges_with_one_unit_are_one_figure_valued_at_the_low_end() -> None:
+    money = only("Damages of $1-2 billion.")
+    assert (money.text, money.value, money.unit, money.hedge) == (
+        "$1-2 billion",
+        1e9,
+        "USD",
+        "range",
+    )
+    size = only("An archive of 250-300 TB.")
+    assert (size.kind, size.value) == (FigureKind.SIZE, 250e12)
+    percent = only("Between 10 and 20 percent of it.")
+    assert (percent.kind, percent.value, percent.hedge) == (FigureKind.PERCENT, 10.0, "between")
+
+
+def test_two_whole_amounts_are_two_figures() -> None:
+    assert texts("The range is $750 to $30,000 per work.") == ["$750", "$30,000"]
+    assert texts("Each gets between $2 and $5.") == ["$2", "$5"]
+
+
+def test_two_figures_in_one_sentence() -> None:
+    found = find_figures("It copied 86 million music files and 256 million rows of metadata.")
+    assert [(f.text, f.value) for f in found] == [
+        ("86 million music files", 86e6),
+        ("256 million rows of metadata", 256e6),
+    ]
+
+
+# --------------------------------------------------------------------------- not figures
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "See https://example.org/2026/01/16/86-million-files for more.",
+        "Mirror at www.example.org/files/300TB today.",
+        "Mail 86million@example.org now.",
+        "annas-archive.org/datasets/86 is listed.",
+        "The 2024 lawsuit is old news.",
+        "It ran Windows 2000 and Office 2007.",
+        "In 2025 the site grew.",
+        "1. Book early.\n2) Check the list.",
+        "Steps: (1) copy (2) paste.",
+        '<div class="col-12" data-n="30">text</div>',
+        "Stray &#8217; entity and [12] footnote.",
+        "The site had a haul of music.",
+        "Case No. 1:26-cv-00123 was assigned.",
+        "The hearing is at 5:30 p.m. today.",
+        "COVID-19 slowed the 1990s revival and 3D films.",
+        "Three weeks later, it was over.",
+        "It was the 86th time; the 3rd label agreed.",
+        "One of the labels, two of them, declined.",
+        "Room 12 and Section 2 were closed.",
+        "They met at 500 Pearl Street.",
+        "Version 2.3 is out and the ratio is 24/7.",
+        "Visitors counted only a few hundred pages.",
+    ],
+)
+def test_not_figures(sentence: str) -> None:
+    assert texts(sentence) == []
+
+
+def test_title_case_headlines_still_count() -> None:
+    assert texts("Labels Sue Over 86 Million Music Files") == ["86 Million Music Files"]
+    assert texts("Tixly Leaks 4,000 Customer Records Online") == ["4,000 Customer Records"]
+
+
+def test_a_noun_followed_by_an_object_pronoun_was_a_verb() -> None:
+    assert texts("multiplying the two lands you short") == []
+
+
+# --------------------------------------------------------------------------- spans and robustness
+
+
+def check_invariants(text: str, found: list[Figure]) -> None:
+    previous_end = 0
+    for figure in found:
+        assert 0 <= figure.start < figure.end <= len(text)
+        assert text[figure.start : figure.end] == figure.text
+        assert figure.start >= previous_end, "figures must not overlap"
+        previous_end = figure.end
+        if figure.kind is FigureKind.DATE:
+            assert isinstance(figure.value, str)
+            dt.date.fromisoformat(figure.value if len(figure.value) == 10 else figure.value + "-01")
+        else:
+            assert isinstance(figure.value, float)
+            assert figure.value == figure.value and figure.value not in (float("inf"),)
+
+
+def test_spans_point_into_the_text() -> None:
+    text = (
+        "Title: $13 trillion claim\n\nOn Jan. 16 the suit over ~300TB and 86 million music "
+        "files, about 99.6% of listens, was unsealed."
+    )
+    found = find_figures(text, JAN_2026)
+    assert len(found) == 5
+    check_invariants(text, found)
+
+
+def test_figure_spans_give_kinds_for_the_highlighter() -> None:
+    spans = figure_spans("On Jan. 16 they sought $13 trillion for 86 million files (99.6%).")
+    assert [s.kind for s in spans] == ["date", "money", "count", "percent"]
+
+
+FRAGMENTS = [
+    "$",
+    "US$",
+    "€",
+    "~",
+    "1",
+    "86",
+    "12.9",
+    "150,000",
+    "2026",
+    "-",
+    "–",
+    " to ",
+    " and ",
+    " between ",
+    "million",
+    " billion ",
+    "tn",
+    "m",
+    "TB",
+    " per cent",
+    "%",
+    "Jan.",
+    "December",
+    "May",
+    " 16,",
+    "th",
+    " about ",
+    " up to ",
+    " over ",
+    "eighty-six",
+    " three ",
+    "a ",
+    "half ",
+    " hundred",
+    " music files",
+    " of ",
+    "metadata",
+    "\n",
+    ". ",
+    "https://",
+    "<b>",
+    "&#",
+    "[",
+    "]",
+    "(",
+    ")",
+    "/",
+    ":",
+    "No.",
+    "\u00a0",
+    "٣",
+    "²",
+]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=6), max_size=40).map("".join),
+    st.none() | st.dates(),
+)
+def test_the_scanner_never_raises_and_spans_are_exact(text: str, published: dt.date | None) -> None:
+    # The internal scanner has no catch-all: this proves it does not raise by itself.
+    found = figures_module._scan(text, published)
+    check_invariants(text, found)
+    assert find_figures(text, published) == found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.none() | st.dates())
+def test_never_raises_on_arbitrary_unicode(text: str, published: dt.date | None) -> None:
+    check_invariants(text, figures_module._scan(text, published))
+
+
+def test_huge_and_odd_inputs() -> None:
+    assert find_figures("9" * 5000 + " files") == []
+    assert find_figures("") == []
+    long_text = "They scraped 86 million files. " * 2000
+    assert len(find_figures(long_text)) == 2000
+
+
+# --------------------------------------------------------------------------- precision
+
+
+@pytest.mark.parametrize(
+    ("sentence", "step"),
+    [
+        ("$13 trillion", 1e12),
+        ("$12.9 trillion", 1e11),
+        ("$150,000", 1e4),
+        ("$151,000", 1e3),
+        ("99.6%", 0.1),
+        ("eighty-six million files", 1e6),
+        ("300 TB", 100e12),
+    ],
+)
+def test_written_precision(sentence: str, step: float) -> None:
+    assert written_precision(only(sentence)) == pytest.approx(step)
