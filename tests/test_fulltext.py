@@ -697,3 +697,16 @@ def test_the_event_loop_is_not_used_by_extraction() -> None:
             pool.shutdown()
 
     assert asyncio.run(run()) < 0.1
+
+
+def test_trafilatura_stays_behind_the_fulltext_module() -> None:
+    root = Path(__file__).parent.parent / "briefing"
+    users = {
+        path.name
+        for path in root.rglob("*.py")
+        if "import trafilatura" in (text := path.read_text(encoding="utf-8"))
+        or "from trafilatura" in text
+        or "from readability" in text
+        or "import readability" in text
+    }
+    assert users == {"fulltext.py"}
