@@ -74,20 +74,26 @@ def parse_feed_bytes(body: bytes, content_type: str | None, url: str) -> ParsedF
         resolve_relative_uris=False,
     )
     base = url if url.startswith(("http://", "https://")) else ""
-    entries = _entries(result.get("entries") or [], base)
-    problem = _bozo_reason(result) if result.get("bozo") else None
-    if not entries:
-        if problem is not None:
-            raise NotAFeedError(f"malformed XML: {problem}")
-        if not result.get("version"):
-            raise NotAFeedError("not a feed (no RSS or Atom found)")
-    feed_info = result.get("feed") or {}
+    entries = _entries(_get(result, "entries") or [], base)
+    problem = _bozo_reason(result) if _get(result, "bozo") else None
+    if not entries and problem is not None:
+        raise NotAFeedError(f"malformed XML: {problem}")
+    if not _get(result, "version"):
+        # XML, but no rss/feed/RDF root: some other document that happens to
+        # hold <item> or <entry> elements.
+        raise NotAFeedError("not a feed (no RSS or Atom found)")
+    feed_info = _get(result, "feed") or {}
     return ParsedFeed(
         title=_title(feed_info),
-        link=_absolute(clean_line(feed_info.get("link") or ""), base),
+        link=_absolute(clean_line(_get(feed_info, "link") or ""), base),
         entries=entries,
         warning=f"parsed with errors: {problem}" if problem is not None else None,
     )
+
+
+def prepare_worker() -> None:
+    """Run once in each parse worker as it starts: import and configure feedparser."""
+    _feedparser()
 
 
 # --------------------------------------------------------------------------- feedparser set-up
@@ -308,6 +314,11 @@ def _xml_content_type(content_type: str | None) -> str:
 
 # --------------------------------------------------------------------------- entries
 
+# feedparser's dict maps old key names to new ones on every lookup, and warns
+# when asked for 'updated_parsed' that is absent; the plain dict lookup does
+# neither.
+_get = dict.get
+
 
 def _entries(raw_entries: list[Any], base: str) -> tuple[ParsedEntry, ...]:
     entries: dict[str, ParsedEntry] = {}
@@ -319,20 +330,20 @@ def _entries(raw_entries: list[Any], base: str) -> tuple[ParsedEntry, ...]:
 
 def _entry(raw: Any, base: str) -> ParsedEntry:
     title = _title(raw)
-    link = _absolute(clean_line(raw.get("link") or ""), base)
+    link = _absolute(clean_line(_get(raw, "link") or ""), base)
     published = _iso_utc(
-        raw.get("published_parsed") or raw.get("updated_parsed") or raw.get("created_parsed")
+        _get(raw, "published_parsed") or _get(raw, "updated_parsed") or _get(raw, "created_parsed")
     )
-    summary = _html_of(raw.get("summary") or "", raw.get("summary_detail"))
+    summary = _html_of(_get(raw, "summary") or "", _get(raw, "summary_detail"))
     content = ""
-    for part in raw.get("content") or ():
-        value = _html_of(part.get("value") or "", part)
+    for part in _get(raw, "content") or ():
+        value = _html_of(_get(part, "value") or "", part)
         if value:
             content = value
             break
     if content == summary:
         content = ""  # RSS feeds often repeat the body; store it once
-    entry_id = clean_line(raw.get("id") or "") or link
+    entry_id = clean_line(_get(raw, "id") or "") or link
     if not entry_id:
         basis = f"{title}\n{published or ''}" + ("" if title else f"\n{summary}")
         entry_id = "sha1:" + hashlib.sha1(basis.encode("utf-8")).hexdigest()
@@ -340,7 +351,7 @@ def _entry(raw: Any, base: str) -> ParsedEntry:
         id=entry_id,
         title=title,
         link=link,
-        author=clean_line(raw.get("author") or ""),
+        author=clean_line(_get(raw, "author") or ""),
         published=published,
         summary=summary,
         content=content,
@@ -358,9 +369,9 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
 
 
 def _title(raw: Any) -> str:
-    title = raw.get("title") or ""
-    detail = raw.get("title_detail") or {}
-    if detail.get("type") in _HTML_TYPES and ("<" in title or "&" in title):
+    title = _get(raw, "title") or ""
+    detail = _get(raw, "title_detail") or {}
+    if _get(detail, "type") in _HTML_TYPES and ("<" in title or "&" in title):
         return clean_line(html_to_text(title))
     return clean_line(title)
 
@@ -369,7 +380,7 @@ def _html_of(value: str, detail: Any) -> str:
     """Summaries and content are stored as HTML; plain-text ones are escaped into it."""
     if not value:
         return ""
-    kind = (detail or {}).get("type") or "text/html"
+    kind = _get(detail or {}, "type") or "text/html"
     if kind in _HTML_TYPES:
         return clean_text(value).strip()
     paragraphs = re.split(r"\n\s*\n", clean_text(value).strip())
@@ -389,7 +400,7 @@ def _iso_utc(parsed: Any) -> str | None:
 
 
 def _bozo_reason(result: Any) -> str:
-    error = result.get("bozo_exception")
+    error = _get(result, "bozo_exception")
     if isinstance(error, xml.sax.SAXParseException):
         where = f"line {error.getLineNumber()}, column {error.getColumnNumber()}: "
         return clean_line(where + str(error.getMessage()))

@@ -539,6 +539,8 @@ async def fetch_feeds(
     if not feeds:
         return
     async with _FeedFetcher(settings, base_dir) as fetcher:
+        if any(_cannot_be_unchanged(feed, states.get(feed.name)) for feed in feeds):
+            fetcher.parser.warm_up()
         tasks = [asyncio.create_task(fetcher.fetch(feed, states.get(feed.name))) for feed in feeds]
         try:
             for done in asyncio.as_completed(tasks):
@@ -549,13 +551,20 @@ async def fetch_feeds(
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def _cannot_be_unchanged(feed: FeedConfig, state: FeedState | None) -> bool:
+    """True when a fetch cannot end in 304, so its body will certainly need parsing."""
+    if state is None or state.url != feed.url:
+        return True
+    return not state.etag and not state.last_modified
+
+
 class _FeedFetcher:
     def __init__(self, settings: Settings, base_dir: Path | None) -> None:
         self.settings = settings
         self.base_dir = base_dir
         self.slots = asyncio.Semaphore(max(1, settings.concurrency))
         self._http: HttpFetcher | None = None
-        self._parser = _ParsePool()
+        self.parser = _ParsePool()
 
     async def __aenter__(self) -> Self:
         return self
@@ -565,7 +574,7 @@ class _FeedFetcher:
             if self._http is not None:
                 await self._http.aclose()
         finally:
-            self._parser.shutdown()
+            await self.parser.aclose()
 
     @property
     def http(self) -> HttpFetcher:
@@ -607,7 +616,7 @@ class _FeedFetcher:
                     response = await _read_file(source, state, self.settings.max_bytes)
             if response.not_modified:
                 return outcome(state, not_modified=True)
-            parsed = await self._parser.parse(
+            parsed = await self.parser.parse(
                 response.body, response.content_type, response.final_url
             )
             fresh = replace(state, etag=response.etag, last_modified=response.last_modified)
@@ -687,47 +696,67 @@ def _is_regular(mode: int) -> bool:
 
 
 class _ParsePool:
-    """A process pool for feedparser, started on the first body to parse.
+    """A process pool for feedparser, started only when there is something to parse.
 
     Parsing is CPU-bound Python; in worker processes it runs on the other
     cores while the event loop keeps downloading.
     """
 
     def __init__(self) -> None:
-        self._executor: Executor | None = None
+        self._starting: asyncio.Future[Executor] | None = None
 
-    def _pool(self) -> Executor:
-        if self._executor is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+    def warm_up(self) -> None:
+        """Start the workers in the background, before the first body arrives."""
+        if self._starting is None:
+            # Starting the fork server blocks for the time it takes to import
+            # feedparser: do it in a thread, so downloads go on meanwhile.
+            self._starting = asyncio.ensure_future(asyncio.to_thread(self._start))
 
-            # forkserver: workers never inherit the event loop's threads or
-            # sockets, and forking them from a server that already imported
-            # feedparser costs milliseconds instead of an interpreter start.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["briefing.core.feedparse", "feedparser"])
-            self._executor = ProcessPoolExecutor(PARSE_WORKERS, mp_context=context)
-        return self._executor
+    @staticmethod
+    def _start() -> Executor:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from briefing.core.feedparse import prepare_worker
+
+        # forkserver: workers never inherit the event loop's threads and
+        # sockets (plain fork would), and are forked from a server that has
+        # already imported feedparser instead of each starting an interpreter.
+        context = multiprocessing.get_context(os.environ.get("BRIEFING_MP", "forkserver"))
+        if context.get_start_method() == "forkserver":
+            context.set_forkserver_preload(["__main__", "briefing.core.feedparse", "feedparser"])
+        executor = ProcessPoolExecutor(PARSE_WORKERS, mp_context=context)
+        for _ in range(PARSE_WORKERS):
+            executor.submit(prepare_worker)  # start every worker now, not on demand
+        return executor
 
     async def parse(self, body: bytes, content_type: str | None, url: str) -> ParsedFeed:
         from concurrent.futures.process import BrokenProcessPool
 
         loop = asyncio.get_running_loop()
         for attempt in range(2):
-            pool = self._pool()
+            self.warm_up()
+            starting = self._starting
+            assert starting is not None
+            pool = await asyncio.shield(starting)  # one feed's cancellation must not stop it
             try:
                 return await loop.run_in_executor(pool, parse_feed_bytes, body, content_type, url)
             except BrokenProcessPool:
                 # A worker died (killed, out of memory) and took the pool with it:
                 # start a new one and try once more, so other feeds are unaffected.
-                if self._executor is pool:
-                    self._executor = None
+                if self._starting is starting:
+                    self._starting = None
                     pool.shutdown(wait=False, cancel_futures=True)
                 if attempt:
                     raise FetchError("the feed parser crashed on this feed") from None
         raise AssertionError("unreachable")
 
-    def shutdown(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+    async def aclose(self) -> None:
+        starting, self._starting = self._starting, None
+        if starting is None:
+            return
+        try:
+            executor = await starting
+        except Exception:
+            return
+        await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
