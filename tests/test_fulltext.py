@@ -245,6 +245,27 @@ def test_auto_fetches_short_entries_and_teasers_only() -> None:
     assert not wants_page(article(), "never")
 
 
+@pytest.mark.parametrize(
+    ("ending", "teaser"),
+    [
+        ("It goes on and on…", True),
+        ("It goes on [...]", True),
+        ("It goes on (more…)", True),
+        ('Words. <a href="https://wire.example/s">Read more »</a>', True),
+        ("Words. Continue reading “The big case” →", True),
+        ("Words. Read the full story at the Ledger", True),
+        ("A long text that ends properly.", False),
+        ("They want more.", False),
+        ("That is how we read it.", False),
+        ("He said ... something else.", False),
+    ],
+)
+def test_teaser_endings(ending: str, teaser: bool) -> None:
+    from briefing.core.fulltext import is_teaser
+
+    assert is_teaser(ending) is teaser
+
+
 def test_plan_skips_off_topic_unknown_feeds_and_old_settled_pages() -> None:
     old = (datetime.now(UTC) - timedelta(days=30)).isoformat(timespec="seconds")
     articles = [
@@ -710,3 +731,39 @@ def test_trafilatura_stays_behind_the_fulltext_module() -> None:
         or "import readability" in text
     }
     assert users == {"fulltext.py"}
+
+
+async def test_bodies_waiting_for_extraction_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fast site must not pile every downloaded page up in memory ahead of extraction."""
+    from briefing.core import fulltext
+    from briefing.core.fetch import HttpResponse
+    from briefing.core.models import Settings
+
+    class InstantHttp:
+        async def get(self, url: str, **_: object) -> HttpResponse:
+            return HttpResponse(200, url, url, "text/html", None, None, b"<p>x</p>")
+
+        async def aclose(self) -> None:
+            pass
+
+    waiting = most = 0
+
+    async def slow_extract(
+        self: object, body: bytes, content_type: str | None, url: str, title: str
+    ) -> fulltext.ExtractedPage:
+        nonlocal waiting, most
+        waiting += 1
+        most = max(most, waiting)
+        await asyncio.sleep(0.005)
+        waiting -= 1
+        return fulltext.ExtractedPage("<p>" + "word " * 50 + "</p>", 50)
+
+    monkeypatch.setattr(fulltext._ExtractPool, "extract", slow_extract)
+    jobs = [
+        fulltext.PageJob(f"https://h{i % 3}.example/{i}", (article(id=str(i)),), None)
+        for i in range(60)
+    ]
+    settings = Settings(concurrency=3, per_host=2)
+    results = [r async for r in fulltext.fetch_pages(jobs, settings, http=InstantHttp())]  # type: ignore[arg-type]
+    assert len(results) == 60 and all(r.status == STATUS_OK for r in results)
+    assert most == 3 + 2 * fulltext.EXTRACT_WORKERS

@@ -71,10 +71,13 @@ fetched is fetched whatever its age."""
 MAX_FULL_TEXT_CHARS = 400_000
 """Extracted HTML is cut at a block boundary beyond this (a book-length page)."""
 
-# How feeds mark a teaser: an ellipsis or a 'read more' link at the very end.
+# How feeds mark a cut-off summary at its very end: an ellipsis ('…', '[...]',
+# '(more…)'), or a link phrase that may be followed by the title and an arrow
+# ('Continue reading “Title” →', 'Read more »').
 _TEASER_END = re.compile(
-    r"(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\]|\b(?:read|continue reading|read the|more|"
-    r"the post .{1,200} appeared first on .{1,200})\W{0,6}\S{0,40}\W{0,6})\s*$",
+    r"(?:(?:\.\.\.|…|\[\s*(?:\.\.\.|…)\s*\]|\(\s*more\s*(?:\.\.\.|…)?\s*\))"
+    r"|\b(?:read more|continue reading|read the (?:full|rest|whole)|read full (?:article|story))"
+    r"\b[^.!?\n]{0,80})\W{0,4}$",
     re.IGNORECASE,
 )
 
@@ -276,6 +279,9 @@ class _PageFetcher:
         self.per_host = max(1, settings.per_host)
         self.global_slots = asyncio.Semaphore(max(1, settings.concurrency))
         self.host_slots: dict[str, asyncio.Semaphore] = {}
+        # Bodies downloaded but not yet extracted wait in memory; this bounds them
+        # when downloads outrun extraction (a fast site of big pages).
+        self.bodies_in_hand = asyncio.Semaphore(max(1, settings.concurrency) + 2 * EXTRACT_WORKERS)
         self.extractor = _ExtractPool()
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:
@@ -289,21 +295,27 @@ class _PageFetcher:
         from briefing.core.fetch import PAGE_ACCEPT, FetchError
 
         known = job.validators
+        holding_body = False
         try:
-            async with self._host_slot(job.url), self.global_slots:
-                response = await self.http.get(
-                    job.url,
-                    etag=known.etag if known else None,
-                    last_modified=known.last_modified if known else None,
-                    accept=PAGE_ACCEPT,
-                )
+            # The host's own queue first, so that waiting for a busy site never
+            # holds a slot another site could use; the host slot is free again
+            # as soon as the body is in, while extraction runs.
+            async with self._host_slot(job.url):
+                await self.bodies_in_hand.acquire()
+                holding_body = True
+                async with self.global_slots:
+                    response = await self.http.get(
+                        job.url,
+                        etag=known.etag if known else None,
+                        last_modified=known.last_modified if known else None,
+                        accept=PAGE_ACCEPT,
+                    )
             if response.not_modified:
                 if known is None:
-                    return _failed(job, "the server answered 304 to a request without validators")
+                    return _failed(job, "the server answered 304 without being asked to")
                 return PageResult(job, STATUS_OK, None, known, not_modified=True)
-            title = job.articles[0].title
             extracted = await self.extractor.extract(
-                response.body, response.content_type, response.final_url, title
+                response.body, response.content_type, response.final_url, job.articles[0].title
             )
             if extracted.error:
                 return _failed(job, extracted.error)
@@ -324,6 +336,9 @@ class _PageFetcher:
             raise
         except Exception as error:  # a bug must not take the other pages down
             return _failed(job, f"unexpected error: {type(error).__name__}: {error}")
+        finally:
+            if holding_body:
+                self.bodies_in_hand.release()
 
 
 def _failed(job: PageJob, reason: str) -> PageResult:
