@@ -393,3 +393,40 @@ def test_a_body_that_looks_like_a_url_or_path_is_never_opened(tmp_path: Path) ->
                 parse(body, None)
             assert "TOP-SECRET" not in str(caught.value)
         assert server.requests == []
+
+
+def test_feedparser_shortcuts_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import copy
+
+    import feedparser.mixin
+    import feedparser.urls
+
+    documents = [
+        rss_feed(sample_items(4)),
+        rss_feed(
+            [
+                {
+                    "title": "Relative &amp; rich",
+                    "link": "/story/9",
+                    "description": "&lt;p&gt;A &lt;a href='/x'&gt;link&lt;/a&gt;&lt;/p&gt;",
+                    "content:encoded": "<![CDATA[<p>Body <img src='/i.png'></p>]]>",
+                }
+            ]
+        ),
+        atom_feed(
+            [
+                '<entry xml:base="https://base.example.org/dir/"><id>urn:a</id>'
+                '<title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">X <b>y</b></div></title>'
+                '<link href="rel/page"/><updated>2026-01-16T12:00:00Z</updated>'
+                '<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Hi</p></div></content>'
+                '<summary type="text">Plain &amp; simple</summary></entry>',
+                '<entry><id>urn:b</id><title>T</title><link href="https://ok.example/b"/>'
+                '<content type="html">&lt;p&gt;html&lt;/p&gt;</content></entry>',
+            ]
+        ),
+    ]
+    fast = [parse(document, None) for document in documents]
+    assert feedparser.mixin.copy is not copy  # the shortcuts are in place
+    monkeypatch.setattr(feedparser.mixin, "copy", copy)
+    monkeypatch.setattr(feedparser.mixin, "_urljoin", feedparser.urls._urljoin)
+    assert [parse(document, None) for document in documents] == fast

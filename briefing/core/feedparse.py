@@ -110,8 +110,53 @@ def _feedparser() -> Any:
 
         # make_parser() imports each name and calls its create_parser().
         feedparser.api.PREFERRED_XML_PARSERS = [__name__]
+        _speed_up_feedparser()
         _configured = feedparser
     return _configured
+
+
+def _speed_up_feedparser() -> None:
+    """Two exact shortcuts in feedparser's per-element hot path.
+
+    Profiled on 200 typical feeds they were a quarter of its time:
+
+    * every content element deep-copies its ``contentparams``: a flat dict of
+      strings ('type', 'language', 'base', 'value'), so a shallow copy is
+      the same thing;
+    * every start tag joins the (empty, as we give feedparser no base URI)
+      base with the element's xml:base; with an empty base ``urljoin`` returns
+      its second argument, so only feedparser's own clean-up regex remains.
+
+    Each is applied only if feedparser still looks as it did when this was
+    written (6.0.x); tests compare results with and without them.
+    """
+    import copy
+
+    import feedparser.mixin
+    import feedparser.urls
+
+    mixin: Any = feedparser.mixin
+    urls: Any = feedparser.urls
+    if getattr(mixin, "copy", None) is copy:
+        mixin.copy = _ContentParamsCopy
+    fixer = getattr(urls, "_urifixer", None)
+    original_join = getattr(urls, "_urljoin", None)
+    if fixer is not None and original_join is not None and mixin._urljoin is original_join:
+
+        def _urljoin(base: str, uri: str) -> str:
+            if not base:
+                return str(fixer.sub(r"\1\3", uri)) if uri else ""
+            return str(original_join(base, uri))
+
+        mixin._urljoin = _urljoin
+
+
+class _ContentParamsCopy:
+    """Stands in for the ``copy`` module inside feedparser.mixin (see above)."""
+
+    @staticmethod
+    def deepcopy(params: dict[str, Any]) -> dict[str, Any]:
+        return type(params)(params)
 
 
 class _RefusedDeclaration(xml.sax.SAXParseException):
@@ -328,9 +373,14 @@ def _entries(raw_entries: list[Any], base: str) -> tuple[ParsedEntry, ...]:
     return tuple(entries.values())
 
 
+def _line(text: str) -> str:
+    """``clean_line``, with a fast path: printable text has no control characters."""
+    return " ".join(text.split()) if text.isprintable() else clean_line(text)
+
+
 def _entry(raw: Any, base: str) -> ParsedEntry:
     title = _title(raw)
-    link = _absolute(clean_line(_get(raw, "link") or ""), base)
+    link = _absolute(_line(_get(raw, "link") or ""), base)
     published = _iso_utc(
         _get(raw, "published_parsed") or _get(raw, "updated_parsed") or _get(raw, "created_parsed")
     )
@@ -343,7 +393,7 @@ def _entry(raw: Any, base: str) -> ParsedEntry:
             break
     if content == summary:
         content = ""  # RSS feeds often repeat the body; store it once
-    entry_id = clean_line(_get(raw, "id") or "") or link
+    entry_id = _line(_get(raw, "id") or "") or link
     if not entry_id:
         basis = f"{title}\n{published or ''}" + ("" if title else f"\n{summary}")
         entry_id = "sha1:" + hashlib.sha1(basis.encode("utf-8")).hexdigest()
@@ -351,7 +401,7 @@ def _entry(raw: Any, base: str) -> ParsedEntry:
         id=entry_id,
         title=title,
         link=link,
-        author=clean_line(_get(raw, "author") or ""),
+        author=_line(_get(raw, "author") or ""),
         published=published,
         summary=summary,
         content=content,
@@ -373,7 +423,7 @@ def _title(raw: Any) -> str:
     detail = _get(raw, "title_detail") or {}
     if _get(detail, "type") in _HTML_TYPES and ("<" in title or "&" in title):
         return clean_line(html_to_text(title))
-    return clean_line(title)
+    return _line(title)
 
 
 def _html_of(value: str, detail: Any) -> str:

@@ -208,12 +208,15 @@ class HttpFetcher:
                         raise FetchError(f"too many redirects (loop back to {target})")
                     visited.add(target)
                     current = target
+                    await _drain(response)
                     continue
                 if status == 304:
                     body = b""
+                    await _drain(response)
                 elif 200 <= status < 300:
                     body = await _read_body(response, limit)
                 else:
+                    await _drain(response)
                     raise HttpStatusError(status, response.reason_phrase or _reason(status))
                 return HttpResponse(
                     status=status,
@@ -367,6 +370,16 @@ def _check_web_url(url: str, *, redirected: bool) -> None:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         where = "redirected to" if redirected else "not an http(s) URL:"
         raise FetchError(f"{where} {url}")
+
+
+async def _drain(response: httpx.Response, limit: int = 64 * 1024) -> None:
+    """Read a small body we do not need (304, redirect, error page) to its end,
+    so the connection goes back to the pool instead of being closed."""
+    received = 0
+    async for chunk in response.aiter_raw():
+        received += len(chunk)
+        if received > limit:
+            return  # not worth it: closing the response drops the connection
 
 
 async def _read_body(response: httpx.Response, limit: int) -> bytes:
