@@ -28,6 +28,7 @@ import asyncio
 import email.utils
 import hashlib
 import http.server
+import itertools
 import json
 import os
 import random
@@ -41,7 +42,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -225,26 +226,44 @@ def config_text(ports: dict[str, int], per_host: int) -> str:
     return "\n".join(lines)
 
 
-def one_run(config_path: Path, cache: Path) -> tuple[float, float, float, float, object, object]:
+def one_run(config_path: Path, cache: Path) -> list[tuple[float, float, float, object]]:
+    """A cold then a warm refresh in a fresh cache: for each, (page step s,
+    whole refresh s, longest event-loop stall s, PageReport)."""
     from briefing.core.config import load_config
     from briefing.core.service import BriefingService
     from briefing.core.store import Store
 
     shutil.rmtree(cache, ignore_errors=True)
     config = load_config(config_path)
-    timings = []
-    reports = []
+    outcomes = []
     for _ in range(2):  # cold, then warm
         with Store(cache) as store:
             service = BriefingService(config, store)
             started = time.perf_counter()
-            summary = asyncio.run(service.refresh())
+            summary, stall = asyncio.run(_with_stall_meter(service.refresh()))
             total = time.perf_counter() - started
         assert summary.pages is not None
-        timings.append((summary.pages.elapsed, total))
-        reports.append(summary.pages)
-    (cold, cold_total), (warm, warm_total) = timings
-    return cold, warm, cold_total, warm_total, reports[0], reports[1]
+        outcomes.append((summary.pages.elapsed, total, stall, summary.pages))
+    return outcomes
+
+
+async def _with_stall_meter(work: Any) -> tuple[Any, float]:
+    """Run ``work`` while a 5 ms ticker measures the longest gap between its
+    ticks: how long a UI sharing the loop would have been frozen."""
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(time.perf_counter())
+            await asyncio.sleep(0.005)
+
+    meter = asyncio.create_task(ticker())
+    try:
+        result = await work
+    finally:
+        meter.cancel()
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
+    return result, max(gaps, default=0.0)
 
 
 def extraction_cost(pages: int, hosts: int) -> tuple[float, float, float, int]:
@@ -416,23 +435,25 @@ def main() -> int:
             f" loopback host(s); {args.latency_ms:g} ms latency; per_host={args.per_host},"
             f" concurrency=16; {os.cpu_count()} CPUs"
         )
-        colds, warms, cold_totals, warm_totals = [], [], [], []
+        rows: list[list[tuple[float, float, float, object]]] = []
         for run in range(args.runs):
-            cold, warm, cold_total, warm_total, cold_report, warm_report = one_run(
-                config_path, work / "cache"
+            cold, warm = one_run(config_path, work / "cache")
+            rows.append([cold, warm])
+            print(
+                f"run {run + 1}: page step cold {cold[0]:.2f} s, warm {warm[0]:.2f} s;"
+                f" whole refresh {cold[1]:.2f} s / {warm[1]:.2f} s;"
+                f" longest loop stall {cold[2] * 1000:.0f} ms / {warm[2] * 1000:.0f} ms"
             )
-            colds.append(cold)
-            warms.append(warm)
-            cold_totals.append(cold_total)
-            warm_totals.append(warm_total)
-            print(f"run {run + 1}: page step cold {cold:.2f} s, warm {warm:.2f} s"
-                  f" (whole refresh {cold_total:.2f} s / {warm_total:.2f} s)")  # fmt: skip
-            print(f"       cold {cold_report}\n       warm {warm_report}")
+            print(f"       cold {cold[3]}\n       warm {warm[3]}")
+
+        def median(which: int, field: int) -> float:
+            return statistics.median(row[which][field] for row in rows)  # type: ignore[misc]
+
         print(
-            f"median page step: cold {statistics.median(colds):.2f} s,"
-            f" warm {statistics.median(warms):.2f} s;"
-            f" whole refresh: cold {statistics.median(cold_totals):.2f} s,"
-            f" warm {statistics.median(warm_totals):.2f} s"
+            f"median page step: cold {median(0, 0):.2f} s, warm {median(1, 0):.2f} s;"
+            f" whole refresh: cold {median(0, 1):.2f} s, warm {median(1, 1):.2f} s;"
+            f" longest loop stall: cold {median(0, 2) * 1000:.0f} ms,"
+            f" warm {median(1, 2) * 1000:.0f} ms"
         )
         mean, median, p95, size = extraction_cost(args.pages, args.hosts)
         print(
