@@ -85,7 +85,7 @@ def setup(tmp_path: Path, httpserver: HTTPServer, write_config) -> tuple[Path, P
 def test_fetch_then_articles_feeds_and_exit_codes(setup: tuple[Path, Path], tmp_path: Path) -> None:
     config, cache = setup
     common = ("--config", str(config), "--cache-dir", str(cache))
-    fetched = briefing(*common, "fetch", cwd=tmp_path)
+    fetched = briefing(*common, "fetch", "--no-full-text", cwd=tmp_path)
     assert fetched.returncode == 0, fetched.stderr  # some feeds succeeded
     lines = fetched.stdout.splitlines()
     assert any(line.startswith("Wire: new (2 new") for line in lines), fetched.stdout
@@ -120,7 +120,7 @@ def test_fetch_then_articles_feeds_and_exit_codes(setup: tuple[Path, Path], tmp_
     assert by_name["Wire"]["health"] == "ok" and by_name["Wire"]["last_success"]
     assert by_name["Gone"]["health"] == "error" and "404" in by_name["Gone"]["last_error"]
 
-    again = briefing(*common, "fetch", cwd=tmp_path)
+    again = briefing(*common, "fetch", "--no-full-text", cwd=tmp_path)
     assert again.returncode == 0
     assert "Wire: unchanged" in again.stdout
 
@@ -131,7 +131,13 @@ def test_fetch_exits_1_when_every_feed_fails(
     httpserver.expect_request("/a.xml").respond_with_data("boom", status=500)
     config = write_config([("A", httpserver.url_for("/a.xml"))])
     result = briefing(
-        "--config", str(config), "--cache-dir", str(tmp_path / "c"), "fetch", cwd=tmp_path
+        "--config",
+        str(config),
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "fetch",
+        "--no-full-text",
+        cwd=tmp_path,
     )
     assert result.returncode == 1
     assert "A: error: HTTP 500" in result.stdout
@@ -155,7 +161,9 @@ def test_local_file_feeds_work(tmp_path: Path, write_config) -> None:  # type: i
     feed.write_text(WIRE, encoding="utf-8")
     config = write_config([("Local", str(feed)), ("Local URL", feed.as_uri())])
     cache = tmp_path / "c"
-    fetched = briefing("--config", str(config), "--cache-dir", str(cache), "fetch", cwd=tmp_path)
+    fetched = briefing(
+        "--config", str(config), "--cache-dir", str(cache), "fetch", "--no-full-text", cwd=tmp_path
+    )
     assert fetched.returncode == 0, fetched.stderr
     listed = briefing(
         "--config", str(config), "--cache-dir", str(cache), "articles", "--json", cwd=tmp_path
