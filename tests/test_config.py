@@ -69,15 +69,27 @@ def test_settings_are_optional(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('[topic]\nname = "x"\nkeywords = ["a"\n', "invalid TOML: Unclosed array at line 4, column 1"),
+        (
+            '[topic]\nname = "x"\nkeywords = ["a"\n',
+            "invalid TOML: Unclosed array at line 4, column 1",
+        ),
         ('[topic]\nname = "x"\nkeywords = ["a"]\nfoo = = 1\n', "at line 4, column"),
         ('[topic]\nname = "x"\n', "[topic] keywords is missing"),
         ('[[feeds]]\nname = "a"\nurl = "http://a"\n', "missing [topic] table"),
         ('[topic]\nname = "x"\nkeyword = ["a"]\n', "unknown key [topic] 'keyword'"),
         ('[topic]\nname = "x"\nkeywords = "a"\n', "[topic] keywords must be a list of strings"),
-        ('[topic]\nname = "x"\nkeywords = ["a"]\n[settings]\ntimeout = "5"\n', "timeout must be a number"),
-        ('[topic]\nname = "x"\nkeywords = ["a"]\n[settings]\nconcurrency = 0\n', "must be greater than 0"),
-        ('[topic]\nname = "x"\nkeywords = ["a"]\n[settings]\nthreads = 3\n', "unknown key [settings] 'threads'"),
+        (
+            '[topic]\nname = "x"\nkeywords = ["a"]\n[settings]\ntimeout = "5"\n',
+            "timeout must be a number",
+        ),
+        (
+            '[topic]\nname = "x"\nkeywords = ["a"]\n[settings]\nconcurrency = 0\n',
+            "must be greater than 0",
+        ),
+        (
+            '[topic]\nname = "x"\nkeywords = ["a"]\n[settings]\nthreads = 3\n',
+            "unknown key [settings] 'threads'",
+        ),
         (
             '[topic]\nname = "x"\nkeywords = ["a"]\n[[feeds]]\nname = "Wire"\nurl = "ftp://x/feed"\n',
             "feed 1 ('Wire'): bad url 'ftp://x/feed'",
@@ -153,7 +165,10 @@ def test_shipped_feeds_toml_is_valid_and_matches_the_bundled_default() -> None:
     ("text", "needle"),
     [
         ('[topic]\nname = "x"\nkeywords = ["a"\n', "line 4, column 1"),
-        ('[topic]\nname = "x"\nkeywords = ["a"]\n[[feeds]]\nname = "W"\nurl = "gopher://x"\n', "bad url"),
+        (
+            '[topic]\nname = "x"\nkeywords = ["a"]\n[[feeds]]\nname = "W"\nurl = "gopher://x"\n',
+            "bad url",
+        ),
     ],
 )
 def test_cli_reports_config_errors_with_exit_2_and_no_traceback(
@@ -161,7 +176,16 @@ def test_cli_reports_config_errors_with_exit_2_and_no_traceback(
 ) -> None:
     path = write(tmp_path, text)
     result = subprocess.run(
-        [sys.executable, "-m", "briefing", "--config", str(path), "--cache-dir", str(tmp_path / "c"), "articles"],
+        [
+            sys.executable,
+            "-m",
+            "briefing",
+            "--config",
+            str(path),
+            "--cache-dir",
+            str(tmp_path / "c"),
+            "articles",
+        ],
         capture_output=True,
         text=True,
     )
