@@ -721,8 +721,7 @@ class _ParsePool:
     def warm_up(self) -> None:
         """Start the workers in the background, before the first body arrives."""
         if self._starting is None:
-            # Starting the fork server blocks for the time it takes to import
-            # feedparser: do it in a thread, so downloads go on meanwhile.
+            # In a thread: starting processes must not hold up downloads.
             self._starting = asyncio.ensure_future(asyncio.to_thread(self._start))
 
     @staticmethod
@@ -732,12 +731,12 @@ class _ParsePool:
 
         from briefing.core.feedparse import prepare_worker
 
-        # forkserver: workers never inherit the event loop's threads and
-        # sockets (plain fork would), and are forked from a server that has
-        # already imported feedparser instead of each starting an interpreter.
-        context = multiprocessing.get_context(os.environ.get("BRIEFING_MP", "forkserver"))
-        if context.get_start_method() == "forkserver":
-            context.set_forkserver_preload(["__main__", "briefing.core.feedparse", "feedparser"])
+        # spawn, not fork: a worker must not inherit the event loop's sockets
+        # (a forked child keeps connections open after the parent closes them)
+        # or whatever threads the caller runs (the TUI has some). Not
+        # forkserver either: its one server per process is shared with other
+        # pools (full text), whose preloads would clash with ours.
+        context = multiprocessing.get_context("spawn")
         executor = ProcessPoolExecutor(PARSE_WORKERS, mp_context=context)
         for _ in range(PARSE_WORKERS):
             executor.submit(prepare_worker)  # start every worker now, not on demand
