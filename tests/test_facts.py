@@ -27,12 +27,21 @@ from briefing.core.facts import (
     fact_cache_key,
     fact_from_dict,
     fact_to_dict,
+    facts_from_cache_entry,
+    facts_to_cache_entry,
+    forget_remembered_facts,
     merge_facts,
 )
 from briefing.core.models import Article, FigureKind, KeyFact
 from briefing.core.textclean import article_plain_text
 
 NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_memory() -> None:
+    """Each test starts as a new process would: nothing remembered in memory."""
+    forget_remembered_facts()
 
 
 def article(
@@ -343,13 +352,15 @@ def test_accuracy_on_the_corpus_meets_the_target() -> None:
 
 
 def test_facts_survive_a_json_round_trip() -> None:
-    facts = extract_facts(
-        article("a", "One", "Suit", "They filed on Dec. 29 and seek up to $150,000 per work.")
-    )
-    assert facts
+    one = article("a", "One", "Suit", "They filed on Dec. 29 and seek up to $150,000 per work.")
+    facts = extract_facts(one)
+    assert len(facts) == 2
     for fact in facts:
         data = json.loads(json.dumps(fact_to_dict(fact)))
         assert fact_from_dict(data) == fact
+    entry = json.loads(json.dumps(facts_to_cache_entry(facts, one)))
+    assert facts_from_cache_entry(entry, one) == facts
+    assert len(entry[0]["sentences"]) == 1  # both facts share their sentence
 
 
 def test_cache_key_follows_content_and_extractor_version() -> None:
@@ -378,10 +389,19 @@ def test_only_changed_articles_are_re_extracted(monkeypatch: pytest.MonkeyPatch)
     for stored in cache.data.values():
         assert isinstance(json.loads(stored), list)  # plain JSON, never pickles
 
+    # Same process: facts come from memory, the store is not even asked.
     calls.clear()
+    loads_before = len(cache.loads)
     second = build_briefing(articles, "Sample", cache=cache, now=NOW)
     assert calls == [] and second.extra == {**first.extra, "extracted": 0, "cached": 18}
     assert second.facts == first.facts and second.timeline == first.timeline
+    assert len(cache.loads) == loads_before
+
+    # A new process: facts come back from the store's JSON, identical.
+    forget_remembered_facts()
+    from_store = build_briefing(articles, "Sample", cache=cache, now=NOW)
+    assert calls == [] and from_store.extra == second.extra
+    assert from_store.facts == first.facts and from_store.timeline == first.timeline
 
     edited = list(articles)
     old = edited[0]
@@ -392,6 +412,7 @@ def test_only_changed_articles_are_re_extracted(monkeypatch: pytest.MonkeyPatch)
         }
     )
     calls.clear()
+    forget_remembered_facts()
     third = build_briefing(edited, "Sample", cache=cache, now=NOW)
     assert calls == [old.id]
     assert third.extra["extracted"] == 1 and third.extra["cached"] == 17
@@ -406,7 +427,17 @@ def test_an_unreadable_cache_entry_is_re_extracted() -> None:
     assert briefing.extra["extracted"] == 1
     assert [k.label for k in briefing.facts] == ["Damages sought"]
     stored: list[dict[str, Any]] = json.loads(cache.data[fact_cache_key(one)])
-    assert stored[0]["kind"] == FigureKind.MONEY.value
+    assert stored[0]["facts"][0][0] == FigureKind.MONEY.value
+
+
+def test_the_memory_of_facts_is_bounded() -> None:
+    memo = facts_module._FactMemo(capacity=2)
+    one, two, three = ([], [], [])
+    memo.put_many({"a": one, "b": two})
+    assert memo.get_many(["a"]) == {"a": one}  # "a" is now the most recent
+    memo.put_many({"c": three})
+    assert set(memo.get_many(["a", "b", "c"])) == {"a", "c"}
+    assert len(memo) == 2
 
 
 def test_generated_is_utc_iso() -> None:

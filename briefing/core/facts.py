@@ -18,16 +18,18 @@ re-reads articles that changed. Cached values are plain JSON-able dicts.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import math
 import re
-from bisect import bisect_right
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, Protocol
 
-from .figures import find_figures, written_precision
+from .figures import find_figures
+from .figures import written_precision as _written_precision
 from .models import Article, Briefing, FactValue, Figure, FigureKind, KeyFact, TimelineEvent
 from .textclean import article_plain_text
 
@@ -42,6 +44,9 @@ __all__ = [
     "fact_cache_key",
     "fact_from_dict",
     "fact_to_dict",
+    "facts_from_cache_entry",
+    "facts_to_cache_entry",
+    "forget_remembered_facts",
     "merge_facts",
 ]
 
@@ -51,7 +56,7 @@ def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-EXTRACTOR_VERSION = "facts-1"
+EXTRACTOR_VERSION = "facts-2"
 """Part of every cache key: bump when extraction output changes."""
 
 
@@ -83,8 +88,6 @@ class FactCache(Protocol):
 
 # --------------------------------------------------------------------------- sentences
 
-_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*\s+|\n\s*")
-_WORD_BEFORE_DOT = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 _ABBREVIATIONS = _word_set(
     """
     jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
@@ -92,39 +95,71 @@ _ABBREVIATIONS = _word_set(
     jr sr etc al fig gen lt col sgt capt est dept univ ave
     """
 )
+_CLOSERS = "\"'”’)]"
+_SENTENCE_MARK = re.compile(r"[.!?\n]")
 
 
-def _sentence_bounds(text: str) -> list[tuple[int, int]]:
-    """Half-open sentence spans, whitespace trimmed. Titles and paragraphs end sentences."""
-    bounds: list[tuple[int, int]] = []
-    start = 0
-    for match in _BOUNDARY.finditer(text):
-        punct = match.group()
-        if punct[0] == ".":
-            before = _WORD_BEFORE_DOT.search(text, max(0, match.start() - 12), match.start())
-            if before is not None:
-                word = before.group(1).lower()
-                if word in _ABBREVIATIONS or (len(word) == 1 and before.group(1).isupper()):
-                    continue
-            following = text[match.end() : match.end() + 1]
-            if following.islower():
-                continue
-        end = match.start() + len(punct.rstrip())
-        if punct[0] == "\n":
-            end = match.start()
-        _add_sentence(text, bounds, start, end)
-        start = match.end()
-    _add_sentence(text, bounds, start, len(text))
-    return bounds
+def _boundary_at(text: str, index: int) -> tuple[int, int] | None:
+    """If ``text[index]`` ends a sentence: (end of that sentence, start of the next).
+
+    Titles and paragraphs end at newlines; otherwise . ! or ? (and closing quotes) then
+    whitespace, except after an abbreviation ("Jan.", "U.S.") or before a lowercase word.
+    """
+    length = len(text)
+    if text[index] == "\n":
+        end = index
+    else:
+        end = index + 1
+        while end < length and (text[end] in _CLOSERS or text[end] in ".!?"):
+            end += 1
+        if end < length and not text[end].isspace():
+            return None  # "12.9", "example.org"
+        if text[index] == ".":
+            before = text[max(0, index - 12) : index].rsplit(None, 1)
+            word = before[-1].lstrip(_CLOSERS + "(“‘[") if before else ""
+            if word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper()):
+                return None
+            next_start = end
+            while next_start < length and text[next_start].isspace():
+                next_start += 1
+            if text[next_start : next_start + 1].islower():
+                return None
+            return end, next_start
+    next_start = end
+    while next_start < length and text[next_start].isspace():
+        next_start += 1
+    return end, next_start
 
 
-def _add_sentence(text: str, bounds: list[tuple[int, int]], start: int, end: int) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        bounds.append((start, end))
+def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence holding ``text[start:end]``, whitespace trimmed. Local work only."""
+    sentence_start = 0
+    limit = start
+    while limit > 0:
+        index = max(
+            text.rfind(".", 0, limit),
+            text.rfind("!", 0, limit),
+            text.rfind("?", 0, limit),
+            text.rfind("\n", 0, limit),
+        )
+        if index < 0:
+            break
+        boundary = _boundary_at(text, index)
+        if boundary is not None and boundary[1] <= start:
+            sentence_start = boundary[1]
+            break
+        limit = index
+    sentence_end = len(text)
+    for mark in _SENTENCE_MARK.finditer(text, end):
+        boundary = _boundary_at(text, mark.start())
+        if boundary is not None:
+            sentence_end = boundary[0]
+            break
+    while sentence_start < start and text[sentence_start].isspace():
+        sentence_start += 1
+    while sentence_end > end and text[sentence_end - 1].isspace():
+        sentence_end -= 1
+    return sentence_start, sentence_end
 
 
 # --------------------------------------------------------------------------- vocabulary
@@ -223,23 +258,6 @@ _ACTION_LABELS = {
 }
 # Verbs of taking ("took", "holds", "obtained") are deliberately absent: they say nothing
 # about how, so such a count stays unqualified and joins a qualified one by value.
-_ACTION_CUES = re.compile(
-    r"(?P<planned>\b(?:plan(?:s|ned)?|intend(?:s|ed)?|promis(?:e|es|ed)|threaten(?:s|ed)?"
-    r"|vow(?:s|ed)?|aim(?:s|ed)?|would|will|set|prepar(?:es|ed|ing)|going|hopes?|wants?)"
-    r"\s+to\s+(?:(?:also|eventually|later|soon)\s+)?(?:release|publish|share|distribute|make"
-    r"|put|upload|leak))"
-    r"|(?P<leaked>\b(?:leak(?:ed|s|ing)?|dump(?:ed|ing|s)?|posts?|posted|posting)\b)"
-    r"|(?P<released>\b(?:releas(?:e|ed|es|ing)|publish(?:ed|es|ing)?|shared|distribut(?:e|ed"
-    r"|es|ing)|made\s+available|mak(?:e|es|ing)\s+available|upload(?:ed|ing)|seed(?:ed|ing)"
-    r"|put\s+online)\b)"
-    r"|(?P<removed>\b(?:remov(?:ed|ing)|delet(?:ed|ing)|taken\s+down|took\s+down)\b)"
-    r"|(?P<stolen>\b(?:st(?:ole|olen|eal|eals|ealing)|exfiltrat\w*|hack(?:ed|ers?)?"
-    r"|breach(?:ed|es)?|compromis(?:ed|ing)|expos(?:ed|ing)|siphon(?:ed|ing))\b)"
-    r"|(?P<scraped>\b(?:scrap(?:e|ed|es|ing)|cop(?:ied|ying|y)|ripp(?:ed|ing)|download(?:ed|ing)"
-    r"|harvest(?:ed|ing)?|archiv(?:ed|ing)|back(?:ed|ing)?\s+up|backup|mirror(?:ed|ing)"
-    r"|hoard(?:ed|ing)?|haul)\b)",
-    re.IGNORECASE,
-)
 # "the released material": a participle after a determiner describes another noun.
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|its|their|this|that|these|those)\s+$", re.I)
 # A comma, colon or dash between a cue and a figure usually means another clause.
@@ -274,37 +292,6 @@ _DATE_EVENTS: dict[str, tuple[str, str]] = {
 }
 # Nouns are weaker cues than verbs: "the complaint, unsealed Jan. 16" is about unsealing.
 _WEAK_DATE_CUES = frozenset({"suit", "hearing", "settlement", "deadline", "breachnoun"})
-_DATE_CUES = re.compile(
-    r"(?P<unsealed>\bunseal(?:ed|ing|s)?\b|\bmade\s+public\b|\bfrom\s+under\s+seal\b"
-    r"|\bbecame\s+public\b|\b(?:kept|remained|stayed|held)\s+(?:under\s+seal|sealed)\s+until\b)"
-    r"|(?P<undersealed>\bunder\s+seal\b)"
-    r"|(?P<filedother>\bfiled\s+(?:a|an|the|its|their|another)\s+(?:\w+\s+)?(?:letter|motion"
-    r"|request|brief|notice|declaration|reply|memorandum|application|proposal|opposition)\b)"
-    r"|(?P<filed>\b(?:filed|files|filing|sued|sues|suing|brought|lodged|launched|initiated)\b)"
-    r"|(?P<suit>\b(?:lawsuit|suit|complaint|legal\s+action)\b)"
-    r"|(?P<restraining>\b(?:temporary\s+)?restraining\s+order\b|\bTRO\b)"
-    r"|(?P<injunction>\b(?:injunction|enjoin(?:ed|ing)?)\b)"
-    r"|(?P<fined>\b(?:fined|penali[sz]ed|sanctioned)\b)"
-    r"|(?P<judgment>\b(?:judgm?ents?|ruled|ruling|verdict|ordered|awarded|award|handed\s+down"
-    r")\b)"
-    r"|(?P<hearing>\b(?:hearings?|trial|oral\s+arguments?)\b)"
-    r"|(?P<deadline>\b(?:deadline|respond|response\s+is\s+due|due\s+to\s+(?:answer|respond))\b)"
-    r"|(?P<settlement>\bsettle(?:d|ment)?\b)"
-    r"|(?P<appeal>\bappeal(?:s|ed)?\b)"
-    r"|(?P<takedown>\b(?:shut\s+down|taken\s+(?:down|offline)|took\s+(?:down|offline)|seized"
-    r"|suspended|went\s+(?:offline|dark)|blocked)\b)"
-    r"|(?P<discovered>\b(?:discovered|detected|noticed|learned\s+of)\b)"
-    r"|(?P<planned>\b(?:plan(?:s|ned)?|intend(?:s|ed)?|aim(?:s|ed)?|expect(?:s|ed)?)\s+to\s+"
-    r"(?:release|publish|share|distribute|upload|put))"
-    r"|(?P<announced>\b(?:announc(?:e|ed|es|ing|ement)|blog\s+post|revealed|disclosed"
-    r"|unveiled|promised|pledged|said\s+it\s+(?:would|will|had|has)|claimed)\b)"
-    r"|(?P<released>\b(?:releas(?:e|ed|ing)|publish(?:ed|es|ing)?|posted|uploaded|leaked"
-    r"|made\s+available)\b)"
-    r"|(?P<breach>\b(?:hacked|breached|stole|stolen|exfiltrated|attacked)\b)"
-    r"|(?P<breachnoun>\b(?:breach|intrusion|hack|attack|cyberattack)\b)"
-    r"|(?P<scraped>\b(?:scrap(?:e|ed|es|ing)|backed\s+up|backup|copied|ripped|downloaded)\b)",
-    re.IGNORECASE,
-)
 _BREACH_WORDS = re.compile(r"\b(?:breach\w*|intrusion|hack\w*|attack\w*|stole\w*)\b", re.I)
 _FILED_DOCUMENT = re.compile(
     r"\b(settlement|agreement|deal|motion|letter|brief|notice|appeal|response|answer|lawsuit"
@@ -317,22 +304,9 @@ _PREPOSITION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # "NEW YORK, Jan. 16 (Wire) –": a dateline dates the story, not an event in it.
-_DATELINE_BEFORE = re.compile(r"^[A-Z][A-Z .'’-]{1,40},\s*$")
+_DATELINE_BEFORE = re.compile(r"[A-Z][A-Z .'’-]{1,40},\s*$")
 _DATELINE_AFTER = re.compile(r"\s*\((?:[A-Z][\w.&' -]{0,40})\)")
 
-_MONEY_CUES = re.compile(
-    r"(?P<awarded>\b(?:award(?:s|ed|ing)?|verdict|ordered\s+(?:\w+\s+){0,4}to\s+pay"
-    r"|must\s+pay|granted|win|wins|won|judgm?ent\s+(?:of|for))\b)"
-    r"|(?P<settlement>\b(?:settle(?:d|s|ment|ments)?|deal)\b)"
-    r"|(?P<fine>\bfin(?:e|ed|es)\b)"
-    r"|(?P<fees>\b(?:legal|attorneys?'?|lawyers?'?)\s+(?:fees|costs)\b)"
-    r"|(?P<payout>\b(?:payments?|payouts?|paid\s+out|receive[sd]?|compensat(?:e|ed|ion)\s+per)\b)"
-    r"|(?P<sought>\b(?:damages|seek(?:s|ing)?|sought|demand(?:s|ed|ing)?|claim(?:s|ed|ing)?"
-    r"|penalt(?:y|ies)|liab(?:le|ility)|exposure|owe[sd]?|on\s+the\s+hook|want(?:s|ed)?"
-    r"|could\s+face|faces?|asking|ask(?:s|ed)?\s+for|asked\s+for|total(?:s|ed|ing|ling)?"
-    r"|sum|headline\s+value)\b)",
-    re.IGNORECASE,
-)
 # "a request is not an award", "nothing has been awarded"
 _NEGATION_BEFORE = re.compile(
     r"\b(?:not|no|nothing|never|n't|rather\s+than|instead\s+of|without|yet\s+to\s+be"
@@ -426,6 +400,296 @@ _WEAK_PENALTY = 25
 _AFTER_PENALTY = 4
 
 
+# --------------------------------------------------------------------------- cue words
+#
+# Cues are words (and short phrases) that say what a figure is about: "filed", "made
+# public", "ordered ... to pay". They are matched over each sentence's words once, not
+# with a regular expression per figure: a big alternation costs time at every character.
+# Pattern syntax: phrases separated by commas; within a phrase, words separated by
+# spaces, alternatives by "/", an optional word ends in "?", and "*N" skips up to N words.
+
+
+class _Cue(NamedTuple):
+    group: str
+    rest: tuple[frozenset[str] | int, ...]
+    """What must follow the first word: a set of words, or up to N words of anything."""
+
+
+_Lexicon = dict[str, tuple[_Cue, ...]]
+
+
+def _build_lexicon(spec: Sequence[tuple[str, str]]) -> _Lexicon:
+    lexicon: dict[str, list[_Cue]] = {}
+    for group, phrases in spec:
+        for phrase in phrases.split(","):
+            for variant in _without_optional_words(phrase.split()):
+                first, *rest = variant
+                parsed = tuple(
+                    int(part[1:]) if part.startswith("*") else frozenset(part.split("/"))
+                    for part in rest
+                )
+                for word in first.split("/"):
+                    lexicon.setdefault(word, []).append(_Cue(group, parsed))
+    return {word: tuple(cues) for word, cues in lexicon.items()}
+
+
+def _without_optional_words(parts: list[str]) -> list[list[str]]:
+    """'temporary? restraining order' -> the phrase with and without 'temporary'."""
+    variants: list[list[str]] = [[]]
+    for part in parts:
+        if part.endswith("?"):
+            word = part[:-1]
+            variants = [[*v, word] for v in variants] + [list(v) for v in variants]
+        else:
+            variants = [[*v, part] for v in variants]
+    return sorted(variants, key=len, reverse=True)
+
+
+def _match_rest(words: Sequence[str], last: int, rest: Sequence[frozenset[str] | int]) -> int:
+    """Index of the phrase's last word if ``rest`` follows word ``last``, else -1."""
+    if not rest:
+        return last
+    part, remaining = rest[0], rest[1:]
+    if isinstance(part, int):
+        for skip in range(part + 1):
+            found = _match_rest(words, last + skip, remaining)
+            if found >= 0:
+                return found
+        return -1
+    if last + 1 < len(words) and words[last + 1] in part:
+        return _match_rest(words, last + 1, remaining)
+    return -1
+
+
+_TAKE_TO = "plan/plans/planned/intend/intends/intended/promise/promises/promised/threaten"
+_ACTION_LEXICON = _build_lexicon(
+    [
+        (
+            "planned",
+            f"{_TAKE_TO}/threatens/threatened/vow/vows/vowed/aim/aims/aimed/would/will/set"
+            "/prepares/prepared/preparing/going/hope/hopes/want/wants to"
+            " also/eventually/later/soon? release/publish/share/distribute/make/put/upload/leak",
+        ),
+        ("leaked", "leak/leaked/leaks/leaking/dump/dumped/dumping/dumps/post/posts/posted/posting"),
+        (
+            "released",
+            "release/released/releases/releasing/publish/published/publishes/publishing/shared"
+            "/distribute/distributed/distributes/distributing/upload/uploaded/uploading/seeded"
+            "/seeding, made/make/makes/making available, put online",
+        ),
+        ("removed", "removed/removing/deleted/deleting, taken/took down"),
+        (
+            "stolen",
+            "stole/stolen/steal/steals/stealing/exfiltrated/exfiltrating/exfiltration/hack"
+            "/hacked/hacker/hackers/breach/breached/breaches/compromised/compromising/exposed"
+            "/exposing/siphoned/siphoning",
+        ),
+        (
+            "scraped",
+            "scrape/scraped/scrapes/scraping/copied/copying/copy/ripped/ripping/downloaded"
+            "/downloading/harvest/harvested/harvesting/archived/archiving/backup/mirrored"
+            "/mirroring/hoard/hoarded/hoarding/haul, back/backed/backing up",
+        ),
+    ]
+)
+_DATE_LEXICON = _build_lexicon(
+    [
+        (
+            "unsealed",
+            "unseal/unsealed/unsealing/unseals, made/became public, from under seal,"
+            " kept/remained/stayed/held under seal until, kept/remained/stayed/held sealed until",
+        ),
+        ("undersealed", "under seal"),
+        (
+            "filedother",
+            "filed a/an/the/its/their/another *1 letter/motion/request/brief/notice/declaration"
+            "/reply/memorandum/application/proposal/opposition",
+        ),
+        ("filed", "filed/files/filing/sued/sues/suing/brought/lodged/launched/initiated"),
+        ("suit", "lawsuit/suit/complaint, legal action"),
+        ("restraining", "temporary? restraining order, tro"),
+        ("injunction", "injunction/enjoin/enjoined/enjoining"),
+        ("fined", "fined/penalised/penalized/sanctioned"),
+        (
+            "judgment",
+            "judgment/judgement/judgments/judgements/ruled/ruling/verdict/ordered/awarded/award,"
+            " handed down",
+        ),
+        ("hearing", "hearing/hearings/trial, oral argument/arguments"),
+        ("deadline", "deadline/respond, response is due, due to answer/respond"),
+        ("settlement", "settle/settled/settlement"),
+        ("appeal", "appeal/appeals/appealed"),
+        (
+            "takedown",
+            "shut down, taken/took down/offline, seized/suspended/blocked, went offline/dark",
+        ),
+        ("discovered", "discovered/detected/noticed, learned of"),
+        (
+            "planned",
+            "plan/plans/planned/intend/intends/intended/aim/aims/aimed/expect/expects/expected"
+            " to release/publish/share/distribute/upload/put",
+        ),
+        (
+            "announced",
+            "announce/announced/announces/announcing/announcement/revealed/disclosed/unveiled"
+            "/promised/pledged/claimed, blog post, said it would/will/had/has",
+        ),
+        (
+            "released",
+            "release/released/releasing/publish/published/publishes/publishing/posted/uploaded"
+            "/leaked, made available",
+        ),
+        ("breach", "hacked/breached/stole/stolen/exfiltrated/attacked"),
+        ("breachnoun", "breach/intrusion/hack/attack/cyberattack"),
+        ("scraped", "scrape/scraped/scrapes/scraping/backup/copied/ripped/downloaded, backed up"),
+    ]
+)
+_MONEY_LEXICON = _build_lexicon(
+    [
+        (
+            "awarded",
+            "award/awards/awarded/awarding/verdict/granted/win/wins/won, ordered *4 to pay,"
+            " must pay, judgment/judgement of/for",
+        ),
+        ("settlement", "settle/settled/settles/settlement/settlements/deal"),
+        ("fine", "fine/fined/fines"),
+        ("fees", "legal/attorney/attorneys/lawyer/lawyers fees/costs"),
+        (
+            "payout",
+            "payment/payments/payout/payouts/receive/received/receives, paid out,"
+            " compensate/compensated/compensation per",
+        ),
+        (
+            "sought",
+            "damages/seek/seeks/seeking/sought/demand/demands/demanded/demanding/claim/claims"
+            "/claimed/claiming/penalty/penalties/liable/liability/exposure/owe/owes/owed/want"
+            "/wants/wanted/asking/total/totals/totaled/totaling/totalled/totalling/sum/face/faces,"
+            " on the hook, could face, ask/asks/asked for, headline value",
+        ),
+    ]
+)
+_LEXICONS: dict[str, _Lexicon] = {
+    "action": _ACTION_LEXICON,
+    "date": _DATE_LEXICON,
+    "money": _MONEY_LEXICON,
+}
+_DAMAGES_WORDS = _word_set(
+    """
+    damages statutory lawsuit suit sue sued sues suing complaint copyright court penalty
+    penalties willful wilful judge ruling judgment judgement verdict
+    """
+)
+_DAMAGES_PREFIXES = ("infring", "liab", "pirat", "award")
+_TOKEN = re.compile(r"[a-z]+")
+
+
+class _WordLocator:
+    """Offsets of chosen words of a lowercased sentence, found left to right."""
+
+    __slots__ = ("_index", "_offset", "lowered", "words")
+
+    def __init__(self, lowered: str, words: list[str]) -> None:
+        self.lowered = lowered
+        self.words = words
+        self._index = 0  # words before this index lie before self._offset
+        self._offset = 0
+
+    def start_of(self, index: int) -> int:
+        word = self.words[index]
+        # Earlier copies of the same word between the last located word and this one
+        # must be skipped; other words cannot match (words are whole runs of letters).
+        skip = self.words[self._index : index].count(word) if index > self._index else 0
+        pattern = _word_pattern(word)
+        offset = self._offset
+        match = pattern.search(self.lowered, offset)
+        for _ in range(skip):
+            if match is None:
+                break
+            match = pattern.search(self.lowered, match.end())
+        position = match.start() if match is not None else offset
+        self._index = index + 1
+        self._offset = position + len(word)
+        return position
+
+
+@functools.lru_cache(maxsize=2048)
+def _word_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z]){word}(?![a-z])")
+
+
+class _Sentence:
+    """One sentence with figures, its words and cue hits (computed once, on demand)."""
+
+    __slots__ = (
+        "_hits",
+        "_lowered",
+        "_words",
+        "damages_article",
+        "end",
+        "figures",
+        "start",
+        "text",
+    )
+
+    def __init__(
+        self, text: str, start: int, end: int, figures: list[Figure], damages_article: bool
+    ) -> None:
+        self.text = text
+        """The whole article text (offsets are into it)."""
+        self.start = start
+        self.end = end
+        self.figures = figures
+        self.damages_article = damages_article
+        """The article is about a damages claim, so unexplained money is probably damages."""
+        self._lowered = ""
+        self._words: list[str] | None = None
+        self._hits: dict[str, list[tuple[int, int, str]]] = {}
+
+    def words(self) -> list[str]:
+        """The sentence's words, lowercased."""
+        if self._words is None:
+            lowered = self.text[self.start : self.end].lower()
+            if len(lowered) != self.end - self.start:
+                # Lowercasing changed the length ("İ"): lowercase ASCII only, offsets stay.
+                lowered = "".join(
+                    c.lower() if c.isascii() else "\x00" for c in self.text[self.start : self.end]
+                )
+            self._lowered = lowered
+            self._words = _TOKEN.findall(lowered)
+        return self._words
+
+    def hits(self, family: str) -> list[tuple[int, int, str]]:
+        """(start, end, group) of each cue of ``family``, left to right, not overlapping.
+
+        Only words that can start a cue are located in the text, so the work is per cue
+        found rather than per word.
+        """
+        found = self._hits.get(family)
+        if found is None:
+            lexicon = _LEXICONS[family]
+            words = self.words()
+            found = []
+            locator = _WordLocator(self._lowered, words)
+            resume = 0
+            for index in [i for i, word in enumerate(words) if word in lexicon]:
+                if index < resume:
+                    continue
+                for cue in lexicon[words[index]]:
+                    last = _match_rest(words, index, cue.rest)
+                    if last >= 0:
+                        start = locator.start_of(index)
+                        end = (locator.start_of(last) if last > index else start) + len(words[last])
+                        found.append((self.start + start, self.start + end, cue.group))
+                        resume = last + 1
+                        break
+            self._hits[family] = found
+        return found
+
+    def about_damages(self) -> bool:
+        words = self.words()
+        return any(w in _DAMAGES_WORDS or w.startswith(_DAMAGES_PREFIXES) for w in words)
+
+
 # --------------------------------------------------------------------------- extraction
 
 
@@ -442,16 +706,6 @@ def extract_facts(article: Article) -> list[Fact]:
     )
 
 
-class _Sentence(NamedTuple):
-    text: str
-    """The whole article text (offsets are into it)."""
-    start: int
-    end: int
-    figures: list[Figure]
-    damages_article: bool
-    """The article is about a damages claim, so unexplained money is probably damages."""
-
-
 def facts_from_text(
     text: str,
     *,
@@ -464,20 +718,23 @@ def facts_from_text(
     figures = find_figures(text, published_day or _parse_day(published))
     if not figures:
         return []
-    bounds = _sentence_bounds(text)
-    starts = [start for start, _end in bounds]
-    by_sentence: dict[int, list[Figure]] = {}
+    by_sentence: dict[tuple[int, int], list[Figure]] = {}
+    current = (-1, -1)
     for figure in figures:
-        index = max(0, bisect_right(starts, figure.start) - 1)
-        by_sentence.setdefault(index, []).append(figure)
+        if figure.start >= current[1]:
+            current = _sentence_around(text, figure.start, figure.end)
+        elif figure.end > current[1]:
+            # A figure running past the end found so far extends the sentence.
+            grown = (current[0], _sentence_around(text, figure.start, figure.end)[1])
+            by_sentence[grown] = by_sentence.pop(current)
+            current = grown
+        by_sentence.setdefault(current, []).append(figure)
     damages_article = any(f.kind is FigureKind.MONEY for f in figures) and bool(
         _DAMAGES_CONTEXT.search(text)
     )
 
     facts: list[Fact] = []
-    for index, in_sentence in by_sentence.items():
-        start, end = bounds[index]
-        end = max(end, max(f.end for f in in_sentence))
+    for (start, end), in_sentence in by_sentence.items():
         sentence = _Sentence(text, start, end, in_sentence, damages_article)
         quote = text[start:end]
         subjects: list[tuple[str, str] | None] = []
@@ -559,7 +816,7 @@ def _subject_of(
             window_start = max(window_start, sentence.figures[index].end)
             break
     action, distance = _nearest_cue_distance(
-        _ACTION_CUES, text, figure, window_start, window_end, reject=_describes_other_noun
+        sentence, "action", figure, window_start, window_end, reject=_describes_other_noun
     )
     if action is None or distance >= _CLAUSE_PENALTY:
         # "scraped 86 million files and 256 million rows, about 300 TB": the verb covers
@@ -621,10 +878,10 @@ def _noun_for_bare_count(
     return None
 
 
-def _describes_other_noun(text: str, match: re.Match[str], figure: Figure) -> bool:
-    if figure.start <= match.start() < figure.end:
+def _describes_other_noun(text: str, start: int, end: int, group: str, figure: Figure) -> bool:
+    if figure.start <= start < figure.end:
         return False
-    return _DETERMINER_BEFORE.search(text, max(0, match.start() - 8), match.start()) is not None
+    return _DETERMINER_BEFORE.search(text, max(0, start - 8), start) is not None
 
 
 def _hinted_concept(before: str) -> _Concept | None:
@@ -690,49 +947,52 @@ def _with_action(concept: _Concept, action: str, size: bool = False) -> tuple[st
     return key, label
 
 
+_Reject = Callable[[str, int, int, str, Figure], bool]
+
+
 def _nearest_cue(
-    pattern: re.Pattern[str],
-    text: str,
+    sentence: _Sentence,
+    family: str,
     figure: Figure,
     window_start: int,
     window_end: int,
     weak: frozenset[str] = frozenset(),
-    reject: Callable[[str, re.Match[str], Figure], bool] | None = None,
+    reject: _Reject | None = None,
     after_penalty: int = 0,
 ) -> str | None:
     """The cue group nearest the figure in its window: verbs before nouns, same clause first."""
     return _nearest_cue_distance(
-        pattern, text, figure, window_start, window_end, weak, reject, after_penalty
+        sentence, family, figure, window_start, window_end, weak, reject, after_penalty
     )[0]
 
 
 def _nearest_cue_distance(
-    pattern: re.Pattern[str],
-    text: str,
+    sentence: _Sentence,
+    family: str,
     figure: Figure,
     window_start: int,
     window_end: int,
     weak: frozenset[str] = frozenset(),
-    reject: Callable[[str, re.Match[str], Figure], bool] | None = None,
+    reject: _Reject | None = None,
     after_penalty: int = 0,
 ) -> tuple[str | None, int]:
+    text = sentence.text
     best: str | None = None
     best_distance = _MAX_CUE_DISTANCE + 1
     window_start = max(window_start, figure.start - _MAX_CUE_DISTANCE - 20)
     window_end = min(window_end, figure.end + _MAX_CUE_DISTANCE_AFTER + 20)
-    for match in pattern.finditer(text, window_start, window_end):
-        name = match.lastgroup
-        if name is None:
+    for start, end, name in sentence.hits(family):
+        if start < window_start or end > window_end:
             continue
-        if match.end() <= figure.start:
-            distance = figure.start - match.end()
-            gap = (match.end(), figure.start)
-        elif match.start() >= figure.end:
-            distance = match.start() - figure.end
+        if end <= figure.start:
+            distance = figure.start - end
+            gap = (end, figure.start)
+        elif start >= figure.end:
+            distance = start - figure.end
             if distance > _MAX_CUE_DISTANCE_AFTER:
                 continue
             distance += _AFTER_PENALTY + after_penalty
-            gap = (figure.end, match.start())
+            gap = (figure.end, start)
         else:
             distance = 0  # inside the figure: "86 million scraped files"
             gap = (0, 0)
@@ -743,15 +1003,19 @@ def _nearest_cue_distance(
         if gap[1] > gap[0]:
             clauses = len(_CLAUSE_MARK.findall(text, gap[0], gap[1]))
             distance += clauses * _CLAUSE_PENALTY
-        if distance < best_distance and (reject is None or not reject(text, match, figure)):
+        if distance < best_distance and (
+            reject is None or not reject(text, start, end, name, figure)
+        ):
             best, best_distance = name, distance
     return best, best_distance
 
 
 def _is_dateline(text: str, figure: Figure) -> bool:
     line_start = text.rfind("\n", 0, figure.start) + 1
+    if figure.start - line_start > 45 or not text[line_start : line_start + 1].isupper():
+        return False
     return bool(
-        _DATELINE_BEFORE.match(text[line_start : figure.start])
+        _DATELINE_BEFORE.match(text, line_start, figure.start)
         and _DATELINE_AFTER.match(text, figure.end)
     )
 
@@ -763,9 +1027,12 @@ def _date_subject(sentence: _Sentence, position: int) -> tuple[str, str] | None:
         return None
     window_start, window_end = _window(sentence, position)
     # "filed on Dec. 29 and unsealed on Jan. 16": after a preposition the verb comes first.
-    after_penalty = 26 if _PREPOSITION_BEFORE.search(text, window_start, figure.start) else 0
+    preposition = _PREPOSITION_BEFORE.search(
+        text, max(window_start, figure.start - 24), figure.start
+    )
+    after_penalty = 26 if preposition is not None else 0
     cue = _nearest_cue(
-        _DATE_CUES, text, figure, window_start, window_end, _WEAK_DATE_CUES, None, after_penalty
+        sentence, "date", figure, window_start, window_end, _WEAK_DATE_CUES, None, after_penalty
     )
     if cue is None:
         return None
@@ -804,10 +1071,10 @@ def _date_subject(sentence: _Sentence, position: int) -> tuple[str, str] | None:
     return key, label
 
 
-def _award_is_negated(text: str, match: re.Match[str], figure: Figure) -> bool:
-    if match.lastgroup != "awarded":
+def _award_is_negated(text: str, start: int, end: int, group: str, figure: Figure) -> bool:
+    if group != "awarded":
         return False
-    return _NEGATION_BEFORE.search(text, max(0, match.start() - 40), match.start()) is not None
+    return _NEGATION_BEFORE.search(text, max(0, start - 40), start) is not None
 
 
 def _money_subject(sentence: _Sentence, position: int) -> tuple[str, str] | None:
@@ -849,15 +1116,14 @@ def _money_base_subject(
 ) -> tuple[str, str] | None:
     text = sentence.text
     figure = sentence.figures[position]
-    quote = text[sentence.start : sentence.end]
     window_start, window_end = _window(sentence, position)
     cue = _nearest_cue(
-        _MONEY_CUES, text, figure, window_start, window_end, reject=_award_is_negated
+        sentence, "money", figure, window_start, window_end, reject=_award_is_negated
     )
     if cue is None and (window_start, window_end) != (sentence.start, sentence.end):
         # "fined Tixly €4.5m ..., well below the maximum of €20m": the verb is shared.
         cue = _nearest_cue(
-            _MONEY_CUES, text, figure, sentence.start, sentence.end, reject=_award_is_negated
+            sentence, "money", figure, sentence.start, sentence.end, reject=_award_is_negated
         )
 
     unit_end = range_high.end if range_high is not None else figure.end
@@ -865,7 +1131,7 @@ def _money_base_subject(
     if per_unit is not None or _FOR_EACH_OF.match(text, figure.end):
         unit = per_unit.group(1).lower() if per_unit is not None else "work"
         if unit in _PER_WORK_UNITS and (
-            _DAMAGES_CONTEXT.search(quote) or sentence.damages_article or figure.hedge == "up to"
+            sentence.damages_article or sentence.about_damages() or figure.hedge == "up to"
         ):
             return "statutory-damages-per-work", "Statutory damages per work"
         if cue == "payout":
@@ -891,7 +1157,7 @@ def _money_base_subject(
         return _GENERIC_MONEY_NOUNS[noun]
     if cue == "sought":
         return "damages-sought", "Damages sought"
-    damages_context = bool(_DAMAGES_CONTEXT.search(quote)) or sentence.damages_article
+    damages_context = sentence.damages_article or sentence.about_damages()
     if noun is not None and not damages_context:
         return f"money/{_singular(noun)}", noun[:1].upper() + noun[1:]
     if damages_context:
@@ -940,16 +1206,8 @@ def _percent_subject(text: str, figure: Figure) -> tuple[str, str] | None:
 
 # --------------------------------------------------------------------------- merging
 
-
-class _Cluster:
-    """All facts of one subject that give one normalised value."""
-
-    __slots__ = ("facts", "identity")
-
-    def __init__(self, identity: tuple[Any, ...]) -> None:
-        self.identity = identity
-        self.facts: list[Fact] = []
-
+# Figures are frozen and repeat across articles ("$13 trillion"): remember their precision.
+written_precision = functools.lru_cache(maxsize=8192)(_written_precision)
 
 _KIND_ORDER = {
     FigureKind.MONEY: 0,
@@ -960,6 +1218,35 @@ _KIND_ORDER = {
 }
 _STATUS_ORDER = {"differs": 0, "agreed": 1, "single": 2}
 _JOINABLE = (FigureKind.COUNT, FigureKind.SIZE)
+# Pairs of values examined for the note: a note about dozens of values helps nobody.
+_NOTE_VALUES = 6
+
+_GroupKey = tuple[str, FigureKind]
+_Clusters = dict[Hashable, list[Fact]]
+"""A subject's facts by normalised value: each list states one value."""
+
+
+class _Group:
+    """The facts of one subject and kind, clustered by value."""
+
+    __slots__ = ("clusters", "labels")
+
+    def __init__(self) -> None:
+        self.clusters: _Clusters = {}
+        self.labels: Counter[str] = Counter()
+        """Labels of the facts that belong here by their own words (not joined ones)."""
+
+    def sources(self) -> int:
+        return len({f.source for facts in self.clusters.values() for f in facts})
+
+    def figures(self) -> list[Figure]:
+        return [facts[0].figure for facts in self.clusters.values()]
+
+
+def _value_identity(figure: Figure) -> Hashable:
+    if figure.kind is FigureKind.MONEY:
+        return (figure.unit, figure.value)
+    return figure.value
 
 
 def merge_facts(facts: Iterable[Fact]) -> list[KeyFact]:
@@ -967,11 +1254,18 @@ def merge_facts(facts: Iterable[Fact]) -> list[KeyFact]:
 
     Facts stated by more sources come first; among equals, disagreements first.
     """
-    groups: dict[tuple[str, FigureKind], list[Fact]] = {}
+    groups: dict[_GroupKey, _Group] = {}
     for fact in facts:
-        groups.setdefault((fact.subject_key, fact.figure.kind), []).append(fact)
-    _join_unqualified(groups)
-    key_facts = [_key_fact(key, kind, members) for (key, kind), members in groups.items()]
+        key = (fact.subject_key, fact.figure.kind)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group()
+        group.clusters.setdefault(_value_identity(fact.figure), []).append(fact)
+        group.labels[fact.label] += 1
+    _join_loose_facts(groups)
+    key_facts = [
+        _key_fact(key, kind, group) for (key, kind), group in groups.items() if group.clusters
+    ]
     key_facts.sort(
         key=lambda k: (
             -len(k.sources),
@@ -983,7 +1277,7 @@ def merge_facts(facts: Iterable[Fact]) -> list[KeyFact]:
     return key_facts
 
 
-def _join_unqualified(groups: dict[tuple[str, FigureKind], list[Fact]]) -> None:
+def _join_loose_facts(groups: dict[_GroupKey, _Group]) -> None:
     """Fold loosely identified facts into the subject they restate.
 
     * '86 million files' with no verb joins 'files scraped' (or another qualified
@@ -993,20 +1287,27 @@ def _join_unqualified(groups: dict[tuple[str, FigureKind], list[Fact]]) -> None:
     * Money only guessed to be damages from the article ("Multiply $150,000 by...")
       joins whichever money subject states the same amount, else damages sought.
     * An alias ('86 million works') joins the concept it names by value.
+
+    Work is per distinct value, not per fact, so it stays linear in the number of facts.
     """
     for key, kind in [k for k in groups if k[0].endswith(_WEAK)]:
-        base = key[: -len(_WEAK)]
+        base = (key[: -len(_WEAK)], kind)
+        weak = groups.pop((key, kind))
         targets = sorted(
             (k for k in groups if k[1] is kind and not k[0].endswith(_WEAK)),
-            key=lambda k: (k[0] != base, -_source_count(groups[k])),
+            key=lambda k: (k != base, -groups[k].sources()),
         )
-        for fact in groups.pop((key, kind)):
+        for identity, facts in weak.clusters.items():
+            figure = facts[0].figure
             target = next(
-                (t for t in targets if any(_same_amount(fact, o) for o in groups[t])),
-                (base, kind),
+                (t for t in targets if any(_same_amount(figure, o) for o in groups[t].figures())),
+                base,
             )
-            label = groups[target][0].label if target in groups else fact.label
-            groups.setdefault(target, []).append(_relabel(fact, target[0], label))
+            group = groups.get(target)
+            if group is None:
+                group = groups[target] = _Group()
+                group.labels.update(weak.labels)
+            group.clusters.setdefault(identity, []).extend(facts)
 
     for key, kind in list(groups):
         if kind not in _JOINABLE or "/" in key:
@@ -1022,83 +1323,86 @@ def _join_unqualified(groups: dict[tuple[str, FigureKind], list[Fact]]) -> None:
         ]
         if not candidates:
             continue
-        candidates.sort(key=lambda k: ("/" not in k[0], -_source_count(groups[k])))
-        leftovers: list[Fact] = []
-        for fact in groups[(key, kind)]:
+        candidates.sort(key=lambda k: ("/" not in k[0], -groups[k].sources()))
+        loose = groups[(key, kind)]
+        for identity in list(loose.clusters):
+            figure = loose.clusters[identity][0].figure
             joined = next(
-                (c for c in candidates if any(_compatible(fact, o) for o in groups[c])), None
+                (c for c in candidates if any(_compatible(figure, o) for o in groups[c].figures())),
+                None,
             )
-            if joined is None:
-                leftovers.append(fact)
-            else:
-                groups[joined].append(_relabel(fact, joined[0], groups[joined][0].label))
-        if leftovers:
-            groups[(key, kind)] = leftovers
-        else:
+            if joined is not None:
+                facts = loose.clusters.pop(identity)
+                groups[joined].clusters.setdefault(identity, []).extend(facts)
+        if not loose.clusters:
             del groups[(key, kind)]
 
 
-def _source_count(facts: list[Fact]) -> int:
-    return len({f.source for f in facts})
-
-
-def _same_amount(a: Fact, b: Fact) -> bool:
-    if a.figure.unit != b.figure.unit:
+def _same_amount(a: Figure, b: Figure) -> bool:
+    if a.unit != b.unit:
         return False
-    if a.figure.value == b.figure.value:
+    if a.value == b.value:
         return True
-    coarse, fine = sorted((a.figure, b.figure), key=written_precision, reverse=True)
+    coarse, fine = sorted((a, b), key=written_precision, reverse=True)
     return _within_rounding(coarse, fine)
 
 
-def _relabel(fact: Fact, subject_key: str, label: str) -> Fact:
-    return Fact(
-        fact.figure,
-        subject_key,
-        label,
-        fact.sentence,
-        fact.sentence_start,
-        fact.sentence_end,
-        fact.article_id,
-        fact.source,
-        fact.published,
-    )
-
-
-def _compatible(a: Fact, b: Fact) -> bool:
-    x, y = a.figure.value, b.figure.value
+def _compatible(a: Figure, b: Figure) -> bool:
+    x, y = a.value, b.value
     if not isinstance(x, float | int) or not isinstance(y, float | int) or not x or not y:
         return x == y
-    if _within_rounding(a.figure, b.figure):
+    if _within_rounding(a, b) or _within_rounding(b, a):
         return True
     ratio = max(x, y) / min(x, y)
     return ratio <= 1.25
 
 
-def _identity(figure: Figure) -> tuple[Any, ...]:
-    if figure.kind is FigureKind.DATE:
-        return (figure.value,)
-    value = figure.value
-    number = round(float(value), 6) if isinstance(value, float | int) else value
-    if figure.kind is FigureKind.MONEY:
-        return (figure.unit, number)
-    return (number,)
+class _ValueSummary(NamedTuple):
+    """One pass over the facts stating one value: everything the key fact needs."""
+
+    facts: list[Fact]
+    sources: dict[str, None]
+    quoted: dict[str, Fact]
+    """The quote per article: a body sentence rather than the headline."""
+    votes: Counter[str]
+    """How many articles write the value each way."""
+    hedges: set[str]
+    first_seen: str
 
 
-def _key_fact(subject_key: str, kind: FigureKind, members: list[Fact]) -> KeyFact:
-    clusters: dict[tuple[Any, ...], _Cluster] = {}
-    for fact in members:
-        identity = _identity(fact.figure)
-        cluster = clusters.get(identity)
-        if cluster is None:
-            cluster = clusters[identity] = _Cluster(identity)
-        cluster.facts.append(fact)
-    ordered = sorted(
-        clusters.values(),
-        key=lambda c: (-len({f.source for f in c.facts}), -len(c.facts), _first_seen(c)),
+def _summarise(facts: list[Fact]) -> _ValueSummary:
+    sources: dict[str, None] = {}
+    quoted: dict[str, Fact] = {}
+    votes: Counter[str] = Counter()
+    written: set[tuple[str, str]] = set()
+    hedges: set[str] = set()
+    first_seen = "\uffff"
+    for fact in facts:
+        sources[fact.source] = None
+        article = fact.article_id
+        best = quoted.get(article)
+        # Prefer a body sentence over the headline (which starts at offset 0).
+        if best is None or (best.sentence_start == 0 and fact.sentence_start > 0):
+            quoted[article] = fact
+        figure = fact.figure
+        pair = (article, figure.text)
+        if pair not in written:
+            written.add(pair)
+            votes[figure.text] += 1
+        hedges.add(figure.hedge)
+        published = fact.published or ""
+        if published < first_seen:
+            first_seen = published
+    return _ValueSummary(facts, sources, quoted, votes, hedges, first_seen)
+
+
+def _key_fact(subject_key: str, kind: FigureKind, group: _Group) -> KeyFact:
+    summaries = sorted(
+        (_summarise(facts) for facts in group.clusters.values()),
+        key=lambda v: (-len(v.sources), -len(v.facts), v.first_seen),
     )
-    label = Counter(f.label for f in members).most_common(1)[0][0]
-    values = tuple(_fact_value(cluster, label) for cluster in ordered)
+    label = group.labels.most_common(1)[0][0]
+    values = tuple(_fact_value(summary, label) for summary in summaries)
     sources = {source for value in values for source in value.sources}
     status: Literal["agreed", "differs", "single"]
     if len(values) > 1:
@@ -1107,7 +1411,10 @@ def _key_fact(subject_key: str, kind: FigureKind, members: list[Fact]) -> KeyFac
         status = "agreed"
     else:
         status = "single"
-    note = _difference_note(ordered, kind) if status == "differs" else _hedge_note(ordered)
+    if status == "differs":
+        note = _difference_note([summary.facts for summary in summaries], kind)
+    else:
+        note = _hedge_note(set().union(*(summary.hedges for summary in summaries)))
     if status == "differs" and len(sources) == 1:
         note = (note + " " if note else "") + "(all from one source)"
     return KeyFact(
@@ -1120,65 +1427,53 @@ def _key_fact(subject_key: str, kind: FigureKind, members: list[Fact]) -> KeyFac
     )
 
 
-def _first_seen(cluster: _Cluster) -> str:
-    return min((f.published or "") for f in cluster.facts)
-
-
-def _fact_value(cluster: _Cluster, label: str) -> FactValue:
-    facts = cluster.facts
-    representative = facts[0].figure
-    sources: dict[str, None] = {}
-    by_article: dict[str, Fact] = {}
-    for fact in facts:
-        sources.setdefault(fact.source, None)
-        best = by_article.get(fact.article_id)
-        # Prefer a body sentence over the headline (which starts at offset 0).
-        if best is None or (best.sentence_start == 0 and fact.sentence_start > 0):
-            by_article[fact.article_id] = fact
-    quoted = list(by_article.values())
-    units = Counter(f.figure.unit for f in facts)
-    unit = (
-        units.most_common(1)[0][0]
-        if representative.kind is FigureKind.COUNT
-        else representative.unit
-    )
+def _fact_value(summary: _ValueSummary, label: str) -> FactValue:
+    representative = summary.facts[0].figure
+    if representative.kind is FigureKind.COUNT:
+        unit = Counter(f.figure.unit for f in summary.facts).most_common(1)[0][0]
+    else:
+        unit = representative.unit
+    quoted = list(summary.quoted.values())
     return FactValue(
-        text=_value_text(facts, label),
+        text=_value_text(summary, label),
         value=representative.value,
         unit=unit,
-        sources=tuple(sources),
-        articles=tuple(by_article),
+        sources=tuple(summary.sources),
+        articles=tuple(summary.quoted),
         quotes=tuple(f.sentence for f in quoted),
         spans=tuple((f.article_id, f.sentence_start, f.sentence_end) for f in quoted),
     )
 
 
-def _value_text(facts: list[Fact], label: str) -> str:
+def _value_text(summary: _ValueSummary, label: str) -> str:
     """How most articles write the value (an article repeating itself counts once).
 
-    Ties go to body sentences over headlines, then to the earliest article. A hedge is
-    shown only when every statement makes it; otherwise the note lists hedges.
+    Ties go to wording that names the subject, then to body sentences over headlines,
+    then to the earliest article. A hedge is shown only when every statement makes it;
+    otherwise the note lists hedges.
     """
-    ordered = sorted(facts, key=_body_first)
-    per_article = Counter({(f.article_id, _plain(f.figure.text)): None for f in ordered})
-    votes = Counter(text for _article, text in per_article)
-    first_seen: dict[str, int] = {}
-    for fact in ordered:
-        first_seen.setdefault(_plain(fact.figure.text), len(first_seen))
-    label_words = set(label.lower().split())
-    text = min(
-        votes,
-        key=lambda t: (
-            -votes[t],
-            -len(label_words & set(t.lower().split())),  # '256m metadata records' for metadata
-            t.startswith("~"),
-            first_seen[t],
-        ),
-    )
-    figure = next(f.figure for f in ordered if _plain(f.figure.text) == text)
-    hedges = {f.figure.hedge for f in facts}
-    if len(hedges) == 1:
-        text = _display_text(figure)
+    facts = summary.facts
+    ranked = summary.votes.most_common()
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        tied = [text for text, count in ranked if count == ranked[0][1]]
+        order: dict[str, tuple[bool, str]] = {}
+        for fact in facts:
+            rank = _body_first(fact)
+            if fact.figure.text not in order or rank < order[fact.figure.text]:
+                order[fact.figure.text] = rank
+        label_words = set(label.lower().split())
+        text = min(
+            tied,
+            key=lambda t: (
+                -len(label_words & set(t.lower().split())),  # '256m metadata records'
+                t.startswith("~"),
+                order[t],
+            ),
+        )
+    else:
+        text = ranked[0][0]
+    figure = next(f.figure for f in facts if f.figure.text == text)
+    text = _display_text(figure) if len(summary.hedges) == 1 else _plain(text)
     if figure.kind is FigureKind.DATE:
         text = _with_year(text, figure)
     return text
@@ -1196,11 +1491,9 @@ def _with_year(text: str, figure: Figure) -> str:
     if not isinstance(figure.value, str) or _YEAR_IN_TEXT.search(text):
         return text
     year = figure.value[:4]
-    return (
-        f"{text}, {year}"
-        if text[-1:].isdigit() or text.endswith(("st", "nd", "rd", "th"))
-        else f"{text} {year}"
-    )
+    if text[-1:].isdigit() or text.endswith(("st", "nd", "rd", "th")):
+        return f"{text}, {year}"
+    return f"{text} {year}"
 
 
 def _body_first(fact: Fact) -> tuple[bool, str]:
@@ -1219,18 +1512,15 @@ def _display_text(figure: Figure) -> str:
     return f"{hedge} {text}"
 
 
-def _difference_note(clusters: list[_Cluster], kind: FigureKind) -> str:
-    figures = [c.facts[0].figure for c in clusters]
+def _difference_note(clusters: list[list[Fact]], kind: FigureKind) -> str:
+    figures = [facts[0].figure for facts in clusters[:_NOTE_VALUES]]
     if kind is FigureKind.DATE:
         days = [f for f in figures if isinstance(f.value, str) and len(f.value) == 10]
         months = [f for f in figures if isinstance(f.value, str) and len(f.value) == 7]
         if (
             len(days) == 1
             and months
-            and all(
-                isinstance(days[0].value, str) and days[0].value.startswith(str(m.value))
-                for m in months
-            )
+            and all(str(days[0].value).startswith(str(m.value)) for m in months)
         ):
             return (
                 f"Sources agree to within precision: {_quote_list(months)} "
@@ -1254,12 +1544,11 @@ def _difference_note(clusters: list[_Cluster], kind: FigureKind) -> str:
     return ""
 
 
-def _hedge_note(clusters: list[_Cluster]) -> str:
+def _hedge_note(statements: set[str]) -> str:
     """Which hedges some (not all) statements carry; a shared hedge is in the value."""
-    statements = [f.figure.hedge for c in clusters for f in c.facts]
-    if len(set(statements)) <= 1:
+    if len(statements) <= 1:
         return ""
-    hedges = sorted({h for h in statements if h and h not in ("range", "between")})
+    hedges = sorted(h for h in statements if h and h not in ("range", "between"))
     if not hedges:
         return ""
     return "Some sources hedge it: " + ", ".join(f"“{h}”" for h in hedges) + "."
@@ -1433,6 +1722,135 @@ def fact_from_dict(data: Mapping[str, Any]) -> Fact:
     )
 
 
+_CACHE_FORMAT = 1
+
+
+def facts_to_cache_entry(facts: Sequence[Fact], article: Article) -> list[dict[str, Any]]:
+    """An article's facts as the cache stores them: plain JSON types, compact.
+
+    One dict per article: its sentences once each, and one row per fact
+    ``[kind, text, start, end, value, unit, hedge, subject, label, sentence index]``.
+    Rows rather than a dict per fact keep decoding fast when everything is cached.
+    """
+    sentence_index: dict[tuple[int, int], int] = {}
+    sentences: list[list[Any]] = []
+    rows: list[list[Any]] = []
+    for fact in facts:
+        span = (fact.sentence_start, fact.sentence_end)
+        index = sentence_index.get(span)
+        if index is None:
+            index = sentence_index[span] = len(sentences)
+            sentences.append([fact.sentence_start, fact.sentence_end, fact.sentence])
+        figure = fact.figure
+        rows.append(
+            [
+                figure.kind.value,
+                figure.text,
+                figure.start,
+                figure.end,
+                figure.value,
+                figure.unit,
+                figure.hedge,
+                fact.subject_key,
+                fact.label,
+                index,
+            ]
+        )
+    return [
+        {
+            "format": _CACHE_FORMAT,
+            "article": article.id,
+            "source": article.source,
+            "published": article.published,
+            "sentences": sentences,
+            "facts": rows,
+        }
+    ]
+
+
+def facts_from_cache_entry(entry: Sequence[Mapping[str, Any]], article: Article) -> list[Fact]:
+    """Inverse of ``facts_to_cache_entry``. Raises KeyError/ValueError/TypeError on bad data."""
+    if len(entry) != 1 or entry[0].get("format") != _CACHE_FORMAT:
+        raise ValueError("not a facts cache entry of this format")
+    data = entry[0]
+    sentences = [(int(start), int(end), str(text)) for start, end, text in data["sentences"]]
+    kinds = _KINDS
+    facts: list[Fact] = []
+    append = facts.append
+    article_id, source, published = article.id, article.source, article.published
+    for kind_name, text, start, end, value, unit, hedge, subject, label, index in data["facts"]:
+        kind = kinds[kind_name]
+        if (kind is FigureKind.DATE) != isinstance(value, str) or isinstance(value, bool):
+            raise TypeError("value does not fit its kind")
+        sentence_start, sentence_end, sentence = sentences[index]
+        append(
+            Fact(
+                Figure(
+                    kind,
+                    text,
+                    start,
+                    end,
+                    value if kind is FigureKind.DATE else float(value),
+                    unit,
+                    hedge,
+                ),
+                subject,
+                label,
+                sentence,
+                sentence_start,
+                sentence_end,
+                article_id,
+                source,
+                published,
+            )
+        )
+    return facts
+
+
+class _FactMemo:
+    """Facts of recently merged articles, kept in this process, by cache key.
+
+    The TUI re-merges after every refresh; decoding every article's facts from the
+    store again each time would cost more than the merge. Keys include the content
+    hash and EXTRACTOR_VERSION, so an entry can never be stale. Bounded (LRU).
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[str, list[Fact]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, list[Fact]]:
+        with self._lock:
+            found = {key: self._entries[key] for key in keys if key in self._entries}
+            for key in found:
+                self._entries.move_to_end(key)
+        return found
+
+    def put_many(self, entries: Mapping[str, list[Fact]]) -> None:
+        with self._lock:
+            for key, facts in entries.items():
+                self._entries[key] = facts
+                self._entries.move_to_end(key)
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_MEMO = _FactMemo(capacity=20_000)
+
+
+def forget_remembered_facts() -> None:
+    """Drop the in-process memory of facts, as a fresh process would start."""
+    _MEMO.clear()
+
+
 def build_briefing(
     articles: Sequence[Article],
     topic_name: str,
@@ -1441,33 +1859,42 @@ def build_briefing(
 ) -> Briefing:
     """Merged key facts and timeline of the on-topic articles.
 
-    Each article's facts come from ``cache`` when its content is unchanged; only
-    new or changed articles are re-extracted (and saved back).
+    Each article's facts come from this process's memory or from ``cache`` when its
+    content is unchanged; only new or changed articles are re-extracted (and saved back).
     """
     on_topic = [a for a in articles if a.on_topic]
     keys = [fact_cache_key(a) for a in on_topic]
+    remembered = _MEMO.get_many(keys)
     cached: Mapping[str, list[dict[str, Any]]] = {}
-    if cache is not None and keys:
-        cached = cache.load_facts(keys)
+    missing = [key for key in keys if key not in remembered]
+    if cache is not None and missing:
+        cached = cache.load_facts(missing)
     facts: list[Fact] = []
     fresh: dict[str, list[dict[str, Any]]] = {}
+    learned: dict[str, list[Fact]] = {}
     reused = 0
     for article, key in zip(on_topic, keys, strict=True):
-        loaded: list[Fact] | None = None
+        loaded = remembered.get(key)
+        if loaded is not None:
+            reused += 1
+            facts.extend(loaded)
+            continue
         entries = cached.get(key)
         if entries is not None:
             try:
-                loaded = [fact_from_dict(entry) for entry in entries]
+                loaded = facts_from_cache_entry(entries, article)
             except (KeyError, ValueError, TypeError, AttributeError):
                 loaded = None  # an unreadable entry is re-extracted, not fatal
         if loaded is None:
             loaded = extract_facts(article)
-            fresh[key] = [fact_to_dict(f) for f in loaded]
+            fresh[key] = facts_to_cache_entry(loaded, article)
         else:
             reused += 1
+        learned[key] = loaded
         facts.extend(loaded)
     if cache is not None and fresh:
         cache.save_facts(fresh)
+    _MEMO.put_many(learned)
 
     key_facts = merge_facts(facts)
     timeline = build_timeline(facts)

@@ -372,6 +372,10 @@ _WORDS_RE = re.compile(
 _WORD_TOKEN_RE = re.compile(r"[A-Za-z]+")
 
 _DIGITS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+# Sweeps start on a plain character class so that `re` can skip ahead quickly; the exact
+# pattern is then matched in place. (An alternation up front makes a sweep 5x slower.)
+_DIGIT_RUN = re.compile(r"[0-9][0-9,.]*")
+
 
 _MONTH_ALT = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -523,20 +527,21 @@ def _integer_step(number: int) -> float:
 
 
 def _scan(text: str, published: dt.date | None) -> list[Figure]:
-    figures: list[Figure] = []
-    taken: list[tuple[int, int]] = []
+    digit_tokens: list[tuple[int, int]] = []
+    for run in _DIGIT_RUN.finditer(text):
+        exact = _DIGITS_RE.match(text, run.start())
+        if exact is not None:
+            digit_tokens.append(exact.span())
 
-    dates = _scan_dates(text, published)
-    figures.extend(dates)
-    taken.extend((f.start, f.end) for f in dates)
-    taken.sort()
+    figures = _scan_dates(text, published, digit_tokens)
+    taken = sorted((f.start, f.end) for f in figures)
 
-    candidates: list[tuple[int, int, bool]] = [
-        (m.start(), m.end(), False) for m in _DIGITS_RE.finditer(text)
-    ]
-    if _might_have_number_words(text):
-        candidates.extend((m.start(), m.end(), True) for m in _WORDS_RE.finditer(text))
-        candidates.sort()
+    candidates: list[tuple[int, int, bool]] = [(s, e, False) for s, e in digit_tokens]
+    for start in _word_number_starts(text):
+        words = _WORDS_RE.match(text, start)
+        if words is not None:
+            candidates.append((start, words.end(), True))
+    candidates.sort()
 
     consumed = 0
     date_index = 0
@@ -559,20 +564,53 @@ def _scan(text: str, published: dt.date | None) -> list[Figure]:
     return figures
 
 
-_NUMBER_WORD_HINT = re.compile(
-    r"(?:[Tt](?:wo|hree|en|welve|hirt|wenty|housand|rillion)|[Ff](?:our|ive|ift|ort)|[Ss](?:ix|even)"
-    r"|[Ee](?:ight|leven)|[Nn]ine|[Hh]undred|[Mm]illion|[Bb]illion|[Dd]ozen)"
+def _word_number_starts(text: str) -> list[int]:
+    """Where numbers written in words may start: 'eighty-six', 'a million', 'half a'.
+
+    Found with ``str.find`` per word on the lowercased text: C-speed and cheap, where a
+    regex sweep would try a match at every space and listing all words allocates.
+    "86 million" and "eighty-six million" are found from their first token, so scale
+    words only matter after "a", "an" or "half a".
+    """
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        lowered = "".join(c.lower() if c.isascii() else "\x00" for c in text)
+    starts: list[int] = []
+    length = len(lowered)
+    for word in _WORD_NUMBER_LEADS:
+        position = lowered.find(word)
+        while position >= 0:
+            end = position + len(word)
+            if (position == 0 or not lowered[position - 1].isalpha()) and (
+                end >= length or not lowered[end].isalpha()
+            ):
+                if word in _SMALL_NUMBERS:
+                    starts.append(position)
+                elif not lowered[max(0, position - 2) : position].strip().isdigit():
+                    lead = _LEAD_BEFORE_SCALE.search(lowered, max(0, position - 8), position)
+                    if lead is not None:
+                        starts.append(lead.start())
+            position = lowered.find(word, end)
+    return starts
+
+
+# Small numbers start a number in words. Scale words only do after "a", "an", "half a"
+# or "one" ("86 million", "eighty-six million" start at their first token); "one" alone
+# is a pronoun and never starts a figure.
+_WORD_NUMBER_LEADS = (
+    *[w for w in _SMALL_NUMBERS if w not in ("zero", "one")],
+    *_SCALE_WORDS,
+    "dozen",
 )
-
-
-def _might_have_number_words(text: str) -> bool:
-    return _NUMBER_WORD_HINT.search(text) is not None
+_LEAD_BEFORE_SCALE = re.compile(r"(?<![a-z'’-])(?:an?|half\s+an?|one)[\s-]+$")
 
 
 # --------------------------------------------------------------------------- dates
 
 
-def _scan_dates(text: str, published: dt.date | None) -> list[Figure]:
+def _scan_dates(
+    text: str, published: dt.date | None, digit_tokens: list[tuple[int, int]]
+) -> list[Figure]:
     found: list[tuple[int, int, int | None, int, int | None, str]] = []
     # (start, end, year or None, month, day or None, qualifier)
     for match in _MONTH_RE.finditer(text):
@@ -627,9 +665,10 @@ def _scan_dates(text: str, published: dt.date | None) -> list[Figure]:
                         continue
         found.append((start, tail, year, month, day, qualifier))
 
-    for match in _DIGITS_RE.finditer(text):
-        start, end = match.span()
-        token = match.group()
+    for start, end in digit_tokens:
+        if text[end : end + 1] not in ("-", "/"):
+            continue
+        token = text[start:end]
         if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "/-."):
             continue
         if len(token) == 4 and token.isdigit():
@@ -722,14 +761,13 @@ def _figure_at(text: str, start: int, end: int, in_words: bool) -> Figure | None
 
 def _is_noise_token(text: str, start: int, end: int) -> bool:
     """True when the number sits in a URL, an e-mail, markup or an entity."""
-    left = start
-    limit = max(0, start - 300)
-    while left > limit and not text[left - 1].isspace():
-        left -= 1
-    right = end
-    limit = min(len(text), end + 300)
-    while right < limit and not text[right].isspace():
-        right += 1
+    # The whitespace-delimited token around the number (flattened text only has spaces
+    # and newlines; other whitespace just makes the token look longer, which is harmless).
+    low = max(0, start - 300)
+    left = max(text.rfind(" ", low, start), text.rfind("\n", low, start), low - 1) + 1
+    high = min(len(text), end + 300)
+    spaces = [i for i in (text.find(" ", end, high), text.find("\n", end, high)) if i >= 0]
+    right = min(spaces) if spaces else high
     token = text[left:right]
     if len(token) <= 3:
         return False
@@ -797,14 +835,20 @@ def _digits_number(text: str, start: int, end: int) -> _Number | None:
             return None
     if _is_noise_token(text, start, end):
         return None
-    if (before == "(" and text.startswith(")", end)) or (
-        _at_line_start(text, start) and _LIST_MARKER_AFTER.match(text, end)
+    following = text[end : end + 1]
+    if (
+        following in ".)"
+        and following
+        and (
+            (before == "(" and following == ")")
+            or (_at_line_start(text, start) and _LIST_MARKER_AFTER.match(text, end))
+        )
     ):
         return None  # a list marker
-    if _ORDINAL_AFTER.match(text, end):
+    if following in "snrt" and following and _ORDINAL_AFTER.match(text, end):
         return None
-    previous = _PREV_WORD.search(text[max(0, start - 14) : start])
-    if previous is not None and previous.group(1).lower().rstrip(".") in _LABEL_WORDS:
+    previous = text[max(0, start - 14) : start].split()
+    if previous and previous[-1].lower().rstrip(".") in _LABEL_WORDS:
         return None
     try:
         value = Decimal(token.replace(",", ""))
@@ -885,6 +929,46 @@ def _words_number(text: str, start: int, end: int) -> _Number | None:
     return _Number(start, value_end, amount, scaled, True)
 
 
+# Cheap first-character checks: most numbers have none of these, and skipping an
+# anchored match is much cheaper than running it.
+_CURRENCY_LAST_CHARS = frozenset("$€£¥ ")
+_SPACE_OR_HYPHEN = frozenset(" -\t\u00a0")
+_RANGE_FIRST_CHARS = frozenset("-–—")
+_RANGE_WORDS = (" to ", " and ", " - ", " – ", " — ", "  to ")
+_SIZE_FIRST_LETTERS = frozenset("KMGTPEkmgtpe")
+_CURRENCY_FIRST_LETTERS = frozenset("dDeEpPsSyYuUCGJANHcgjanh")
+_HEDGE_LAST_WORDS = _word_set(
+    """
+    to than least of as about around roughly approximately approx. approx circa c. nearly near
+    almost over above some estimated under below between ~
+    """
+)
+
+
+_SIZE_WORD_STARTS = _word_set("kilo mega giga tera peta exab kibi mebi gibi tebi pebi exbi")
+
+
+def _looks_like_size_unit(text: str, end: int, spaced: bool) -> bool:
+    at = end + 1 if spaced else end
+    first = text[at : at + 1]
+    if first not in _SIZE_FIRST_LETTERS:
+        return False
+    second = text[at + 1 : at + 2]
+    return second in "BbIi" or text[at : at + 4].lower() in _SIZE_WORD_STARTS
+
+
+def _hedge_match(text: str, end: int) -> re.Match[str] | None:
+    window = text[max(0, end - 24) : end]
+    stripped = window.rstrip()
+    if not stripped:
+        return None
+    if stripped[-1] != "~":
+        last = stripped.rsplit(None, 1)[-1].lower()
+        if last not in _HEDGE_LAST_WORDS:
+            return None
+    return _HEDGE_BEFORE.search(window)
+
+
 def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
     """Decide what a number is from what surrounds it, and build the figure."""
     start, end = number.start, number.end
@@ -896,7 +980,11 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
     currency = ""
     head_start = start
     head = text[max(0, start - 6) : start]
-    cur_match = _CURRENCY_BEFORE.search(head) if head else None
+    cur_match = (
+        _CURRENCY_BEFORE.search(head)
+        if head and (head[-1] in _CURRENCY_LAST_CHARS or head[-2:-1].isupper())
+        else None
+    )
     if cur_match is not None:
         symbol = cur_match.group(1)
         if symbol is not None:
@@ -916,15 +1004,20 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
     )
 
     # Scale: " million", "-billion", "bn", "m".
+    after = text[end : end + 2]
     if not number.words or not scaled:
-        scale_match = _SCALE_WORD_AFTER.match(text, end)
+        scale_match = (
+            _SCALE_WORD_AFTER.match(text, end)
+            if after[:1] in _SPACE_OR_HYPHEN and after[1:2] in "hHtTmMbB "
+            else None
+        )
         if scale_match is not None:
             value *= _SCALE_WORDS[scale_match.group(1).lower()]
             end = scale_match.end()
             scaled = True
             bare_year = False
         elif not number.words:
-            suffix = _SCALE_SUFFIX_AFTER.match(text, end)
+            suffix = _SCALE_SUFFIX_AFTER.match(text, end) if after[:1] in "kKmMbBtT" else None
             if suffix is not None:
                 letters = suffix.group(1).lower()
                 if letters in _MONEY_ONLY_SUFFIXES and not currency:
@@ -938,7 +1031,9 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
                 return None  # letters glued on that are not a unit: "3D", "1990s", "5G"
 
     # Ranges: "$1-2 billion", "250 to 300 TB", "between 10 and 20 million files".
-    if allow_range:
+    if allow_range and (
+        text[end : end + 1] in _RANGE_FIRST_CHARS or text.startswith(_RANGE_WORDS, end)
+    ):
         ranged = _range_after(text, number, end, currency)
         if ranged is not None:
             return ranged
@@ -946,11 +1041,22 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
     kind: FigureKind | None = None
     unit = ""
     tail = end
-    percent = _PERCENT_AFTER.match(text, end)
+    after = text[end : end + 2]
+    spaced = after[:1] in _SPACE_OR_HYPHEN
+    next_letter = after[1:2] if spaced else after[:1]
+    percent = (
+        _PERCENT_AFTER.match(text, end)
+        if after[:1] == "%" or (spaced and next_letter in "pP")
+        else None
+    )
     if percent is not None and not currency and not scale_suffix:
         kind, unit, tail = FigureKind.PERCENT, "%", percent.end()
     else:
-        size = _SIZE_AFTER.match(text, end) if not currency and not scale_suffix else None
+        size = (
+            _SIZE_AFTER.match(text, end)
+            if not currency and not scale_suffix and _looks_like_size_unit(text, end, spaced)
+            else None
+        )
         if size is not None:
             unit_name = (size.group(1) or size.group(2) or "").lower()
             multiplier = _SIZE_UNITS.get(unit_name.rstrip("s"), _SIZE_UNITS.get(unit_name))
@@ -959,7 +1065,11 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
             kind, unit, tail = FigureKind.SIZE, "B", size.end()
             value *= multiplier
         else:
-            word_currency = _CURRENCY_AFTER.match(text, end)
+            word_currency = (
+                _CURRENCY_AFTER.match(text, end)
+                if spaced and next_letter in _CURRENCY_FIRST_LETTERS
+                else None
+            )
             if word_currency is not None:
                 code = word_currency.group(3)
                 if code is not None:
@@ -983,14 +1093,19 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
     if head_start > 0 and text[head_start - 1] == "~":
         head_start -= 1  # "~300TB": a glued tilde is part of how the figure is written
     hedge = ""
-    hedge_match = _HEDGE_BEFORE.search(text[max(0, hedge_end - 24) : hedge_end])
+    hedge_match = _hedge_match(text, hedge_end)
     if hedge_match is not None:
         written = " ".join(hedge_match.group(1).lower().split())
         if written != "between" and not (
             written in _PREPOSITION_HEDGES and _after_dispute_word(text, hedge_end, hedge_match)
         ):
             hedge = _HEDGES.get(written, written)
-    plus = _PLUS_AFTER.match(text, tail if kind is not None else end)
+    plus_at = tail if kind is not None else end
+    plus = (
+        _PLUS_AFTER.match(text, plus_at)
+        if text.startswith(("+", "-plus", "-Plus", " or more"), plus_at)
+        else None
+    )
 
     if kind is None:
         if bare_year:
@@ -1050,10 +1165,14 @@ def _after_dispute_word(text: str, hedge_end: int, hedge_match: re.Match[str]) -
     return word.lower() in _DISPUTE_WORDS or word[0].isupper()
 
 
+_BETWEEN_BEFORE = re.compile(r"between\s{1,3}(?:[$€£¥]|US\$)?$", re.IGNORECASE)
+_FROM_BEFORE = re.compile(r"\bfrom\s{1,3}\S*$", re.IGNORECASE)
+
+
 def _range_after(text: str, low: _Number, low_end: int, currency: str) -> Figure | None:
     """A range starting at ``low``: one figure spanning it, valued at its low end."""
     head = text[max(0, low.start - 10) : low.start]
-    between = re.search(r"between\s{1,3}(?:[$€£¥]|US\$)?$", head, re.IGNORECASE)
+    between = _BETWEEN_BEFORE.search(head) if "etween" in head else None
     separator = (
         _BETWEEN_AND.match(text, low_end)
         if between is not None
@@ -1063,7 +1182,7 @@ def _range_after(text: str, low: _Number, low_end: int, currency: str) -> Figure
         return None
     if currency and separator.group().strip() in ("to", "and"):
         return None  # "$750 to $30,000": two whole amounts, two figures
-    if separator.group().strip() == "to" and re.search(r"\bfrom\s{1,3}\S*$", head, re.I):
+    if separator.group().strip() == "to" and _FROM_BEFORE.search(head):
         return None  # "from 10 to 20" is a change, not a range
     second_start = separator.end()
     if text.startswith(("$", "€", "£", "¥"), second_start):
