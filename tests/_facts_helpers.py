@@ -183,9 +183,9 @@ def _paragraphs_to_html(body: str) -> str:
     return "".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
 
 
-def load_corpus() -> list[Story]:
-    """The hand-written stories of tests/facts_corpus/corpus.toml."""
-    data = tomllib.loads((CORPUS / "corpus.toml").read_text(encoding="utf-8"))
+def load_corpus(name: str = "corpus.toml") -> list[Story]:
+    """The hand-written stories of tests/facts_corpus/corpus.toml (or holdout.toml)."""
+    data = tomllib.loads((CORPUS / name).read_text(encoding="utf-8"))
     stories: list[Story] = []
     for story in data["story"]:
         articles = [

@@ -82,6 +82,8 @@ def test_counts_keep_the_counted_noun_phrase(
 def test_a_count_without_a_noun_needs_a_scale_word() -> None:
     assert only("Metadata for about 256 million.").value == 256e6
     assert only("Metadata for about 256 million.").unit == ""
+    claimed = only("far fewer than the 1.2 million claimed")
+    assert (claimed.text, claimed.unit) == ("1.2 million", "")  # a participle is no noun
     assert texts("They voted 7 and then left.") == []
 
 
@@ -266,6 +268,7 @@ def test_two_figures_in_one_sentence() -> None:
         "They met at 500 Pearl Street.",
         "Version 2.3 is out and the ratio is 24/7.",
         "Visitors counted only a few hundred pages.",
+        "One in five customers was hit, 1 in 10 users too.",
     ],
 )
 def test_not_figures(sentence: str) -> None:

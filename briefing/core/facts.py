@@ -381,7 +381,7 @@ _GENERIC_MONEY_STOP = _word_set(
     """
     the a an and or but to of in on at by for from with that which who it its this
     their his her is are was were be been has have had will would could may might
-    each every all any some
+    each every all any some what whatever everything anything something
     """
 )
 _PERCENT_OF = re.compile(

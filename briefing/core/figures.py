@@ -375,6 +375,7 @@ _DIGITS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 # Sweeps start on a plain character class so that `re` can skip ahead quickly; the exact
 # pattern is then matched in place. (An alternation up front makes a sweep 5x slower.)
 _DIGIT_RUN = re.compile(r"[0-9][0-9,.]*")
+_PROPORTION_BEFORE = re.compile(r"(?<![\w])(?:one|1)\s+(?:in|out\s+of)\s+$", re.IGNORECASE)
 
 
 _MONTH_ALT = (
@@ -756,6 +757,8 @@ def _figure_at(text: str, start: int, end: int, in_words: bool) -> Figure | None
     number = _words_number(text, start, end) if in_words else _digits_number(text, start, end)
     if number is None:
         return None
+    if _PROPORTION_BEFORE.search(text, max(0, start - 12), start):
+        return None  # "one in five customers" is a share, not five customers
     return _classify(text, number, allow_range=True)
 
 
@@ -1275,6 +1278,10 @@ def _counted_noun(text: str, pos: int) -> tuple[str, int] | None:
         if lower in _SMALL_NUMBERS or lower in _SCALE_WORDS:
             return None
     if not words:
+        return None
+    # "the 1.2 million claimed": a participle alone is not a noun ("86 million scraped
+    # files" keeps going to the noun).
+    if all(w.endswith(("ed", "ing")) and w not in _NP_KEEP for w, _s, _e in words):
         return None
     # "the two lands you short": a noun is not followed by an object pronoun.
     if _OBJECT_PRONOUN.match(text, cursor):
