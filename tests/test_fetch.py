@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import gzip
+import os
 import socket
 import time
 import tracemalloc
@@ -35,9 +37,11 @@ def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     original = fetch._ParsePool.parse
 
-    async def counting(self: Any, body: bytes, content_type: str | None, url: str) -> ParsedFeed:
+    async def counting(
+        self: Any, body: bytes, content_type: str | None, url: str, *rest: Any
+    ) -> tuple[ParsedFeed, Any]:
         calls.append(url)
-        return await original(self, body, content_type, url)
+        return await original(self, body, content_type, url, *rest)
 
     monkeypatch.setattr(fetch._ParsePool, "parse", counting)
     return calls
@@ -66,6 +70,10 @@ async def fetch_one(
     feed = FeedConfig(name="one", url=url)
     outcomes = await collect([feed], {"one": state} if state else {}, settings, base_dir)
     return outcomes["one"]
+
+
+def _entry_count_and_pid(parsed: ParsedFeed, prefix: str) -> tuple[str, int]:
+    return f"{prefix}{len(parsed.entries)}", os.getpid()
 
 
 def feed_reply(items: int = 3, **headers: str) -> Reply:
@@ -407,6 +415,17 @@ async def test_one_failing_feed_does_not_affect_the_others(server: TestServer) -
     assert outcomes["missing"].error == "HTTP 404 Not Found"
     assert outcomes["page"].error == "not a feed (HTML page)"
     assert outcomes["dns"].error == "DNS lookup failed for host nothing-here.invalid"
+
+
+async def test_analyse_runs_in_the_parse_worker(server: TestServer) -> None:
+    url = server.route("/a.xml", feed_reply(3))
+    feed = FeedConfig("a", url)
+    analyse = functools.partial(_entry_count_and_pid, prefix="n=")
+    (outcome,) = [o async for o in fetch_feeds([feed], {}, SETTINGS, analyse=analyse)]
+    assert outcome.error is None
+    label, worker_pid = outcome.analysis
+    assert label == "n=3"
+    assert worker_pid != os.getpid()  # computed in the worker process, not here
 
 
 async def test_outcomes_are_yielded_as_soon_as_each_feed_is_done(server: TestServer) -> None:

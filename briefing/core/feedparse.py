@@ -30,6 +30,7 @@ import html
 import io
 import re
 import xml.sax
+from collections.abc import Callable
 from datetime import UTC, datetime
 from html.entities import name2codepoint
 from typing import Any
@@ -89,6 +90,22 @@ def parse_feed_bytes(body: bytes, content_type: str | None, url: str) -> ParsedF
         entries=entries,
         warning=f"parsed with errors: {problem}" if problem is not None else None,
     )
+
+
+def parse_and_analyse(
+    body: bytes,
+    content_type: str | None,
+    url: str,
+    analyse: Callable[[ParsedFeed], Any] | None,
+) -> tuple[ParsedFeed, Any]:
+    """``parse_feed_bytes``, then ``analyse(parsed)`` in the same worker process.
+
+    Lets per-entry CPU work (such as topic scoring) run in the parse workers
+    instead of the event loop's process. ``analyse`` must be picklable: a
+    module-level function, or a ``functools.partial`` of one.
+    """
+    parsed = parse_feed_bytes(body, content_type, url)
+    return parsed, analyse(parsed) if analyse is not None else None
 
 
 def prepare_worker() -> None:

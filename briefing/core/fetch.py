@@ -26,7 +26,7 @@ import ssl
 import sys
 import time
 import zlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -38,7 +38,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import httpx
 
 from briefing import __version__
-from briefing.core.feedparse import NotAFeedError, parse_feed_bytes
+from briefing.core.feedparse import NotAFeedError, parse_and_analyse
 from briefing.core.models import FeedConfig, FeedState, ParsedFeed, Settings
 
 USER_AGENT = f"briefing/{__version__} (+https://github.com/briefing-reader/briefing)"
@@ -534,6 +534,8 @@ class FetchOutcome:
     not_modified: bool
     error: str | None
     elapsed: float
+    analysis: Any = None
+    """What ``fetch_feeds(analyse=...)`` returned for ``parsed``, else None."""
 
 
 async def fetch_feeds(
@@ -542,16 +544,20 @@ async def fetch_feeds(
     settings: Settings,
     *,
     base_dir: Path | None = None,
+    analyse: Callable[[ParsedFeed], Any] | None = None,
 ) -> AsyncIterator[FetchOutcome]:
     """Fetch every feed concurrently; yield each outcome as soon as it is done.
 
     ``states`` holds the last known ``FeedState`` per feed name (validators).
     Relative local paths resolve against ``base_dir`` (else the working
-    directory). Never raises because of one feed.
+    directory). ``analyse``, if given, runs in the parse worker on each parsed
+    feed and its result comes back as ``FetchOutcome.analysis`` (it must be
+    picklable; see ``feedparse.parse_and_analyse``). Never raises because of
+    one feed.
     """
     if not feeds:
         return
-    async with _FeedFetcher(settings, base_dir) as fetcher:
+    async with _FeedFetcher(settings, base_dir, analyse) as fetcher:
         if any(_cannot_be_unchanged(feed, states.get(feed.name)) for feed in feeds):
             fetcher.parser.warm_up()
         tasks = [asyncio.create_task(fetcher.fetch(feed, states.get(feed.name))) for feed in feeds]
@@ -572,9 +578,15 @@ def _cannot_be_unchanged(feed: FeedConfig, state: FeedState | None) -> bool:
 
 
 class _FeedFetcher:
-    def __init__(self, settings: Settings, base_dir: Path | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        base_dir: Path | None,
+        analyse: Callable[[ParsedFeed], Any] | None = None,
+    ) -> None:
         self.settings = settings
         self.base_dir = base_dir
+        self.analyse = analyse
         self.slots = asyncio.Semaphore(max(1, settings.concurrency))
         self._http: HttpFetcher | None = None
         self.parser = _ParsePool()
@@ -614,9 +626,10 @@ class _FeedFetcher:
             *,
             not_modified: bool = False,
             error: str | None = None,
+            analysis: Any = None,
         ) -> FetchOutcome:
             elapsed = time.monotonic() - started
-            return FetchOutcome(feed, new_state, parsed, not_modified, error, elapsed)
+            return FetchOutcome(feed, new_state, parsed, not_modified, error, elapsed, analysis)
 
         try:
             async with self.slots:
@@ -629,11 +642,11 @@ class _FeedFetcher:
                     response = await _read_file(source, state, self.settings.max_bytes)
             if response.not_modified:
                 return outcome(state, not_modified=True)
-            parsed = await self.parser.parse(
-                response.body, response.content_type, response.final_url
+            parsed, analysis = await self.parser.parse(
+                response.body, response.content_type, response.final_url, self.analyse
             )
             fresh = replace(state, etag=response.etag, last_modified=response.last_modified)
-            return outcome(fresh, parsed)
+            return outcome(fresh, parsed, analysis=analysis)
         except (FetchError, NotAFeedError) as error:
             return outcome(state, error=str(error))
         except asyncio.CancelledError:
@@ -742,7 +755,13 @@ class _ParsePool:
             executor.submit(prepare_worker)  # start every worker now, not on demand
         return executor
 
-    async def parse(self, body: bytes, content_type: str | None, url: str) -> ParsedFeed:
+    async def parse(
+        self,
+        body: bytes,
+        content_type: str | None,
+        url: str,
+        analyse: Callable[[ParsedFeed], Any] | None = None,
+    ) -> tuple[ParsedFeed, Any]:
         from concurrent.futures.process import BrokenProcessPool
 
         loop = asyncio.get_running_loop()
@@ -752,7 +771,9 @@ class _ParsePool:
             assert starting is not None
             pool = await asyncio.shield(starting)  # one feed's cancellation must not stop it
             try:
-                return await loop.run_in_executor(pool, parse_feed_bytes, body, content_type, url)
+                return await loop.run_in_executor(
+                    pool, parse_and_analyse, body, content_type, url, analyse
+                )
             except BrokenProcessPool:
                 # A worker died (killed, out of memory) and took the pool with it:
                 # start a new one and try once more, so other feeds are unaffected.
