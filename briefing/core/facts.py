@@ -232,9 +232,6 @@ _ALIAS_CONCEPTS: dict[str, tuple[str, ...]] = {
 }
 # Rows/records/entries are metadata when the sentence says so.
 _RECORD_WORDS = frozenset({"row", "rows", "record", "records", "entry", "entries"})
-_MEDIA_CONCEPTS = frozenset(
-    {"metadata-rows", "torrents", "albums", "music-files", "works", "books", "papers", "data"}
-)
 
 # Counts that are never worth a key fact: "two people familiar with the matter".
 _TRIVIAL_NOUNS = _word_set(

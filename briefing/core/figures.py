@@ -133,7 +133,6 @@ _CURRENCY_SYMBOLS: dict[str, str] = {
     "£": "GBP",
     "¥": "JPY",
 }
-_CURRENCY_CODES = frozenset({"USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "NZD", "HKD", "SGD"})
 _CURRENCY_WORDS: dict[str, str] = {
     "dollar": "USD",
     "dollars": "USD",
@@ -444,7 +443,6 @@ _OBJECT_PRONOUN = re.compile(r"\s{1,3}(?:you|them|us|him|me)\b")
 _OF_WORD = re.compile(r"[ \t\u00a0]{1,3}of(?![\w])")
 _LIST_MARKER_AFTER = re.compile(r"[.)]\s")
 _ORDINAL_AFTER = re.compile(r"(?:st|nd|rd|th)(?![A-Za-z])")
-_PREV_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)\.?\s{0,2}$")
 _DOMAIN_IN_TOKEN = re.compile(
     r"[A-Za-z0-9-]\.(?:com|org|net|io|co|uk|de|fr|gs|se|li|to|info|biz|me|tv|ai|app|dev|edu"
     r"|gov|us|ru|cn|eu|ca|au|jp|ly|nl|ch|es|it|pl|pw|cc|ws|su|is|st|lt|am|fm|so|sx|vg|xyz"
