@@ -281,6 +281,19 @@ def test_every_value_points_to_its_article_and_sentence() -> None:
         assert fact_articles(key_fact) == {a for v in key_fact.values for a in v.articles}
 
 
+def test_a_list_item_is_quoted_without_its_marker() -> None:
+    one = Article(
+        **{
+            **{name: getattr(article("a", "One", "T"), name) for name in Article.__slots__},
+            "content": "<ul><li>Complaint filed: Dec. 29, under seal</li></ul>",
+        }
+    )
+    (fact,) = extract_facts(one)
+    assert fact.sentence == "Complaint filed: Dec. 29, under seal"
+    text = article_plain_text(one.title, one.body_html)
+    assert text[fact.sentence_start - 2 : fact.sentence_start] == "- "
+
+
 def test_the_quote_prefers_a_body_sentence_over_the_headline() -> None:
     key_facts = merged(
         article("a", "One", "Labels seek $13 trillion", "In the complaint they seek $13 trillion.")

@@ -56,7 +56,7 @@ def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-EXTRACTOR_VERSION = "facts-2"
+EXTRACTOR_VERSION = "facts-3"
 """Part of every cache key: bump when extraction output changes."""
 
 
@@ -157,6 +157,8 @@ def _sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
             break
     while sentence_start < start and text[sentence_start].isspace():
         sentence_start += 1
+    if text.startswith("- ", sentence_start) and sentence_start + 2 <= start:
+        sentence_start += 2  # the marker html_to_text puts before a list item
     while sentence_end > end and text[sentence_end - 1].isspace():
         sentence_end -= 1
     return sentence_start, sentence_end
