@@ -69,7 +69,7 @@ def test_json_has_exactly_the_contract_names(sample: tuple[Briefing, list[Articl
     assert data["topic"] == "Spotify and the labels v. Anna's Archive"
     assert data["generated"] == "2026-02-10T12:00:00+00:00"
     for fact in data["facts"]:
-        assert set(fact) == {"id", "label", "kind", "status", "values"}
+        assert set(fact) == {"id", "label", "kind", "status", "note", "values"}
         assert fact["kind"] in {"money", "count", "percent", "size", "date"}
         assert fact["status"] in {"agreed", "differs", "single"}
         for value in fact["values"]:
@@ -81,6 +81,8 @@ def test_json_has_exactly_the_contract_names(sample: tuple[Briefing, list[Articl
                 assert isinstance(value["value"], int | float)
     for event in data["timeline"]:
         assert set(event) == {"date", "label", "sources", "articles"}
+    rounding = [f for f in data["facts"] if "rounding" in f["note"]]
+    assert rounding and all(f["status"] == "differs" for f in rounding)
     # Plain JSON types only: it serialises, and round-trips unchanged.
     assert json.loads(json.dumps(data)) == data
 

@@ -22,7 +22,12 @@ __all__ = ["briefing_to_json", "briefing_to_markdown", "render_facts_table"]
 
 
 def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
-    """The ``briefing facts --json`` document: exactly the names of the issue's contract."""
+    """The ``briefing facts --json`` document: the names of the public contract.
+
+    ``note`` is an addition to the contract: it explains a difference, such as
+    two values that agree to within rounding, and is "" when there is nothing
+    to say.
+    """
     return {
         "topic": briefing.topic,
         "generated": briefing.generated,
@@ -32,6 +37,7 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
                 "label": fact.label,
                 "kind": fact.kind.value,
                 "status": fact.status,
+                "note": fact.note,
                 "values": [_value_json(value) for value in fact.values],
             }
             for fact in briefing.facts
