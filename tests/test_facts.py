@@ -457,3 +457,85 @@ def test_generated_is_utc_iso() -> None:
     briefing = build_briefing([], "Empty", now=dt.datetime(2026, 1, 1, 9, 30))
     assert briefing.generated == "2026-01-01T09:30:00+00:00"
     assert briefing.facts == () and briefing.timeline == ()
+
+
+def _many_articles(count: int) -> list[Article]:
+    """``count`` distinct articles made from the sample's (new ids, sources, dates)."""
+    samples = load_sample_articles()
+    made: list[Article] = []
+    for index in range(count):
+        base = samples[index % len(samples)]
+        fields = {name: getattr(base, name) for name in base.__slots__}
+        fields.update(
+            id=f"{base.id}-copy{index}",
+            source=f"{base.source} {index % 7}",
+            on_topic=True,
+        )
+        made.append(Article(**fields))
+    return made
+
+
+def test_a_large_cold_extraction_in_workers_equals_the_serial_one() -> None:
+    articles = _many_articles(facts_module._POOL_THRESHOLD + 10)
+    serial = [facts_module._extract_one(item) for item in articles]
+    # Every chunk in a worker (raises if the pool fails), then shared with this process.
+    in_workers = facts_module._extract_in_pool(articles, help_here=False)
+    assert in_workers == serial
+    assert facts_module._extract_in_pool(articles) == serial
+    assert sum(len(found) for found, _entry in serial) > 200
+
+    cache = MemoryFactCache()
+    briefing = build_briefing(articles, "Many", cache=cache, now=NOW)
+    assert briefing.extra["extracted"] == len(articles)
+    expected = merge_facts(fact for found, _entry in serial for fact in found)
+    assert list(briefing.facts) == expected
+    # What the workers stored decodes to what this process extracts.
+    forget_remembered_facts()
+    again = build_briefing(articles, "Many", cache=cache, now=NOW)
+    assert again.extra["cached"] == len(articles) and again.facts == briefing.facts
+
+
+def test_workers_are_not_started_for_a_few_articles(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[int] = []
+
+    def no_pool(items: list[Article]) -> list[Any]:
+        started.append(len(items))
+        raise AssertionError("no pool for a few articles")
+
+    monkeypatch.setattr(facts_module, "_extract_in_pool", no_pool)
+    few = _many_articles(facts_module._POOL_THRESHOLD - 1)
+    briefing = build_briefing(few, "Few", cache=MemoryFactCache(), now=NOW)
+    assert started == [] and briefing.extra["extracted"] == len(few)
+    # From the threshold on, the pool is asked (and a failing pool falls back here).
+    enough = _many_articles(facts_module._POOL_THRESHOLD)
+    forget_remembered_facts()
+    fallback = build_briefing(enough, "Enough", cache=MemoryFactCache(), now=NOW)
+    assert started == [len(enough)] and fallback.extra["extracted"] == len(enough)
+
+
+def test_an_unchanged_re_merge_reuses_the_last_merge_and_any_change_misses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    one = article("a", "One", "Suit", "They seek $13 trillion in damages.")
+    two = article("b", "Two", "Suit", "The labels seek $12.9 trillion in damages.")
+    first = build_briefing([one, two], "T", now=NOW)
+    merges: list[int] = []
+    real_merge = facts_module.merge_facts
+
+    def counting_merge(found: Any) -> list[KeyFact]:
+        merges.append(1)
+        return real_merge(found)
+
+    monkeypatch.setattr(facts_module, "merge_facts", counting_merge)
+    later = dt.datetime(2026, 2, 11, 8, 0, tzinfo=dt.UTC)
+    again = build_briefing([one, two], "T", now=later)
+    assert merges == [] and again.facts == first.facts and again.timeline == first.timeline
+    assert again.generated == "2026-02-11T08:00:00+00:00"
+    assert again.extra == {**first.extra, "extracted": 0, "cached": 2}
+
+    # A dropped article, or changed content, is merged afresh.
+    only_one = build_briefing([one], "T", now=NOW)
+    assert merges == [1] and [v.value for v in only_one.facts[0].values] == [13e12]
+    edited = article("b", "Two", "Suit", "The labels seek $14 trillion in damages.")
+    changed = build_briefing([one, edited], "T", now=NOW)
+    assert merges == [1, 1] and 14e12 in values(by_label(list(changed.facts))["Damages sought"])
