@@ -553,7 +553,8 @@ async def fetch_feeds(
     directory). ``analyse``, if given, runs in the parse worker on each parsed
     feed and its result comes back as ``FetchOutcome.analysis`` (it must be
     picklable; see ``feedparse.parse_and_analyse``). Never raises because of
-    one feed.
+    one feed. To stop early, close it (``contextlib.aclosing``) so that the
+    downloads still running are cancelled and the workers stopped at once.
     """
     if not feeds:
         return
