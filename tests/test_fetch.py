@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import gzip
 import os
@@ -438,6 +439,22 @@ async def test_outcomes_are_yielded_as_soon_as_each_feed_is_done(server: TestSer
     ]
     order = [outcome.feed.name async for outcome in fetch_feeds(feeds, {}, SETTINGS)]
     assert order == ["fast", "slow"]
+
+
+async def test_closing_early_cancels_the_rest(server: TestServer) -> None:
+    body = rss_feed(sample_items(1))
+    server.route("/fast.xml", Reply(200, body, RSS_HEADERS))
+    server.route("/slow.xml", Reply(200, [(3.0, body)], RSS_HEADERS))
+    feeds = [
+        FeedConfig("fast", server.url("/fast.xml")),
+        FeedConfig("slow", server.url("/slow.xml")),
+    ]
+    started = time.monotonic()
+    async with contextlib.aclosing(fetch_feeds(feeds, {}, SETTINGS)) as outcomes:
+        async for outcome in outcomes:
+            assert outcome.feed.name == "fast"
+            break
+    assert time.monotonic() - started < 2.5  # did not wait for the slow feed
 
 
 async def test_concurrency_setting_bounds_requests_in_flight(server: TestServer) -> None:
