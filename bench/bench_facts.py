@@ -7,7 +7,9 @@ templates with random numbers), then times:
 * cold: ``build_briefing`` with an empty cache, so every article is flattened from
   HTML, scanned, given subjects, saved to the cache as JSON, and everything merged;
 * re-merge in process: ``build_briefing`` again in the same process (what the TUI
-  does after a refresh that changed nothing): hash, facts from memory, merge;
+  does after a refresh that changed nothing): hash, then the last merge is reused;
+* re-merge after one article changed, in process: hash, facts from memory (one
+  extracted), merge;
 * re-merge in a new process: the in-process memory dropped, so every article's facts
   are decoded from the cache's JSON (what ``briefing facts`` does), then merged.
 
@@ -213,9 +215,11 @@ def main() -> None:
     _current, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
         f"peak memory: {rss_peak:.0f} MB process RSS (interpreter, test data and all), "
-        f"{traced_peak / 2**20:.0f} MB allocated by one cold run   (target <= 150 MB)"
+        f"{traced_peak / 2**20:.0f} MB allocated by one cold run   (target <= 150 MB); "
+        f"largest extraction worker {worker_peak:.0f} MB RSS"
     )
 
 
