@@ -13,7 +13,7 @@ import html
 import re
 import unicodedata
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 # C0 controls except tab and newline, DEL, C1 controls (includes CSI 0x9b),
 # and the bidi overrides and isolates that can make text display reversed.
@@ -75,7 +75,22 @@ _DROP = frozenset(
     }
 )
 _VOID = frozenset(
-    {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "source", "track", "wbr"}
+    {
+        "br",
+        "hr",
+        "img",
+        "input",
+        "meta",
+        "link",
+        "area",
+        "base",
+        "col",
+        "source",
+        "track",
+        "wbr",
+        "embed",
+        "param",
+    }
 )
 _BLOCK = frozenset(
     {
@@ -218,7 +233,7 @@ class _Converter(HTMLParser):
         elif tag == "a" and self.link_stack:
             href = self.link_stack.pop()
             if href is not None:
-                self._emit(f"]({href.replace(')', '%29').replace(' ', '%20')})")
+                self._emit(f"]({_link_target(href)})")
 
     def handle_data(self, data: str) -> None:
         if self.drop_depth:
@@ -229,7 +244,16 @@ class _Converter(HTMLParser):
 
     def close(self) -> None:
         super().close()
+        if self.in_pre and self.markdown:
+            # An unclosed <pre> never got its fence: show its text as escaped prose.
+            self.current = [_escape_markdown(" ".join("".join(self.current).split()))]
+            self.in_pre = 0
         self._flush()
+
+
+def _link_target(href: str) -> str:
+    """A Markdown link target with nothing that could end it or start markup."""
+    return quote(href.strip(), safe=":/?#[]@!$&'*+,;=%~")
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
