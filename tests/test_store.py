@@ -277,3 +277,18 @@ def test_killing_a_refresh_loses_nothing_already_stored(cache_dir: Path) -> None
         trade = store.load_articles(["Trade"])
     assert len(wire) == 40
     assert 1 <= len(trade) <= 50  # whole feeds only: never a half-written one
+
+
+def test_topic_matches_computed_elsewhere_are_used(cache_dir: Path) -> None:
+    from briefing.core.models import ParsedFeed
+    from briefing.core.topic import TopicMatch, match_feed_entries
+
+    weather = entry(2, title="Weather report", body="<p>Rain.</p>")
+    parsed = ParsedFeed(title="Wire", link="", entries=(entry(1), weather))
+    matches = match_feed_entries(TOPIC.topic, parsed)  # what the parse worker returns
+    assert matches["guid-1"].on_topic and not matches["guid-2"].on_topic
+    forced = {**matches, "guid-2": TopicMatch(on_topic=True, relevance=0.5)}
+    with Store(cache_dir) as store:
+        store.save_entries("Wire", parsed.entries, TOPIC, retention_days=90, matches=forced)
+        stored = {a.title: a for a in store.load_articles()}
+    assert stored["Weather report"].on_topic and stored["Weather report"].relevance == 0.5

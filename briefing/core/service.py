@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ from briefing.core.models import (
     RefreshSummary,
 )
 from briefing.core.store import Store, utc_now
-from briefing.core.topic import TopicFilter
+from briefing.core.topic import TopicFilter, match_feed_entries
 
 if TYPE_CHECKING:
     from briefing.core.fetch import FetchOutcome
@@ -187,7 +188,10 @@ class BriefingService:
         states = {f.name: self.store.feed_state(f.name) or FeedState(f.name, f.url) for f in feeds}
         base_dir = Path(self.config.path).parent if self.config.path else None
         results: list[FeedResult] = []
-        async for outcome in fetch_feeds(feeds, states, self.config.settings, base_dir=base_dir):
+        score_topic = partial(match_feed_entries, self.config.topic)
+        async for outcome in fetch_feeds(
+            feeds, states, self.config.settings, base_dir=base_dir, analyse=score_topic
+        ):
             result = self._store_outcome(outcome)
             results.append(result)
             if on_progress is not None:
@@ -251,6 +255,7 @@ class BriefingService:
             retention_days=self.config.settings.retention_days,
             now=now,
             state=None,
+            matches=outcome.analysis if isinstance(outcome.analysis, dict) else None,
         )
         if counts.new:
             status = FetchStatus.NEW

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from briefing.core.models import Article, FeedState, ParsedEntry, Topic
-from briefing.core.topic import TopicFilter
+from briefing.core.topic import TopicFilter, TopicMatch
 
 SCHEMA_VERSION = 1
 ENV_CACHE_DIR = "BRIEFING_CACHE_DIR"
@@ -122,6 +122,9 @@ class Store:
                 str(self.directory),
                 disk=diskcache.JSONDisk,
                 disk_compress_level=1,
+                # Feed blobs are 50-500 KB; as separate files each write makes a
+                # directory and a file, which dominated the cold refresh.
+                disk_min_file_size=2**24,
                 eviction_policy="none",
                 size_limit=2**40,
                 timeout=30,
@@ -249,13 +252,16 @@ class Store:
         retention_days: int,
         now: str | None = None,
         state: FeedState | None = None,
+        matches: Mapping[str, TopicMatch] | None = None,
     ) -> MergeCounts:
         """Merge one feed's parsed entries into the store, in one transaction.
 
         New articles are added, changed ones updated (keeping first-seen time,
         flags and any extracted full text of an unchanged page), and articles
         the feed no longer lists stay until ``retention_days`` after they were
-        published; starred ones stay for ever.
+        published; starred ones stay for ever. ``matches`` are topic matches
+        by entry id computed elsewhere (in the parse workers); any entry
+        missing from it is matched here.
         """
         now = now or utc_now()
         fingerprint = topic_fingerprint(topic_filter.topic)
@@ -270,7 +276,9 @@ class Store:
                 if identifier in current:
                     continue  # a feed listing one guid twice: first wins
                 current.add(identifier)
-                match = topic_filter.match(entry.title, entry.summary, entry.content)
+                match = (matches or {}).get(entry.id) or topic_filter.match(
+                    entry.title, entry.summary, entry.content
+                )
                 record: dict[str, Any] = {
                     "id": identifier,
                     "source": source,

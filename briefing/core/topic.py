@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from briefing.core.models import Topic
+from briefing.core.models import ParsedFeed, Topic
 
 _APOSTROPHES = "'\u2018\u2019\u201b\u02bc\u02b9\u0060\u00b4\u2032"
 _QUOTES = "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u301d\u301e"
@@ -102,3 +102,16 @@ class TopicFilter:
 
     def matches_text(self, text: str) -> bool:
         return self._hits(self._keywords, text) > 0
+
+
+def match_feed_entries(topic: Topic, parsed: ParsedFeed) -> dict[str, TopicMatch]:
+    """Topic matches of a feed's entries by entry id.
+
+    Runs in the parse worker (``fetch_feeds(analyse=partial(match_feed_entries, topic))``),
+    so the matching CPU is spent off the process that stores and draws.
+    """
+    topic_filter = TopicFilter(topic)
+    return {
+        entry.id: topic_filter.match(entry.title, entry.summary, entry.content)
+        for entry in parsed.entries
+    }
