@@ -24,6 +24,7 @@ from briefing.core.service import BriefingService, DataOrigin, age_in_words, ope
 from briefing.core.textclean import clean_line, is_web_url
 from briefing.ui.commands import ReaderCommands
 from briefing.ui.messages import (
+    BriefingLoaded,
     DataLoaded,
     RefreshFinished,
     RefreshPagesProgress,
@@ -39,6 +40,7 @@ from briefing.ui.view import (
     ReaderData,
     SearchIndex,
     Session,
+    load_briefing,
     load_reader_data,
 )
 
@@ -104,9 +106,13 @@ class BriefingApp(App[int]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_data(self, service: BriefingService, reason: str) -> None:
-        session = Session.load(service)
-        data = load_reader_data(service)
-        self.post_message(DataLoaded(service, data, reason, session))
+        self._post_data(service, load_reader_data(service), reason)
+
+    def _post_data(self, service: BriefingService, data: ReaderData, reason: str) -> None:
+        """In a worker thread: the articles go to the screen first, the key facts after."""
+        self.post_message(DataLoaded(service, data, reason, Session.load(service)))
+        if data.articles:
+            self.post_message(BriefingLoaded(service, data, load_briefing(service, data)))
 
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
     def refresh_feeds(self, service: BriefingService, fall_back_to_sample: bool) -> None:
@@ -125,7 +131,7 @@ class BriefingApp(App[int]):
         if fall_back_to_sample and not data.articles and not summary.any_succeeded:
             self._load_sample()
             return
-        self.post_message(DataLoaded(service, data, "refresh", Session.load(service)))
+        self._post_data(service, data, "refresh")
 
     @work(thread=True, exclusive=True, group="sample", exit_on_error=False)
     def open_sample_briefing(self) -> None:
@@ -134,8 +140,7 @@ class BriefingApp(App[int]):
     def _load_sample(self) -> None:
         """Runs in a worker thread: the sample reads local files and fills its own cache."""
         sample = open_sample(self.cache_dir)
-        data = load_reader_data(sample)
-        self.post_message(DataLoaded(sample, data, "sample", Session.load(sample)))
+        self._post_data(sample, load_reader_data(sample), "sample")
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def search_worker(self, articles: Sequence[Article], query: str) -> None:
@@ -187,12 +192,18 @@ class BriefingApp(App[int]):
             data,
             restore_source=restore_source,
             restore_article=restore_article,
-            new_fact_ids=self._new_fact_ids(data),
+            keep_facts=message.reason == "refresh",
         )
         notice = self.service.notice
         if notice and notice != self._notice_shown:
             self._notice_shown = notice
             self.notify(notice, title="SAMPLE", severity="warning", timeout=12, markup=False)
+
+    def on_briefing_loaded(self, message: BriefingLoaded) -> None:
+        if message.service is not self.service or message.data is not self.main_screen.data:
+            return  # facts of data that a newer load has replaced
+        message.data.briefing = message.briefing
+        self.main_screen.apply_briefing(self._new_fact_ids(message.data))
 
     def _new_fact_ids(self, data: ReaderData) -> set[str]:
         if self.seen_baseline is None or data.briefing is None:

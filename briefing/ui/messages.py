@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from briefing.core.models import FeedResult, RefreshSummary
+from briefing.core.models import Briefing, FeedResult, RefreshSummary
 from briefing.core.service import BriefingService
 from briefing.ui.view import ReaderData, Session
 
@@ -25,6 +25,15 @@ class DataLoaded(Message):
     """'start', 'refresh' or 'sample'."""
     session: Session
     """The place the user left, as stored in that service's cache."""
+
+
+@dataclass
+class BriefingLoaded(Message):
+    """The key facts of ``data``, worked out after the articles were painted."""
+
+    service: BriefingService
+    data: ReaderData
+    briefing: Briefing | None
 
 
 @dataclass

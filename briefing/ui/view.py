@@ -146,12 +146,21 @@ class ReaderData:
 
 
 def load_reader_data(service: BriefingService) -> ReaderData:
-    """Everything the reader paints; slow with thousands of articles, so run it off the UI thread."""
+    """The articles and sources, without the briefing: quick enough to paint at once.
+
+    Slow with thousands of articles all the same, so run it off the UI thread.
+    """
     started = time.perf_counter()
     articles = service.articles(include_off_topic=True)
     sources = service.sources(articles)
-    briefing = service.briefing(articles) if any(a.on_topic for a in articles) else None
-    return ReaderData(articles, sources, briefing, time.perf_counter() - started)
+    return ReaderData(articles, sources, None, time.perf_counter() - started)
+
+
+def load_briefing(service: BriefingService, data: ReaderData) -> Briefing | None:
+    """The key facts of loaded data; can take seconds on a cold facts cache."""
+    if not any(a.on_topic for a in data.articles):
+        return None
+    return service.briefing(data.articles)
 
 
 class SearchIndex:

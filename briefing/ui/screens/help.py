@@ -57,18 +57,21 @@ class HelpScreen(ModalScreen[None]):
             background: $surface;
             padding: 0 1;
         }
-        & #help-title { text-style: bold; padding-bottom: 1; }
-        & #help-foot { color: $text-muted; padding-top: 1; }
+        & #help-title { padding-bottom: 1; }
         & VerticalScroll { height: auto; max-height: 1fr; }
     }
     """
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("briefing — keys", id="help-title")
+            yield Static(
+                Content.assemble(
+                    ("briefing — keys", "bold"), ("    esc, q or ? closes this screen", "dim")
+                ),
+                id="help-title",
+            )
             with VerticalScroll():
                 yield Static(help_content(), id="help-body")
-            yield Static("esc, q or ? closes this screen", id="help-foot")
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

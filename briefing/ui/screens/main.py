@@ -162,12 +162,17 @@ class MainScreen(Screen[None]):
         *,
         restore_source: str | None = None,
         restore_article: str | None = None,
-        new_fact_ids: set[str] | None = None,
+        keep_facts: bool = False,
     ) -> None:
-        """Paint a fresh load of the cache, keeping the user's place where it still exists."""
+        """Paint a fresh load of the cache, keeping the user's place where it still exists.
+
+        The key facts come later, in ``apply_briefing``.
+        """
+        previous = self.data
         self.data = data
-        if new_fact_ids is not None:
-            self.new_fact_ids = new_fact_ids
+        if keep_facts and previous is not None and previous.briefing is not None:
+            # After a refresh: keep showing the facts we had until the new ones are ready.
+            data.briefing = previous.briefing
         self._documents.clear()
         if restore_source is not None:
             self.source_key = restore_source
@@ -183,6 +188,16 @@ class MainScreen(Screen[None]):
         self.query_one(Coverage).show(series, first, last)
         self._show_articles(select_id=restore_article or self.shown_article_id)
         self.show_status()
+
+    def apply_briefing(self, new_fact_ids: set[str]) -> None:
+        self.new_fact_ids = new_fact_ids
+        data = self.data
+        if data is not None and self.scope.kind == "fact":
+            fact = data.fact(self.scope.key)
+            if fact is None:
+                self.scope = ListScope.source(self.source_key)
+            self._show_articles()
+        self._show_facts()
 
     def _show_sources(self) -> None:
         data = self.data
@@ -216,7 +231,12 @@ class MainScreen(Screen[None]):
             facts = data.facts(differing_only=self.differing_only)
             which = "Key facts where sources differ" if self.differing_only else "Key facts"
             title.update(Text(f"{which} ({len(facts)})"))
-            empty = "No facts where sources differ." if self.differing_only else "No key facts yet."
+            if data.briefing is None and data.on_topic:
+                empty = "Working out the key facts…"
+            elif self.differing_only:
+                empty = "No facts where sources differ."
+            else:
+                empty = "No key facts yet."
             fact_list.show_facts(facts, self.new_fact_ids, empty=empty)
         self._show_highlighted_fact()
 

@@ -23,6 +23,7 @@ from textual.strip import Strip
 
 from briefing.core.models import Article
 from briefing.core.textclean import clean_line
+from briefing.ui.widgets.styles import layer_style
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -97,6 +98,7 @@ class ArticleList(ScrollView, can_focus=True):
         self._cursor = -1
         self._show_source = False
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(512)
+        self._styles: dict[str, Style] = {}
         self.empty_text = empty_text
 
     # ------------------------------------------------------------------ data
@@ -224,6 +226,7 @@ class ArticleList(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         self._strips.clear()
+        self._styles.clear()
         super().notify_style_update()
 
     # ------------------------------------------------------------------ drawing
@@ -247,8 +250,14 @@ class ArticleList(ScrollView, can_focus=True):
             self._strips[key] = strip
         return strip
 
+    def _style(self, component: str) -> Style:
+        style = self._styles.get(component)
+        if style is None:
+            style = self._styles[component] = layer_style(self, component)
+        return style
+
     def _render_row(self, article: Article, width: int, is_cursor: bool) -> Strip:
-        style_of = self.get_component_rich_style
+        style_of = self._style
         title_style = style_of("article-list--read" if article.read else "article-list--unread")
         text = Text.assemble(
             ("●" if not article.read else " ", style_of("article-list--unread")),
@@ -263,6 +272,6 @@ class ArticleList(ScrollView, can_focus=True):
         text.truncate(width, overflow="ellipsis")
         base: Style = self.rich_style
         if is_cursor:
-            base = base + style_of("article-list--cursor")
+            base = base + self.get_component_rich_style("article-list--cursor")
         strip = Strip(list(text.render(self.app.console)))
         return strip.apply_style(base).extend_cell_length(width, base).crop(0, width)

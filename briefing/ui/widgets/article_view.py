@@ -24,6 +24,7 @@ from briefing.ui.document import (
     layout,
     line_marks,
 )
+from briefing.ui.widgets.styles import layer_style
 
 STYLE_NAMES = (
     "title",
@@ -159,17 +160,9 @@ class ArticleView(ScrollView, can_focus=True):
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
         if style is None:
-            # The full style has colours blended with their alpha ($text-muted); the
-            # partial one says which colours the rule sets. Keep only those, blended,
-            # so a figure inside an emphasised sentence keeps the sentence's background.
-            component = f"article--{name}"
-            full = self.get_component_rich_style(component)
-            partial = self.get_component_rich_style(component, partial=True)
-            colours = Style.from_color(
-                full.color if partial.color is not None else None,
-                full.bgcolor if partial.bgcolor is not None else None,
-            )
-            style = colours + partial.without_color
+            # Only what the rule sets: a figure inside an emphasised sentence keeps
+            # the sentence's background.
+            style = layer_style(self, f"article--{name}")
             self._styles[name] = style
         return style
 
