@@ -391,3 +391,18 @@ async def test_offline_with_an_empty_cache_opens_the_sample_at_once(tmp_path: Pa
         assert any("SAMPLE" in n.message for n in app._notifications)
         assert (tmp_path / "cache" / "sample").is_dir()
     app.service.store.close()
+
+
+async def test_a_preload_started_before_the_app_paints_the_first_frame(tmp_path: Path) -> None:
+    from briefing.ui.view import Preload
+
+    service = build_service(tmp_path / "cache")
+    preload = Preload(service)
+    assert preload.wait(10)
+    app = make_app(service, tmp_path, preload=preload)
+    async with app.run_test(size=(160, 50)) as pilot:
+        # No pause: the data is on screen as soon as the app is up, with no worker.
+        assert app.main_screen.data is not None
+        assert len(app.main_screen.query_one(ArticleList).articles) == len(on_topic_ids())
+        await settle(pilot)
+        assert app.main_screen.data.briefing is not None  # the facts follow

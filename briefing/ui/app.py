@@ -37,6 +37,7 @@ from briefing.ui.view import (
     META_ARTICLE,
     META_SEEN_FACTS,
     META_SOURCE,
+    Preload,
     ReaderData,
     SearchIndex,
     Session,
@@ -67,6 +68,10 @@ def start_resource_tracker() -> None:
         sys.stderr = captured
 
 
+PRELOAD_WAIT = 0.3
+"""Seconds the first frame may wait for a preload that is nearly done."""
+
+
 class BriefingApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "briefing"
@@ -80,8 +85,10 @@ class BriefingApp(App[int]):
         cache_dir: Path | None = None,
         now: Callable[[], datetime] | None = None,
         export_dir: Path | None = None,
+        preload: Preload | None = None,
     ) -> None:
         super().__init__()
+        self.preload = preload
         self.service = service
         self.offline = offline
         self.cache_dir = Path(cache_dir) if cache_dir is not None else service.store.directory
@@ -99,22 +106,71 @@ class BriefingApp(App[int]):
         return self.main_screen
 
     def start(self) -> None:
-        """Called once the main screen is up: read the cache off the UI thread."""
+        """Called once the main screen is up, before its first frame.
+
+        A preload that is (nearly) done is painted at once, so the first frame is
+        the full screen; otherwise the cache is read off the UI thread.
+        """
+        preload = self.preload
+        if preload is not None and preload.service is self.service:
+            self.preload = None
+            if preload.wait(PRELOAD_WAIT) and preload.data is not None and preload.session:
+                self.on_data_loaded(
+                    DataLoaded(self.service, preload.data, "start", preload.session)
+                )
+                if preload.data.articles:
+                    self.work_out_briefing(self.service, preload.data)
+                return
+            self.load_data(self.service, "start", preload)
+            return
         self.load_data(self.service, "start")
 
     # ------------------------------------------------------------------ workers
 
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def load_data(self, service: BriefingService, reason: str) -> None:
+    # description: @work would otherwise repr() the arguments, thousands of articles.
+    @work(
+        thread=True, exclusive=True, group="load", exit_on_error=False, description="Read the cache"
+    )
+    def load_data(
+        self, service: BriefingService, reason: str, preload: Preload | None = None
+    ) -> None:
+        if preload is not None and preload.wait() and preload.data is not None:
+            self._post_data(service, preload.data, reason)
+            return
         self._post_data(service, load_reader_data(service), reason)
 
-    def _post_data(self, service: BriefingService, data: ReaderData, reason: str) -> None:
-        """In a worker thread: the articles go to the screen first, the key facts after."""
-        self.post_message(DataLoaded(service, data, reason, Session.load(service)))
-        if data.articles:
-            self.post_message(BriefingLoaded(service, data, load_briefing(service, data)))
+    # description: @work would otherwise repr() the arguments, thousands of articles.
+    @work(
+        thread=True,
+        exclusive=True,
+        group="facts",
+        exit_on_error=False,
+        description="Work out the key facts",
+    )
+    def work_out_briefing(self, service: BriefingService, data: ReaderData) -> None:
+        self._post_briefing(service, data)
 
-    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
+    def _post_data(self, service: BriefingService, data: ReaderData, reason: str) -> None:
+        """In a worker thread: the articles go to the screen; the key facts follow."""
+        self.post_message(DataLoaded(service, data, reason, Session.load(service)))
+
+    def _post_briefing(self, service: BriefingService, data: ReaderData) -> None:
+        try:
+            briefing = load_briefing(service, data)
+        except Exception as error:  # the articles stay usable without their facts
+            reason = clean_line(str(error)) or type(error).__name__
+            self.post_message(BriefingLoaded(service, data, None, reason))
+            return
+        self.post_message(BriefingLoaded(service, data, briefing))
+
+    # description: @work would otherwise repr() the arguments, thousands of articles.
+    @work(
+        thread=True,
+        exclusive=True,
+        group="refresh",
+        exit_on_error=False,
+        description="Refresh the feeds",
+    )
     def refresh_feeds(self, service: BriefingService, fall_back_to_sample: bool) -> None:
         feeds = [feed for feed in service.config.feeds if feed.enabled]
         self.post_message(RefreshStarted(len(feeds)))
@@ -133,7 +189,14 @@ class BriefingApp(App[int]):
             return
         self._post_data(service, data, "refresh")
 
-    @work(thread=True, exclusive=True, group="sample", exit_on_error=False)
+    # description: @work would otherwise repr() the arguments, thousands of articles.
+    @work(
+        thread=True,
+        exclusive=True,
+        group="sample",
+        exit_on_error=False,
+        description="Open the bundled sample",
+    )
     def open_sample_briefing(self) -> None:
         self._load_sample()
 
@@ -142,7 +205,14 @@ class BriefingApp(App[int]):
         sample = open_sample(self.cache_dir)
         self._post_data(sample, load_reader_data(sample), "sample")
 
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    # description: @work would otherwise repr() the arguments, thousands of articles.
+    @work(
+        thread=True,
+        exclusive=True,
+        group="search",
+        exit_on_error=False,
+        description="Search the cached articles",
+    )
     def search_worker(self, articles: Sequence[Article], query: str) -> None:
         self.post_message(SearchFinished(query, self.search_index.search(articles, query)))
 
@@ -194,6 +264,10 @@ class BriefingApp(App[int]):
             restore_article=restore_article,
             keep_facts=message.reason == "refresh",
         )
+        if data.articles:
+            # Only once the articles are on screen: working out the facts is CPU-bound
+            # Python and would slow that first paint down (the GIL).
+            self.call_after_refresh(self.work_out_briefing, message.service, data)
         notice = self.service.notice
         if notice and notice != self._notice_shown:
             self._notice_shown = notice
@@ -202,6 +276,13 @@ class BriefingApp(App[int]):
     def on_briefing_loaded(self, message: BriefingLoaded) -> None:
         if message.service is not self.service or message.data is not self.main_screen.data:
             return  # facts of data that a newer load has replaced
+        if message.error:
+            self.notify(
+                f"Cannot work out the key facts: {message.error}",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
         message.data.briefing = message.briefing
         self.main_screen.apply_briefing(self._new_fact_ids(message.data))
 
@@ -356,7 +437,8 @@ def run_reader(
     service: BriefingService, *, offline: bool = False, cache_dir: Path | None = None
 ) -> int:
     """Open the reader on a service; returns the process exit status."""
-    app = BriefingApp(service, offline=offline, cache_dir=cache_dir)
+    preload = Preload(service)  # reads the cache while Textual starts
+    app = BriefingApp(service, offline=offline, cache_dir=cache_dir, preload=preload)
     app.run()
     if app.service is not service:
         app.service.store.close()

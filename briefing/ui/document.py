@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -62,9 +62,11 @@ class Emphasis:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One screen line: a slice of a block, or a blank line (block -1)."""
+class Line(NamedTuple):
+    """One screen line: a slice of a block, or a blank line (block -1).
+
+    A NamedTuple: a long article has thousands, and tuples are the cheapest to make.
+    """
 
     block: int
     start: int
@@ -241,12 +243,37 @@ def text_width(text: str) -> int:
     return len(text) if text.isascii() else cell_len(text)
 
 
+_FAST_WRAPS: dict[int, re.Pattern[str]] = {}
+
+
+def _fast_wrap(text: str, width: int) -> list[tuple[int, int]] | None:
+    """The same greedy wrap done by the regex engine, for the common case.
+
+    Only for ASCII text without newlines whose words all fit: then every cell
+    is one character, and the longest run of at most ``width`` characters that
+    starts and ends on a word and is followed by a space (or the end) is the
+    greedy line. None when the case does not apply.
+    """
+    if width < 2 or "\n" in text or not text.isascii():
+        return None
+    words = text.split()
+    if not words or max(map(len, words)) > width:
+        return None
+    pattern = _FAST_WRAPS.get(width)
+    if pattern is None:
+        pattern = _FAST_WRAPS[width] = re.compile(rf"\S(?:[^\n]{{0,{width - 2}}}\S)?(?=\s|$)")
+    return [match.span() for match in pattern.finditer(text)]
+
+
 def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
     """Greedy word wrap as (start, end) offsets; newlines always break.
 
     Spaces at a break are dropped; a word wider than the line is cut.
     """
     width = max(1, width)
+    fast = _fast_wrap(text, width)
+    if fast is not None:
+        return fast
     lines: list[tuple[int, int]] = []
     paragraph_start = 0
     for paragraph in text.split("\n"):

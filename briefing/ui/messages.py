@@ -34,6 +34,8 @@ class BriefingLoaded(Message):
     service: BriefingService
     data: ReaderData
     briefing: Briefing | None
+    error: str = ""
+    """Why the key facts could not be worked out, if they could not."""
 
 
 @dataclass

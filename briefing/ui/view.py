@@ -7,6 +7,7 @@ of one fact, of one timeline event, or of a search.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -211,3 +212,31 @@ class Session:
             article if isinstance(article, str) else None,
             {str(i) for i in seen} if isinstance(seen, list) else None,
         )
+
+
+class Preload:
+    """Read the cache in a thread started before the app, while Textual starts up.
+
+    When it is done by the time the main screen mounts, the first frame the
+    user sees is already the full screen.
+    """
+
+    def __init__(self, service: BriefingService) -> None:
+        self.service = service
+        self.session: Session | None = None
+        self.data: ReaderData | None = None
+        self.error: BaseException | None = None
+        self._done = threading.Event()
+        threading.Thread(target=self._run, name="briefing-preload", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self.session = Session.load(self.service)
+            self.data = load_reader_data(self.service)
+        except BaseException as error:  # handed to the UI thread, which reports it
+            self.error = error
+        finally:
+            self._done.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)

@@ -16,10 +16,10 @@ from textual.binding import BindingType
 from textual.cache import LRUCache
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, OptionList
 
-from briefing.core.facts import fact_articles
 from briefing.core.models import Article, KeyFact
 from briefing.core.textclean import article_plain_text, clean_line
 from briefing.ui.commands import bindings
@@ -51,6 +51,9 @@ FIRST_IN_PANE = {
     "article-pane": "article-view",
 }
 SEARCH_DELAY = 0.15
+PREFETCH_DELAY = 0.15
+"""Seconds on one article before its neighbours are prepared: none while j is held down."""
+PREFETCH_BLOCKS = 16
 
 
 class MainScreen(Screen[None]):
@@ -67,7 +70,8 @@ class MainScreen(Screen[None]):
         self.shown_article_id: str | None = None
         self.active_pane = "sources-pane"
         self._documents: LRUCache[tuple[str, str, int], ArticleDocument] = LRUCache(16)
-        self._search_timer: object | None = None
+        self._search_timer: Timer | None = None
+        self._prefetch_timer: Timer | None = None
 
     @property
     def reader(self) -> BriefingApp:
@@ -317,6 +321,19 @@ class MainScreen(Screen[None]):
         view.show_document(document, emphasis)
         self.shown_article_id = article_id
         self.reader.remember(article=article_id)
+        if self._prefetch_timer is not None:
+            self._prefetch_timer.stop()
+        self._prefetch_timer = self.set_timer(PREFETCH_DELAY, self._prefetch_neighbours)
+
+    def _prefetch_neighbours(self) -> None:
+        """While the user reads, prepare the articles above and below for j and k."""
+        article_list = self.query_one(ArticleList)
+        rows = article_list.articles
+        for row in (article_list.cursor + 1, article_list.cursor - 1):
+            if 0 <= row < len(rows):
+                document = self.document_for(rows[row])
+                for block in document.blocks[:PREFETCH_BLOCKS]:
+                    document.figures_of(block)
 
     def open_article(
         self, article_id: str, sentence: tuple[int, int] | None = None, *, focus: bool = True
@@ -406,6 +423,8 @@ class MainScreen(Screen[None]):
         self.focus_widget("fact-detail")
 
     def _fact_scope(self, fact: KeyFact) -> ListScope:
+        from briefing.core.facts import fact_articles  # imported late: a slow import
+
         return ListScope("fact", fact.id, f"Stating “{fact.label}”", frozenset(fact_articles(fact)))
 
     @on(OptionList.OptionSelected, "#fact-detail")
@@ -430,7 +449,7 @@ class MainScreen(Screen[None]):
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
         if self._search_timer is not None:
-            self._search_timer.stop()  # type: ignore[attr-defined]
+            self._search_timer.stop()
         query = event.value
         self._search_timer = self.set_timer(SEARCH_DELAY, lambda: self._run_search(query))
 
@@ -443,7 +462,7 @@ class MainScreen(Screen[None]):
     @on(Input.Submitted, "#search")
     def search_submitted(self, event: Input.Submitted) -> None:
         if self._search_timer is not None:
-            self._search_timer.stop()  # type: ignore[attr-defined]
+            self._search_timer.stop()
         if event.value.strip():
             self.reader.search_articles(event.value)
         self.focus_widget("article-list")
@@ -458,7 +477,7 @@ class MainScreen(Screen[None]):
         search = self.query_one("#search", Input)
         if search.display:
             if self._search_timer is not None:
-                self._search_timer.stop()  # type: ignore[attr-defined]
+                self._search_timer.stop()
             search.value = ""
             search.display = False
 

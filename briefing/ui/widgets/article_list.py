@@ -213,10 +213,12 @@ class ArticleList(ScrollView, can_focus=True):
 
     def _on_focus(self, event: events.Focus) -> None:
         self._strips.clear()
+        self._styles.clear()
         self.refresh()
 
     def _on_blur(self, event: events.Blur) -> None:
         self._strips.clear()
+        self._styles.clear()
         self.refresh()
 
     def _on_resize(self, event: events.Resize) -> None:
@@ -234,13 +236,17 @@ class ArticleList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         row = y + round(self.scroll_offset.y)
+        base = self._styles.get("")
+        if base is None:
+            # The widget's own style; cached because working it out costs a CSS walk.
+            base = self._styles[""] = self.rich_style
         if not self._rows:
             if y == 0 and self.empty_text:
                 style = self.get_component_rich_style("article-list--empty")
                 return Strip([Segment(self.empty_text[:width], style)]).extend_cell_length(width)
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         if row >= len(self._rows):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         article = self._rows[row]
         is_cursor = row == self._cursor
         key = (row, article.id, article.read, article.starred, width, is_cursor, self.has_focus)
@@ -270,7 +276,7 @@ class ArticleList(ScrollView, can_focus=True):
         if self._show_source:
             text.append(f"  {clean_line(article.source)}", style_of("article-list--source"))
         text.truncate(width, overflow="ellipsis")
-        base: Style = self.rich_style
+        base = self._styles.get("") or self.rich_style
         if is_cursor:
             base = base + self.get_component_rich_style("article-list--cursor")
         strip = Strip(list(text.render(self.app.console)))

@@ -171,7 +171,10 @@ class ArticleView(ScrollView, can_focus=True):
         if self.document is not None and width != self._layout_width:
             self._relayout()
         number = y + round(self.scroll_offset.y)
-        base = self.rich_style
+        base = self._styles.get("")
+        if base is None:
+            # The widget's own style; cached because working it out costs a CSS walk.
+            base = self._styles[""] = self.rich_style
         if self.document is None:
             if y == 0:
                 style = base + self._style("empty")

@@ -61,7 +61,8 @@ class RefreshBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("Refreshing", id="refresh-label")
-        yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="refresh-progress")
+        # A total from the start: an indeterminate bar animates (and costs CPU) even hidden.
+        yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="refresh-progress")
         yield Label("", id="refresh-count")
 
     def start(self, total: int) -> None:
