@@ -101,3 +101,25 @@ async def test_an_empty_cache_whose_feeds_all_fail_falls_back_to_the_sample(
         assert "SAMPLE" in screen_text(app)
     app.service.store.close()
     service.store.close()
+
+
+async def test_refreshing_the_sample_keeps_it_the_sample_and_fetches_no_pages(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+
+    from briefing.core.service import open_sample
+
+    cache = tmp_path / "cache"
+    service = await asyncio.to_thread(open_sample, cache)  # it runs an event loop of its own
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.last_summary is not None, timeout=30)
+        await settle(pilot)
+        assert app.last_summary is not None and app.last_summary.pages is None
+        assert app.last_summary.any_succeeded
+        assert app.service.origin == DataOrigin.SAMPLE
+        assert "SAMPLE" in screen_text(app)
+    service.store.close()

@@ -19,7 +19,7 @@ from textual.app import App
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from briefing.core.models import Article, FeedResult, FetchStatus
+from briefing.core.models import Article, FeedResult, FetchStatus, RefreshSummary
 from briefing.core.service import BriefingService, DataOrigin, age_in_words, open_sample
 from briefing.core.textclean import clean_line, is_web_url
 from briefing.ui.commands import ReaderCommands
@@ -98,6 +98,7 @@ class BriefingApp(App[int]):
         self.seen_baseline: set[str] | None = None
         self.loaded = False
         self.refreshing = False
+        self.last_summary: RefreshSummary | None = None
         self.search_index = SearchIndex()
         self.main_screen = MainScreen()
         self._notice_shown = ""
@@ -181,8 +182,15 @@ class BriefingApp(App[int]):
         def page_progress(done: int, total: int) -> None:
             self.post_message(RefreshPagesProgress(done, total))
 
-        summary = asyncio.run(service.refresh(on_progress=progress, on_page_progress=page_progress))
-        self.post_message(RefreshFinished(service, summary))
+        # The sample's links are placeholders: never fetch their pages.
+        was_sample = service.origin == DataOrigin.SAMPLE
+        full_text = not was_sample
+        summary = asyncio.run(
+            service.refresh(
+                on_progress=progress, full_text=full_text, on_page_progress=page_progress
+            )
+        )
+        self.post_message(RefreshFinished(service, summary, was_sample))
         data = load_reader_data(service)
         if fall_back_to_sample and not data.articles and not summary.any_succeeded:
             self._load_sample()
@@ -315,6 +323,10 @@ class BriefingApp(App[int]):
 
     def on_refresh_finished(self, message: RefreshFinished) -> None:
         self.refreshing = False
+        self.last_summary = message.summary
+        if message.was_sample:
+            # A refresh of the sample re-reads its local files; it stays the sample.
+            message.service.origin = DataOrigin.SAMPLE
         self.main_screen.query_one("RefreshBar").stop()  # type: ignore[attr-defined]
         summary = message.summary
         new = sum(r.new for r in summary.results)

@@ -67,6 +67,7 @@ class RefreshPagesProgress(Message):
 class RefreshFinished(Message):
     service: BriefingService
     summary: RefreshSummary
+    was_sample: bool = False
 
 
 @dataclass

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -19,19 +21,23 @@ EXTRA = (
 )
 
 
-def help_content() -> Content:
-    rows: list[Content] = []
-    key_width = 12
-    for group, commands in command_groups():
-        rows.append(Content.styled(group, "bold $accent"))
+def help_table() -> Table:
+    """Every command by group; long descriptions wrap beside their key."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column()
+    groups = [*command_groups(), ("Also", None)]
+    for number, (group, commands) in enumerate(groups):
+        if number:
+            table.add_row("", "")
+        table.add_row(Text(group, style="bold yellow"), "")
+        if commands is None:
+            for key, text in EXTRA:
+                table.add_row(f"  {key}", text)
+            continue
         for command in commands:
-            key = Content.styled(command.keys_shown.ljust(key_width), "bold")
-            rows.append(Content("  ") + key + Content(command.help))
-        rows.append(Content(""))
-    rows.append(Content.styled("Also", "bold $accent"))
-    for key, text in EXTRA:
-        rows.append(Content("  ") + Content.styled(key.ljust(key_width), "bold") + Content(text))
-    return Content("\n").join(rows)
+            table.add_row(f"  {command.keys_shown}", command.help)
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
@@ -71,7 +77,7 @@ class HelpScreen(ModalScreen[None]):
                 id="help-title",
             )
             with VerticalScroll():
-                yield Static(help_content(), id="help-body")
+                yield Static(help_table(), id="help-body")
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)
