@@ -406,3 +406,21 @@ async def test_a_preload_started_before_the_app_paints_the_first_frame(tmp_path:
         assert len(app.main_screen.query_one(ArticleList).articles) == len(on_topic_ids())
         await settle(pilot)
         assert app.main_screen.data.briefing is not None  # the facts follow
+
+
+async def test_the_footer_keys_are_clickable_and_have_tooltips(tmp_path: Path) -> None:
+    from briefing.ui.commands import COMMANDS
+    from briefing.ui.widgets.status import KeyLabel
+
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        labels = {label.id: label for label in app.main_screen.query(KeyLabel)}
+        for command in COMMANDS:
+            if command.footer:
+                assert labels[f"key-{command.id}"].tooltip == command.help
+        await pilot.click("#key-timeline")
+        assert app.main_screen.timeline
+        await pilot.click("#key-help")
+        assert isinstance(app.screen, HelpScreen)

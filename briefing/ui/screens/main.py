@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList
 
 from briefing.core.models import Article, KeyFact
 from briefing.core.textclean import article_plain_text, clean_line
@@ -28,7 +28,7 @@ from briefing.ui.view import ALL_SOURCES, ListScope, ReaderData
 from briefing.ui.widgets.article_list import ArticleList
 from briefing.ui.widgets.article_view import ArticleView
 from briefing.ui.widgets.lists import FactDetail, FactList, SourceList
-from briefing.ui.widgets.status import Coverage, PaneBar, RefreshBar, StatusHeader
+from briefing.ui.widgets.status import Coverage, KeyBar, PaneBar, RefreshBar, StatusHeader
 
 if TYPE_CHECKING:
     from briefing.ui.app import BriefingApp
@@ -98,7 +98,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="article-pane", classes="pane"):
                 yield ArticleView(id="article-view")
                 yield Label("", id="figure-legend")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(ArticleView).show_message("Loading the cache…")

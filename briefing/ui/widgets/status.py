@@ -134,3 +134,55 @@ class Coverage(Vertical):
         span = f"{first:%b} {first.day} – {last:%b} {last.day}"
         label.update(Text(f"Articles per day, {span}: {total} (peak {max(series)})"))
         self.query_one(Sparkline).data = [float(n) for n in series]
+
+
+class KeyBar(Horizontal):
+    """The footer: the main keys from COMMANDS, each clickable, with its tooltip.
+
+    Composed once. Textual's Footer rebuilds a widget per key whenever focus
+    moves, which cost about 80 ms of the reader's start-up.
+    """
+
+    DEFAULT_CSS = """
+    KeyBar {
+        height: 1;
+        background: $footer-background;
+        color: $footer-foreground;
+        & > KeyLabel { width: auto; padding: 0 1 0 0; }
+        & > KeyLabel:hover { background: $footer-key-foreground 30%; }
+        & > #palette-key { dock: right; }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        from briefing.ui.commands import COMMANDS
+
+        colour = self.app.theme_variables.get("footer-key-foreground", "yellow")
+        for command in COMMANDS:
+            if command.footer:
+                yield KeyLabel(
+                    Content.assemble(
+                        (f" {command.keys_shown}", f"bold {colour}"), f" {command.description}"
+                    ),
+                    action=f"screen.{command.action}",
+                    tooltip=command.help,
+                    id=f"key-{command.id}",
+                )
+        yield KeyLabel(
+            Content.assemble((" ^p", f"bold {colour}"), " palette"),
+            action="app.command_palette",
+            tooltip="Every command by name.",
+            id="palette-key",
+        )
+
+
+class KeyLabel(Static):
+    def __init__(
+        self, content: Content, *, action: str, tooltip: str, id: str | None = None
+    ) -> None:
+        super().__init__(content, id=id)
+        self.action = action
+        self.tooltip = tooltip
+
+    async def on_click(self) -> None:
+        await self.run_action(self.action)
