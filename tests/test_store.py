@@ -292,3 +292,14 @@ def test_topic_matches_computed_elsewhere_are_used(cache_dir: Path) -> None:
         store.save_entries("Wire", parsed.entries, TOPIC, retention_days=90, matches=forced)
         stored = {a.title: a for a in store.load_articles()}
     assert stored["Weather report"].on_topic and stored["Weather report"].relevance == 0.5
+
+
+def test_stored_times_parse_as_aware_utc_or_none() -> None:
+    from briefing.core.service import age_in_words
+    from briefing.core.store import parse_utc
+
+    naive = parse_utc("2026-01-16T10:00:00")
+    assert naive is not None and naive.utcoffset() is not None
+    assert parse_utc("2026-01-16T12:00:00+02:00") == naive
+    assert parse_utc("yesterday") is None and parse_utc(None) is None
+    assert age_in_words("not a time") == "unknown" and age_in_words(None) == "never"

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from briefing.core.models import Article, FullTextMode, PageReport, Settings
+from briefing.core.store import parse_utc
 from briefing.core.textclean import clean_text, html_to_text, is_web_url
 
 if TYPE_CHECKING:
@@ -170,14 +171,8 @@ def plan_pages(
 
 def _sort_time(article: Article) -> str:
     """Comparable with an aware UTC ISO time even for odd stored values."""
-    stamp = article.sort_time
-    try:
-        parsed = datetime.fromisoformat(stamp)
-    except ValueError:
-        return ""
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat()
+    parsed = parse_utc(article.sort_time)
+    return parsed.isoformat() if parsed else ""
 
 
 # --------------------------------------------------------------------------- fetching

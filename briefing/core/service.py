@@ -24,7 +24,7 @@ from briefing.core.models import (
     PageReport,
     RefreshSummary,
 )
-from briefing.core.store import Store, utc_now
+from briefing.core.store import Store, parse_utc, utc_now
 from briefing.core.topic import TopicFilter, match_feed_entries
 
 if TYPE_CHECKING:
@@ -72,12 +72,9 @@ def age_in_words(iso_time: str | None, now: datetime | None = None) -> str:
     """'3 min', '5 h', '2 days' since a UTC ISO time; 'never' for None."""
     if not iso_time:
         return "never"
-    try:
-        then = datetime.fromisoformat(iso_time)
-    except ValueError:
+    then = parse_utc(iso_time)
+    if then is None:
         return "unknown"
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=UTC)
     seconds = max(0.0, ((now or datetime.now(UTC)) - then).total_seconds())
     if seconds < 90:
         return "just now"
@@ -290,11 +287,8 @@ def _health(state: FeedState, now: datetime) -> str:
     if state.last_status == FetchStatus.ERROR.value:
         return "error"
     if state.last_success:
-        try:
-            then = datetime.fromisoformat(state.last_success)
-        except ValueError:
-            return "stale"
-        if (now - then).total_seconds() > STALE_AFTER_SECONDS:
+        then = parse_utc(state.last_success)
+        if then is None or (now - then).total_seconds() > STALE_AFTER_SECONDS:
             return "stale"
     return "ok"
 

@@ -63,6 +63,22 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def parse_utc(stamp: str | None) -> datetime | None:
+    """A stored ISO time as an aware UTC datetime; None when missing or unreadable.
+
+    Times without a zone are taken as UTC, so comparing never raises.
+    """
+    if not stamp:
+        return None
+    try:
+        parsed = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
 def article_id(source: str, entry_id: str) -> str:
     """Stable across refreshes and processes; distinct for the same guid in two feeds."""
     return hashlib.sha1(f"{source}\0{entry_id}".encode()).hexdigest()[:16]
