@@ -144,7 +144,7 @@ async def take(view: View, cache_dir: Path) -> str:
 
 def svg_to_png(svg: str, target: Path) -> bool:
     try:
-        import cairosvg  # type: ignore[import-not-found]
+        import cairosvg  # type: ignore[import-untyped, import-not-found, unused-ignore]
     except (ImportError, OSError):
         return False
     # The SVG asks for Fira Code from the web; render with a local monospace font

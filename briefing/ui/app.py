@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App
@@ -44,6 +44,7 @@ from briefing.ui.view import (
     load_briefing,
     load_reader_data,
 )
+from briefing.ui.widgets.status import RefreshBar
 
 
 def start_resource_tracker() -> None:
@@ -75,7 +76,7 @@ PRELOAD_WAIT = 0.3
 class BriefingApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "briefing"
-    COMMANDS: ClassVar = App.COMMANDS | {ReaderCommands}  # type: ignore[misc]
+    COMMANDS: ClassVar = App.COMMANDS | {ReaderCommands}
 
     def __init__(
         self,
@@ -103,7 +104,7 @@ class BriefingApp(App[int]):
         self.main_screen = MainScreen()
         self._notice_shown = ""
 
-    def get_default_screen(self) -> Screen[object]:
+    def get_default_screen(self) -> Screen[Any]:
         return self.main_screen
 
     def start(self) -> None:
@@ -232,7 +233,7 @@ class BriefingApp(App[int]):
         reason = clean_line(str(error)) or type(error).__name__
         if worker.group == "refresh":
             self.refreshing = False
-            self.main_screen.query_one("RefreshBar").remove_class("-running")
+            self.main_screen.query_one(RefreshBar).remove_class("-running")
             self.notify(f"Refresh failed: {reason}", severity="error", markup=False, timeout=10)
             if not self.loaded:
                 self.open_sample()
@@ -300,13 +301,11 @@ class BriefingApp(App[int]):
         return {fact.id for fact in data.briefing.facts} - self.seen_baseline
 
     def on_refresh_started(self, message: RefreshStarted) -> None:
-        self.main_screen.query_one("RefreshBar").start(message.feeds)  # type: ignore[attr-defined]
+        self.main_screen.query_one(RefreshBar).start(message.feeds)
 
     def on_refresh_progress(self, message: RefreshProgress) -> None:
         result = message.result
-        self.main_screen.query_one("RefreshBar").advance(  # type: ignore[attr-defined]
-            message.done, message.total, result.name
-        )
+        self.main_screen.query_one(RefreshBar).advance(message.done, message.total, result.name)
         if result.status is FetchStatus.ERROR:
             self.notify(
                 f"{clean_line(result.name)}: {clean_line(result.error or 'failed')}",
@@ -317,7 +316,7 @@ class BriefingApp(App[int]):
             )
 
     def on_refresh_pages_progress(self, message: RefreshPagesProgress) -> None:
-        self.main_screen.query_one("RefreshBar").advance(  # type: ignore[attr-defined]
+        self.main_screen.query_one(RefreshBar).advance(
             message.done, message.total, "article pages", unit="pages"
         )
 
@@ -327,7 +326,7 @@ class BriefingApp(App[int]):
         if message.was_sample:
             # A refresh of the sample re-reads its local files; it stays the sample.
             message.service.origin = DataOrigin.SAMPLE
-        self.main_screen.query_one("RefreshBar").stop()  # type: ignore[attr-defined]
+        self.main_screen.query_one(RefreshBar).stop()
         summary = message.summary
         new = sum(r.new for r in summary.results)
         failed = len(summary.errors)

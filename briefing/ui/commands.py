@@ -7,7 +7,7 @@ screen. The action named is an action of the main screen.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
@@ -106,7 +106,7 @@ def command_groups() -> Iterator[tuple[str, list[Command]]]:
 class ReaderCommands(Provider):
     """The command palette's view of COMMANDS."""
 
-    def _runner(self, command: Command) -> partial[object]:
+    def _runner(self, command: Command) -> Callable[[], Awaitable[None]]:
         return partial(self.screen.run_action, command.action)
 
     def _title(self, command: Command) -> str:

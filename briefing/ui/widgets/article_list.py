@@ -202,7 +202,7 @@ class ArticleList(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ events
 
-    def _on_click(self, event: events.Click) -> None:
+    async def _on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
         if offset is None:
             return
