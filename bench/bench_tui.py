@@ -147,10 +147,15 @@ def pane(command: str) -> Iterator[float]:
     tmux("kill-session", "-t", SESSION)
     started = time.perf_counter()
     tmux("new-session", "-d", "-s", SESSION, "-x", str(SIZE[0]), "-y", str(SIZE[1]), command)
+    pid = pane_pid()
     try:
         yield started
     finally:
         tmux("kill-session", "-t", SESSION)
+        # The next run must not share the CPU with this one still shutting down.
+        deadline = time.perf_counter() + 15
+        while Path(f"/proc/{pid}").exists() and time.perf_counter() < deadline:
+            time.sleep(0.02)
 
 
 def capture() -> str:
@@ -181,7 +186,6 @@ def launch_times(command: str, full: Callable[[str], bool], runs: int) -> list[f
     for _ in range(runs):
         with pane(command) as started:
             times.append(poll(full) - started)
-        time.sleep(0.3)
     return times
 
 
@@ -259,7 +263,7 @@ async def next_article_in_process(
     app = BriefingApp(service, offline=True)
     times = []
     async with app.run_test(size=SIZE) as pilot:
-        while app.main_screen.data is None or any(not w.is_finished for w in app.workers):
+        while app.main_screen.data is None or app.busy:
             await pilot.pause(0.05)
         await pilot.pause(0.5)
         view = app.main_screen.query_one(ArticleView)

@@ -34,7 +34,7 @@ async def settle(pilot: Pilot[int]) -> None:
     app = pilot.app
     assert isinstance(app, BriefingApp)
     for _ in range(200):
-        if app.main_screen.data is not None and not app.workers:
+        if app.loaded and app.main_screen.data is not None and not app.busy:
             break
         await pilot.pause(0.02)
     await pilot.pause()

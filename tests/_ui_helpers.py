@@ -202,15 +202,11 @@ async def settle(pilot: Pilot[int], *, timeout: float = 10.0) -> None:
     assert isinstance(app, BriefingApp)
     waited = 0.0
     while waited < timeout:
-        if app.loaded and app.main_screen.data is not None and not _busy(app):
+        if app.loaded and app.main_screen.data is not None and not app.busy:
             break
         await pilot.pause(0.02)
         waited += 0.02
     await pilot.pause()
-
-
-def _busy(app: BriefingApp) -> bool:
-    return any(not worker.is_finished for worker in app.workers)
 
 
 async def wait_for(pilot: Pilot[int], condition: object, *, timeout: float = 10.0) -> None:

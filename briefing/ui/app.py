@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from briefing.ui.commands import ReaderCommands
 from briefing.ui.messages import (
     BriefingLoaded,
     DataLoaded,
+    JobFailed,
     RefreshFinished,
     RefreshPagesProgress,
     RefreshProgress,
@@ -96,6 +98,8 @@ class BriefingApp(App[int]):
         self.now = now or (lambda: datetime.now(UTC))
         self.export_dir = export_dir
         self.session = Session()
+        self.saved_session = Session()
+        """As read from the store: unchanged values are not written back."""
         self.seen_baseline: set[str] | None = None
         self.loaded = False
         self.refreshing = False
@@ -103,6 +107,7 @@ class BriefingApp(App[int]):
         self.search_index = SearchIndex()
         self.main_screen = MainScreen()
         self._notice_shown = ""
+        self._jobs: set[threading.Thread] = set()
 
     def get_default_screen(self) -> Screen[Any]:
         return self.main_screen
@@ -120,8 +125,6 @@ class BriefingApp(App[int]):
                 self.on_data_loaded(
                     DataLoaded(self.service, preload.data, "start", preload.session)
                 )
-                if preload.data.articles:
-                    self.work_out_briefing(self.service, preload.data)
                 return
             self.load_data(self.service, "start", preload)
             return
@@ -141,16 +144,34 @@ class BriefingApp(App[int]):
             return
         self._post_data(service, load_reader_data(service), reason)
 
-    # description: @work would otherwise repr() the arguments, thousands of articles.
-    @work(
-        thread=True,
-        exclusive=True,
-        group="facts",
-        exit_on_error=False,
-        description="Work out the key facts",
-    )
     def work_out_briefing(self, service: BriefingService, data: ReaderData) -> None:
-        self._post_briefing(service, data)
+        self.start_job("facts", self._post_briefing, service, data)
+
+    def start_job(self, job: str, target: Callable[..., None], *args: object) -> None:
+        """Long work (the key facts, a refresh) in a daemon thread.
+
+        Not a Textual thread worker: those run in an executor that Python joins
+        at exit, so quitting during a refresh or while the facts are worked out
+        would leave the shell waiting for them.
+        """
+
+        def run() -> None:
+            try:
+                target(*args)
+            except Exception as error:
+                reason = clean_line(str(error)) or type(error).__name__
+                self.post_message(JobFailed(job, reason))
+            finally:
+                self._jobs.discard(thread)
+
+        thread = threading.Thread(target=run, name=f"briefing-{job}", daemon=True)
+        self._jobs.add(thread)
+        thread.start()
+
+    @property
+    def busy(self) -> bool:
+        """A worker or a job is still running."""
+        return bool(self._jobs) or any(not worker.is_finished for worker in self.workers)
 
     def _post_data(self, service: BriefingService, data: ReaderData, reason: str) -> None:
         """In a worker thread: the articles go to the screen; the key facts follow."""
@@ -165,15 +186,8 @@ class BriefingApp(App[int]):
             return
         self.post_message(BriefingLoaded(service, data, briefing))
 
-    # description: @work would otherwise repr() the arguments, thousands of articles.
-    @work(
-        thread=True,
-        exclusive=True,
-        group="refresh",
-        exit_on_error=False,
-        description="Refresh the feeds",
-    )
     def refresh_feeds(self, service: BriefingService, fall_back_to_sample: bool) -> None:
+        """In a job thread: fetch, store, then reload what the screen shows."""
         feeds = [feed for feed in service.config.feeds if feed.enabled]
         self.post_message(RefreshStarted(len(feeds)))
 
@@ -198,19 +212,8 @@ class BriefingApp(App[int]):
             return
         self._post_data(service, data, "refresh")
 
-    # description: @work would otherwise repr() the arguments, thousands of articles.
-    @work(
-        thread=True,
-        exclusive=True,
-        group="sample",
-        exit_on_error=False,
-        description="Open the bundled sample",
-    )
-    def open_sample_briefing(self) -> None:
-        self._load_sample()
-
     def _load_sample(self) -> None:
-        """Runs in a worker thread: the sample reads local files and fills its own cache."""
+        """In a job thread: the sample reads local files and fills its own cache."""
         sample = open_sample(self.cache_dir)
         self._post_data(sample, load_reader_data(sample), "sample")
 
@@ -231,17 +234,23 @@ class BriefingApp(App[int]):
             return
         error = worker.error
         reason = clean_line(str(error)) or type(error).__name__
-        if worker.group == "refresh":
+        self.on_job_failed(JobFailed(worker.group, reason))
+
+    def on_job_failed(self, message: JobFailed) -> None:
+        reason = message.reason
+        if message.job == "refresh":
             self.refreshing = False
-            self.main_screen.query_one(RefreshBar).remove_class("-running")
+            self.main_screen.query_one(RefreshBar).stop()
             self.notify(f"Refresh failed: {reason}", severity="error", markup=False, timeout=10)
             if not self.loaded:
                 self.open_sample()
-        elif worker.group in ("load", "sample"):
+        elif message.job in ("load", "sample"):
             self.main_screen.show_waiting(f"Cannot read the cache: {reason}")
             self.notify(f"Cannot read the cache: {reason}", severity="error", markup=False)
+        elif message.job == "facts":
+            self.notify(f"Cannot work out the key facts: {reason}", severity="error", markup=False)
         else:
-            self.notify(f"{worker.group} failed: {reason}", severity="error", markup=False)
+            self.notify(f"{message.job} failed: {reason}", severity="error", markup=False)
 
     # ------------------------------------------------------------------ worker results
 
@@ -265,6 +274,7 @@ class BriefingApp(App[int]):
             self.seen_baseline = session.seen_facts
             restore_source, restore_article = session.source, session.article
             self.session = Session(session.source, session.article, session.seen_facts)
+            self.saved_session = session
         self.loaded = True
         self.search_index = SearchIndex() if message.reason == "sample" else self.search_index
         self.main_screen.apply_data(
@@ -378,11 +388,11 @@ class BriefingApp(App[int]):
             return
         self.refreshing = True
         start_resource_tracker()
-        self.refresh_feeds(self.service, fall_back_to_sample)
+        self.start_job("refresh", self.refresh_feeds, self.service, fall_back_to_sample)
 
     def open_sample(self) -> None:
         start_resource_tracker()
-        self.open_sample_briefing()
+        self.start_job("sample", self._load_sample)
 
     def search_articles(self, query: str) -> None:
         data = self.main_screen.data
@@ -430,14 +440,18 @@ class BriefingApp(App[int]):
     # ------------------------------------------------------------------ leaving
 
     def save_session(self) -> None:
+        """Write what changed since the session was loaded (each write is a transaction)."""
         store = self.service.store
         data = self.main_screen.data
-        if self.session.source is not None:
+        saved = self.saved_session
+        if self.session.source is not None and self.session.source != saved.source:
             store.set_meta(META_SOURCE, self.session.source)
-        if self.session.article is not None:
+        if self.session.article is not None and self.session.article != saved.article:
             store.set_meta(META_ARTICLE, self.session.article)
         if data is not None and data.briefing is not None:
-            store.set_meta(META_SEEN_FACTS, sorted(fact.id for fact in data.briefing.facts))
+            seen = {fact.id for fact in data.briefing.facts}
+            if seen != saved.seen_facts:
+                store.set_meta(META_SEEN_FACTS, sorted(seen))
 
     def on_unmount(self) -> None:
         if self.loaded:

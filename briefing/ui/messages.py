@@ -39,6 +39,15 @@ class BriefingLoaded(Message):
 
 
 @dataclass
+class JobFailed(Message):
+    """A worker or job thread raised; ``reason`` is one clean line."""
+
+    job: str
+    """'load', 'search', 'facts', 'refresh' or 'sample'."""
+    reason: str
+
+
+@dataclass
 class RefreshStarted(Message):
     feeds: int
 
