@@ -151,3 +151,15 @@ def test_a_ten_thousand_word_body_is_ready_to_draw_quickly() -> None:
     # The bench holds the 50 ms target; this bound only catches a gross regression
     # on a loaded CI machine.
     assert best < 0.2, f"{best * 1000:.0f} ms"
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("ab cd  $1.9,")), max_size=400),
+    st.integers(min_value=2, max_value=60),
+)
+def test_the_regex_wrap_gives_the_same_lines_as_the_greedy_loop(text: str, width: int) -> None:
+    from briefing.ui.document import _fast_wrap, greedy_wrap
+
+    fast = _fast_wrap(text, width)
+    if fast is not None:  # ASCII, no newline, every word fits
+        assert fast == greedy_wrap(text, width)

@@ -274,6 +274,12 @@ def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
     fast = _fast_wrap(text, width)
     if fast is not None:
         return fast
+    return greedy_wrap(text, width)
+
+
+def greedy_wrap(text: str, width: int) -> list[tuple[int, int]]:
+    """``wrap_offsets`` for any text: cell widths, newlines, over-long words."""
+    width = max(1, width)
     lines: list[tuple[int, int]] = []
     paragraph_start = 0
     for paragraph in text.split("\n"):

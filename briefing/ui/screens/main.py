@@ -234,8 +234,11 @@ class MainScreen(Screen[None]):
         else:
             facts = data.facts(differing_only=self.differing_only)
             which = "Key facts where sources differ" if self.differing_only else "Key facts"
-            title.update(Text(f"{which} ({len(facts)})"))
-            if data.briefing is None and data.on_topic:
+            pending = data.briefing is None and bool(data.on_topic)
+            title.update(
+                Text(f"{which} (working them out…)" if pending else f"{which} ({len(facts)})")
+            )
+            if pending:
                 empty = "Working out the key facts…"
             elif self.differing_only:
                 empty = "No facts where sources differ."
