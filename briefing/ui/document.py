@@ -82,6 +82,35 @@ class ArticleDocument:
     article_id: str
     blocks: list[Block]
     published: date | None = None
+    pending: list[str] = field(default_factory=list)
+    """Markdown chunks not parsed yet: a long body is parsed a screenful first."""
+
+    @property
+    def complete(self) -> bool:
+        return not self.pending
+
+    def parse_more(self, min_chars: int | None = None) -> bool:
+        """Parse the next chunks (about ``min_chars`` of Markdown; all by default).
+
+        A batch never ends before an indented chunk (a nested list item), which
+        on its own would parse differently.
+        """
+        if not self.pending:
+            return False
+        taken = 0
+        size = 0
+        while taken < len(self.pending):
+            if (
+                min_chars is not None
+                and size >= min_chars
+                and not self.pending[taken][:1].isspace()
+            ):
+                break
+            size += len(self.pending[taken]) + 2
+            taken += 1
+        batch, self.pending = self.pending[:taken], self.pending[taken:]
+        self.blocks.extend(markdown_blocks("\n\n".join(batch)))
+        return True
 
     def figures_of(self, block: Block) -> list[Span]:
         if block.figures is None:
@@ -93,6 +122,7 @@ class ArticleDocument:
 
     def locate(self, sentence: str) -> Emphasis | None:
         """Where a sentence of ``article_plain_text`` shows in this document."""
+        self.parse_more()
         wanted = " ".join(sentence.split())
         if not wanted:
             return None
@@ -132,7 +162,17 @@ def published_date(article: Article) -> date | None:
         return None
 
 
-def build_document(article: Article, *, source_label: str | None = None) -> ArticleDocument:
+FIRST_BATCH_CHARS = 8000
+"""Markdown parsed before the first paint: more than a 160x50 screen holds."""
+
+
+def build_document(
+    article: Article,
+    *,
+    source_label: str | None = None,
+    first_chars: int | None = FIRST_BATCH_CHARS,
+) -> ArticleDocument:
+    """The document of an article; with ``first_chars``, only its start is parsed yet."""
     meta = [clean_line(source_label or article.source)]
     if article.published:
         meta.append(article.published[:10])
@@ -144,8 +184,33 @@ def build_document(article: Article, *, source_label: str | None = None) -> Arti
         Block("title", clean_line(article.title) or "(untitled)"),
         Block("meta", " · ".join(part for part in meta if part)),
     ]
-    blocks.extend(markdown_blocks(html_to_markdown(article.body_html)))
-    return ArticleDocument(article.id, blocks, published_date(article))
+    document = ArticleDocument(
+        article.id,
+        blocks,
+        published_date(article),
+        markdown_chunks(html_to_markdown(article.body_html)),
+    )
+    document.parse_more(first_chars)
+    return document
+
+
+def markdown_chunks(markdown: str) -> list[str]:
+    """Top-level Markdown blocks: split at blank lines, never inside a code fence."""
+    chunks: list[str] = []
+    current: list[str] = []
+    fenced = False
+    for line in markdown.split("\n"):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        if not fenced and not line.strip():
+            if current:
+                chunks.append("\n".join(current))
+                current = []
+            continue
+        current.append(line)
+    if current:
+        chunks.append("\n".join(current))
+    return chunks
 
 
 def markdown_blocks(markdown: str) -> list[Block]:

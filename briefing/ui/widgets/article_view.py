@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -25,6 +26,9 @@ from briefing.ui.document import (
     line_marks,
 )
 from briefing.ui.widgets.styles import layer_style
+
+FINISH_DELAY = 0.05
+"""Seconds after showing a long article before the rest of it is parsed."""
 
 STYLE_NAMES = (
     "title",
@@ -84,6 +88,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._scroll_to_emphasis = False
         self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(256)
         self._styles: dict[str, Style] = {}
+        self._combined: dict[tuple[Style, tuple[str, ...]], Style] = {}
 
     # ------------------------------------------------------------------ content
 
@@ -96,6 +101,16 @@ class ArticleView(ScrollView, can_focus=True):
         self._relayout()
         if not self._scroll_to_emphasis:
             self.scroll_to(y=0, animate=False, immediate=True)
+        if not document.complete:
+            # The first screenful is parsed; the rest once it is on screen (a timer:
+            # call_after_refresh would run before the compositor paints).
+            self.set_timer(FINISH_DELAY, lambda: self._finish_document(document))
+
+    def _finish_document(self, document: ArticleDocument) -> None:
+        if self.document is not document or not document.parse_more():
+            return
+        self._layout_width = -1
+        self._relayout()
 
     def show_message(self, text: str) -> None:
         self.document = None
@@ -141,6 +156,7 @@ class ArticleView(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         self._styles.clear()
+        self._combined.clear()
         self._strips.clear()
         super().notify_style_update()
 
@@ -202,15 +218,38 @@ class ArticleView(ScrollView, can_focus=True):
             used = sum(s.cell_length for s in segments)
             segments.append(Segment("─" * max(0, width - used), self._style("rule")))
         else:
-            text = Text(block.text[line.start : line.end], end="")
-            # As a span, not Text(style=...): Text.render drops the base style.
-            text.stylize(self._block_style(block))
-            for start, end, name in line_marks(document, line, self.emphasis):
-                text.stylize(self._style(name), start, end)
-            segments.extend(text.render(self.app.console))
+            text = block.text[line.start : line.end]
+            marks = line_marks(document, line, self.emphasis)
+            segments.extend(self._styled(text, self._block_style(block), marks))
         strip = Strip(segments).apply_style(base)
         fill = base + self._style("code") if block.kind == "code" else base
         return strip.extend_cell_length(width, fill).crop(0, width)
+
+    def _styled(
+        self, text: str, block_style: Style, marks: list[tuple[int, int, str]]
+    ) -> list[Segment]:
+        """Segments of one line with its marks layered in order (later marks on top).
+
+        Done here rather than by rich.text.Text, whose render combines styles at
+        every span edge; the combinations repeat, so they are cached.
+        """
+        if not marks:
+            return [Segment(text, block_style)]
+        edges = sorted({0, len(text), *(m[0] for m in marks), *(m[1] for m in marks)})
+        segments = []
+        for start, end in pairwise(edges):
+            if start >= end:
+                continue
+            active = tuple(name for first, last, name in marks if first <= start and last >= end)
+            key = (block_style, active)
+            style = self._combined.get(key)
+            if style is None:
+                style = block_style
+                for name in active:
+                    style = style + self._style(name)
+                self._combined[key] = style
+            segments.append(Segment(text[start:end], style))
+        return segments
 
     def _block_style(self, block: Block) -> Style:
         if block.kind in ("title", "meta", "heading", "code"):
