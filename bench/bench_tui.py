@@ -357,17 +357,25 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("TERM", "xterm-256color")
 
-    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
+    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f} at the start")
     config, cache = briefing_cache(work / f"a{args.articles}", args.articles)
-    times = launch_times(reader_command(config, cache), reader_full, args.runs)
-    print(f"launch to full screen, briefing, {args.articles} articles: {summary(times)}")
-    if not args.no_newsboat:
-        newsboat = newsboat_cache(work / f"a{args.articles}", args.articles)
-        if newsboat is None:
-            print("newsboat: not installed (apt-get install -y newsboat)")
-        else:
-            times = launch_times(newsboat_command(newsboat), newsboat_full, args.runs)
-            print(f"launch to full screen, newsboat, {args.articles} articles: {summary(times)}")
+    newsboat = (
+        None if args.no_newsboat else newsboat_cache(work / f"a{args.articles}", args.articles)
+    )
+    if not args.no_newsboat and newsboat is None:
+        print("newsboat: not installed (apt-get install -y newsboat)")
+    # Interleaved, so both readers meet the same background load.
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(args.runs):
+        ours += launch_times(reader_command(config, cache), reader_full, 1)
+        if newsboat is not None:
+            theirs += launch_times(newsboat_command(newsboat), newsboat_full, 1)
+    print(f"launch to full screen, briefing, {args.articles} articles: {summary(ours)}")
+    if theirs:
+        print(f"launch to full screen, newsboat, {args.articles} articles: {summary(theirs)}")
+        ratio = statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
+        print(f"  briefing / newsboat, run by run: median {ratio:.2f}")
 
     long_config, long_cache, titles = long_article_cache(work / "long")
     times = asyncio.run(
@@ -399,6 +407,7 @@ def main() -> int:
             print(
                 f"peak memory (VmHWM), newsboat, {args.memory_articles} articles: {megabytes:.0f} MB"
             )
+    print(f"load {os.getloadavg()[0]:.2f} at the end")
     return 0
 
 
