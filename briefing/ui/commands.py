@@ -30,6 +30,8 @@ class Command:
     group: str
     footer: bool = False
     key_display: str | None = None
+    narrow_footer: bool = False
+    """Still in the footer when the terminal is narrow (80 columns)."""
 
     @property
     def keys_shown(self) -> str:
@@ -69,25 +71,25 @@ COMMANDS: tuple[Command, ...] = (
     Command("move-up", "k", "move_up", "Up", "Move up in the focused list, or scroll the article up.", MOVE, key_display="k ↑"),
     Command("go-top", "g", "go_top", "Top", "Go to the top of the focused list or article.", MOVE),
     Command("go-bottom", "G", "go_bottom", "Bottom", "Go to the bottom of the focused list or article.", MOVE),
-    Command("next-pane", "tab", "next_pane", "Pane", "Move to the next pane (Sources, Articles, Key facts, Article).", MOVE, footer=True),
+    Command("next-pane", "tab", "next_pane", "Pane", "Move to the next pane (Sources, Articles, Key facts, Article).", MOVE, footer=True, narrow_footer=True),
     Command("previous-pane", "shift+tab", "previous_pane", "Previous pane", "Move to the previous pane.", MOVE),
     Command("open", "enter", "open", "Open", "Open the highlighted article, fact or quote.", MOVE),
     Command("back", "escape", "back", "Back", "Leave the search, or the fact the article list is narrowed to.", MOVE),
     Command("page", "space", "page_article", "Page", "Page down through the article.", READ),
-    Command("next-unread", "n", "next_unread", "Next unread", "Open the next unread article in the list.", READ, footer=True),
+    Command("next-unread", "n", "next_unread", "Next unread", "Open the next unread article in the list.", READ, footer=True, narrow_footer=True),
     Command("previous-unread", "N", "previous_unread", "Prev unread", "Open the previous unread article in the list.", READ),
     Command("toggle-read", "m", "toggle_read", "Read", "Mark the article read, or unread again.", READ, footer=True),
     Command("toggle-star", "s", "toggle_star", "Star", "Star or unstar the article; starred articles never expire.", READ, footer=True),
     Command("mark-all-read", "A", "mark_all_read", "All read", "Mark every article in the list read.", READ),
     Command("open-link", "o", "open_link", "Browser", "Open the article's link in the web browser (http and https only).", READ),
     Command("copy-link", "y", "copy_link", "Copy link", "Copy the article's link to the clipboard (OSC 52; works over ssh).", READ),
-    Command("search", "slash", "search", "Search", "Search the titles and bodies of every cached article.", READ, footer=True),
+    Command("search", "slash", "search", "Search", "Search the titles and bodies of every cached article.", READ, footer=True, narrow_footer=True),
     Command("differing", "d", "toggle_differing", "Differs", "Show only the facts on which sources differ, or all facts.", FACTS, footer=True),
     Command("timeline", "t", "toggle_timeline", "Timeline", "Switch the facts pane between key facts and the timeline.", FACTS, footer=True),
-    Command("refresh", "r", "refresh", "Refresh", "Fetch every feed now; the reader stays usable meanwhile.", DATA, footer=True),
+    Command("refresh", "r", "refresh", "Refresh", "Fetch every feed now; the reader stays usable meanwhile.", DATA, footer=True, narrow_footer=True),
     Command("export", "e", "export", "Export", "Write the briefing as Markdown to a file in the working directory.", DATA),
-    Command("help", "question_mark", "help", "Help", "Show every key.", APP, footer=True),
-    Command("quit", "q", "quit", "Quit", "Quit briefing; your place is kept for next time.", APP, footer=True),
+    Command("help", "question_mark", "help", "Help", "Show every key.", APP, footer=True, narrow_footer=True),
+    Command("quit", "q", "quit", "Quit", "Quit briefing; your place is kept for next time.", APP, footer=True, narrow_footer=True),
 )  # fmt: skip
 
 

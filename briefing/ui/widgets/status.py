@@ -160,7 +160,7 @@ class KeyBar(Horizontal):
         colour = self.app.theme_variables.get("footer-key-foreground", "yellow")
         for command in COMMANDS:
             if command.footer:
-                yield KeyLabel(
+                label = KeyLabel(
                     Content.assemble(
                         (f" {command.keys_shown}", f"bold {colour}"), f" {command.description}"
                     ),
@@ -168,6 +168,8 @@ class KeyBar(Horizontal):
                     tooltip=command.help,
                     id=f"key-{command.id}",
                 )
+                label.set_class(not command.narrow_footer, "-wide-only")
+                yield label
         yield KeyLabel(
             Content.assemble((" ^p", f"bold {colour}"), " palette"),
             action="app.command_palette",
