@@ -287,6 +287,36 @@ def test_plan_skips_off_topic_unknown_feeds_and_old_settled_pages() -> None:
     assert plan.skipped == 1 and plan.failed_without_request == 1
 
 
+def test_a_page_checked_within_the_hour_is_not_requested_again() -> None:
+    from briefing.core.fulltext import PageValidators
+
+    now = datetime.now(UTC)
+    link = "https://wire.example/story"
+    good = article(id="good", link=link, full_text="<p>x</p>", full_text_status=STATUS_OK)
+    failed = article(id="failed", link=link, full_text_status="failed: HTTP 503")
+
+    def checked(minutes_ago: int, url: str = link) -> PageValidators:
+        return PageValidators(url, '"v"', None, (now - timedelta(minutes=minutes_ago)).isoformat())
+
+    def planned(validators: dict[str, PageValidators]) -> tuple[list[str], int]:
+        plan = plan_pages([good, failed], {"Wire": "auto"}, now=now, validators=validators)
+        return [a.id for a in plan.fetch], plan.fresh
+
+    # Checked 10 minutes ago: left alone. A failed page is retried regardless.
+    assert planned({"good": checked(10), "failed": checked(10)}) == (["failed"], 1)
+    # Checked over an hour ago, never checked, or checked at another address: asked again.
+    assert planned({"good": checked(61)}) == (["good", "failed"], 0)
+    assert planned({}) == (["good", "failed"], 0)
+    assert planned({"good": checked(10, url="https://wire.example/moved")}) == (
+        ["good", "failed"],
+        0,
+    )
+    assert planned({"good": PageValidators(link, '"v"', None, "not a time")}) == (
+        ["good", "failed"],
+        0,
+    )
+
+
 # =========================================================================== the page step
 
 TOPIC = """[topic]
@@ -433,6 +463,18 @@ def service(site: Site, tmp_path: Path) -> Iterator[BriefingService]:
     store.close()
 
 
+def pretend_pages_were_checked(service: BriefingService, hours_ago: float) -> None:
+    """Move every stored page's last check back in time, as if that long had passed."""
+    then = (datetime.now(UTC) - timedelta(hours=hours_ago)).isoformat()
+    key = "pages:Wire"
+    records = service.store.get_meta(key, {})
+    assert records, "no page checks were stored"
+    for record in records.values():
+        assert record["checked"], record
+        record["checked"] = then
+    service.store.set_meta(key, records)
+
+
 def by_guid(service: BriefingService) -> dict[str, Article]:
     articles = service.articles(include_off_topic=True)
     links = {a.link.rsplit("/", 1)[-1]: a for a in articles}
@@ -503,6 +545,7 @@ async def test_second_refresh_is_conditional_and_keeps_the_text(
 ) -> None:
     await service.refresh()
     first = by_guid(service)
+    pretend_pages_were_checked(service, hours_ago=2)
     summary = await service.refresh()
     assert summary.pages is not None
     news_requests = site.requests("/story/news")
@@ -521,12 +564,27 @@ async def test_second_refresh_is_conditional_and_keeps_the_text(
     assert again["latin"].full_text == first["latin"].full_text != ""
 
 
+async def test_a_refresh_right_after_another_asks_only_for_the_failed_pages(
+    service: BriefingService, site: Site
+) -> None:
+    first = await service.refresh()
+    assert first.pages is not None and first.pages.fetched == 4
+    site.server.clear_log()
+    second = await service.refresh()
+    assert second.pages is not None
+    assert (second.pages.fetched, second.pages.unchanged, second.pages.fresh) == (0, 0, 4)
+    asked = sorted({r.path for r, _ in site.server.log} - {"/feed.xml"})
+    assert asked == ["/story/gone", "/story/huge", "/story/to-ftp"]  # the failed ones
+    assert by_guid(service)["news"].full_text == by_guid(service)["news"].full_text != ""
+
+
 async def test_a_failed_revalidation_keeps_the_good_text(
     service: BriefingService, site: Site
 ) -> None:
     await service.refresh()
     good = by_guid(service)["news"].full_text
     site.news_status = 503
+    pretend_pages_were_checked(service, hours_ago=2)
     summary = await service.refresh()
     assert summary.pages is not None
     assert site.statuses("/story/news") == [200, 503]

@@ -66,9 +66,14 @@ def is_failed(status: str) -> bool:
 AUTO_MIN_WORDS = 150
 """Under "auto", an entry with fewer words than this gets its page fetched."""
 REVALIDATE_WITHIN_DAYS = 7
-"""Pages of articles newer than this are revalidated (conditional GET) on every
-refresh, and failed ones retried; older ones keep what they have. A page never
-fetched is fetched whatever its age."""
+"""Pages of articles newer than this are revalidated (conditional GET) when
+their last check is older than ``RECHECK_AFTER``, and failed ones retried on
+every refresh; older ones keep what they have. A page never fetched is fetched
+whatever its age."""
+RECHECK_AFTER = timedelta(hours=1)
+"""A page read or revalidated less than this long ago is not requested again:
+refreshing twice in a row costs a site nothing, as with a browser's cache.
+A changed link, or text that is missing, is fetched at once."""
 MAX_FULL_TEXT_CHARS = 400_000
 """Extracted HTML is cut at a block boundary beyond this (a book-length page)."""
 
@@ -119,6 +124,8 @@ class PageValidators:
     """The entry link these belong to; a changed link makes them void."""
     etag: str | None
     last_modified: str | None
+    checked: str = ""
+    """When the page last answered well (200 or 304), as UTC ISO; '' if unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +138,8 @@ class PagePlan:
     """Articles whose status (and maybe text) changes without a request."""
     skipped: int
     failed_without_request: int
+    fresh: int = 0
+    """Articles with good text whose page was checked within ``RECHECK_AFTER``."""
 
 
 def plan_pages(
@@ -138,13 +147,20 @@ def plan_pages(
     modes: Mapping[str, FullTextMode],
     *,
     now: datetime | None = None,
+    validators: Mapping[str, PageValidators] | None = None,
 ) -> PagePlan:
-    """Decide, for every on-topic article of a configured feed, what the page step does."""
+    """Decide, for every on-topic article of a configured feed, what the page step does.
+
+    ``validators`` (by article id) say when each page was last checked; without
+    them every recent page is revalidated.
+    """
     now = now or datetime.now(UTC)
     recent_after = (now - timedelta(days=REVALIDATE_WITHIN_DAYS)).isoformat()
+    checked_after = (now - RECHECK_AFTER).isoformat()
+    known = validators or {}
     fetch: list[Article] = []
     settle: list[Article] = []
-    skipped = failed = 0
+    skipped = failed = fresh = 0
     for article in articles:
         mode = modes.get(article.source)
         if mode is None or not article.on_topic:
@@ -164,9 +180,25 @@ def plan_pages(
         never_fetched = status in ("", STATUS_PENDING, STATUS_SKIPPED) or (
             status == STATUS_OK and not article.full_text
         )
-        if never_fetched or _sort_time(article) >= recent_after:
+        if never_fetched:
             fetch.append(article)
-    return PagePlan(tuple(fetch), tuple(settle), skipped, failed)
+        elif _sort_time(article) >= recent_after:
+            last = known.get(article.id)
+            if (
+                status == STATUS_OK
+                and last is not None
+                and last.url == article.link.strip()
+                and _checked_after(last.checked, checked_after)
+            ):
+                fresh += 1
+            else:
+                fetch.append(article)
+    return PagePlan(tuple(fetch), tuple(settle), skipped, failed, fresh)
+
+
+def _checked_after(checked: str, limit: str) -> bool:
+    parsed = parse_utc(checked) if checked else None
+    return parsed is not None and parsed.isoformat() >= limit
 
 
 def _sort_time(article: Article) -> str:
@@ -221,7 +253,11 @@ def page_jobs(
             first is not None
             and first.url == link
             and (first.etag or first.last_modified)
-            and all(v == first for v in known)
+            and all(
+                v is not None
+                and (v.url, v.etag, v.last_modified) == (first.url, first.etag, first.last_modified)
+                for v in known
+            )
             and all(a.full_text_status == STATUS_OK and a.full_text for a in group)
         )
         jobs.append(PageJob(link, tuple(group), first if usable else None))
@@ -699,7 +735,10 @@ def load_validators(store: Store, sources: Iterable[str]) -> dict[str, PageValid
         for identifier, record in records.items():
             if isinstance(record, dict) and isinstance(record.get("url"), str):
                 found[str(identifier)] = PageValidators(
-                    record["url"], _str_or_none(record.get("etag")), _str_or_none(record.get("lm"))
+                    record["url"],
+                    _str_or_none(record.get("etag")),
+                    _str_or_none(record.get("lm")),
+                    _str_or_none(record.get("checked")) or "",
                 )
     return found
 
@@ -716,9 +755,14 @@ class _PageWriter:
     FLUSH_SECONDS = 2.0
 
     def __init__(
-        self, store: Store, validators: dict[str, PageValidators], known_ids: Mapping[str, set[str]]
+        self,
+        store: Store,
+        validators: dict[str, PageValidators],
+        known_ids: Mapping[str, set[str]],
+        checked_at: str,
     ) -> None:
         self.store = store
+        self.checked_at = checked_at
         self.validators = validators
         self.known_ids = known_ids
         self.articles: list[Article] = []
@@ -726,12 +770,12 @@ class _PageWriter:
         self.last_flush = time.monotonic()
 
     def add(self, articles: Iterable[Article], validators: PageValidators | None) -> None:
-        """Queue changed articles; ``validators`` replace (or, when empty, drop) theirs."""
+        """Queue changed articles; ``validators`` (a good answer's) replace theirs, None drops them."""
         for article in articles:
             self.articles.append(article)
             self.touched_sources.add(article.source)
-            if validators is not None and (validators.etag or validators.last_modified):
-                self.validators[article.id] = validators
+            if validators is not None:
+                self.validators[article.id] = replace(validators, checked=self.checked_at)
             else:
                 self.validators.pop(article.id, None)
         if (
@@ -742,8 +786,8 @@ class _PageWriter:
 
     def note_validators(self, article: Article, validators: PageValidators | None) -> None:
         """For an answer that changes nothing in the article (a 304)."""
-        if validators is not None and self.validators.get(article.id) != validators:
-            self.validators[article.id] = validators
+        if validators is not None:
+            self.validators[article.id] = replace(validators, checked=self.checked_at)
             self.touched_sources.add(article.source)
 
     def flush(self) -> None:
@@ -752,7 +796,12 @@ class _PageWriter:
         for source in self.touched_sources:
             ids = self.known_ids.get(source, set())
             records = {
-                identifier: {"url": v.url, "etag": v.etag, "lm": v.last_modified}
+                identifier: {
+                    "url": v.url,
+                    "etag": v.etag,
+                    "lm": v.last_modified,
+                    "checked": v.checked,
+                }
                 for identifier, v in self.validators.items()
                 if identifier in ids
             }
@@ -778,12 +827,13 @@ async def fetch_full_texts(
     feed's name to its ``full_text`` setting.
     """
     started = time.monotonic()
-    plan = plan_pages(articles, modes, now=now)
+    now = now or datetime.now(UTC)
+    validators = load_validators(store, modes)
+    plan = plan_pages(articles, modes, now=now, validators=validators)
     known_ids: dict[str, set[str]] = {}
     for article in articles:
         known_ids.setdefault(article.source, set()).add(article.id)
-    validators = load_validators(store, modes)
-    writer = _PageWriter(store, validators, known_ids)
+    writer = _PageWriter(store, validators, known_ids, now.isoformat())
 
     # Settled ones and fresh 'pending' marks go in first, so a UI that reloads
     # now already shows what is still to come.
@@ -842,6 +892,7 @@ async def fetch_full_texts(
         unchanged=unchanged,
         failed=failed + plan.failed_without_request,
         skipped=plan.skipped,
+        fresh=plan.fresh,
         elapsed=time.monotonic() - started,
         failures=tuple(failures),
     )

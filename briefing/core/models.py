@@ -182,6 +182,8 @@ class PageReport:
     """Pages that could not be fetched or read; the feed's own text stays."""
     skipped: int = 0
     """On-topic articles whose page was not needed (feed set to false, or long enough)."""
+    fresh: int = 0
+    """Pages with stored text checked within the last hour, so not requested again."""
     elapsed: float = 0.0
     failures: tuple[tuple[str, str], ...] = ()
     """(link, reason) for each failed page request."""
