@@ -28,6 +28,7 @@ from werkzeug import Request, Response
 from briefing.core.config import load_config
 from briefing.core.fulltext import (
     AUTO_MIN_WORDS,
+    PageResult,
     STATUS_OK,
     STATUS_PENDING,
     STATUS_SKIPPED,
@@ -37,7 +38,7 @@ from briefing.core.fulltext import (
     sanitise_html,
     wants_page,
 )
-from briefing.core.models import Article
+from briefing.core.models import Article, Settings
 from briefing.core.service import BriefingService
 from briefing.core.store import Store
 from briefing.core.textclean import html_to_text
@@ -284,7 +285,10 @@ def test_plan_skips_off_topic_unknown_feeds_and_old_settled_pages() -> None:
         "long": STATUS_SKIPPED,
         "no-link": "failed: the entry has no http(s) link",
     }
-    assert plan.skipped == 1 and plan.failed_without_request == 1
+    assert plan.skipped == 1
+    assert plan.failed_without_request == (
+        ("mailto:desk@wire.example", "the entry has no http(s) link"),
+    )
 
 
 def test_a_page_checked_within_the_hour_is_not_requested_again() -> None:
@@ -825,3 +829,62 @@ async def test_bodies_waiting_for_extraction_are_bounded(monkeypatch: pytest.Mon
     results = [r async for r in fulltext.fetch_pages(jobs, settings, http=InstantHttp())]  # type: ignore[arg-type]
     assert len(results) == 60 and all(r.status == STATUS_OK for r in results)
     assert most == 3 + 2 * fulltext.EXTRACT_WORKERS
+
+
+# --------------------------------------------------------------------------- hostile pages
+
+
+async def fetch_one(url: str, timeout: float = 5, max_redirects: int = 5) -> PageResult:
+    from briefing.core.fulltext import PageJob, fetch_pages
+
+    settings = Settings(timeout=timeout, max_redirects=max_redirects)
+    job = PageJob(url, (article(link=url),), None)
+    results = [result async for result in fetch_pages([job], settings)]
+    assert len(results) == 1
+    return results[0]
+
+
+async def test_a_redirect_loop_fails_the_page_with_a_reason(slow_server: HTTPServer) -> None:
+    slow_server.expect_request("/a").respond_with_data("", status=302, headers={"Location": "/b"})
+    slow_server.expect_request("/b").respond_with_data("", status=302, headers={"Location": "/a"})
+    result = await fetch_one(slow_server.url_for("/a"), max_redirects=4)
+    assert result.status.startswith("failed: too many redirects (loop back to"), result.status
+    assert result.full_text is None
+    assert [r.path for r, _ in slow_server.log] == ["/a", "/b"]  # seen before: no third request
+
+
+async def test_a_redirect_chain_stops_at_the_limit(slow_server: HTTPServer) -> None:
+    for hop in range(10):
+        slow_server.expect_request(f"/hop{hop}").respond_with_data(
+            "", status=302, headers={"Location": f"/hop{hop + 1}"}
+        )
+    result = await fetch_one(slow_server.url_for("/hop0"), max_redirects=3)
+    assert result.status == "failed: too many redirects (more than 3)", result.status
+    assert len(slow_server.log) == 4  # the first request and 3 redirects
+
+
+async def test_a_page_that_never_finishes_is_cut_off_at_the_deadline(
+    slow_server: HTTPServer,
+) -> None:
+    release = threading.Event()
+
+    def hang(request: Request) -> Response:
+        release.wait(10)
+        return Response("<p>too late</p>", content_type="text/html")
+
+    slow_server.expect_request("/hang").respond_with_handler(hang)
+    started = time.monotonic()
+    try:
+        result = await fetch_one(slow_server.url_for("/hang"), timeout=0.5)
+    finally:
+        release.set()
+    assert time.monotonic() - started < 3
+    assert result.status.startswith("failed: ") and "timed out" in result.status, result.status
+
+
+def test_a_book_length_page_is_cut_at_a_block_boundary() -> None:
+    paragraph = "<p>" + "Anna's Archive paragraph text. " * 10 + "</p>"
+    cut = sanitise_html(paragraph * 200, limit=5_000)
+    assert 4_000 < len(cut) <= 5_000 + len(paragraph)
+    assert cut.endswith("</p>") and cut.count("<p>") == cut.count("</p>")
+    assert len(sanitise_html(paragraph * 200)) > 60_000  # the default limit leaves it whole

@@ -137,7 +137,8 @@ class PagePlan:
     settle: tuple[Article, ...]
     """Articles whose status (and maybe text) changes without a request."""
     skipped: int
-    failed_without_request: int
+    failed_without_request: tuple[tuple[str, str], ...]
+    """(link, reason) of articles whose page cannot be asked for at all."""
     fresh: int = 0
     """Articles with good text whose page was checked within ``RECHECK_AFTER``."""
 
@@ -160,7 +161,8 @@ def plan_pages(
     known = validators or {}
     fetch: list[Article] = []
     settle: list[Article] = []
-    skipped = failed = fresh = 0
+    failed: list[tuple[str, str]] = []
+    skipped = fresh = 0
     for article in articles:
         mode = modes.get(article.source)
         if mode is None or not article.on_topic:
@@ -171,8 +173,9 @@ def plan_pages(
                 settle.append(replace(article, full_text="", full_text_status=STATUS_SKIPPED))
             continue
         if not is_web_url(article.link):
-            failed += 1
-            status = failed_status("the entry has no http(s) link")
+            reason = "the entry has no http(s) link"
+            failed.append((article.link or article.title, reason))
+            status = failed_status(reason)
             if article.full_text_status != status or article.full_text:
                 settle.append(replace(article, full_text="", full_text_status=status))
             continue
@@ -193,7 +196,7 @@ def plan_pages(
                 fresh += 1
             else:
                 fetch.append(article)
-    return PagePlan(tuple(fetch), tuple(settle), skipped, failed, fresh)
+    return PagePlan(tuple(fetch), tuple(settle), skipped, tuple(failed), fresh)
 
 
 def _checked_after(checked: str, limit: str) -> bool:
@@ -890,9 +893,9 @@ async def fetch_full_texts(
     return PageReport(
         fetched=fetched,
         unchanged=unchanged,
-        failed=failed + plan.failed_without_request,
+        failed=failed + len(plan.failed_without_request),
         skipped=plan.skipped,
         fresh=plan.fresh,
         elapsed=time.monotonic() - started,
-        failures=tuple(failures),
+        failures=(*plan.failed_without_request, *failures),
     )

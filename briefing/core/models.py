@@ -186,7 +186,7 @@ class PageReport:
     """Pages with stored text checked within the last hour, so not requested again."""
     elapsed: float = 0.0
     failures: tuple[tuple[str, str], ...] = ()
-    """(link, reason) for each failed page request."""
+    """(link, reason) for each page that failed, asked for or not."""
 
 
 @dataclass(frozen=True, slots=True)
