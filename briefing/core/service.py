@@ -24,7 +24,7 @@ from briefing.core.models import (
     PageReport,
     RefreshSummary,
 )
-from briefing.core.store import Store, parse_utc, utc_now
+from briefing.core.store import Store, StoreError, parse_utc, utc_now
 from briefing.core.topic import TopicFilter, match_feed_entries
 
 if TYPE_CHECKING:
@@ -146,13 +146,42 @@ class BriefingService:
         return value if isinstance(value, str) else None
 
     def briefing(self, articles: Sequence[Article] | None = None) -> Briefing:
-        from briefing.core.facts import build_briefing
+        """The merged key facts and timeline of the on-topic articles.
+
+        The last merge of this topic is kept in the store: when nothing it was
+        made from has changed, a new process reads it instead of decoding every
+        article's facts and merging again.
+        """
+        from briefing.core import merged_cache
+        from briefing.core.facts import build_briefing, fact_cache_key
 
         if articles is None:
             articles = self.articles()
-        return build_briefing(
-            [a for a in articles if a.on_topic], self.config.topic.name, cache=self.store
-        )
+        on_topic = [a for a in articles if a.on_topic]
+        topic = self.config.topic.name
+        digest = merged_cache.merge_digest(topic, [fact_cache_key(a) for a in on_topic])
+        meta_name = merged_cache.meta_name(topic)
+        try:
+            stored = merged_cache.facts_from_record(self.store.get_meta(meta_name), digest)
+        except StoreError:
+            stored = None  # an unreadable entry is merged afresh and overwritten
+        if stored is not None:
+            facts, timeline = stored
+            return Briefing(
+                topic=topic,
+                generated=utc_now(),
+                facts=facts,
+                timeline=timeline,
+                extra={
+                    "articles": len(on_topic),
+                    "extracted": 0,
+                    "cached": len(on_topic),
+                    "differences": [f.id for f in facts if f.status == "differs"],
+                },
+            )
+        briefing = build_briefing(on_topic, topic, cache=self.store)
+        self.store.set_meta(meta_name, merged_cache.briefing_record(briefing, digest))
+        return briefing
 
     # ------------------------------------------------------------------ state
 

@@ -432,11 +432,42 @@ class Store:
     # ------------------------------------------------------------------ facts cache
 
     def load_facts(self, keys: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """Stored facts by key; missing or unreadable entries are left out (and redone)."""
         found: dict[str, list[dict[str, Any]]] = {}
-        for key in keys:
-            value = self._get(f"facts:{key}")
+        for name, value in self._get_many([f"facts:{key}" for key in keys]).items():
             if isinstance(value, list):
-                found[key] = value
+                found[name[len("facts:") :]] = value
+        return found
+
+    def _get_many(self, names: Sequence[str]) -> dict[str, Any]:
+        """Many values in a few SQLite queries instead of one each (a thousand
+        articles' facts: ~3x faster). Unreadable values are left out."""
+        cache = self._cache
+        disk = cache._disk
+        by_db_key: dict[bytes, str] = {}
+        for name in names:
+            db_key, _raw = disk.put(name)
+            by_db_key[bytes(db_key)] = name
+        found: dict[str, Any] = {}
+        wanted = list(by_db_key)
+        for start in range(0, len(wanted), 500):  # SQLite's bound on parameters
+            chunk = wanted[start : start + 500]
+            query = (
+                "SELECT key, mode, filename, value FROM Cache WHERE raw = 1"
+                f" AND key IN ({','.join('?' * len(chunk))})"
+                " AND (expire_time IS NULL OR expire_time > ?)"
+            )
+            try:
+                rows = cache._sql(query, (*chunk, time.time())).fetchall()
+            except sqlite3.DatabaseError as error:
+                raise StoreError(
+                    f"the cache at {self.directory} cannot be read ({error})", self.directory
+                ) from None
+            for db_key, mode, filename, value in rows:
+                try:
+                    found[by_db_key[bytes(db_key)]] = disk.fetch(mode, filename, value, False)
+                except (*_UNREADABLE, OSError):
+                    continue
         return found
 
     def save_facts(self, entries: Mapping[str, list[dict[str, Any]]]) -> None:

@@ -1,0 +1,91 @@
+"""The last merged briefing of each topic, kept in the store as JSON.
+
+Merging is cheap once every article's facts are in memory, but a new process
+(``briefing facts``, the reader's start) would first have to decode every
+article's facts from the store. When the articles are unchanged, the merge is
+too: so the key facts and timeline of the last merge are stored under one key
+per topic, with a digest of what they were made from (the topic, every on-topic
+article's fact cache key, and the engine's own code). Any change to an article,
+to the set of articles or to the engine gives a new digest, and a fresh merge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import asdict, fields
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from briefing.core.models import Briefing, FactValue, FigureKind, KeyFact, TimelineEvent
+
+META_PREFIX = "merged:"
+
+_Record = TypeVar("_Record")
+
+
+@cache
+def engine_fingerprint() -> str:
+    """Changes whenever the code that extracts or merges facts changes."""
+    from briefing.core import facts, figures, models
+
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(facts.EXTRACTOR_VERSION.encode())
+    for module in (facts, figures, models):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()
+
+
+def merge_digest(topic_name: str, fact_keys: Sequence[str]) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(engine_fingerprint().encode())
+    digest.update(topic_name.encode("utf-8", "surrogatepass"))
+    for key in fact_keys:
+        digest.update(b"\x00")
+        digest.update(key.encode())
+    return digest.hexdigest()
+
+
+def meta_name(topic_name: str) -> str:
+    return META_PREFIX + hashlib.blake2b(topic_name.encode(), digest_size=8).hexdigest()
+
+
+def briefing_record(briefing: Briefing, digest: str) -> dict[str, Any]:
+    return {
+        "digest": digest,
+        "facts": [asdict(fact) for fact in briefing.facts],
+        "timeline": [asdict(event) for event in briefing.timeline],
+    }
+
+
+def facts_from_record(
+    record: Any, digest: str
+) -> tuple[tuple[KeyFact, ...], tuple[TimelineEvent, ...]] | None:
+    """The stored key facts and timeline when ``record`` was made from ``digest``;
+    None for another digest or anything unreadable (the caller merges afresh)."""
+    if not isinstance(record, dict) or record.get("digest") != digest:
+        return None
+    try:
+        facts = tuple(_key_fact(item) for item in record["facts"])
+        timeline = tuple(_build(TimelineEvent, item) for item in record["timeline"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return facts, timeline
+
+
+def _key_fact(item: dict[str, Any]) -> KeyFact:
+    values = tuple(_build(FactValue, value) for value in item["values"])
+    return _build(KeyFact, {**item, "kind": FigureKind(item["kind"]), "values": values})
+
+
+def _build(cls: type[_Record], item: dict[str, Any]) -> _Record:
+    """A frozen dataclass from its ``asdict`` form: JSON lists become tuples again."""
+    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    return cls(**{name: _tuples(value) for name, value in item.items() if name in names})
+
+
+def _tuples(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_tuples(item) for item in value)
+    return value
