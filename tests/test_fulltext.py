@@ -28,10 +28,10 @@ from werkzeug import Request, Response
 from briefing.core.config import load_config
 from briefing.core.fulltext import (
     AUTO_MIN_WORDS,
-    PageResult,
     STATUS_OK,
     STATUS_PENDING,
     STATUS_SKIPPED,
+    PageResult,
     decode_html,
     extract_page,
     plan_pages,
