@@ -303,3 +303,103 @@ def test_stored_times_parse_as_aware_utc_or_none() -> None:
     assert parse_utc("2026-01-16T12:00:00+02:00") == naive
     assert parse_utc("yesterday") is None and parse_utc(None) is None
     assert age_in_words("not a time") == "unknown" and age_in_words(None) == "never"
+
+
+def test_damaged_records_are_left_out_and_the_rest_stays_readable(cache_dir: Path) -> None:
+    with Store(cache_dir) as store:
+        save(store, "Wire", [entry(1), entry(2), entry(3)])
+        store.set_flags([article_id("Wire", "guid-1")], read=True)
+        raw = store._cache  # another program writing odd shapes
+        records = raw.get("articles:Wire")
+        records[article_id("Wire", "guid-2")]["title"] = 12
+        records["junk"] = "not a record"
+        raw.set("articles:Wire", records)
+        flags = raw.get("flags")
+        flags["bad-flag"] = 7
+        raw.set("flags", flags)
+        state = {"name": "Wire", "url": "https://example.org/feed", "last_success": 12}
+        raw.set("feed:Wire", state)
+        raw.set("sources", ["Wire", 5])
+    with Store(cache_dir) as store:
+        articles = store.load_articles()
+        assert [a.title for a in articles] == ["Anna's Archive story 1", "Anna's Archive story 3"]
+        assert articles[0].read
+        assert store.feed_state("Wire") is None  # as if never fetched
+        assert store.source_names() == ["Wire"]
+        # The next refresh writes the damaged article again.
+        save(store, "Wire", [entry(1), entry(2), entry(3)])
+        assert len(store.load_articles()) == 3
+
+
+def test_cli_on_damaged_records_prints_no_traceback(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    with Store(cache) as store:
+        save(store, "Wire", [entry(1), entry(2)])
+        records = store._cache.get("articles:Wire")
+        store._cache.set("articles:Wire", {**records, "x": "not a record", "y": {"id": 5}})
+        store._cache.set("feed:Wire", {"name": "Wire", "url": 3, "last_success": 12})
+    config = tmp_path / "feeds.toml"
+    config.write_text(
+        '[topic]\nname = "case"\nkeywords = ["Anna\'s Archive"]\n\n'
+        '[[feeds]]\nname = "Wire"\nurl = "https://example.org/feed"\n',
+        encoding="utf-8",
+    )
+    for command in ("articles", "feeds", "facts"):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "briefing",
+                "--config",
+                str(config),
+                "--cache-dir",
+                str(cache),
+                "--offline",
+                command,
+            ],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            cwd=tmp_path,
+        )
+        assert "Traceback" not in result.stderr, (command, result.stderr)
+        assert result.returncode == 0, (command, result.stderr)
+        if command == "articles":
+            assert "Anna's Archive story 1" in result.stdout
+
+
+def test_a_failed_write_is_a_store_error_and_keeps_what_was_stored(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store(cache_dir) as store:
+        save(store, "Wire", [entry(1)])
+        identifier = article_id("Wire", "guid-1")
+        real_set = store._cache.set
+
+        def disk_full(*args: object, **kwargs: object) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(store._cache, "set", disk_full)
+        with pytest.raises(StoreError, match=r"cannot write to the cache at .*disk is full"):
+            store.set_flags([identifier], starred=True)
+        with pytest.raises(StoreError, match="cannot write"):
+            save(store, "Wire", [entry(1), entry(2)])
+        with pytest.raises(StoreError, match="cannot write"):
+            store.set_meta("last", "x")
+        monkeypatch.setattr(store._cache, "set", real_set)
+        assert [a.id for a in store.load_articles()] == [identifier]
+        assert not store.load_articles()[0].starred
+
+
+def test_a_broken_sample_cache_is_rebuilt(tmp_path: Path) -> None:
+    from briefing.core.service import open_sample, sample_cache_dir
+
+    open_sample(tmp_path).store.close()
+    sample = sample_cache_dir(tmp_path)
+    (sample / "cache.db").write_bytes(b"garbage" * 1000)
+    for suffix in ("-wal", "-shm"):
+        (sample / f"cache.db{suffix}").unlink(missing_ok=True)
+    service = open_sample(tmp_path)
+    assert len(service.articles()) >= 15
+    service.store.close()
+    assert any(p.name.startswith(f"{sample.name}.broken-") for p in sample.parent.iterdir())

@@ -337,7 +337,15 @@ def open_sample(cache_dir: Path) -> BriefingService:
     import asyncio
 
     config = load_config(sample_config_path())
-    store = Store(sample_cache_dir(cache_dir))
+    try:
+        store = Store(sample_cache_dir(cache_dir))
+    except StoreError as error:
+        if not error.rebuildable:
+            raise
+        # The sample's cache holds nothing that cannot be made again from the
+        # bundled files: move the broken one aside and start a new one.
+        Store.move_aside(error.directory)
+        store = Store(sample_cache_dir(cache_dir))
     service = BriefingService(config, store, origin=DataOrigin.SAMPLE)
     if store.count_articles() == 0 or _sample_changed(store):
         # The sample's links are placeholders: never fetch their pages.

@@ -68,7 +68,7 @@ def parse_utc(stamp: str | None) -> datetime | None:
 
     Times without a zone are taken as UTC, so comparing never raises.
     """
-    if not stamp:
+    if not stamp or not isinstance(stamp, str):
         return None
     try:
         parsed = datetime.fromisoformat(stamp)
@@ -97,6 +97,33 @@ def _article_record(article: Article) -> dict[str, Any]:
     record = asdict(article)
     del record["read"], record["starred"]
     return record
+
+
+_TEXT_FIELDS = ("id", "source", "title", "link", "author", "summary", "content", "first_seen")
+_OPTIONAL_TEXT_FIELDS = ("full_text", "full_text_status")
+
+
+def _well_formed(record: Any) -> bool:
+    """Whether a stored article record has the shape this version writes.
+
+    A record damaged by hand or by another program is left out when reading
+    (the next refresh of its feed writes it again), never a crash later on.
+    """
+    if type(record) is not dict:
+        return False
+    for name in _TEXT_FIELDS:
+        if type(record.get(name)) is not str:
+            return False
+    for name in _OPTIONAL_TEXT_FIELDS:
+        if type(record.get(name, "")) is not str:
+            return False
+    published = record.get("published")
+    relevance = record.get("relevance", 0.0)
+    return (
+        (published is None or type(published) is str)
+        and type(record.get("on_topic", False)) is bool
+        and type(relevance) in (int, float)
+    )
 
 
 def _article_from(record: Mapping[str, Any], flags: Sequence[bool] | None) -> Article:
@@ -163,7 +190,15 @@ class Store:
                 f"the cache at {self.directory} cannot be read ({error})", self.directory
             ) from None
         if version is None:
-            cache.set("schema", {"version": SCHEMA_VERSION})
+            try:
+                cache.set("schema", {"version": SCHEMA_VERSION})
+            except (sqlite3.Error, OSError) as error:
+                cache.close()
+                raise StoreError(
+                    f"cannot write to the cache at {self.directory} ({error})",
+                    self.directory,
+                    rebuildable=False,
+                ) from None
         elif not isinstance(version, dict) or version.get("version") != SCHEMA_VERSION:
             cache.close()
             found = version.get("version") if isinstance(version, dict) else version
@@ -209,15 +244,33 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        # BEGIN IMMEDIATE: one writer at a time across processes.
-        with self._cache.transact():
-            yield
+        # BEGIN IMMEDIATE: one writer at a time across processes. A failed write
+        # (disk full, read-only directory, a lock held too long) rolls back and
+        # says where; what was stored before stays.
+        import diskcache
+
+        try:
+            with self._cache.transact():
+                yield
+        except diskcache.Timeout:
+            raise StoreError(
+                f"the cache at {self.directory} is locked by another process; try again",
+                self.directory,
+                rebuildable=False,
+            ) from None
+        except (sqlite3.Error, OSError) as error:
+            raise StoreError(
+                f"cannot write to the cache at {self.directory} ({error})",
+                self.directory,
+                rebuildable=False,
+            ) from None
 
     def get_meta(self, name: str, default: Any = None) -> Any:
         return self._get(f"meta:{name}", default)
 
     def set_meta(self, name: str, value: Any) -> None:
-        self._cache.set(f"meta:{name}", value)
+        with self._transaction():
+            self._cache.set(f"meta:{name}", value)
 
     # ------------------------------------------------------------------ feeds
 
@@ -233,7 +286,12 @@ class Store:
         record = self._get(f"feed:{name}")
         if not isinstance(record, dict):
             return None
-        return FeedState(**{k: record[k] for k in _STATE_FIELDS if k in record})
+        values = {k: record[k] for k in _STATE_FIELDS if k in record}
+        if not all(value is None or type(value) is str for value in values.values()):
+            return None  # damaged: treated as a feed not fetched yet
+        if type(values.get("name")) is not str or type(values.get("url")) is not str:
+            return None
+        return FeedState(**values)
 
     def save_feed_state(self, state: FeedState) -> None:
         with self._transaction():
@@ -242,7 +300,7 @@ class Store:
 
     def source_names(self) -> list[str]:
         names = self._get("sources", [])
-        return list(names) if isinstance(names, list) else []
+        return [n for n in names if type(n) is str] if isinstance(names, list) else []
 
     def _add_source(self, name: str) -> None:
         names = self.source_names()
@@ -253,11 +311,21 @@ class Store:
 
     def _feed_records(self, name: str) -> dict[str, dict[str, Any]]:
         records = self._get(f"articles:{name}", {})
-        return records if isinstance(records, dict) else {}
+        if not isinstance(records, dict):
+            return {}
+        if all(_well_formed(r) for r in records.values()):
+            return records
+        return {i: r for i, r in records.items() if _well_formed(r)}
 
     def flags(self) -> dict[str, list[bool]]:
         flags = self._get("flags", {})
-        return flags if isinstance(flags, dict) else {}
+        if not isinstance(flags, dict):
+            return {}
+        return {
+            i: [bool(v[0]), bool(v[1])]
+            for i, v in flags.items()
+            if isinstance(v, list) and len(v) == 2
+        }
 
     def save_entries(
         self,
