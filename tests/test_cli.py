@@ -190,3 +190,23 @@ def test_demo_uses_its_own_cache(tmp_path: Path) -> None:
     assert all(a["source"].startswith("Sample") for a in articles)
     assert not (cache / "cache.db").exists()  # the user's own cache is untouched
     assert (cache / "sample" / "cache.db").exists()
+
+
+@pytest.mark.parametrize("config_name", ["sub/feeds.toml", "feeds.toml"])
+def test_relative_config_path_with_a_relative_feed_path(tmp_path: Path, config_name: str) -> None:
+    config = tmp_path / config_name
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(
+        '[topic]\nname = "Case"\nkeywords = ["Anna\'s Archive"]\n\n'
+        '[[feeds]]\nname = "Local"\nurl = "local.rss"\n',
+        encoding="utf-8",
+    )
+    (config.parent / "local.rss").write_text(WIRE, encoding="utf-8")
+    common = ("--config", config_name, "--cache-dir", "c")
+    fetched = briefing(*common, "fetch", "--no-full-text", cwd=tmp_path)
+    assert fetched.returncode == 0, fetched.stdout + fetched.stderr
+    assert fetched.stdout.startswith("Local: new (2 new"), fetched.stdout
+    listed = briefing(*common, "articles", "--json", cwd=tmp_path)
+    assert [json.loads(line)["title"] for line in listed.stdout.splitlines()] == [
+        "Labels sue Anna’s Archive"
+    ]

@@ -193,3 +193,23 @@ def test_cli_reports_config_errors_with_exit_2_and_no_traceback(
     assert "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1, result.stderr
     assert needle in result.stderr and str(path) in result.stderr
+
+
+def test_relative_config_paths_become_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub", GOOD)
+    location = find_config("sub/feeds.toml")
+    assert location.path == tmp_path / "sub" / "feeds.toml"
+    config = load_config("sub/feeds.toml")
+    assert Path(config.path) == tmp_path / "sub" / "feeds.toml"
+    # the feed path joins the config's folder once, and is absolute
+    assert config.feeds[1].url == str(tmp_path / "sub" / "feeds" / "local.rss")
+    monkeypatch.setenv("BRIEFING_CONFIG_DIR", "sub")
+    monkeypatch.chdir(tmp_path / "sub")
+    (tmp_path / "sub" / "sub").mkdir()
+    write(tmp_path / "sub" / "sub", GOOD)
+    (tmp_path / "sub" / "feeds.toml").unlink()
+    assert find_config().path == tmp_path / "sub" / "sub" / "feeds.toml"

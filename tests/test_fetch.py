@@ -475,3 +475,13 @@ async def test_http_fetcher_per_host_limit(server: TestServer) -> None:
     assert server.peak_in_flight == 2
     assert responses[0].body == b"<html>page</html>"
     assert responses[0].final_url == server.url("/page")
+
+
+async def test_relative_base_dir_still_gives_absolute_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "local.xml").write_bytes(rss_feed(sample_items(2)))
+    outcome = await fetch_one("local.xml", base_dir=Path("."))
+    assert outcome.error is None
+    assert outcome.parsed is not None and len(outcome.parsed.entries) == 2

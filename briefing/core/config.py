@@ -36,7 +36,7 @@ class ConfigLocation:
 def user_config_dir() -> Path:
     override = os.environ.get(ENV_CONFIG_DIR)
     if override:
-        return Path(override)
+        return Path(override).expanduser().absolute()
     import platformdirs
 
     return Path(platformdirs.user_config_dir("briefing", appauthor=False))
@@ -53,7 +53,9 @@ def sample_config_path() -> Path:
 def find_config(explicit: str | os.PathLike[str] | None = None) -> ConfigLocation:
     """``--config PATH``, then ./feeds.toml, then the user config dir, then the bundled default."""
     if explicit is not None:
-        path = Path(explicit).expanduser()
+        # Absolute, so that relative feed paths join the config's folder once and
+        # every later step (fetch, file URIs) sees the same file.
+        path = Path(explicit).expanduser().absolute()
         if not path.is_file():
             raise ConfigError(f"{path}: config file not found")
         return ConfigLocation(path, "--config")
@@ -68,7 +70,7 @@ def find_config(explicit: str | os.PathLike[str] | None = None) -> ConfigLocatio
 
 
 def load_config(path: str | os.PathLike[str]) -> Config:
-    path = Path(path)
+    path = Path(path).expanduser().absolute()
     try:
         raw = path.read_bytes()
     except OSError as error:

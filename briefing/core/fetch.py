@@ -678,7 +678,7 @@ def _local_path(url: str, base_dir: Path | None) -> Path | None:
     path = Path(url).expanduser()
     if not path.is_absolute():
         path = (base_dir or Path.cwd()) / path
-    return path
+    return path.absolute()  # a relative base_dir must not leave it relative (file URIs)
 
 
 async def _read_file(path: Path, state: FeedState, limit: int) -> HttpResponse:
