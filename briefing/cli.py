@@ -402,6 +402,9 @@ def write_output(text: str, output: str | None) -> None:
 
 
 def cmd_import_opml(args: argparse.Namespace) -> int:
+    import tomllib
+
+    from briefing.core.config import parse_config
     from briefing.core.opml import feeds_from_opml, feeds_to_toml
 
     path = Path(args.file)
@@ -422,18 +425,20 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
         f for f in imported if f.url not in known_urls and f.name.casefold() not in known_names
     ]
     text = feeds_to_toml(fresh)
+    base_text = (target if target.exists() else location.path).read_text(encoding="utf-8")
+    combined = base_text.rstrip("\n") + "\n\n" + text
+    # Prove the result reads before printing or writing it, so a bad import
+    # never breaks the config and --dry-run shows only what would be accepted.
+    try:
+        parse_config(tomllib.loads(combined), str(target))
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(
+            f"{path}: the imported feeds would not be valid TOML in {target}: {error}"
+        ) from None
     if args.dry_run:
         sys.stdout.write(text)
         return EXIT_OK
     if fresh:
-        base_text = (target if target.exists() else location.path).read_text(encoding="utf-8")
-        combined = base_text.rstrip("\n") + "\n\n" + text
-        # Prove the result reads before writing it, so a bad import never breaks the config.
-        import tomllib
-
-        from briefing.core.config import parse_config
-
-        parse_config(tomllib.loads(combined), str(target))
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(combined, encoding="utf-8")
     skipped = len(imported) - len(fresh)

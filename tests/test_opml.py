@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
+from briefing import cli
+from briefing.core import opml
 from briefing.core.config import ConfigError, load_config
-from briefing.core.opml import feeds_from_opml, feeds_to_opml
+from briefing.core.models import FeedConfig
+from briefing.core.opml import feeds_from_opml, feeds_to_opml, feeds_to_toml
 
 OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0">
@@ -89,3 +93,107 @@ def test_export_of_the_shipped_list(tmp_path: Path) -> None:
 
     text = feeds_to_opml(load_config(bundled_config_path()))
     assert len(ET.fromstring(text).findall("./body/outline")) >= 12
+
+
+def opml_with(outlines: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0"><head/><body>'
+        + outlines
+        + "</body></opml>"
+    ).encode("utf-8")
+
+
+CONFIG = '[topic]\nname = "Case"\nkeywords = ["Anna\'s Archive"]\n'
+
+
+def test_control_characters_in_names_and_tags_are_removed() -> None:
+    data = opml_with(
+        '<outline text="Fol\x85der"><outline text="Wi\x7fre" category="x\x7fy, news\x9b"'
+        ' xmlUrl="https://example.org/w.xml"/></outline>'
+    )
+    (feed,) = feeds_from_opml(data, "f.opml")
+    assert feed.name == "Wire"
+    assert feed.tags == ("Folder", "xy", "news")
+
+
+def test_toml_output_escapes_every_control_character() -> None:
+    feed = FeedConfig(name="a\x7fb\x1bc", url="https://example.org/f", tags=("x\x7fy", "t\u0085"))
+    text = feeds_to_toml([feed])
+    assert "\x7f" not in text
+    (read,) = tomllib.loads(text)["feeds"]
+    assert read == {
+        "name": "a\x7fb\x1bc",
+        "url": "https://example.org/f",
+        "tags": ["x\x7fy", "t\u0085"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("outline", "message"),
+    [
+        (
+            '<outline text="J" xmlUrl="javascript:alert(1)"/>',
+            "f.opml: outline 2 ('J'): bad url 'javascript:alert(1)'",
+        ),
+        ('<outline text="H" xmlUrl="https://"/>', "f.opml: outline 2 ('H'): bad url 'https://'"),
+    ],
+)
+def test_a_bad_url_names_the_opml_file_and_the_outline(outline: str, message: str) -> None:
+    data = opml_with('<outline text="Good" xmlUrl="https://example.org/g.xml"/>' + outline)
+    with pytest.raises(ConfigError) as caught:
+        feeds_from_opml(data, "f.opml")
+    assert str(caught.value).startswith(message), caught.value
+
+
+def test_cli_import_with_a_control_character_in_a_category(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    source = tmp_path / "in.opml"
+    source.write_bytes(
+        opml_with('<outline text="A" category="x\x7fy" xmlUrl="https://example.org/a.xml"/>')
+    )
+    dry = run("import-opml", "--dry-run", str(source), cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert 'tags = ["xy"]' in dry.stdout
+    result = run("import-opml", str(source), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    (feed,) = load_config(config).feeds
+    assert feed.tags == ("xy",)
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_cli_import_refuses_a_bad_url_naming_the_opml_file(tmp_path: Path, dry_run: bool) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    source = tmp_path / "in.opml"
+    source.write_bytes(opml_with('<outline text="J" xmlUrl="javascript:alert(1)"/>'))
+    result = run("import-opml", *(["--dry-run"] if dry_run else []), str(source), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"briefing: error: {source}: outline 1 ('J'): bad url 'javascript:alert(1)'"
+        " (only http, https, file:// or a local path)\n"
+    )
+    assert config.read_text(encoding="utf-8") == CONFIG
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_cli_import_that_would_not_read_back_is_a_usage_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    dry_run: bool,
+) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    source = tmp_path / "in.opml"
+    source.write_bytes(opml_with('<outline text="A" xmlUrl="https://example.org/a.xml"/>'))
+    monkeypatch.setattr(opml, "feeds_to_toml", lambda feeds: 'name = "\x7f"\n')
+    flags = ["--dry-run"] if dry_run else []
+    code = cli.main(["--config", str(config), "import-opml", *flags, str(source)])
+    assert code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "would not be valid TOML" in captured.err and "at line 5, column 9" in captured.err
+    assert config.read_text(encoding="utf-8") == CONFIG

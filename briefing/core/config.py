@@ -203,7 +203,7 @@ def _parse_feed(raw: Any, index: int, where: str, base_dir: Path | None) -> Feed
     url = raw.get("url")
     if not isinstance(url, str) or not url.strip():
         raise ConfigError(f"{where}: {label}: 'url' is missing or not a string")
-    url = _check_url(url.strip(), where, label, base_dir)
+    url = check_feed_url(url.strip(), where, label, base_dir)
     tags = _string_list(raw.get("tags", []), where, f"{label}: tags")
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
@@ -224,8 +224,11 @@ def _parse_full_text(value: Any, where: str, label: str) -> FullTextMode:
     raise ConfigError(f'{where}: {label}: full_text must be "auto", true or false, got {value!r}')
 
 
-def _check_url(url: str, where: str, label: str, base_dir: Path | None) -> str:
-    """Accept http(s) URLs, file:// URLs and local paths; name the feed when it is bad."""
+def check_feed_url(url: str, where: str, label: str, base_dir: Path | None) -> str:
+    """Accept http(s) URLs, file:// URLs and local paths; name the feed when it is bad.
+
+    A relative path is joined to ``base_dir`` (the folder of the file that names it).
+    """
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -8,8 +8,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from pathlib import Path
 
-from briefing.core.config import ConfigError
+from briefing.core.config import ConfigError, check_feed_url
 from briefing.core.models import Config, FeedConfig
 from briefing.core.textclean import clean_line
 
@@ -34,7 +35,13 @@ def feeds_to_opml(config: Config) -> str:
 
 
 def feeds_from_opml(data: bytes, where: str) -> list[FeedConfig]:
-    """Feeds of an OPML file; folders become tags. Raises ConfigError on bad input."""
+    """Feeds of an OPML file; folders become tags. Raises ConfigError on bad input.
+
+    Names and tags are cleaned of control characters; a URL that feeds.toml
+    would refuse is reported with ``where`` and the outline's place in the
+    file (counting every <outline> from the top), and a relative path joins
+    the OPML file's folder.
+    """
     if _DOCTYPE.search(data):
         raise ConfigError(f"{where}: OPML with a DOCTYPE is refused (entities are not expanded)")
     try:
@@ -51,14 +58,19 @@ def feeds_from_opml(data: bytes, where: str) -> list[FeedConfig]:
         raise ConfigError(f"{where}: OPML has no <body>")
     feeds: list[FeedConfig] = []
     seen: set[str] = set()
+    position = 0
+    base_dir = Path(where).parent.absolute()
 
     def walk(element: ET.Element, folders: tuple[str, ...]) -> None:
+        nonlocal position
         for outline in element.findall("outline"):
-            url = (outline.get("xmlUrl") or "").strip()
+            position += 1
+            url = clean_line(outline.get("xmlUrl") or "")
             name = clean_line(outline.get("title") or outline.get("text") or "")
             if not url:
                 walk(outline, (*folders, name) if name else folders)
                 continue
+            url = check_feed_url(url, where, f"outline {position} ({name or url!r})", base_dir)
             name = name or url
             base, counter = name, 2
             while name.casefold() in seen:
@@ -66,11 +78,13 @@ def feeds_from_opml(data: bytes, where: str) -> list[FeedConfig]:
                 counter += 1
             seen.add(name.casefold())
             categories = tuple(
-                t.strip() for t in (outline.get("category") or "").split(",") if t.strip()
+                tag
+                for tag in (clean_line(t) for t in (outline.get("category") or "").split(","))
+                if tag
             )
             tags = tuple(dict.fromkeys((*folders, *categories)))
             enabled = outline.get("isDisabled", "").lower() != "true"
-            feeds.append(FeedConfig(name=name, url=clean_line(url), tags=tags, enabled=enabled))
+            feeds.append(FeedConfig(name=name, url=url, tags=tags, enabled=enabled))
         return None
 
     walk(body, ())
@@ -81,7 +95,8 @@ def feeds_to_toml(feeds: Sequence[FeedConfig]) -> str:
     """``[[feeds]]`` tables for appending to feeds.toml."""
 
     def quote(text: str) -> str:
-        return json.dumps(text, ensure_ascii=False)  # JSON strings are valid TOML basic strings
+        # A JSON string is a TOML basic string, except that TOML also wants DEL escaped.
+        return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
     blocks = []
     for feed in feeds:
