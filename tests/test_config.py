@@ -115,6 +115,30 @@ def test_settings_are_optional(tmp_path: Path) -> None:
             '[topic]\nname = "x"\nkeywords = ["a"]\n[[feeds]]\nname = "W"\nurl = "http://a"\nfull_text = "yes"\n',
             'full_text must be "auto", true or false',
         ),
+        (
+            '[topic]\nname = "x"\nkeywords = ["a"]\n[[feeds]]\nname = "Ctl \\u001b[31mred"\nurl = "http://a"\n',
+            "feed 1 ('Ctl \\x1b[31mred'): 'name' must not hold control characters (found U+001B)",
+        ),
+        (
+            '[topic]\nname = "x"\nkeywords = ["a"]\n[[feeds]]\nname = "W"\nurl = "http://a/\\u009b2J"\n',
+            "feed 1 ('W'): 'url' must not hold control characters (found U+009B)",
+        ),
+        (
+            '[topic]\nname = "x"\nkeywords = ["a"]\n[[feeds]]\nname = "W"\nurl = "http://a"\ntags = ["ok", "b\\u007fd"]\n',
+            "feed 1 ('W'): tags must not hold control characters (found U+007F)",
+        ),
+        (
+            '[topic]\nname = "x\\u001b]0;title\\u0007"\nkeywords = ["a"]\n',
+            "[topic] name must not hold control characters (found U+001B)",
+        ),
+        (
+            '[topic]\nname = "x"\nkeywords = ["a\\rb"]\n',
+            "[topic] keywords must not hold control characters (found U+000D)",
+        ),
+        (
+            '[topic]\nname = "x"\nkeywords = ["a"]\nexclude = ["\\u202eb"]\n',
+            "[topic] exclude must not hold control characters (found U+202E)",
+        ),
     ],
 )
 def test_config_errors_name_the_problem_and_the_place(
@@ -169,6 +193,10 @@ def test_shipped_feeds_toml_is_valid_and_matches_the_bundled_default() -> None:
             '[topic]\nname = "x"\nkeywords = ["a"]\n[[feeds]]\nname = "W"\nurl = "gopher://x"\n',
             "bad url",
         ),
+        (
+            '[topic]\nname = "x"\nkeywords = ["a"]\n[[feeds]]\nname = "Ctl \\u001b[31mred"\nurl = "http://a"\n',
+            "'name' must not hold control characters",
+        ),
     ],
 )
 def test_cli_reports_config_errors_with_exit_2_and_no_traceback(
@@ -193,6 +221,7 @@ def test_cli_reports_config_errors_with_exit_2_and_no_traceback(
     assert "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1, result.stderr
     assert needle in result.stderr and str(path) in result.stderr
+    assert "\x1b" not in result.stderr
 
 
 def test_relative_config_paths_become_absolute(

@@ -17,6 +17,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from briefing.core.models import Config, FeedConfig, FullTextMode, Settings, Topic
+from briefing.core.textclean import clean_text
 
 CONFIG_FILENAME = "feeds.toml"
 ENV_CONFIG_DIR = "BRIEFING_CONFIG_DIR"
@@ -146,9 +147,24 @@ def _refuse_unknown(table: Mapping[str, Any], allowed: set[str], where: str, sec
         )
 
 
+def _refuse_control(value: str, where: str, key: str) -> None:
+    """Names, URLs and keywords are printed to terminals: no escape or control characters.
+
+    The same characters ``textclean`` strips from feed text (tabs and
+    newlines aside), plus carriage returns, which can overwrite a line.
+    """
+    bad = next((char for char in value if clean_text(char) != char), None)
+    if bad is not None:
+        raise ConfigError(
+            f"{where}: {key} must not hold control characters (found U+{ord(bad):04X})"
+        )
+
+
 def _string_list(value: Any, where: str, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: {key} must be a list of strings")
+    for item in value:
+        _refuse_control(item, where, key)
     return tuple(v.strip() for v in value if v.strip())
 
 
@@ -161,6 +177,7 @@ def _parse_topic(raw: Any, where: str) -> Topic:
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{where}: [topic] name is missing or not a string")
+    _refuse_control(name, where, "[topic] name")
     if "keywords" not in raw:
         raise ConfigError(f"{where}: [topic] keywords is missing")
     keywords = _string_list(raw["keywords"], where, "[topic] keywords")
@@ -200,9 +217,11 @@ def _parse_feed(raw: Any, index: int, where: str, base_dir: Path | None) -> Feed
         )
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{where}: {label}: 'name' is missing or not a string")
+    _refuse_control(name, where, f"{label}: 'name'")
     url = raw.get("url")
     if not isinstance(url, str) or not url.strip():
         raise ConfigError(f"{where}: {label}: 'url' is missing or not a string")
+    _refuse_control(url, where, f"{label}: 'url'")
     url = check_feed_url(url.strip(), where, label, base_dir)
     tags = _string_list(raw.get("tags", []), where, f"{label}: tags")
     enabled = raw.get("enabled", True)
