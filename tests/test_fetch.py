@@ -371,7 +371,7 @@ async def test_local_paths_and_file_urls(tmp_path: Path, parse_calls: list[str])
         assert outcomes[name].error is None, name
         assert parsed is not None and len(parsed.entries) == 2
     assert outcomes["missing"].error == f"file not found: {tmp_path / 'nope.xml'}"
-    assert outcomes["directory"].error == f"not a file: {tmp_path / 'feeds'}"
+    assert outcomes["directory"].error == f"not a file: {tmp_path / 'feeds'} (a directory)"
     assert len(parse_calls) == 3
 
     # Unchanged file: its mtime and size act as a validator, so no parsing.
@@ -383,6 +383,40 @@ async def test_local_paths_and_file_urls(tmp_path: Path, parse_calls: list[str])
     feed_file.write_bytes(rss_feed(sample_items(5)))
     changed = await fetch_one(str(feed_file), outcomes["absolute"].state)
     assert changed.parsed is not None and len(changed.parsed.entries) == 5
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
+async def test_a_named_pipe_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "feed.xml"
+    os.mkfifo(fifo)
+    try:
+        started = time.monotonic()
+        outcome = await asyncio.wait_for(fetch_one(str(fifo), settings=Settings(timeout=3)), 6)
+        assert outcome.error == f"not a file: {fifo} (a named pipe)"
+        assert time.monotonic() - started < 1.5
+    finally:
+        # Before the fix a reader sat blocked in open(); a writer coming and
+        # going lets it go, so a failing run ends instead of hanging.
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+
+async def test_a_local_read_is_held_to_the_feed_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed_file = tmp_path / "slow.xml"
+    feed_file.write_bytes(rss_feed(sample_items(1)))
+    original = fetch._read_file_sync
+
+    def stuck(*args: Any) -> Any:
+        time.sleep(2)  # a hung network file system, say
+        return original(*args)
+
+    monkeypatch.setattr(fetch, "_read_file_sync", stuck)
+    started = time.monotonic()
+    outcome = await fetch_one(str(feed_file), settings=Settings(timeout=0.5))
+    assert outcome.error == f"timed out after 0.5 s reading {feed_file}"
+    assert time.monotonic() - started < 1.5
 
 
 async def test_local_file_over_the_cap(tmp_path: Path) -> None:

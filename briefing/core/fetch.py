@@ -18,12 +18,15 @@ Two layers:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import errno
 import os
 import socket
 import ssl
+import stat
 import sys
+import threading
 import time
 import zlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -32,7 +35,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
@@ -640,7 +643,9 @@ class _FeedFetcher:
                         feed.url, etag=state.etag, last_modified=state.last_modified
                     )
                 else:
-                    response = await _read_file(source, state, self.settings.max_bytes)
+                    response = await _read_file(
+                        source, state, self.settings.max_bytes, self.settings.timeout
+                    )
             if response.not_modified:
                 return outcome(state, not_modified=True)
             parsed, analysis = await self.parser.parse(
@@ -681,17 +686,72 @@ def _local_path(url: str, base_dir: Path | None) -> Path | None:
     return path.absolute()  # a relative base_dir must not leave it relative (file URIs)
 
 
-async def _read_file(path: Path, state: FeedState, limit: int) -> HttpResponse:
-    return await asyncio.to_thread(_read_file_sync, path, state, limit)
+async def _read_file(path: Path, state: FeedState, limit: int, timeout: float) -> HttpResponse:
+    """``_read_file_sync`` in a daemon thread, held to the feed's deadline.
+
+    Not ``asyncio.to_thread``: a read stuck for good (a hung network file
+    system) would then keep the program from exiting, as the default executor
+    is joined at shutdown. A daemon thread left behind is simply dropped.
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[HttpResponse] = loop.create_future()
+
+    def settle(result: HttpResponse | None, error: Exception | None) -> None:
+        if done.done():
+            return  # the deadline passed first
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(cast(HttpResponse, result))
+
+    def read() -> None:
+        result: HttpResponse | None = None
+        error: Exception | None = None
+        try:
+            result = _read_file_sync(path, state, limit)
+        except Exception as caught:  # handed to the event loop, not lost
+            error = caught
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=read, name="briefing-read-file", daemon=True).start()
+    try:
+        async with asyncio.timeout(timeout):
+            return await done
+    except TimeoutError:
+        raise FetchError(f"timed out after {timeout:g} s reading {path}") from None
+
+
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
+
+
+def _refuse_irregular(path: Path, mode: int) -> None:
+    """Only regular files are feeds: a pipe or a device could block a read forever."""
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _NOT_REGULAR if test(mode)), "not a regular file")
+    raise FetchError(f"not a file: {path} ({kind})")
 
 
 def _read_file_sync(path: Path, state: FeedState, limit: int) -> HttpResponse:
-    """Read a local feed like a conditional GET: mtime and size are its validator."""
+    """Read a local feed like a conditional GET: mtime and size are its validator.
+
+    The file is checked before it is opened, and opened without blocking (a
+    FIFO swapped in between would otherwise wait for a writer), then checked
+    again on the open handle.
+    """
     try:
-        with path.open("rb") as handle:
+        _refuse_irregular(path, os.stat(path).st_mode)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as handle:
             info = os.fstat(handle.fileno())
-            if not _is_regular(info.st_mode):
-                raise FetchError(f"not a file: {path}")
+            _refuse_irregular(path, info.st_mode)
             validator = f"file:{info.st_mtime_ns}:{info.st_size}"
             modified = email.utils.formatdate(info.st_mtime, usegmt=True)
             url = path.as_uri()
@@ -705,18 +765,12 @@ def _read_file_sync(path: Path, state: FeedState, limit: int) -> HttpResponse:
     except PermissionError:
         raise FetchError(f"permission denied: {path}") from None
     except IsADirectoryError:
-        raise FetchError(f"not a file: {path}") from None
+        raise FetchError(f"not a file: {path} (a directory)") from None
     except OSError as error:
         raise FetchError(f"cannot read {path}: {error.strerror or error}") from None
     if len(body) > limit:
         raise TooLargeError(limit)
     return HttpResponse(200, str(path), url, None, validator, modified, body)
-
-
-def _is_regular(mode: int) -> bool:
-    import stat
-
-    return stat.S_ISREG(mode)
 
 
 # --------------------------------------------------------------------------- parsing
