@@ -107,6 +107,41 @@ def test_relative_links_resolve_against_the_feed_url() -> None:
     assert entry.link == "https://wire.example.org/story/7"
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(document.cookie)",
+        " javascript:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "file:///etc/passwd",
+        "vbscript:msgbox(1)",
+        "mailto:someone@example.org",
+    ],
+)
+def test_only_http_links_are_kept(link: str) -> None:
+    body = rss_feed([{"title": "Bad link", "link": link, "guid": "urn:bad"}])
+    for url in (FEED_URL, "file:///tmp/feed.xml"):
+        (entry,) = parse(body, url=url).entries
+        assert entry.link == "", (url, entry.link)
+    atom = atom_feed([f'<entry><id>urn:a</id><title>A</title><link href="{link}"/></entry>'])
+    (entry,) = parse(atom).entries
+    assert entry.link == ""
+
+
+def test_relative_links_without_a_web_base_are_dropped() -> None:
+    body = rss_feed([{"title": "Relative", "link": "/story/7", "guid": "urn:r"}])
+    (entry,) = parse(body, url="file:///tmp/feed.xml").entries
+    assert entry.link == ""
+
+
+def test_feed_link_that_is_not_http_is_dropped() -> None:
+    body = rss_feed([], title="T").replace(
+        b"<link>https://wire.example.org/</link>", b"<link>javascript:alert(1)</link>"
+    )
+    assert parse(body).link == ""
+
+
 def test_content_equal_to_summary_is_stored_once() -> None:
     item = {
         "title": "Same body",

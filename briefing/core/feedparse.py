@@ -38,7 +38,7 @@ from urllib.parse import urljoin
 from xml.sax.expatreader import ExpatParser
 
 from briefing.core.models import ParsedEntry, ParsedFeed
-from briefing.core.textclean import clean_line, clean_text, html_to_text
+from briefing.core.textclean import clean_line, clean_text, html_to_text, is_web_url
 
 
 class NotAFeedError(Exception):
@@ -426,10 +426,19 @@ def _entry(raw: Any, base: str) -> ParsedEntry:
 
 
 def _absolute(link: str, base: str) -> str:
-    """A relative link made absolute against the feed's URL (only http(s) bases)."""
-    if not link or not base or link.startswith(("http://", "https://")):
-        return link
-    return urljoin(base, link)
+    """An absolute http(s) link, or "".
+
+    A relative link is made absolute against the feed's URL when that is an
+    http(s) URL. Anything else (javascript:, data:, file:, a relative link in
+    a local file) is dropped: links are opened in a browser.
+    """
+    if not link:
+        return ""
+    if not link.startswith(("http://", "https://")):
+        if not base:
+            return ""
+        link = urljoin(base, link)
+    return link if is_web_url(link) else ""
 
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")
