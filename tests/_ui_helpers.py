@@ -16,7 +16,15 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from briefing.core.models import Config, FeedConfig, FeedState, ParsedEntry, Settings, Topic
+from briefing.core.models import (
+    Config,
+    FeedConfig,
+    FeedState,
+    FullTextMode,
+    ParsedEntry,
+    Settings,
+    Topic,
+)
 from briefing.core.service import BriefingService
 from briefing.core.store import Store, article_id
 from briefing.ui.app import BriefingApp
@@ -136,11 +144,17 @@ def placeholder_url(name: str) -> str:
     return "https://feeds.invalid/" + re.sub(r"\W+", "-", name.lower())
 
 
-def make_config(feeds: Iterable[tuple[str, str]], path: Path | None = None) -> Config:
+def make_config(
+    feeds: Iterable[tuple[str, str]],
+    path: Path | None = None,
+    *,
+    full_text: FullTextMode = "never",
+) -> Config:
+    """Pages are never fetched unless a test asks: fixture links are not on loopback."""
     return Config(
         topic=TOPIC,
         settings=Settings(timeout=5.0, concurrency=4, retention_days=36500),
-        feeds=tuple(FeedConfig(name, url, full_text="never") for name, url in feeds),
+        feeds=tuple(FeedConfig(name, url, full_text=full_text) for name, url in feeds),
         path=str(path) if path else None,
     )
 
@@ -150,11 +164,18 @@ def build_service(
     feeds: dict[str, list[FixtureArticle]] | None = None,
     *,
     urls: dict[str, str] | None = None,
+    full_text: FullTextMode = "never",
 ) -> BriefingService:
-    """A service over a real diskcache holding the fixture feeds, as a refresh 3 h ago left it."""
+    """A service over a real diskcache holding the fixture feeds, as a refresh 3 h ago left it.
+
+    With ``full_text="auto"``, every stored and served article link must point
+    at the loopback server: short fixture entries get their pages fetched.
+    """
     feeds = FEEDS if feeds is None else feeds
     urls = urls or {}
-    config = make_config((name, urls.get(name, placeholder_url(name))) for name in feeds)
+    config = make_config(
+        ((name, urls.get(name, placeholder_url(name))) for name in feeds), full_text=full_text
+    )
     store = Store(cache_dir)
     service = BriefingService(config, store)
     for feed in config.feeds:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from _ui_helpers import (
     FEEDS,
     FixtureArticle,
@@ -21,7 +25,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from briefing.core.service import DataOrigin
-from briefing.ui.widgets.article_list import ArticleList
+from briefing.ui.app import BriefingApp
+from briefing.ui.widgets.article_list import FAILED_MARK, PENDING_MARK, ArticleList
 from briefing.ui.widgets.lists import SourceList
 from briefing.ui.widgets.status import RefreshBar
 
@@ -122,4 +127,152 @@ async def test_refreshing_the_sample_keeps_it_the_sample_and_fetches_no_pages(
         assert app.last_summary.any_succeeded
         assert app.service.origin == DataOrigin.SAMPLE
         assert "SAMPLE" in screen_text(app)
+    service.store.close()
+
+
+# --------------------------------------------------------------------------- full article text
+
+PAGES = Path(__file__).parent / "fulltext_pages"
+PAGE_SENTENCE = "Spotify and the three biggest record companies have asked a federal judge"
+"""From news_article.html's story body: shown once the page's text is extracted."""
+
+
+@pytest.fixture
+def page_server() -> Iterator[HTTPServer]:
+    """Threaded: one page can be held back while the others answer."""
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def news_page(request: Request) -> Response:
+    return Response(
+        (PAGES / "news_article.html").read_bytes(), content_type="text/html; charset=utf-8"
+    )
+
+
+def teaser(guid: str, title: str, link: str, published: str) -> FixtureArticle:
+    """A one-sentence entry, as news-search feeds give: "auto" wants its page."""
+    return FixtureArticle(guid, title, published, body("Anna's Archive is in court again."), link)
+
+
+def row_of(app: BriefingApp, title: str) -> str:
+    """The article list's row of a title, as on screen (flags, date, title)."""
+    row = re.compile(r"[● ][★ ](.) \w{3} [ \d]\d " + re.escape(title))
+    found = [m.group(0) for line in screen_text(app).splitlines() if (m := row.search(line))]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def full_text_mark_of(app: BriefingApp, title: str) -> str:
+    return row_of(app, title)[2]
+
+
+async def test_refresh_lists_new_articles_while_their_pages_are_fetched(
+    tmp_path: Path, page_server: HTTPServer
+) -> None:
+    release = threading.Event()
+
+    def held_page(request: Request) -> Response:
+        release.wait(timeout=20)
+        return news_page(request)
+
+    page_server.expect_request("/page/old").respond_with_handler(news_page)
+    page_server.expect_request("/page/quick").respond_with_handler(news_page)
+    page_server.expect_request("/page/held").respond_with_handler(held_page)
+    old = teaser(
+        "old", "Archive: old", page_server.url_for("/page/old"), "2026-01-20T10:00:00+00:00"
+    )
+    quick = teaser(
+        "quick", "Archive: quick", page_server.url_for("/page/quick"), "2026-02-09T10:00:00+00:00"
+    )
+    held = teaser("held", "Archive: held", page_server.url_for("/page/held"), "2026-02-09T11:00:00+00:00")  # fmt: skip
+    page_server.expect_request("/legal.rss").respond_with_data(
+        rss_feed("Legal Desk", [old, quick, held]), content_type="application/rss+xml"
+    )
+    service = build_service(
+        tmp_path / "cache",
+        {"Legal Desk": [old]},
+        urls={"Legal Desk": page_server.url_for("/legal.rss")},
+        full_text="auto",
+    )
+    app = make_app(service, tmp_path)
+    held_id = fixture_id("Legal Desk", "held")
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await settle(pilot)
+            article_list = app.main_screen.query_one(ArticleList)
+            assert full_text_mark_of(app, "Archive: old") == " "  # never tried: no mark
+            await pilot.press("r")
+            # The feed step's articles are listed while the held page is in flight.
+            await wait_for(
+                pilot, lambda: held_id in {a.id for a in article_list.articles}, timeout=20
+            )
+            await pilot.pause()
+            assert app.refreshing
+            assert full_text_mark_of(app, "Archive: held") == PENDING_MARK
+            messages = [n.message for n in app._notifications]
+            assert any("1 feeds refreshed: 2 new articles" in m for m in messages), messages
+            app.main_screen.open_article(held_id)
+            await pilot.pause()
+            shown = screen_text(app)
+            assert "Full text: pending — showing the feed's summary" in shown
+            assert "Anna's Archive is in court again." in shown
+            assert PAGE_SENTENCE not in shown
+
+            release.set()
+            await wait_for(pilot, lambda: not app.refreshing, timeout=30)
+            await settle(pilot)
+            # The article on show is redrawn with its page's text; no mark, no notice.
+            assert full_text_mark_of(app, "Archive: held") == " "
+            assert full_text_mark_of(app, "Archive: quick") == " "
+            assert full_text_mark_of(app, "Archive: old") == " "
+            shown = screen_text(app)
+            assert "Full text" not in shown.split("Full texts:")[0]
+            assert PAGE_SENTENCE in shown
+            assert app.last_summary is not None and app.last_summary.pages is not None
+            assert app.last_summary.pages.fetched == 3
+    finally:
+        release.set()
+    service.store.close()
+
+
+async def test_a_page_that_fails_is_marked_and_the_pane_says_why(
+    tmp_path: Path, page_server: HTTPServer
+) -> None:
+    # The reason phrase is the server's own text: hostile markup must show as typed.
+    page_server.expect_request("/page/gone").respond_with_response(
+        Response(
+            (PAGES / "not_found.html").read_bytes(),
+            status="404 [bold red]Gone[/bold red]",
+            content_type="text/html",
+        )
+    )
+    gone = teaser("gone", "Archive: gone", page_server.url_for("/page/gone"), "2026-02-09T10:00:00+00:00")  # fmt: skip
+    page_server.expect_request("/legal.rss").respond_with_data(
+        rss_feed("Legal Desk", [gone]), content_type="application/rss+xml"
+    )
+    service = build_service(
+        tmp_path / "cache",
+        {"Legal Desk": []},
+        urls={"Legal Desk": page_server.url_for("/legal.rss")},
+        full_text="auto",
+    )
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: app.last_summary is not None, timeout=30)
+        await settle(pilot)
+        assert app.last_summary is not None and app.last_summary.pages is not None
+        assert app.last_summary.pages.failed == 1
+        assert full_text_mark_of(app, "Archive: gone") == FAILED_MARK
+        app.main_screen.open_article(fixture_id("Legal Desk", "gone"))
+        await pilot.pause()
+        shown = screen_text(app)
+        # (The line wraps after "feed's" in this pane.)
+        assert "Full text failed: HTTP 404 [bold red]Gone[/bold red] — showing the feed's" in shown
+        assert "Anna's Archive is in court again." in shown
+        messages = [n.message for n in app._notifications]
+        assert any("Full texts: 1 failed" in m for m in messages), messages
     service.store.close()

@@ -11,6 +11,7 @@ import asyncio
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,13 +21,15 @@ from textual.app import App
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from briefing.core.models import Article, FeedResult, FetchStatus, RefreshSummary
+from briefing.core.models import Article, FeedResult, FetchStatus, PageReport, RefreshSummary
 from briefing.core.service import BriefingService, DataOrigin, age_in_words, open_sample
+from briefing.core.store import utc_now
 from briefing.core.textclean import clean_line, is_web_url
 from briefing.ui.commands import ReaderCommands
 from briefing.ui.messages import (
     BriefingLoaded,
     DataLoaded,
+    FeedsRefreshed,
     JobFailed,
     RefreshFinished,
     RefreshPagesProgress,
@@ -187,9 +190,28 @@ class BriefingApp(App[int]):
         self.post_message(BriefingLoaded(service, data, briefing))
 
     def refresh_feeds(self, service: BriefingService, fall_back_to_sample: bool) -> None:
-        """In a job thread: fetch, store, then reload what the screen shows."""
+        """In a job thread: fetch and store, then reload what the screen shows.
+
+        The feeds come first and are painted before any article page is asked
+        for (see ``_fetch``); the final reload brings the full texts.
+        """
         feeds = [feed for feed in service.config.feeds if feed.enabled]
         self.post_message(RefreshStarted(len(feeds)))
+        # The sample's links are placeholders: never fetch their pages.
+        was_sample = service.origin == DataOrigin.SAMPLE
+        pages = not was_sample and any(
+            feed.full_text != "never" for feed in service.config.feeds if feed.enabled
+        )
+        summary = asyncio.run(self._fetch(service, pages=pages))
+        self.post_message(RefreshFinished(service, summary, was_sample))
+        data = load_reader_data(service)
+        if fall_back_to_sample and not data.articles and not summary.any_succeeded:
+            self._load_sample()
+            return
+        self._post_data(service, data, "refresh")
+
+    async def _fetch(self, service: BriefingService, *, pages: bool) -> RefreshSummary:
+        """The feed step; then, if a feed answered, a reload and the page step."""
 
         def progress(result: FeedResult, done: int, total: int) -> None:
             self.post_message(RefreshProgress(result, done, total))
@@ -197,20 +219,19 @@ class BriefingApp(App[int]):
         def page_progress(done: int, total: int) -> None:
             self.post_message(RefreshPagesProgress(done, total))
 
-        # The sample's links are placeholders: never fetch their pages.
-        was_sample = service.origin == DataOrigin.SAMPLE
-        full_text = not was_sample
-        summary = asyncio.run(
-            service.refresh(
-                on_progress=progress, full_text=full_text, on_page_progress=page_progress
-            )
-        )
-        self.post_message(RefreshFinished(service, summary, was_sample))
-        data = load_reader_data(service)
-        if fall_back_to_sample and not data.articles and not summary.any_succeeded:
-            self._load_sample()
-            return
+        summary = await service.refresh(on_progress=progress, full_text=False)
+        if not (pages and summary.any_succeeded):
+            return summary
+        self.post_message(FeedsRefreshed(summary))
+        page_step = asyncio.create_task(service.fetch_full_texts(on_progress=page_progress))
+        # One turn of the loop: the page step stores its 'pending' marks before its
+        # first request, so the reload below shows which articles wait for a page.
+        await asyncio.sleep(0)
+        # Read off the loop's thread, so the pages keep downloading meanwhile.
+        data = await asyncio.to_thread(load_reader_data, service)
         self._post_data(service, data, "refresh")
+        report = await page_step
+        return replace(summary, pages=report, finished=utc_now())
 
     def _load_sample(self) -> None:
         """In a job thread: the sample reads local files and fills its own cache."""
@@ -325,6 +346,19 @@ class BriefingApp(App[int]):
                 markup=False,
             )
 
+    def on_feeds_refreshed(self, message: FeedsRefreshed) -> None:
+        """The feed results, while the article pages are still being fetched."""
+        self.main_screen.query_one(RefreshBar).start_pages()
+        summary = message.summary
+        text = feeds_refreshed_text(summary) + "; fetching full texts…"
+        self.notify(
+            text,
+            severity="warning" if summary.errors else "information",
+            timeout=6,
+            markup=False,
+        )
+        self.main_screen.show_status()
+
     def on_refresh_pages_progress(self, message: RefreshPagesProgress) -> None:
         self.main_screen.query_one(RefreshBar).advance(
             message.done, message.total, "article pages", unit="pages"
@@ -338,14 +372,24 @@ class BriefingApp(App[int]):
             message.service.origin = DataOrigin.SAMPLE
         self.main_screen.query_one(RefreshBar).stop()
         summary = message.summary
-        new = sum(r.new for r in summary.results)
-        failed = len(summary.errors)
-        text = f"{len(summary.results)} feeds refreshed: {new} new articles"
-        if failed:
-            text += f", {failed} failed"
-        if summary.pages is not None and summary.pages.fetched:
-            text += f"; {summary.pages.fetched} full texts fetched"
-        self.notify(text, severity="warning" if failed else "information", timeout=6, markup=False)
+        pages = summary.pages
+        if pages is None:
+            # No page step: the feed results are all there is to say.
+            failed = bool(summary.errors)
+            self.notify(
+                feeds_refreshed_text(summary),
+                severity="warning" if failed else "information",
+                timeout=6,
+                markup=False,
+            )
+        elif pages.fetched or pages.failed:
+            # The feed results were told when the page step began.
+            self.notify(
+                pages_fetched_text(pages),
+                severity="warning" if pages.failed else "information",
+                timeout=6,
+                markup=False,
+            )
         self.main_screen.show_status()
 
     def on_search_finished(self, message: SearchFinished) -> None:
@@ -456,6 +500,25 @@ class BriefingApp(App[int]):
     def on_unmount(self) -> None:
         if self.loaded:
             self.save_session()
+
+
+def feeds_refreshed_text(summary: RefreshSummary) -> str:
+    new = sum(r.new for r in summary.results)
+    failed = len(summary.errors)
+    text = f"{len(summary.results)} feeds refreshed: {new} new articles"
+    if failed:
+        text += f", {failed} failed"
+    return text
+
+
+def pages_fetched_text(pages: PageReport) -> str:
+    counts = [
+        (pages.fetched, "fetched"),
+        (pages.failed, "failed"),
+        (pages.unchanged + pages.fresh, "unchanged"),
+    ]
+    parts = [f"{count} {what}" for count, what in counts if count]
+    return "Full texts: " + (", ".join(parts) if parts else "none needed")
 
 
 def run_reader(

@@ -23,6 +23,7 @@ from markdown_it.token import Token
 from rich.cells import cell_len
 
 from briefing.core.figures import figure_spans
+from briefing.core.fulltext import FAILED_PREFIX, STATUS_PENDING, is_failed
 from briefing.core.models import Article, Span
 from briefing.core.textclean import clean_line, clean_text, html_to_markdown
 
@@ -84,6 +85,8 @@ class ArticleDocument:
     published: date | None = None
     pending: list[str] = field(default_factory=list)
     """Markdown chunks not parsed yet: a long body is parsed a screenful first."""
+    header: int = 2
+    """How many blocks come before the body: the title, the meta line(s)."""
 
     @property
     def complete(self) -> bool:
@@ -184,14 +187,38 @@ def build_document(
         Block("title", clean_line(article.title) or "(untitled)"),
         Block("meta", " · ".join(part for part in meta if part)),
     ]
+    notice = full_text_notice(article)
+    if notice is not None:
+        blocks.append(notice)
     document = ArticleDocument(
         article.id,
         blocks,
         published_date(article),
         markdown_chunks(html_to_markdown(article.body_html)),
+        header=len(blocks),
     )
     document.parse_more(first_chars)
     return document
+
+
+def full_text_notice(article: Article) -> Block | None:
+    """A meta line when the article's page is still to come or could not be read.
+
+    The reason comes from the network (an HTTP reason phrase, an error text):
+    it is cleaned like any feed text and only ever styled by span.
+    """
+    if article.full_text:
+        return None
+    status = article.full_text_status
+    fallback = "the feed's summary" if not article.content else "the feed's text"
+    if status == STATUS_PENDING:
+        text = f"Full text: pending — showing {fallback}"
+        return Block("meta", text, [(0, len(text), "pending")])
+    if is_failed(status):
+        reason = clean_line(status[len(FAILED_PREFIX) :]) or "unknown error"
+        label = "Full text failed"
+        return Block("meta", f"{label}: {reason} — showing {fallback}", [(0, len(label), "failed")])
+    return None
 
 
 def markdown_chunks(markdown: str) -> list[str]:
@@ -421,8 +448,8 @@ def layout(document: ArticleDocument, width: int) -> list[Line]:
 
 
 def _tight(previous: Block, block: Block) -> bool:
-    """No blank line between the title and its meta line, or between list items."""
-    if previous.kind == "title" and block.kind == "meta":
+    """No blank line between the title and its meta lines, or between list items."""
+    if previous.kind in ("title", "meta") and block.kind == "meta":
         return True
     return previous.kind == "item" and block.kind == "item" and not block.quote
 

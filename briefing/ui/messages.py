@@ -62,6 +62,13 @@ class RefreshProgress(Message):
 
 
 @dataclass
+class FeedsRefreshed(Message):
+    """The feed step is done and its articles are stored; the page step follows."""
+
+    summary: RefreshSummary
+
+
+@dataclass
 class RefreshPagesProgress(Message):
     """The page step (full article text) after the feeds: a newer count replaces an older."""
 

@@ -17,6 +17,7 @@ from briefing.ui.commands import command_groups
 
 EXTRA = (
     ("ctrl+p", "Command palette: every key above, by name."),
+    ("● ★ … !", "Article marks: unread, starred, full text pending, full text failed."),
     ("mouse", "Click a source, article, fact or quote; scroll with the wheel."),
 )
 

@@ -50,6 +50,14 @@ FIRST_IN_PANE = {
     "facts-pane": "fact-list",
     "article-pane": "article-view",
 }
+DocumentKey = tuple[str, str, int, str]
+
+
+def document_key(article: Article) -> DocumentKey:
+    """What an article's document is built from; a reload that changes it redraws the pane."""
+    return (article.id, article.title, len(article.body_html), article.full_text_status)
+
+
 SEARCH_DELAY = 0.15
 PREFETCH_DELAY = 0.15
 """Seconds on one article before its neighbours are prepared: none while j is held down."""
@@ -68,8 +76,9 @@ class MainScreen(Screen[None]):
         self.timeline = False
         self.new_fact_ids: set[str] = set()
         self.shown_article_id: str | None = None
+        self.shown_key: DocumentKey | None = None
         self.active_pane = "sources-pane"
-        self._documents: LRUCache[tuple[str, str, int], ArticleDocument] = LRUCache(16)
+        self._documents: LRUCache[DocumentKey, ArticleDocument] = LRUCache(16)
         self._search_timer: Timer | None = None
         self._prefetch_timer: Timer | None = None
 
@@ -191,6 +200,7 @@ class MainScreen(Screen[None]):
         series, first, last = data.articles_per_day()
         self.query_one(Coverage).show(series, first, last)
         self._show_articles(select_id=restore_article or self.shown_article_id)
+        self._renew_shown_article()
         self.show_status()
 
     def apply_briefing(self, new_fact_ids: set[str]) -> None:
@@ -301,7 +311,7 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ the article pane
 
     def document_for(self, article: Article) -> ArticleDocument:
-        key = (article.id, article.title, len(article.body_html))
+        key = document_key(article)
         document = self._documents.get(key)
         if document is None:
             document = build_document(article)
@@ -323,10 +333,39 @@ class MainScreen(Screen[None]):
             emphasis = document.locate(plain[sentence[0] : sentence[1]])
         view.show_document(document, emphasis)
         self.shown_article_id = article_id
+        self.shown_key = document_key(article)
         self.reader.remember(article=article_id)
         if self._prefetch_timer is not None:
             self._prefetch_timer.stop()
         self._prefetch_timer = self.set_timer(PREFETCH_DELAY, self._prefetch_neighbours)
+
+    def _renew_shown_article(self) -> None:
+        """After a reload, redraw the article on show if what it is built from changed.
+
+        Its full text arrived (shown from the top), or only its full-text status
+        changed (the same body: the reader keeps their place and emphasis).
+        """
+        data = self.data
+        if data is None or self.shown_article_id is None:
+            return
+        article = data.article(self.shown_article_id)
+        if article is None:
+            return
+        key = document_key(article)
+        if key == self.shown_key:
+            return
+        shown = self.shown_key
+        if shown is None or shown[:3] != key[:3]:
+            self.show_article(article.id)
+            return
+        view = self.query_one(ArticleView)
+        previous = view.document
+        document = self.document_for(article)
+        emphasis = view.emphasis
+        if previous is None or previous.header != document.header:
+            emphasis = None  # its block number would point at the wrong block
+        view.show_document(document, emphasis, keep_scroll=True)
+        self.shown_key = key
 
     def _prefetch_neighbours(self) -> None:
         """While the user reads, prepare the articles above and below for j and k."""

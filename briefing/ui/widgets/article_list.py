@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from briefing.core.fulltext import STATUS_PENDING, is_failed
 from briefing.core.models import Article
 from briefing.core.textclean import clean_line
 from briefing.ui.widgets.styles import layer_style
@@ -36,6 +37,21 @@ def short_date(iso_time: str | None) -> str:
         return f"{_MONTHS[int(iso_time[5:7]) - 1]} {int(iso_time[8:10]):2d}"
     except (ValueError, IndexError):
         return "      "
+
+
+PENDING_MARK = "…"
+"""In the row's third flag column: the article's page is still to be fetched."""
+FAILED_MARK = "!"
+"""The article's page could not be fetched; the article pane says why."""
+
+
+def full_text_mark(status: str) -> str:
+    """The row's full-text flag for an ``Article.full_text_status``: one cell."""
+    if status == STATUS_PENDING:
+        return PENDING_MARK
+    if is_failed(status):
+        return FAILED_MARK
+    return " "
 
 
 class ArticleList(ScrollView, can_focus=True):
@@ -55,6 +71,8 @@ class ArticleList(ScrollView, can_focus=True):
         "article-list--read",
         "article-list--date",
         "article-list--star",
+        "article-list--pending",
+        "article-list--failed",
         "article-list--source",
         "article-list--empty",
     }
@@ -73,6 +91,8 @@ class ArticleList(ScrollView, can_focus=True):
         & > .article-list--read { color: $text-muted; }
         & > .article-list--date { color: $text-muted; }
         & > .article-list--star { color: $warning; }
+        & > .article-list--pending { color: $text-muted; }
+        & > .article-list--failed { color: $error; text-style: bold; }
         & > .article-list--source { color: $text-muted; }
         & > .article-list--empty { color: $text-muted; text-style: italic; }
     }
@@ -136,7 +156,7 @@ class ArticleList(ScrollView, can_focus=True):
         self.refresh()
 
     def update_articles(self, changed: Sequence[Article]) -> None:
-        """New read/starred flags for some rows."""
+        """New read/starred flags (or full-text status) for some rows."""
         by_id = {a.id: a for a in changed}
         for number, row in enumerate(self._rows):
             if row.id in by_id:
@@ -249,7 +269,16 @@ class ArticleList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         article = self._rows[row]
         is_cursor = row == self._cursor
-        key = (row, article.id, article.read, article.starred, width, is_cursor, self.has_focus)
+        key = (
+            row,
+            article.id,
+            article.read,
+            article.starred,
+            article.full_text_status,
+            width,
+            is_cursor,
+            self.has_focus,
+        )
         strip = self._strips.get(key)
         if strip is None:
             strip = self._render_row(article, width, is_cursor)
@@ -262,13 +291,20 @@ class ArticleList(ScrollView, can_focus=True):
             style = self._styles[component] = layer_style(self, component)
         return style
 
+    def _full_text_flag(self, status: str) -> tuple[str, Style]:
+        mark = full_text_mark(status)
+        if mark == FAILED_MARK:
+            return mark, self._style("article-list--failed")
+        return mark, self._style("article-list--pending")
+
     def _render_row(self, article: Article, width: int, is_cursor: bool) -> Strip:
         style_of = self._style
         title_style = style_of("article-list--read" if article.read else "article-list--unread")
         text = Text.assemble(
             ("●" if not article.read else " ", style_of("article-list--unread")),
             ("★" if article.starred else " ", style_of("article-list--star")),
-            (f"{short_date(article.sort_time)} ", style_of("article-list--date")),
+            self._full_text_flag(article.full_text_status),
+            (f" {short_date(article.sort_time)} ", style_of("article-list--date")),
             (clean_line(article.title) or "(untitled)", title_style),
             no_wrap=True,
             end="",

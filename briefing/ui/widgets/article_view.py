@@ -41,6 +41,8 @@ STYLE_NAMES = (
     "em",
     "link",
     "emphasis",
+    "pending",
+    "failed",
     *(kind.value for kind in FigureKind),
 )
 
@@ -69,6 +71,8 @@ class ArticleView(ScrollView, can_focus=True):
         & > .article--em { text-style: italic; }
         & > .article--link { color: $primary; text-style: underline; }
         & > .article--emphasis { background: $accent 30%; text-style: bold; }
+        & > .article--pending { text-style: italic; }
+        & > .article--failed { color: $error; text-style: bold; }
         & > .article--money { color: #f5c211; text-style: bold; }
         & > .article--count { color: #57e389; text-style: bold; }
         & > .article--percent { color: #dc8add; text-style: bold; }
@@ -92,14 +96,26 @@ class ArticleView(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ content
 
-    def show_document(self, document: ArticleDocument, emphasis: Emphasis | None = None) -> None:
-        """Show an article from its top, or scrolled to an emphasised sentence."""
+    def show_document(
+        self,
+        document: ArticleDocument,
+        emphasis: Emphasis | None = None,
+        *,
+        keep_scroll: bool = False,
+    ) -> None:
+        """Show an article from its top, or scrolled to an emphasised sentence.
+
+        ``keep_scroll``: a new build of the article on show; stay where the reader is.
+        """
         self.document = document
         self.emphasis = emphasis
         self._layout_width = -1
-        self._scroll_to_emphasis = emphasis is not None
+        self._scroll_to_emphasis = emphasis is not None and not keep_scroll
+        top = self.scroll_offset.y
         self._relayout()
-        if not self._scroll_to_emphasis:
+        if keep_scroll:
+            self.scroll_to(y=top, animate=False, immediate=True)
+        elif not self._scroll_to_emphasis:
             self.scroll_to(y=0, animate=False, immediate=True)
         if not document.complete:
             # The first screenful is parsed; the rest once it is on screen (a timer:

@@ -70,6 +70,11 @@ class RefreshBar(Horizontal):
         self.query_one(ProgressBar).update(total=max(1, total), progress=0)
         self.query_one("#refresh-count", Label).update(f"0/{total} feeds")
 
+    def start_pages(self) -> None:
+        """The feeds are in; the page step's count comes with its first page."""
+        self.query_one(ProgressBar).update(total=1, progress=0)
+        self.query_one("#refresh-count", Label).update("fetching article pages…")
+
     def advance(self, done: int, total: int, name: str, *, unit: str = "feeds") -> None:
         self.query_one(ProgressBar).update(total=max(1, total), progress=done)
         self.query_one("#refresh-count", Label).update(
