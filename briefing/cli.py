@@ -236,10 +236,9 @@ def cmd_fetch(service: BriefingService, *, full_text: bool) -> int:
         return EXIT_OK
     cached = service.store.count_articles()
     if cached:
-        age = age_in_words(service.last_refresh())
         print(
             f"briefing: every feed failed; the cache still holds {cached} articles"
-            f" (last refreshed {age} ago)",
+            f" (last refreshed {time_ago(service.last_refresh())})",
             file=sys.stderr,
         )
     else:
@@ -248,6 +247,16 @@ def cmd_fetch(service: BriefingService, *, full_text: bool) -> int:
             file=sys.stderr,
         )
     return EXIT_FAILED
+
+
+def time_ago(iso_time: str | None) -> str:
+    """'just now', '3 min ago', '2 days ago', or 'never'."""
+    age = age_in_words(iso_time)
+    if age in ("just now", "never"):
+        return age
+    if age == "unknown":
+        return "at an unknown time"
+    return f"{age} ago"
 
 
 def draw_progress(done: int, total: int, what: str) -> None:
@@ -328,7 +337,15 @@ def cmd_articles(service: BriefingService, *, include_all: bool, as_json: bool) 
         marker = "" if article.on_topic else " (off topic)"
         rows.append((date, article.source, article.title + marker))
     if len(rows) == 1:
-        print("No articles cached yet. Run `briefing fetch`.", file=sys.stderr)
+        cached = len(articles) if include_all else len(service.articles(include_off_topic=True))
+        if cached:
+            print(
+                f"None of the {cached} cached articles is on topic;"
+                " `briefing articles --all` lists them.",
+                file=sys.stderr,
+            )
+        else:
+            print("No articles cached yet. Run `briefing fetch`.", file=sys.stderr)
         return EXIT_OK
     print_table(rows, sys.stdout)
     return EXIT_OK
@@ -360,7 +377,7 @@ def cmd_feeds(service: BriefingService, *, as_json: bool) -> int:
         status = s.last_status or "never fetched"
         if not s.enabled:
             status = "disabled"
-        success = f"{age_in_words(s.last_success)} ago" if s.last_success else "never"
+        success = time_ago(s.last_success)
         rows.append((s.name, status, str(s.articles), str(s.on_topic), success, s.last_error or ""))
     print_table(rows, sys.stdout)
     return EXIT_OK

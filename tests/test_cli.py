@@ -210,3 +210,108 @@ def test_relative_config_path_with_a_relative_feed_path(tmp_path: Path, config_n
     assert [json.loads(line)["title"] for line in listed.stdout.splitlines()] == [
         "Labels sue Anna’s Archive"
     ]
+
+
+# --------------------------------------------------------------------------- in-process
+
+OFF_TOPIC = rss(
+    "Off",
+    [
+        ("o1", "Weather today", "Wed, 31 Dec 2025 10:00:00 +0000", "Rain."),
+        ("o2", "Crossword", "Thu, 01 Jan 2026 10:00:00 +0000", "Across."),
+    ],
+)
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from briefing import cli
+
+    code = cli.main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def local_config(tmp_path: Path, feeds: dict[str, str]) -> Path:
+    blocks = ['[topic]\nname = "Case"\nkeywords = ["Anna\'s Archive"]\n']
+    for name, text in feeds.items():
+        path = tmp_path / f"{name.lower()}.rss"
+        path.write_text(text, encoding="utf-8")
+        blocks.append(f'[[feeds]]\nname = "{name}"\nurl = "{path.name}"\n')
+    config = tmp_path / "feeds.toml"
+    config.write_text("\n".join(blocks), encoding="utf-8")
+    return config
+
+
+def test_feeds_table_says_just_now_without_ago(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = local_config(tmp_path, {"Wire": WIRE, "Trade": TRADE})
+    common = ("--config", str(config), "--cache-dir", str(tmp_path / "c"))
+    assert run_cli(capsys, *common, "fetch", "--no-full-text")[0] == 0
+    code, out, err = run_cli(capsys, *common, "feeds")
+    assert code == 0, err
+    header, *rows = out.splitlines()
+    assert header.split() == [
+        "FEED",
+        "STATUS",
+        "ARTICLES",
+        "ON",
+        "TOPIC",
+        "LAST",
+        "SUCCESS",
+        "NOTE",
+    ]
+    assert [row.split()[:4] for row in rows] == [
+        ["Wire", "new", "2", "1"],
+        ["Trade", "new", "1", "1"],
+    ]
+    assert all(row.split()[4:] == ["just", "now"] for row in rows), rows
+    assert "ago" not in out
+
+
+def test_every_feed_failing_reports_the_cache_and_its_age(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = local_config(tmp_path, {"Wire": WIRE})
+    common = ("--config", str(config), "--cache-dir", str(tmp_path / "c"))
+    assert run_cli(capsys, *common, "fetch", "--no-full-text")[0] == 0
+    (tmp_path / "wire.rss").unlink()  # the only feed now fails
+    code, out, err = run_cli(capsys, *common, "fetch", "--no-full-text")
+    assert code == 1
+    assert out.startswith(f"Wire: error: file not found: {tmp_path / 'wire.rss'}\n")
+    assert err.splitlines()[-1] == (
+        "briefing: every feed failed; the cache still holds 2 articles (last refreshed just now)"
+    )
+    # the cache is still used
+    code, out, err = run_cli(capsys, *common, "articles", "--json")
+    assert code == 0
+    assert [json.loads(line)["title"] for line in out.splitlines()] == ["Labels sue Anna’s Archive"]
+
+
+@pytest.mark.parametrize(
+    ("minutes", "words"), [(0.5, "just now"), (10, "10 min ago"), (60 * 5, "5 h ago")]
+)
+def test_time_ago(minutes: float, words: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from briefing.cli import time_ago
+
+    then = (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat()
+    assert time_ago(then) == words
+    assert time_ago(None) == "never"
+
+
+def test_articles_when_none_is_on_topic_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = local_config(tmp_path, {"Off": OFF_TOPIC})
+    common = ("--config", str(config), "--cache-dir", str(tmp_path / "c"))
+    assert run_cli(capsys, *common, "fetch", "--no-full-text")[0] == 0
+    code, out, err = run_cli(capsys, *common, "articles")
+    assert code == 0
+    assert out == ""
+    assert err == (
+        "None of the 2 cached articles is on topic; `briefing articles --all` lists them.\n"
+    )
+    code, out, err = run_cli(capsys, *common, "articles", "--all")
+    assert code == 0 and "Crossword (off topic)" in out
