@@ -80,7 +80,9 @@ def test_json_has_exactly_the_contract_names(sample: tuple[Briefing, list[Articl
             else:
                 assert isinstance(value["value"], int | float)
     for event in data["timeline"]:
-        assert set(event) == {"date", "label", "sources", "articles"}
+        # "disputed" is an addition to the contract: sources give the event other dates.
+        assert set(event) == {"date", "label", "sources", "articles", "disputed"}
+        assert event["disputed"] is (event["label"] in ("Lawsuit filed", "Complaint unsealed"))
     rounding = [f for f in data["facts"] if "rounding" in f["note"]]
     assert rounding and all(f["status"] == "differs" for f in rounding)
     # Plain JSON types only: it serialises, and round-trips unchanged.
@@ -131,8 +133,52 @@ def test_markdown_renders_as_lists_and_headings(sample: tuple[Briefing, list[Art
     briefing, articles = sample
     tokens = MarkdownIt("commonmark").parse(briefing_to_markdown(briefing, articles))
     kinds = {t.type for t in tokens} | {c.type for t in tokens for c in (t.children or [])}
-    assert {"heading_open", "bullet_list_open", "blockquote_open", "link_open"} <= kinds
+    assert {"heading_open", "bullet_list_open", "link_open"} <= kinds
     assert "html_block" not in kinds and "html_inline" not in kinds
+
+
+def _differ_section(markdown: str) -> str:
+    return markdown.split("## Where sources differ", 1)[1].split("## Timeline", 1)[0]
+
+
+def test_each_quote_is_its_own_item_with_its_source(
+    sample: tuple[Briefing, list[Article]],
+) -> None:
+    briefing, articles = sample
+    section = _differ_section(briefing_to_markdown(briefing, articles))
+    tokens = MarkdownIt("commonmark").parse(section)
+    # Quotes from different articles never run together into one block.
+    assert not any(t.type == "blockquote_open" for t in tokens)
+    # Every list item's text as a reader sees it (escapes undone).
+    items = [
+        "".join(c.content for c in t.children or [] if c.type in ("text", "softbreak"))
+        for t in tokens
+        if t.type == "inline"
+    ]
+    source_of = {a.id: a.source for a in articles}
+    expected = [
+        f"“{quote}” — {source_of[article]}"
+        for fact in briefing.facts
+        if fact.status == "differs"
+        for value in fact.values
+        for quote, article in zip(value.quotes[:3], value.articles, strict=False)
+    ]
+    assert len(expected) >= 10
+    for line in expected:
+        assert line in items  # one item per quote, whole, attributed
+    nested = [t for t in tokens if t.type == "list_item_open" and t.level > 1]
+    assert len(nested) == len(expected)
+
+
+def test_dollar_signs_are_escaped_so_github_shows_no_maths(
+    sample: tuple[Briefing, list[Article]],
+) -> None:
+    briefing, articles = sample
+    text = briefing_to_markdown(briefing, articles)
+    assert "\\$13 trillion" in text
+    assert not any(c == "$" and (i == 0 or text[i - 1] != "\\") for i, c in enumerate(text))
+    html = MarkdownIt("commonmark").render(text)
+    assert "$13 trillion" in html and "\\$" not in html
 
 
 def test_markdown_keeps_hostile_text_inert() -> None:
@@ -157,6 +203,21 @@ def test_markdown_keeps_hostile_text_inert() -> None:
     assert "[red]Evil[/red]" in html
 
 
+def test_markdown_marks_events_the_sources_date_differently(
+    sample: tuple[Briefing, list[Article]],
+) -> None:
+    briefing, articles = sample
+    timeline = briefing_to_markdown(briefing, articles).split("## Timeline", 1)[1]
+    lines = timeline.split("## Articles", 1)[0].strip().splitlines()
+    filed = [line for line in lines if "Lawsuit filed" in line]
+    unsealed = [line for line in lines if "Complaint unsealed" in line]
+    assert len(filed) == 3 and len(unsealed) == 2
+    assert all("Lawsuit filed — *disputed: 3 dates given* (" in line for line in filed)
+    assert all("Complaint unsealed — *disputed: 2 dates given* (" in line for line in unsealed)
+    others = [line for line in lines if line not in filed + unsealed]
+    assert others and "disputed" not in "".join(others)
+
+
 # --------------------------------------------------------------------------- table
 
 
@@ -179,7 +240,10 @@ def test_table_reads_as_a_table(sample: tuple[Briefing, list[Article]]) -> None:
     assert any(line.split()[:3] == ["$12.9", "trillion", "Sample"] for line in block)
     assert any("rounds to" in line for line in block)
     assert "Timeline" in lines
-    assert any(line.startswith("2026-01-20  Injunction issued") for line in lines)
+    assert any(line.startswith("2026-01-20  Injunction issued (") for line in lines)
+    filed = [line for line in lines if line[12:].startswith("Lawsuit filed")]
+    assert len(filed) == 3
+    assert all(line[12:].startswith("Lawsuit filed [DISPUTED: 3 dates given] (") for line in filed)
 
 
 def test_table_strips_control_characters() -> None:

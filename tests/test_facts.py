@@ -11,6 +11,7 @@ import pytest
 from _facts_helpers import (
     MemoryFactCache,
     all_stories,
+    load_corpus,
     load_sample_articles,
     score_facts,
     score_figures,
@@ -31,6 +32,7 @@ from briefing.core.facts import (
     facts_to_cache_entry,
     forget_remembered_facts,
     merge_facts,
+    timeline_disputes,
 )
 from briefing.core.models import Article, FigureKind, KeyFact
 from briefing.core.textclean import article_plain_text
@@ -123,6 +125,37 @@ def test_money_subject_tells_sought_from_awarded_and_negated_awards() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # the verb comes before its object, not next to the amount
+        "A jury awarded the labels $10 million in damages.",
+        "The judge awarded the plaintiffs statutory damages of $10 million.",
+        # "damages award": the head noun is "award"
+        "A $10 million damages award was handed down.",
+        "The $10 million damages award stands.",
+    ],
+)
+def test_an_award_is_an_award_even_with_damages_nearby(sentence: str) -> None:
+    (fact,) = extract_facts(article("a", "Wire", "Ruling", sentence))
+    assert (fact.figure.text, fact.label) == ("$10 million", "Damages awarded")
+
+
+def test_a_damages_award_stays_apart_from_the_damages_sought() -> None:
+    key_facts = merged(
+        article("a", "One", "Ruling", "A jury awarded the labels $10 million in damages."),
+        article("b", "Two", "Ruling", "A $10 million damages award was handed down."),
+        article("c", "Three", "Suit", "The labels seek $13 trillion in damages."),
+        article("d", "Four", "Suit", "The labels want $10 million in damages from the uploader."),
+    )
+    labels = by_label(key_facts)
+    awarded = labels["Damages awarded"]
+    assert (awarded.status, values(awarded), awarded.sources) == ("agreed", [10e6], ("One", "Two"))
+    sought = labels["Damages sought"]
+    assert sought.status == "differs" and sorted(values(sought)) == [10e6, 13e12]
+    assert sought.sources == ("Three", "Four")
+
+
 def test_datelines_are_not_events() -> None:
     facts = extract_facts(
         article("a", "Wire", "Labels sue", "NEW YORK, Jan. 16 (Wire) – The labels filed suit.")
@@ -182,6 +215,97 @@ def test_really_different_values_are_a_plain_differs() -> None:
     files = by_label(key_facts)["Music files scraped"]
     assert files.status == "differs"
     assert files.note == ""  # an order of magnitude is not rounding
+
+
+@pytest.mark.parametrize(
+    ("one", "two"),
+    [
+        ("$10 million", "$14 million"),
+        ("$100,000", "$140,000"),
+        ("$20 million", "$19 million"),
+    ],
+)
+def test_a_trailing_zero_is_not_a_rounding_step(one: str, two: str) -> None:
+    key_facts = merged(
+        article("a", "One", "Suit", f"The labels seek {one} in damages."),
+        article("b", "Two", "Suit", f"The labels seek {two} in damages."),
+    )
+    fact = by_label(key_facts)["Damages sought"]
+    assert fact.status == "differs"
+    assert "rounding" not in fact.note and "rounds" not in fact.note
+
+
+def test_counts_and_shares_that_really_differ_are_not_called_rounding() -> None:
+    key_facts = merged(
+        article(
+            "a",
+            "One",
+            "Suit",
+            "The site scraped 86 million music files.",
+            "It holds 37% of all songs.",
+        ),
+        article(
+            "b",
+            "Two",
+            "Suit",
+            "The site scraped 90 million music files.",
+            "It holds 40% of all songs.",
+        ),
+    )
+    labels = by_label(key_facts)
+    for label in ("Music files scraped", "Share of songs"):
+        assert labels[label].status == "differs"
+        assert labels[label].note == ""
+
+
+@pytest.mark.parametrize(
+    ("one", "two", "rounds"),
+    [
+        ("$13 trillion", "$12.9 trillion", "$12.9 trillion rounds to $13 trillion"),
+        ("$150,000 per work", "$151,000 per work", "$151,000 rounds to $150,000"),
+        ("$2 billion", "$2.04 billion", "$2.04 billion rounds to $2 billion"),
+    ],
+)
+def test_rounding_is_still_explained(one: str, two: str, rounds: str) -> None:
+    key_facts = merged(
+        article("a", "One", "Suit", f"The labels seek {one} in damages."),
+        article("b", "Two", "Suit", f"The labels seek {two} in damages."),
+    )
+    fact = next(k for k in key_facts if k.kind is FigureKind.MONEY)
+    assert fact.status == "differs"
+    assert fact.note.startswith("Sources agree to within rounding")
+    assert rounds in fact.note
+
+
+def test_a_share_rounded_to_a_whole_percent_is_rounding() -> None:
+    key_facts = merged(
+        article("a", "One", "Suit", "It holds 40% of all songs."),
+        article("b", "Two", "Suit", "It holds 39.6% of all songs."),
+    )
+    assert by_label(key_facts)["Share of songs"].note == (
+        "Sources agree to within rounding: 39.6% rounds to 40%."
+    )
+
+
+def test_a_hedge_stays_visible_when_sources_differ() -> None:
+    key_facts = merged(
+        article("a", "One", "Suit", "Damages can reach up to $150,000 per work."),
+        article("b", "Two", "Suit", "Statutory damages are $150,000 per work."),
+        article("c", "Three", "Suit", "Statutory damages are $151,000 per work."),
+    )
+    fact = by_label(key_facts)["Statutory damages per work"]
+    assert fact.status == "differs"
+    assert "$151,000 rounds to $150,000" in fact.note
+    assert "“up to”" in fact.note and "$150,000" in fact.note.split("“up to”")[0]
+    assert "maximum" in fact.note
+    # A hedge every statement of a value makes is shown in the value itself.
+    every = by_label(
+        merged(
+            article("a", "One", "Suit", "Damages can reach up to $150,000 per work."),
+            article("c", "Three", "Suit", "Statutory damages are $30,000 per work."),
+        )
+    )["Statutory damages per work"]
+    assert [v.text for v in every.values] == ["up to $150,000", "$30,000"]
 
 
 def test_single_when_one_source_states_it() -> None:
@@ -323,6 +447,35 @@ def test_timeline_orders_dated_events_with_their_sources() -> None:
     ]
 
 
+def test_events_given_on_conflicting_dates_are_disputed() -> None:
+    facts = [
+        f
+        for a in (
+            article("a", "One", "T", "The suit was filed on Dec. 29 and unsealed on Jan. 16."),
+            article("b", "Two", "T", "The labels filed the lawsuit on January 2, 2026."),
+            article("c", "Three", "T", "The suit, filed in late December, was unsealed Jan. 16."),
+            article("d", "Four", "T", "It was filed December 22 under seal."),
+            article("e", "Five", "T", "A judge granted an injunction on Jan. 20."),
+        )
+        for f in extract_facts(a)
+    ]
+    timeline = build_timeline(facts)
+    disputes = timeline_disputes(timeline)
+    assert disputes == {"Lawsuit filed": ("2025-12", "2025-12-22", "2025-12-29", "2026-01-02")}
+    # A month that holds the day given elsewhere is no dispute on its own.
+    calm = build_timeline(
+        [
+            f
+            for a in (
+                article("a", "One", "T", "The suit was filed on Dec. 29."),
+                article("c", "Three", "T", "The suit, filed in late December, is pending."),
+            )
+            for f in extract_facts(a)
+        ]
+    )
+    assert timeline_disputes(calm) == {}
+
+
 # --------------------------------------------------------------------------- the sample briefing
 
 
@@ -359,6 +512,14 @@ def test_accuracy_on_the_corpus_meets_the_target() -> None:
     facts = score_facts(stories)
     assert figures.precision >= 0.95 and figures.recall >= 0.95, figures.misses + figures.extras
     assert facts.precision >= 0.95 and facts.recall >= 0.95, facts.misses + facts.extras
+
+
+def test_the_audit_cases_are_all_right() -> None:
+    audit = load_corpus("audit.toml")
+    figures = score_figures(audit)
+    facts = score_facts(audit)
+    assert figures.misses + figures.extras == []
+    assert facts.misses + facts.extras == []
 
 
 # --------------------------------------------------------------------------- cache

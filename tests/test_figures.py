@@ -65,6 +65,24 @@ def test_money(sentence: str, text: str, value: float, unit: str) -> None:
         ("Around half a million tracks leaked.", "half a million tracks", 5e5, "tracks"),
         ("The site lists 12 million U.S. users.", "12 million U.S. users", 12e6, "U.S. users"),
         ("It copied 40,000 hours of audio.", "40,000 hours of audio", 4e4, "hours of audio"),
+        (
+            "Nearly a quarter of a million files leaked.",
+            "a quarter of a million files",
+            2.5e5,
+            "files",
+        ),
+        (
+            "It holds three quarters of a million tracks.",
+            "three quarters of a million tracks",
+            7.5e5,
+            "tracks",
+        ),
+        (
+            "Two thirds of a million users signed up.",
+            "Two thirds of a million users",
+            666_667.0,
+            "users",
+        ),
     ],
 )
 def test_counts_keep_the_counted_noun_phrase(
@@ -269,6 +287,12 @@ def test_two_figures_in_one_sentence() -> None:
         "Version 2.3 is out and the ratio is 24/7.",
         "Visitors counted only a few hundred pages.",
         "One in five customers was hit, 1 in 10 users too.",
+        # fractions are shares, not counts of "thirds"
+        "About two thirds of the tracks were copied.",
+        "Three quarters of users agreed; two-thirds of listeners did not.",
+        # a number after a name is part of the name
+        "Millions of iPhone 15 users and Windows 11 machines were hit.",
+        "It runs on PlayStation 5 consoles and Office 365 accounts.",
     ],
 )
 def test_not_figures(sentence: str) -> None:
@@ -278,6 +302,14 @@ def test_not_figures(sentence: str) -> None:
 def test_title_case_headlines_still_count() -> None:
     assert texts("Labels Sue Over 86 Million Music Files") == ["86 Million Music Files"]
     assert texts("Tixly Leaks 4,000 Customer Records Online") == ["4,000 Customer Records"]
+
+
+def test_a_number_after_a_word_that_is_no_name_still_counts() -> None:
+    assert texts("Only 15 users complained.") == ["15 users"]
+    assert texts("On Monday 15 users complained.") == ["15 users"]
+    assert texts("Hackers Steal 400 Customer Records") == ["400 Customer Records"]
+    assert texts("The labels, Sony and Universal, own 4,000 albums.") == ["4,000 albums"]
+    assert texts("Apple sold 15 million iPhone units.") == ["15 million iPhone units"]
 
 
 def test_a_noun_followed_by_an_object_pronoun_was_a_verb() -> None:
@@ -411,6 +443,14 @@ def test_huge_and_odd_inputs() -> None:
         ("99.6%", 0.1),
         ("eighty-six million files", 1e6),
         ("300 TB", 100e12),
+        # A trailing zero before a scale word, or of a share, is a digit, not rounding:
+        # '$10 million' is written to the million, '40%' to the point.
+        ("$10 million", 1e6),
+        ("$100m", 1e6),
+        ("90 million files", 1e6),
+        ("ten million files", 1e6),
+        ("40%", 1.0),
+        ("$2 billion", 1e9),
     ],
 )
 def test_written_precision(sentence: str, step: float) -> None:

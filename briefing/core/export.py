@@ -12,6 +12,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from .facts import timeline_disputes
 from .models import Article, Briefing, FactValue, KeyFact
 from .textclean import clean_line, is_web_url
 
@@ -26,8 +27,10 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
 
     ``note`` is an addition to the contract: it explains a difference, such as
     two values that agree to within rounding, and is "" when there is nothing
-    to say.
+    to say. So is a timeline event's ``disputed``: true when sources give the
+    same event other dates (each date is then its own event).
     """
+    disputes = timeline_disputes(briefing.timeline)
     return {
         "topic": briefing.topic,
         "generated": briefing.generated,
@@ -48,6 +51,7 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
                 "label": event.label,
                 "sources": list(event.sources),
                 "articles": list(event.articles),
+                "disputed": event.label in disputes,
             }
             for event in briefing.timeline
         ],
@@ -74,11 +78,14 @@ def _json_number(value: float | str) -> float | int | str:
 
 # --------------------------------------------------------------------------- Markdown
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$])")
 
 
 def _md(text: str) -> str:
-    """Untrusted text as inert inline Markdown on one line."""
+    """Untrusted text as inert inline Markdown on one line.
+
+    ``$`` is escaped too: GitHub reads text between two dollar signs as maths.
+    """
     return _MD_SPECIAL.sub(r"\\\1", clean_line(text))
 
 
@@ -95,6 +102,24 @@ def _md_url(url: str) -> str:
 
 def _sources_md(sources: Sequence[str]) -> str:
     return ", ".join(_md(s) for s in sources) or "no source"
+
+
+def _dispute_words(dates: Sequence[str]) -> str:
+    return f"disputed: {len(dates)} dates given"
+
+
+def _quote_source(value: FactValue, index: int, source_of: dict[str, str]) -> str:
+    """The source of the ``index``-th quote of ``value`` ('' when it cannot be told)."""
+    if len(value.spans) == len(value.quotes):
+        article = value.spans[index][0]
+    elif len(value.articles) == len(value.quotes):
+        article = value.articles[index]
+    else:
+        article = ""
+    source = source_of.get(article, "")
+    if not source and len(value.sources) == 1:
+        source = value.sources[0]
+    return source
 
 
 _STATUS_WORDS = {"agreed": "agreed", "differs": "sources differ", "single": "one source"}
@@ -132,6 +157,7 @@ def briefing_to_markdown(briefing: Briefing, articles: Sequence[Article]) -> str
     lines.append("")
 
     differing = [f for f in briefing.facts if f.status == "differs"]
+    source_of = {a.id: a.source for a in articles}
     lines += ["## Where sources differ", ""]
     if not differing:
         lines += ["The sources agree on every figure they share.", ""]
@@ -139,8 +165,12 @@ def briefing_to_markdown(briefing: Briefing, articles: Sequence[Article]) -> str
         lines += [f"### {_md(fact.label)}", ""]
         for value in fact.values:
             lines.append(f"- **{_md(value.text)}**: {_sources_md(value.sources)}")
-            for quote in value.quotes[:3]:
-                lines.append(f"  > {_md(quote)}")
+            # Each quote its own item, with who wrote it: consecutive "> " lines would
+            # render as one block, running different articles' sentences together.
+            for index, quote in enumerate(value.quotes[:3]):
+                source = _quote_source(value, index, source_of)
+                by = f" — {_md(source)}" if source else ""
+                lines.append(f"  - “{_md(quote)}”{by}")
         if fact.note:
             lines += ["", f"*{_md(fact.note)}*"]
         lines.append("")
@@ -148,8 +178,13 @@ def briefing_to_markdown(briefing: Briefing, articles: Sequence[Article]) -> str
     lines += ["## Timeline", ""]
     if not briefing.timeline:
         lines += ["No dated events yet.", ""]
+    disputes = timeline_disputes(briefing.timeline)
     for event in briefing.timeline:
-        lines.append(f"- **{_md(event.date)}**: {_md(event.label)} ({_sources_md(event.sources)})")
+        disputed = disputes.get(event.label)
+        mark = f" — *{_dispute_words(disputed)}*" if disputed else ""
+        lines.append(
+            f"- **{_md(event.date)}**: {_md(event.label)}{mark} ({_sources_md(event.sources)})"
+        )
     lines.append("")
 
     lines += ["## Articles", ""]
@@ -199,9 +234,12 @@ def render_facts_table(briefing: Briefing, width: int = 100) -> str:
     if briefing.timeline:
         lines.append("")
         lines.append("Timeline")
+        disputes = timeline_disputes(briefing.timeline)
         for event in briefing.timeline:
+            disputed = disputes.get(event.label)
+            mark = f" [DISPUTED: {len(disputed)} dates given]" if disputed else ""
             text = (
-                f"{clean_line(event.date):<10}  {clean_line(event.label)}"
+                f"{clean_line(event.date):<10}  {clean_line(event.label)}{mark}"
                 f" ({', '.join(clean_line(s) for s in event.sources)})"
             )
             lines.extend(_wrap(text, width, indent=" " * 12))

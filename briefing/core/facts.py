@@ -47,6 +47,7 @@ __all__ = [
     "facts_to_cache_entry",
     "forget_remembered_facts",
     "merge_facts",
+    "timeline_disputes",
 ]
 
 
@@ -55,7 +56,7 @@ def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-EXTRACTOR_VERSION = "facts-3"
+EXTRACTOR_VERSION = "facts-4"
 """Part of every cache key: bump when extraction output changes."""
 
 
@@ -379,6 +380,7 @@ _GENERIC_MONEY_NOUNS = {
     "costs": ("cost", "Cost"),
     "price": ("price", "Price"),
 }
+_AWARD_OR_CLAIM_NOUNS = _word_set("award verdict judgment claim")
 _GENERIC_MONEY_STOP = _word_set(
     """
     the a an and or but to of in on at by for from with that which who it its this
@@ -563,13 +565,21 @@ _MONEY_LEXICON = _build_lexicon(
         ),
         (
             "sought",
-            "damages/seek/seeks/seeking/sought/demand/demands/demanded/demanding/claim/claims"
-            "/claimed/claiming/penalty/penalties/liable/liability/exposure/owe/owes/owed/want"
-            "/wants/wanted/asking/total/totals/totaled/totaling/totalled/totalling/sum/face/faces,"
-            " on the hook, could face, ask/asks/asked for, headline value",
+            "seek/seeks/seeking/sought/demand/demands/demanded/demanding/claim/claims"
+            "/claimed/claiming/liable/owe/owes/owed/want/wants/wanted/asking/totaled/totaling"
+            "/totalled/totalling/face/faces, on the hook, could face, ask/asks/asked for",
+        ),
+        # Nouns say the amount is damages, not whether they are sought or awarded: a verb
+        # in the same clause decides ("awarded the labels $10 million in damages").
+        (
+            "soughtnoun",
+            "damages/penalty/penalties/liability/exposure/total/totals/sum, headline value",
         ),
     ]
 )
+_MONEY_NOUN_CUES = frozenset({"soughtnoun"})
+_MONEY_NOUN_PENALTY = 45
+"""Added to a damages noun's distance: a verb up to this much further away wins."""
 _LEXICONS: dict[str, _Lexicon] = {
     "action": _ACTION_LEXICON,
     "date": _DATE_LEXICON,
@@ -961,10 +971,19 @@ def _nearest_cue(
     weak: frozenset[str] = frozenset(),
     reject: _Reject | None = None,
     after_penalty: int = 0,
+    weak_penalty: int = _WEAK_PENALTY,
 ) -> str | None:
     """The cue group nearest the figure in its window: verbs before nouns, same clause first."""
     return _nearest_cue_distance(
-        sentence, family, figure, window_start, window_end, weak, reject, after_penalty
+        sentence,
+        family,
+        figure,
+        window_start,
+        window_end,
+        weak,
+        reject,
+        after_penalty,
+        weak_penalty,
     )[0]
 
 
@@ -977,6 +996,7 @@ def _nearest_cue_distance(
     weak: frozenset[str] = frozenset(),
     reject: _Reject | None = None,
     after_penalty: int = 0,
+    weak_penalty: int = _WEAK_PENALTY,
 ) -> tuple[str | None, int]:
     text = sentence.text
     best: str | None = None
@@ -999,7 +1019,7 @@ def _nearest_cue_distance(
             distance = 0  # inside the figure: "86 million scraped files"
             gap = (0, 0)
         if name in weak:
-            distance += _WEAK_PENALTY
+            distance += weak_penalty
         if distance >= best_distance:
             continue
         if gap[1] > gap[0]:
@@ -1120,13 +1140,29 @@ def _money_base_subject(
     figure = sentence.figures[position]
     window_start, window_end = _window(sentence, position)
     cue = _nearest_cue(
-        sentence, "money", figure, window_start, window_end, reject=_award_is_negated
+        sentence,
+        "money",
+        figure,
+        window_start,
+        window_end,
+        _MONEY_NOUN_CUES,
+        _award_is_negated,
+        weak_penalty=_MONEY_NOUN_PENALTY,
     )
     if cue is None and (window_start, window_end) != (sentence.start, sentence.end):
         # "fined Tixly €4.5m ..., well below the maximum of €20m": the verb is shared.
         cue = _nearest_cue(
-            sentence, "money", figure, sentence.start, sentence.end, reject=_award_is_negated
+            sentence,
+            "money",
+            figure,
+            sentence.start,
+            sentence.end,
+            _MONEY_NOUN_CUES,
+            _award_is_negated,
+            weak_penalty=_MONEY_NOUN_PENALTY,
         )
+    if cue == "soughtnoun":
+        cue = "sought"
 
     unit_end = range_high.end if range_high is not None else figure.end
     per_unit = _PER_UNIT.match(text, unit_end)
@@ -1140,6 +1176,11 @@ def _money_base_subject(
             return f"payout-per-{unit}", f"Payout per {unit}"
         return f"per-{unit}", f"Amount per {unit}"
 
+    # "the $10 million damages award", "a $2m damages claim": the noun the amount
+    # qualifies says what it is, whatever verb the sentence has.
+    head = _compound_money_noun(text, figure)
+    if head in _AWARD_OR_CLAIM_NOUNS:
+        return _GENERIC_MONEY_NOUNS[head]
     if cue == "awarded":
         return "damages-awarded", "Damages awarded"
     if cue == "settlement":
@@ -1169,13 +1210,24 @@ def _money_base_subject(
     return None
 
 
+def _compound_money_noun(text: str, figure: Figure) -> str | None:
+    """The head of money nouns right after an amount: 'award' in '$10m damages award'."""
+    head = None
+    position = figure.end
+    for _ in range(3):
+        compound = _MONEY_NOUN_AFTER.match(text, position)
+        if compound is None or compound.group(1).lower() not in _GENERIC_MONEY_NOUNS:
+            break
+        head = compound.group(1).lower()
+        position = compound.end()
+    return head
+
+
 def _money_noun(text: str, figure: Figure) -> str | None:
     """What the amount is for: '$5m in donations', 'a $2m fine', 'a fine of $2m'."""
-    compound = _MONEY_NOUN_AFTER.match(text, figure.end)
-    if compound is not None:
-        word = compound.group(1).lower()
-        if word in _GENERIC_MONEY_NOUNS:
-            return word
+    head = _compound_money_noun(text, figure)
+    if head is not None:
+        return head
     after = _MONEY_IN_NOUN.match(text, figure.end)
     if after is not None:
         word = after.group(1).split()[0].lower()
@@ -1443,6 +1495,13 @@ def _key_fact(subject_key: str, kind: FigureKind, group: _Group) -> KeyFact:
         status = "single"
     if status == "differs":
         note = _difference_note([summary.facts for summary in summaries], kind)
+        # A hedge some statements of a value make ("up to $150,000") is not in the
+        # value's text, so say it here: a maximum is not the same claim as a sum.
+        hedged = [
+            _hedge_note(summary.hedges, value.text)
+            for summary, value in zip(summaries[:_NOTE_VALUES], values, strict=False)
+        ]
+        note = " ".join(part for part in (note, *hedged) if part)
     else:
         note = _hedge_note(set().union(*(summary.hedges for summary in summaries)))
     if status == "differs" and len(sources) == 1:
@@ -1574,14 +1633,30 @@ def _difference_note(clusters: list[list[Fact]], kind: FigureKind) -> str:
     return ""
 
 
-def _hedge_note(statements: set[str]) -> str:
+_HEDGE_MEANINGS = {
+    "up to": "a maximum",
+    "less than": "an upper bound",
+    "more than": "a lower bound",
+    "at least": "a minimum",
+    "or more": "a minimum",
+}
+
+
+def _hedge_note(statements: set[str], subject: str = "it") -> str:
     """Which hedges some (not all) statements carry; a shared hedge is in the value."""
     if len(statements) <= 1:
         return ""
     hedges = sorted(h for h in statements if h and h not in ("range", "between"))
     if not hedges:
         return ""
-    return "Some sources hedge it: " + ", ".join(f"“{h}”" for h in hedges) + "."
+    listed = ", ".join(
+        f"“{h}” ({_HEDGE_MEANINGS[h]})" if h in _HEDGE_MEANINGS else f"“{h}”" for h in hedges
+    )
+    return f"Some sources hedge {subject}: {listed}."
+
+
+_ROUNDING_SHARE = 0.05
+"""Values further apart than this share of the larger are never 'within rounding'."""
 
 
 def _within_rounding(coarse: Figure, fine: Figure) -> bool:
@@ -1598,6 +1673,8 @@ def _within_rounding(coarse: Figure, fine: Figure) -> bool:
         return False
     if a == b:
         return True
+    if abs(a - b) > _ROUNDING_SHARE * max(abs(a), abs(b)):
+        return False  # '$100,000' and '$140,000' are different sums, however written
     rounded = math.floor(b / step + 0.5) * step
     return abs(rounded - a) <= step * 1e-6
 
@@ -1673,6 +1750,27 @@ def build_timeline(facts: Iterable[Fact]) -> list[TimelineEvent]:
     ]
     timeline.sort(key=lambda e: (e.date, -len(e.sources), e.label))
     return timeline
+
+
+def timeline_disputes(timeline: Iterable[TimelineEvent]) -> dict[str, tuple[str, ...]]:
+    """Events the sources date differently: label -> every date given for it, in order.
+
+    Two dates conflict when neither contains the other ('2025-12' contains
+    '2025-12-29'); a label is disputed when any two of its dates conflict.
+    """
+    dates: dict[str, set[str]] = {}
+    for event in timeline:
+        dates.setdefault(event.label, set()).add(event.date)
+    disputes: dict[str, tuple[str, ...]] = {}
+    for label, given in dates.items():
+        ordered = sorted(given)
+        if any(
+            not (a.startswith(b) or b.startswith(a))
+            for i, a in enumerate(ordered)
+            for b in ordered[i + 1 :]
+        ):
+            disputes[label] = tuple(ordered)
+    return disputes
 
 
 # --------------------------------------------------------------------------- cache + briefing

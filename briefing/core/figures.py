@@ -363,8 +363,24 @@ _SMALL_ALT = "|".join(
 _SCALE_ALT = "|".join(_either_case(w) for w in [*_SCALE_WORDS, "dozen"])
 _NUMBER_WORD = rf"(?:{_SMALL_ALT})(?:-(?:{_SMALL_ALT}))?|{_SCALE_ALT}"
 # A run of number words. Validity ("two three" is not a number) is checked in code.
+# "a quarter of a million", "two thirds of a million": a fraction of a scale word.
+_FRACTION_OF = r"(?:[Aa]n?|[Oo]ne|[Tt]wo|[Tt]hree)[\s-]+(?:quarters?|thirds?)\s+of\s+(?=[Aa]n?\s)"
+_FRACTION_OF_RE = re.compile(
+    r"(a|an|one|two|three)[\s-]+(quarter|third)s?\s+of\s+(?=an?\s)", re.IGNORECASE
+)
+_FRACTION_BEFORE = re.compile(
+    r"(?<![a-z'’-])(?:an?|one|two|three)[\s-]+(?:quarters?|thirds?)\s+of\s+$"
+)
+_FRACTION_NUMERATORS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}
+_FRACTION_DENOMINATORS = {"quarter": 4, "third": 3}
+# "two thirds of the tracks", "three fifths": a fraction, not a count of "thirds".
+_FRACTION_WORD_AFTER = re.compile(
+    r"[\s-]+(?:halves|thirds?|quarters?|fourths?|fifths?|sixths?|sevenths?|eighths?|ninths?"
+    r"|tenths?)\b",
+    re.IGNORECASE,
+)
 _WORDS_RE = re.compile(
-    rf"\b(?:(?:[Aa]n?|[Hh]alf\s+an?)\s+(?:{_SCALE_ALT})|{_SMALL_ALT})"
+    rf"\b(?:{_FRACTION_OF})?(?:(?:[Aa]n?|[Hh]alf\s+an?)\s+(?:{_SCALE_ALT})|{_SMALL_ALT})"
     rf"(?:-(?:{_SMALL_ALT}))?"
     rf"(?:(?:\s+and\s+|[\s-]+)(?:{_NUMBER_WORD}))*\b"
 )
@@ -491,14 +507,30 @@ def written_precision(figure: Figure) -> float:
 
     '$13 trillion' -> 1e12, '$12.9 trillion' -> 1e11, '$150,000' -> 1e4,
     '99.6%' -> 0.1. Dates and unparsable figures give 0.
+
+    Trailing zeros of a whole number are read as rounding ('$150,000', '300 TB'),
+    except before a scale word of a million or more and in a share: '$10 million'
+    and '90 million files' are written to the million, '40%' to the point, as
+    those digits are how such numbers are always written.
     """
     if figure.kind is FigureKind.DATE or not isinstance(figure.value, float | int):
         return 0.0
     value = float(figure.value)
     match = _DIGITS_RE.search(figure.text)
     if match is None:
-        # Written in words: the last non-zero digit sets the step.
-        return _integer_step(int(value)) if value >= 1 else 0.0
+        # Written in words: the last non-zero digit sets the step, at most the scale
+        # word's ('ten million' is written to the million).
+        if value < 1:
+            return 0.0
+        step = _integer_step(int(value))
+        if figure.kind is FigureKind.PERCENT:
+            return min(step, 1.0)
+        scales = [
+            _SCALE_WORDS[word]
+            for word in _WORD_RE.findall(figure.text.lower())
+            if word in _SCALE_WORDS and _SCALE_WORDS[word] >= _DIGIT_SCALE
+        ]
+        return min(step, float(min(scales))) if scales else step
     written = match.group().replace(",", "")
     try:
         mantissa = Decimal(written)
@@ -510,7 +542,16 @@ def written_precision(figure: Figure) -> float:
     if "." in written:
         decimals = len(written.split(".", 1)[1])
         return multiplier * 10.0**-decimals
+    if figure.kind is FigureKind.PERCENT or (
+        figure.kind is not FigureKind.SIZE and multiplier >= _DIGIT_SCALE * 0.999
+    ):
+        return multiplier
     return multiplier * _integer_step(int(mantissa))
+
+
+_DIGIT_SCALE = 1_000_000
+"""From this scale word up, every digit written before it counts ('$10 million')."""
+_WORD_RE = re.compile(r"[a-z]+")
 
 
 def _integer_step(number: int) -> float:
@@ -588,7 +629,10 @@ def _word_number_starts(text: str) -> list[int]:
                 elif not lowered[max(0, position - 2) : position].strip().isdigit():
                     lead = _LEAD_BEFORE_SCALE.search(lowered, max(0, position - 8), position)
                     if lead is not None:
-                        starts.append(lead.start())
+                        fraction = _FRACTION_BEFORE.search(
+                            lowered, max(0, lead.start() - 24), lead.start()
+                        )
+                        starts.append(fraction.start() if fraction else lead.start())
             position = lowered.find(word, end)
     return starts
 
@@ -851,11 +895,43 @@ def _digits_number(text: str, start: int, end: int) -> _Number | None:
     previous = text[max(0, start - 14) : start].split()
     if previous and previous[-1].lower().rstrip(".") in _LABEL_WORDS:
         return None
+    if previous and token.isdigit() and _ends_a_name(text, start, end, previous[-1]):
+        return None
     try:
         value = Decimal(token.replace(",", ""))
     except InvalidOperation:
         return None
     return _Number(start, end, value, False, False)
+
+
+_NAME_BEFORE_SKIP = re.compile(r"[.!?:;\n]\s*$|^\s*$")
+
+
+def _ends_a_name(text: str, start: int, end: int, word: str) -> bool:
+    """'iPhone 15 users', 'Windows 11 machines': a short whole number right after a
+    name is part of the name (a version or model), not a count.
+
+    A name is a word with a capital inside ('iPhone', 'PlayStation'), or a capitalised
+    word inside a sentence that is not a Title Case headline; months and weekdays are
+    not names here ('On Monday 15 users...'). A scale word after the number
+    ('iPhone 15 million') makes it a quantity after all.
+    """
+    if end - start > 4 or start < len(word) + 1 or text[start - 1] != " ":
+        return False
+    if not word.isalpha() or word.lower() in _MONTHS or word.lower() in _WEEKDAYS:
+        return False
+    if _SCALE_WORD_AFTER.match(text, end) or _SCALE_SUFFIX_AFTER.match(text, end):
+        return False
+    if word[0].islower():
+        return any(c.isupper() for c in word[1:])  # 'iPhone', 'macOS'
+    if not word[1:] or word.isupper():
+        return False  # 'I', 'EU 27', 'NASA'
+    if any(c.isupper() for c in word[1:]):
+        return True  # 'PlayStation'
+    word_start = start - 1 - len(word)
+    if _NAME_BEFORE_SKIP.search(text, max(0, word_start - 3), word_start):
+        return False  # first word of a sentence: 'Only 15 users'
+    return not _title_case_line(text, start)
 
 
 def _at_line_start(text: str, start: int) -> bool:
@@ -866,6 +942,16 @@ def _at_line_start(text: str, start: int) -> bool:
 def _words_number(text: str, start: int, end: int) -> _Number | None:
     if start > 0 and text[start - 1] in "-'’_":
         return None
+    fraction = _FRACTION_OF_RE.match(text, start, end)
+    if fraction is not None:
+        # "a quarter of a million": the fraction of what follows, which needs a scale.
+        whole = _words_number(text, fraction.end(), end)
+        if whole is None or not whole.scaled:
+            return None
+        numerator = _FRACTION_NUMERATORS[fraction.group(1).lower()]
+        denominator = _FRACTION_DENOMINATORS[fraction.group(2).lower()]
+        amount = (whole.value * numerator / denominator).to_integral_value()
+        return _Number(start, whole.end, amount, True, True)
     total = 0
     current = 0
     last_kind = ""  # "small", "hundred" or "scale"
@@ -921,6 +1007,8 @@ def _words_number(text: str, start: int, end: int) -> _Number | None:
         value_end = token.end()
     if not seen_number:
         return None
+    if not total and _FRACTION_WORD_AFTER.match(text, value_end):
+        return None  # "two thirds of the tracks" is a share, not two of anything
     amount = Decimal(total + current)
     if half:
         amount /= 2
