@@ -225,7 +225,8 @@ class BriefingService:
         any_succeeded = any(r.status is not FetchStatus.ERROR for r in results)
         if any_succeeded:
             self.store.set_meta("last_refresh", utc_now())
-            self.origin = DataOrigin.NETWORK
+            if self.origin != DataOrigin.SAMPLE:  # the sample's feeds are bundled files
+                self.origin = DataOrigin.NETWORK
         pages: PageReport | None = None
         if full_text and any_succeeded:
             pages = await self.fetch_full_texts(on_progress=on_page_progress)
@@ -351,7 +352,6 @@ def open_sample(cache_dir: Path) -> BriefingService:
         # The sample's links are placeholders: never fetch their pages.
         asyncio.run(service.refresh(full_text=False))
         store.set_meta("sample_version", _sample_stamp())
-    service.origin = DataOrigin.SAMPLE
     service.notice = (
         "Showing the bundled SAMPLE briefing (fictional articles written for the demo)."
     )
