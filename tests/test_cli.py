@@ -315,3 +315,52 @@ def test_articles_when_none_is_on_topic_says_so(
     )
     code, out, err = run_cli(capsys, *common, "articles", "--all")
     assert code == 0 and "Crossword (off topic)" in out
+
+
+def test_articles_plain_text_newest_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = local_config(tmp_path, {"Wire": WIRE, "Trade": TRADE})
+    common = ("--config", str(config), "--cache-dir", str(tmp_path / "c"))
+    assert run_cli(capsys, *common, "fetch", "--no-full-text")[0] == 0
+    code, out, err = run_cli(capsys, *common, "articles")
+    assert code == 0, err
+    assert [line.split(None, 2) for line in out.splitlines()] == [
+        ["DATE", "SOURCE", "TITLE"],
+        ["2026-01-16", "Trade", "“Annas Archive” case unsealed"],
+        ["2025-12-30", "Wire", "Labels sue Anna’s Archive"],
+    ]
+    code, out, err = run_cli(capsys, *common, "articles", "--all")
+    assert [line.split(None, 2)[2] for line in out.splitlines()[1:]] == [
+        "“Annas Archive” case unsealed",
+        "Weather today (off topic)",
+        "Labels sue Anna’s Archive",
+    ]
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from briefing import __version__, cli
+
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"briefing {__version__}\n"
+    assert __version__[0].isdigit()
+
+
+def test_briefing_cache_dir_is_used_and_cache_dir_overrides_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = local_config(tmp_path, {"Wire": WIRE})
+    from_env = tmp_path / "env-cache"
+    monkeypatch.setenv("BRIEFING_CACHE_DIR", str(from_env))
+    assert run_cli(capsys, "--config", str(config), "fetch", "--no-full-text")[0] == 0
+    assert (from_env / "cache.db").is_file()
+    code, out, _ = run_cli(capsys, "--config", str(config), "articles", "--json")
+    assert code == 0 and len(out.splitlines()) == 1  # read back from the same place
+    explicit = tmp_path / "explicit"
+    code, out, err = run_cli(
+        capsys, "--config", str(config), "--cache-dir", str(explicit), "articles", "--json"
+    )
+    assert code == 0 and "SAMPLE" in err  # an empty cache, not the one from the environment
+    assert (explicit / "cache.db").is_file()

@@ -32,6 +32,29 @@ def server() -> Any:
         yield running
 
 
+@pytest.fixture(autouse=True)
+def name_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """No test here asks a DNS server: a host name fails to resolve as an unknown
+    name would, in socket.getaddrinfo itself, so httpx and the error reporting
+    take their real paths. IP literals still resolve (no DNS is involved)."""
+    import ipaddress
+
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            asked.append(name)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
 @pytest.fixture
 def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every body handed to the parser process pool, by URL."""
@@ -218,9 +241,10 @@ async def test_total_deadline_cuts_off_a_trickling_server(server: TestServer) ->
     assert 0.9 < outcome.elapsed < 2.5
 
 
-async def test_dns_failure(parse_calls: list[str]) -> None:
+async def test_dns_failure(parse_calls: list[str], name_lookups: list[str]) -> None:
     outcome = await fetch_one("http://no-such-host.invalid/feed.xml")
     assert outcome.error == "DNS lookup failed for host no-such-host.invalid"
+    assert name_lookups == ["no-such-host.invalid"]  # asked through the real resolver call
     assert parse_calls == []
 
 

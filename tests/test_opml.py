@@ -197,3 +197,28 @@ def test_cli_import_that_would_not_read_back_is_a_usage_error(
     assert captured.out == ""
     assert "would not be valid TOML" in captured.err and "at line 5, column 9" in captured.err
     assert config.read_text(encoding="utf-8") == CONFIG
+
+
+def test_round_trip_keeps_tags_and_enabled(tmp_path: Path) -> None:
+    source = tmp_path / "source.toml"
+    source.write_text(
+        CONFIG
+        + '\n[[feeds]]\nname = "Court"\nurl = "https://example.org/court.xml"\n'
+        + 'tags = ["legal", "us courts"]\n'
+        + '\n[[feeds]]\nname = "Paused"\nurl = "https://example.org/paused.xml"\n'
+        + 'tags = ["music"]\nenabled = false\n'
+        + '\n[[feeds]]\nname = "Plain"\nurl = "https://example.org/plain.xml"\n',
+        encoding="utf-8",
+    )
+    exported = run("--config", str(source), "export-opml", "-o", "out.opml", cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    target = tmp_path / "target.toml"
+    target.write_text(CONFIG, encoding="utf-8")
+    imported = run("--config", str(target), "import-opml", "out.opml", cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+
+    def described(path: Path) -> list[tuple[str, str, tuple[str, ...], bool]]:
+        return [(f.name, f.url, f.tags, f.enabled) for f in load_config(path).feeds]
+
+    assert described(target) == described(source)
+    assert described(target)[1] == ("Paused", "https://example.org/paused.xml", ("music",), False)
