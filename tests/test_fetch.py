@@ -62,10 +62,10 @@ def parse_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     original = fetch._ParsePool.parse
 
     async def counting(
-        self: Any, body: bytes, content_type: str | None, url: str, *rest: Any
+        self: Any, body: bytes, content_type: str | None, url: str, *rest: Any, **options: Any
     ) -> tuple[ParsedFeed, Any]:
         calls.append(url)
-        return await original(self, body, content_type, url, *rest)
+        return await original(self, body, content_type, url, *rest, **options)
 
     monkeypatch.setattr(fetch._ParsePool, "parse", counting)
     return calls
@@ -98,6 +98,13 @@ async def fetch_one(
 
 def _entry_count_and_pid(parsed: ParsedFeed, prefix: str) -> tuple[str, int]:
     return f"{prefix}{len(parsed.entries)}", os.getpid()
+
+
+def _stall_on_slow_feeds(parsed: ParsedFeed, seconds: float) -> str:
+    """An ``analyse`` that makes the feed titled 'Slow' take ``seconds`` in the worker."""
+    if parsed.title == "Slow":
+        time.sleep(seconds)
+    return parsed.title
 
 
 def feed_reply(items: int = 3, **headers: str) -> Reply:
@@ -485,6 +492,26 @@ async def test_analyse_runs_in_the_parse_worker(server: TestServer) -> None:
     label, worker_pid = outcome.analysis
     assert label == "n=3"
     assert worker_pid != os.getpid()  # computed in the worker process, not here
+
+
+async def test_a_parse_past_the_feed_deadline_is_stopped(server: TestServer) -> None:
+    server.route("/slow.xml", Reply(200, rss_feed(sample_items(1), title="Slow"), RSS_HEADERS))
+    for n in range(4):
+        server.route(f"/good{n}.xml", feed_reply(2))
+    feeds = [FeedConfig("slow", server.url("/slow.xml"))]
+    feeds += [FeedConfig(f"good{n}", server.url(f"/good{n}.xml")) for n in range(4)]
+    analyse = functools.partial(_stall_on_slow_feeds, seconds=60)
+    started = time.monotonic()
+    outcomes: dict[str, FetchOutcome] = {}
+    async for outcome in fetch_feeds(feeds, {}, Settings(timeout=2), analyse=analyse):
+        outcomes[outcome.feed.name] = outcome
+    assert time.monotonic() - started < 10  # not the 60 s the stuck parse would take
+    assert outcomes["slow"].error == "took too long to parse (over the 2 s feed deadline)"
+    assert outcomes["slow"].elapsed < 4
+    for n in range(4):  # the others are parsed, on a fresh worker if need be
+        good = outcomes[f"good{n}"]
+        assert good.error is None, good.error
+        assert good.parsed is not None and len(good.parsed.entries) == 2
 
 
 async def test_outcomes_are_yielded_as_soon_as_each_feed_is_done(server: TestServer) -> None:

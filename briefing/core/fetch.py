@@ -52,6 +52,13 @@ FEED_ACCEPT = (
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PARSE_WORKERS = 2
+PARSE_IN_FLIGHT = 2 * PARSE_WORKERS
+"""Bodies handed to the pool at once: enough to keep every worker busy, few
+enough that a body never waits long in the pool's queue (that wait counts
+against its feed's deadline)."""
+MIN_PARSE_TIME = 1.0
+"""A parse gets at least this long even when the download used up nearly all
+of the feed's time, so a slow server is not reported as a slow parse."""
 
 
 # =========================================================================== errors
@@ -637,6 +644,7 @@ class _FeedFetcher:
 
         try:
             async with self.slots:
+                began = time.monotonic()  # the feed's deadline runs from here
                 source = _local_path(feed.url, self.base_dir)
                 if source is None:
                     response = await self.http.get(
@@ -648,8 +656,14 @@ class _FeedFetcher:
                     )
             if response.not_modified:
                 return outcome(state, not_modified=True)
+            timeout = self.settings.timeout
             parsed, analysis = await self.parser.parse(
-                response.body, response.content_type, response.final_url, self.analyse
+                response.body,
+                response.content_type,
+                response.final_url,
+                self.analyse,
+                timeout=max(timeout - (time.monotonic() - began), min(timeout, MIN_PARSE_TIME)),
+                deadline=timeout,
             )
             fresh = replace(state, etag=response.etag, last_modified=response.last_modified)
             return outcome(fresh, parsed, analysis=analysis)
@@ -785,6 +799,7 @@ class _ParsePool:
 
     def __init__(self) -> None:
         self._starting: asyncio.Future[Executor] | None = None
+        self._in_flight = asyncio.Semaphore(PARSE_IN_FLIGHT)
 
     def warm_up(self) -> None:
         """Start the workers in the background, before the first body arrives."""
@@ -816,7 +831,18 @@ class _ParsePool:
         content_type: str | None,
         url: str,
         analyse: Callable[[ParsedFeed], Any] | None = None,
+        *,
+        timeout: float | None = None,
+        deadline: float | None = None,
     ) -> tuple[ParsedFeed, Any]:
+        """Parse (and analyse) in a worker; give up after ``timeout`` seconds.
+
+        The time runs from when the body goes to the pool; waiting for the
+        pool to start or for room in it does not count. A parse that runs out
+        of time is stopped by killing the workers (a running task cannot be
+        cancelled otherwise); the bodies they held are parsed again on a new
+        pool. ``deadline`` is the feed's whole budget, named in the error.
+        """
         from concurrent.futures.process import BrokenProcessPool
 
         loop = asyncio.get_running_loop()
@@ -826,18 +852,43 @@ class _ParsePool:
             assert starting is not None
             pool = await asyncio.shield(starting)  # one feed's cancellation must not stop it
             try:
-                return await loop.run_in_executor(
-                    pool, parse_and_analyse, body, content_type, url, analyse
-                )
+                async with self._in_flight:
+                    if self._starting is not starting:
+                        continue  # the pool was stopped while this body waited for room
+                    async with asyncio.timeout(timeout):
+                        return await loop.run_in_executor(
+                            pool, parse_and_analyse, body, content_type, url, analyse
+                        )
+            except TimeoutError:
+                self._stop(starting, pool, kill=True)
+                budget = deadline if deadline is not None else timeout
+                raise FetchError(
+                    f"took too long to parse (over the {budget:g} s feed deadline)"
+                ) from None
             except BrokenProcessPool:
-                # A worker died (killed, out of memory) and took the pool with it:
-                # start a new one and try once more, so other feeds are unaffected.
-                if self._starting is starting:
-                    self._starting = None
-                    pool.shutdown(wait=False, cancel_futures=True)
+                # A worker died (killed, out of memory, or stopped for another
+                # feed's deadline) and took the pool with it: start a new one
+                # and try once more, so other feeds are unaffected.
+                self._stop(starting, pool, kill=False)
                 if attempt:
                     raise FetchError("the feed parser crashed on this feed") from None
-        raise AssertionError("unreachable")
+        raise FetchError("the feed parser was restarted twice while this feed waited")
+
+    def _stop(self, starting: asyncio.Future[Executor], pool: Executor, *, kill: bool) -> None:
+        """Drop ``pool`` (if it is still the current one); ``kill`` stops its workers now."""
+        if self._starting is not starting:
+            return  # already replaced
+        self._starting = None
+        if kill:
+            kill_workers = getattr(pool, "kill_workers", None)  # Python 3.14+
+            if callable(kill_workers):
+                kill_workers()
+            else:
+                processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
+                for process in list(processes.values()):
+                    with contextlib.suppress(Exception):
+                        process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
 
     async def aclose(self) -> None:
         starting, self._starting = self._starting, None
