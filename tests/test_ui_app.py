@@ -6,6 +6,7 @@ from pathlib import Path
 
 from _ui_helpers import (
     FEEDS,
+    FIXED_NOW,
     HOSTILE_ESCAPE_SHOWN,
     HOSTILE_ESCAPE_TITLE,
     HOSTILE_LINK_TITLE,
@@ -424,3 +425,71 @@ async def test_the_footer_keys_are_clickable_and_have_tooltips(tmp_path: Path) -
         assert app.main_screen.timeline
         await pilot.click("#key-help")
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_keys_1_2_3_switch_panes_in_the_one_pane_layout(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+
+        def shown() -> list[str]:
+            return [p.id or "" for p in screen.query(".pane") if p.display]
+
+        assert "1 Sources" in screen_text(app)
+        await pilot.press("2")
+        assert shown() == ["facts-pane"] and app.focused is screen.query_one(FactList)
+        await pilot.press("3")
+        assert shown() == ["article-pane"] and app.focused is screen.query_one(ArticleView)
+        await pilot.press("1")
+        assert shown() == ["sources-pane"] and app.focused is screen.query_one(ArticleList)
+
+
+async def test_d_from_the_timeline_shows_the_differing_facts_at_once(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        _, _, fact_list, _, _ = widgets(app)
+        data = app.main_screen.data
+        assert data is not None and data.briefing is not None
+        differing = [f for f in data.briefing.facts if f.status == "differs"]
+        assert 0 < len(differing) < len(data.briefing.facts)
+        await pilot.press("t", "d")
+        assert not app.main_screen.timeline
+        assert app.main_screen.differing_only
+        assert fact_list.option_count == len(differing)
+        assert "Key facts where sources differ" in screen_text(app)
+        await pilot.press("t", "d")  # already differing: d from the timeline keeps it so
+        assert app.main_screen.differing_only and not app.main_screen.timeline
+
+
+async def test_offline_header_says_refreshed_just_now(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    service.store.set_meta("last_refresh", FIXED_NOW.isoformat(timespec="seconds"))
+    app = make_app(service, tmp_path, offline=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "offline · cache refreshed just now" in text
+        assert "just now old" not in text
+
+
+async def test_the_back_hint_of_a_narrowed_list_is_visible_in_the_sources_pane(
+    tmp_path: Path,
+) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        _, _, fact_list, _, _ = widgets(app)
+        fact_list.focus()
+        await pilot.press("enter")  # narrow the list to the first fact
+        for size in ((120, 40), (160, 50)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            line = next(x for x in screen_text(app).splitlines() if "Stating" in x)
+            assert "esc: back" in line, line
+        await pilot.press("escape")
+        assert "esc: back" not in screen_text(app)

@@ -406,7 +406,11 @@ class BriefingApp(App[int]):
         last = self.service.last_refresh()
         age = age_in_words(last, self.now()) if last else ""
         if self.offline:
-            return (f"offline · cache {age} old" if last else "offline"), "offline"
+            if not last:
+                return "offline", "offline"
+            if age == "just now":
+                return "offline · cache refreshed just now", "offline"
+            return f"offline · cache {age} old", "offline"
         if self.service.origin == DataOrigin.NETWORK:
             return "live", ""
         if not last:

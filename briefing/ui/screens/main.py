@@ -291,10 +291,7 @@ class MainScreen(Screen[None]):
             return
         articles = data.articles_in(self.scope)
         article_list = self.query_one(ArticleList)
-        heading = self._list_heading(articles)
-        if self.scope.kind != "source":
-            heading += "   esc: back"
-        self.query_one("#articles-title", Label).update(Text(heading))
+        self.query_one("#articles-title", Label).update(Text(self._list_heading(articles)))
         show_source = not (self.scope.kind == "source" and self.scope.key.startswith("feed:"))
         article_list.set_articles(articles, select_id=select_id, show_source=show_source)
         current = article_list.current
@@ -406,13 +403,18 @@ class MainScreen(Screen[None]):
         self.query_one(ArticleList).update_articles(changed)
         self._show_sources()
         self.show_status()
-        if self.scope.kind == "source" and self.data is not None:
+        if self.data is not None:
             articles = self.data.articles_in(self.scope)
             self.query_one("#articles-title", Label).update(Text(self._list_heading(articles)))
 
     def _list_heading(self, articles: list[Article]) -> str:
+        """The list's name and counts; a narrowed list starts with how to leave it.
+
+        The hint comes first: the sources pane is narrow and cuts the line's end.
+        """
         unread = sum(1 for a in articles if not a.read)
-        return f"{clean_line(self.scope.label)} ({len(articles)}, {unread} unread)"
+        heading = f"{clean_line(self.scope.label)} ({len(articles)}, {unread} unread)"
+        return heading if self.scope.kind == "source" else f"esc: back · {heading}"
 
     # ------------------------------------------------------------------ widget messages
 
@@ -586,6 +588,15 @@ class MainScreen(Screen[None]):
         if pane_id in FIRST_IN_PANE:
             self.focus_widget(FIRST_IN_PANE[pane_id])
 
+    def action_show_sources_pane(self) -> None:
+        self.action_show_pane("sources-pane")
+
+    def action_show_facts_pane(self) -> None:
+        self.action_show_pane("facts-pane")
+
+    def action_show_article_pane(self) -> None:
+        self.action_show_pane("article-pane")
+
     def action_open(self) -> None:
         target = self._focus_target()
         if isinstance(target, (ArticleList, OptionList)):
@@ -644,7 +655,9 @@ class MainScreen(Screen[None]):
 
     def action_toggle_differing(self) -> None:
         if self.timeline:
+            # From the timeline, d asks for the differing facts: show them at once.
             self.timeline = False
+            self.differing_only = True
         else:
             self.differing_only = not self.differing_only
         self._show_facts()
