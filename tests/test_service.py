@@ -15,3 +15,44 @@ async def test_refreshing_the_sample_keeps_it_labelled_sample(tmp_path: Path) ->
     assert summary.any_succeeded
     assert service.origin == DataOrigin.SAMPLE
     service.store.close()
+
+
+async def test_a_warm_refresh_records_every_feeds_state(httpserver, tmp_path: Path) -> None:
+    from briefing.core.config import load_config
+    from briefing.core.models import FetchStatus
+    from briefing.core.service import BriefingService
+    from briefing.core.store import Store
+
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>W</title>'
+        "<item><title>Anna's Archive news</title><link>https://e.org/1</link>"
+        "<guid>g1</guid><description>x</description></item></channel></rss>"
+    )
+    for index in range(60):  # more than one batch of states
+        httpserver.expect_request(f"/f{index}.xml").respond_with_data(
+            feed, content_type="application/rss+xml", headers={"ETag": f'"v{index}"'}
+        )
+    httpserver.expect_request("/gone.xml").respond_with_data("no", status=404)
+    lines = ['[topic]\nname = "case"\nkeywords = ["Anna\'s Archive"]\n']
+    for index in range(60):
+        lines.append(
+            f'[[feeds]]\nname = "F{index}"\nurl = "{httpserver.url_for(f"/f{index}.xml")}"\n'
+        )
+    lines.append(f'[[feeds]]\nname = "Gone"\nurl = "{httpserver.url_for("/gone.xml")}"\n')
+    (tmp_path / "feeds.toml").write_text("\n".join(lines), encoding="utf-8")
+    config = load_config(tmp_path / "feeds.toml")
+    with Store(tmp_path / "cache") as store:
+        service = BriefingService(config, store)
+        await service.refresh(full_text=False)
+        first = {name: store.feed_state(name) for name in ("F0", "F59", "Gone")}
+        summary = await service.refresh(full_text=False)
+        assert sum(r.status is FetchStatus.UNCHANGED for r in summary.results) == 60
+    with Store(tmp_path / "cache") as store:  # what another process reads afterwards
+        for name in ("F0", "F59"):
+            state = store.feed_state(name)
+            assert state is not None and state.last_status == FetchStatus.UNCHANGED.value
+            assert state.etag == first[name].etag  # type: ignore[union-attr]
+        gone = store.feed_state("Gone")
+        assert gone is not None and gone.last_status == FetchStatus.ERROR.value
+        assert gone.last_error and "404" in gone.last_error
+        assert len(store.source_names()) == 61

@@ -6,6 +6,7 @@ interface holds logic of its own.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -215,13 +216,19 @@ class BriefingService:
         base_dir = Path(self.config.path).parent if self.config.path else None
         results: list[FeedResult] = []
         score_topic = partial(match_feed_entries, self.config.topic)
-        async for outcome in fetch_feeds(
-            feeds, states, self.config.settings, base_dir=base_dir, analyse=score_topic
-        ):
-            result = self._store_outcome(outcome)
-            results.append(result)
-            if on_progress is not None:
-                on_progress(result, len(results), len(feeds))
+        # States of feeds with nothing new (a 304, an error) are written in
+        # batches: one transaction each is most of a warm refresh's store time.
+        batch = _StateBatch(self.store)
+        try:
+            async for outcome in fetch_feeds(
+                feeds, states, self.config.settings, base_dir=base_dir, analyse=score_topic
+            ):
+                result = self._store_outcome(outcome, batch)
+                results.append(result)
+                if on_progress is not None:
+                    on_progress(result, len(results), len(feeds))
+        finally:
+            batch.flush()
         any_succeeded = any(r.status is not FetchStatus.ERROR for r in results)
         if any_succeeded:
             self.store.set_meta("last_refresh", utc_now())
@@ -249,7 +256,7 @@ class BriefingService:
             self.store, articles, modes, self.config.settings, on_progress=on_progress
         )
 
-    def _store_outcome(self, outcome: FetchOutcome) -> FeedResult:
+    def _store_outcome(self, outcome: FetchOutcome, batch: _StateBatch) -> FeedResult:
         feed = outcome.feed
         now = utc_now()
         state = outcome.state
@@ -260,7 +267,7 @@ class BriefingService:
                 last_error=outcome.error,
                 last_attempt=now,
             )
-            self.store.save_feed_state(state)
+            batch.add(state)
             return FeedResult(
                 feed.name, FetchStatus.ERROR, error=outcome.error, elapsed=outcome.elapsed
             )
@@ -272,7 +279,7 @@ class BriefingService:
                 last_attempt=now,
                 last_success=now,
             )
-            self.store.save_feed_state(state)
+            batch.add(state)
             return FeedResult(feed.name, FetchStatus.UNCHANGED, elapsed=outcome.elapsed)
         parsed = outcome.parsed
         counts = self.store.save_entries(
@@ -309,6 +316,30 @@ class BriefingService:
             warning=parsed.warning,
             elapsed=outcome.elapsed,
         )
+
+
+class _StateBatch:
+    """Feed states waiting to be written together: at most ``SIZE`` of them or
+    ``SECONDS`` old, so a reader of the store is never far behind."""
+
+    SIZE = 50
+    SECONDS = 0.5
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.pending: list[FeedState] = []
+        self.since = time.monotonic()
+
+    def add(self, state: FeedState) -> None:
+        if not self.pending:
+            self.since = time.monotonic()
+        self.pending.append(state)
+        if len(self.pending) >= self.SIZE or time.monotonic() - self.since >= self.SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        self.store.save_feed_states(pending)
 
 
 def _health(state: FeedState, now: datetime) -> str:

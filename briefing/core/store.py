@@ -294,9 +294,20 @@ class Store:
         return FeedState(**values)
 
     def save_feed_state(self, state: FeedState) -> None:
+        self.save_feed_states([state])
+
+    def save_feed_states(self, states: Sequence[FeedState]) -> None:
+        """Several feeds' states in one transaction (a warm refresh's 304s)."""
+        if not states:
+            return
         with self._transaction():
-            self._cache.set(f"feed:{state.name}", asdict(state))
-            self._add_source(state.name)
+            names = self.source_names()
+            for state in states:
+                self._cache.set(f"feed:{state.name}", asdict(state))
+                if state.name not in names:
+                    names.append(state.name)
+            if names != self.source_names():
+                self._cache.set("sources", names)
 
     def source_names(self) -> list[str]:
         names = self._get("sources", [])
