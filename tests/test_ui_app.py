@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from _ui_helpers import (
     FEEDS,
     FIXED_NOW,
@@ -240,12 +241,16 @@ async def test_hostile_titles_show_literally_and_no_escape_reaches_the_screen(
         assert app.is_running  # the [@click=app.quit] text did not become an action
 
 
-async def test_links_open_only_for_http_and_copy_uses_the_clipboard(tmp_path: Path) -> None:
+async def test_links_open_only_for_http_and_copy_uses_the_clipboard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import webbrowser
+
     service = build_service(tmp_path / "cache")
     app = make_app(service, tmp_path)
     opened: list[str] = []
     copied: list[str] = []
-    app.open_url = lambda url, new_tab=True: opened.append(url)  # type: ignore[method-assign]
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
     app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
@@ -256,6 +261,7 @@ async def test_links_open_only_for_http_and_copy_uses_the_clipboard(tmp_path: Pa
         assert opened == []
         article_list.select_article(fixture_id("Legal Desk", "legal-1"))
         await pilot.press("o", "y")
+        await settle(pilot)
         assert opened == ["https://example.org/legal-1"]
         assert copied == ["https://example.org/legal-1"]
 
@@ -493,3 +499,50 @@ async def test_the_back_hint_of_a_narrowed_list_is_visible_in_the_sources_pane(
             assert "esc: back" in line, line
         await pilot.press("escape")
         assert "esc: back" not in screen_text(app)
+
+
+async def test_o_warns_with_the_link_when_no_browser_opens_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import webbrowser
+
+    opened: list[str] = []
+    answers: list[object] = [False, webbrowser.Error("could not locate runnable browser"), True]
+
+    def fake_open(url: str, *args: object, **kwargs: object) -> bool:
+        opened.append(url)
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return bool(answer)
+
+    monkeypatch.setattr(webbrowser, "open", fake_open)
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    link = "https://example.org/legal-1"
+
+    def messages() -> list[tuple[str, str]]:
+        return [(n.message, n.severity) for n in app._notifications]
+
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        _, article_list, _, _, _ = widgets(app)
+        article_list.select_article(fixture_id("Legal Desk", "legal-1"))
+        await pilot.press("o")
+        await wait_for(pilot, lambda: any(s == "warning" for _, s in messages()))
+        warning = next(m for m, s in messages() if s == "warning")
+        assert link in warning and "Opening" not in warning
+        assert not any(m.startswith("Opening") for m, _ in messages())
+        app.clear_notifications()
+        await pilot.press("o")  # webbrowser raises
+        await wait_for(pilot, lambda: any(s == "warning" for _, s in messages()))
+        assert link in next(m for m, s in messages() if s == "warning")
+        app.clear_notifications()
+        await pilot.press("o")  # a browser took it
+        await wait_for(pilot, lambda: bool(messages()))
+        assert messages()[0][1] == "information" and link in messages()[0][0]
+        for guid in ("forum-1", "forum-2"):  # javascript: and file: links never reach it
+            article_list.select_article(fixture_id("Forum", guid))
+            await pilot.press("o")
+        await settle(pilot)
+        assert opened == [link, link, link]

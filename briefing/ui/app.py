@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+import webbrowser
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from briefing.ui.messages import (
     DataLoaded,
     FeedsRefreshed,
     JobFailed,
+    LinkOpened,
     RefreshFinished,
     RefreshPagesProgress,
     RefreshProgress,
@@ -456,8 +458,31 @@ class BriefingApp(App[int]):
                 "Not an http(s) link, so it is not opened.", severity="warning", markup=False
             )
             return
-        self.open_url(article.link.strip())
-        self.notify(f"Opening {clean_line(article.link)}", timeout=3, markup=False)
+        # Off the UI thread: webbrowser.open can take seconds to start a browser.
+        self.start_job("browser", self._open_in_browser, article.link.strip())
+
+    def _open_in_browser(self, link: str) -> None:
+        """In a job thread. Textual's open_url drops webbrowser's answer; we tell the user."""
+        try:
+            opened = webbrowser.open(link)
+        except Exception as error:  # webbrowser.Error, or an OSError from the launcher
+            self.post_message(LinkOpened(link, False, clean_line(str(error))))
+            return
+        self.post_message(LinkOpened(link, bool(opened)))
+
+    def on_link_opened(self, message: LinkOpened) -> None:
+        link = clean_line(message.link)
+        if message.opened:
+            self.notify(f"Opened {link} in the browser", timeout=3, markup=False)
+            return
+        reason = f" ({message.reason})" if message.reason else ""
+        self.notify(
+            f"No web browser opened {link}{reason}. Press y to copy the link.",
+            title="Link not opened",
+            severity="warning",
+            timeout=10,
+            markup=False,
+        )
 
     def copy_article_link(self, article: Article | None) -> None:
         if article is None or not article.link:

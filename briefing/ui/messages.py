@@ -90,3 +90,13 @@ class RefreshFinished(Message):
 class SearchFinished(Message):
     query: str
     ids: list[str]
+
+
+@dataclass
+class LinkOpened(Message):
+    """What the web browser made of an article's link."""
+
+    link: str
+    opened: bool
+    reason: str = ""
+    """Why no browser took it, when the webbrowser module says why."""
