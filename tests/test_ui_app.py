@@ -29,7 +29,7 @@ from briefing.ui.screens.help import HelpScreen
 from briefing.ui.view import ALL_SOURCES, feed_key
 from briefing.ui.widgets.article_list import ArticleList
 from briefing.ui.widgets.article_view import ArticleView
-from briefing.ui.widgets.lists import FactDetail, FactList, SourceList
+from briefing.ui.widgets.lists import STATUS_MARKS, FactDetail, FactList, SourceList
 
 
 def widgets(app: BriefingApp) -> tuple[SourceList, ArticleList, FactList, FactDetail, ArticleView]:
@@ -230,7 +230,7 @@ async def test_hostile_titles_show_literally_and_no_escape_reaches_the_screen(
             await pilot.pause()
             text = screen_text(app)
             assert shown in text  # in the article pane's title line, as written
-            assert shown[:30] in article_list.render_line(article_list.cursor).text
+            assert shown[:25] in article_list.render_line(article_list.cursor).text
             assert view.document is not None
             for y in range(view.line_count):
                 assert not any(ch in view.render_line(y).text for ch in "\x1b\x9b\x07")
@@ -433,6 +433,24 @@ async def test_the_footer_keys_are_clickable_and_have_tooltips(tmp_path: Path) -
         assert isinstance(app.screen, HelpScreen)
 
 
+async def test_the_new_mark_shows_before_a_label_too_long_for_the_pane(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    service.store.set_meta("ui.seen_facts", [])  # the last session saw none: every fact is new
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        _, _, fact_list, _, _ = widgets(app)
+        data = app.main_screen.data
+        assert data is not None and data.briefing is not None
+        fact = max(data.briefing.facts, key=lambda f: len(f.label))
+        mark = STATUS_MARKS[fact.status][0]
+        width = fact_list.scrollable_content_region.width
+        # Marked after the label, this label and its mark would not fit in the pane.
+        assert len(f"{mark} {fact.label} NEW") > width
+        lines = screen_text(app).splitlines()
+        assert any(f"{mark} NEW {fact.label[:10]}" in line for line in lines)
+
+
 async def test_keys_1_2_3_switch_panes_in_the_one_pane_layout(tmp_path: Path) -> None:
     service = build_service(tmp_path / "cache")
     app = make_app(service, tmp_path)
@@ -546,3 +564,117 @@ async def test_o_warns_with_the_link_when_no_browser_opens_it(
             await pilot.press("o")
         await settle(pilot)
         assert opened == [link, link, link]
+
+
+async def test_the_help_screen_scrolls_with_the_reader_keys(tmp_path: Path) -> None:
+    from textual.containers import VerticalScroll
+
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        scroll = app.screen.query_one(VerticalScroll)
+        await pilot.pause()
+        assert scroll.max_scroll_y > 10
+        await pilot.press("j")
+        await pilot.pause()
+        assert scroll.scroll_y == 1
+        await pilot.press("k")
+        await pilot.pause()
+        assert scroll.scroll_y == 0
+        await pilot.press("space")
+        await pilot.pause()
+        assert scroll.scroll_y > 1
+        await pilot.press("G")
+        await pilot.pause()
+        assert scroll.scroll_y == scroll.max_scroll_y
+        await pilot.press("g")
+        await pilot.pause()
+        assert scroll.scroll_y == 0
+
+
+async def test_all_sources_rows_name_their_source_before_the_title(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        _, article_list, _, _, _ = widgets(app)
+        assert app.main_screen.scope.key == ALL_SOURCES
+        for row, article in enumerate(article_list.articles):
+            line = article_list.render_line(row).text
+            short = article.source.split()[0]  # Legal, Tech, Forum: each unique
+            assert short in line, line
+            assert line.index(short) < line.index(article.title[:5]), line
+
+
+async def test_fact_detail_heading_and_values_are_not_greyed_out(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        _, _, _, detail, _ = widgets(app)
+        assert detail.option_count > 2 and detail.get_option_at_index(0).disabled
+        normal = detail.get_component_rich_style("option-list--option").color
+        disabled_text = app.theme_variables["text-disabled"]
+        data = app.main_screen.data
+        assert data is not None and data.briefing is not None
+        fact = data.fact(detail.fact_id or "")
+        assert fact is not None and fact.note, "the first fixture fact (damages) has a note"
+        heading = [s for s in detail.render_line(0) if s.text.strip()]
+        label = [s for s in heading if fact.label in s.text]
+        note = [s for s in heading if s.text.strip().startswith("(")]
+        assert label and note
+        for segment in label + note:  # the status word keeps its own colour
+            assert segment.style is not None
+            assert segment.style.color == normal, (segment, normal, disabled_text)
+
+
+async def test_clicking_an_article_opens_it_and_clicking_a_fact_selects_it(
+    tmp_path: Path,
+) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        _, article_list, _, detail, view = widgets(app)
+        rows = list(article_list.articles)
+        assert await pilot.click(ArticleList, offset=(12, 2))
+        await pilot.pause()
+        assert article_list.cursor == 2
+        assert view.document is not None and view.document.article_id == rows[2].id
+        assert service.store.flags()[rows[2].id][0] is True
+        assert app.focused is view
+        data = app.main_screen.data
+        assert data is not None and data.briefing is not None
+        second = data.briefing.facts[1]
+        assert await pilot.click(FactList, offset=(4, 2))  # each fact takes two lines
+        await pilot.pause()
+        assert detail.fact_id == second.id and app.focused is detail
+        assert {a.id for a in article_list.articles} == fact_articles(second)
+
+
+def test_short_source_names_tell_the_sources_apart_in_a_narrow_column() -> None:
+    from briefing.ui.widgets.article_list import short_source_names, source_column
+
+    sample = ["Sample Legal Wire", "Sample Tech Daily", "Sample Newsroom", "Sample Hacker Forum"]
+    assert short_source_names(sample, 6) == {
+        "Sample Legal Wire": "Legal",
+        "Sample Tech Daily": "Tech",
+        "Sample Newsroom": "Newsr…",
+        "Sample Hacker Forum": "Hacker",
+    }
+    assert short_source_names(sample, 20)["Sample Hacker Forum"] == "Hacker Forum"
+    real = ["The Verge", "The Register", "Music Business Worldwide", "Music Ally", "Techdirt"]
+    assert short_source_names(real, 9) == {
+        "The Verge": "The Verge",
+        "The Register": "Register",
+        "Music Business Worldwide": "Music Bu…",
+        "Music Ally": "Music Al…",
+        "Techdirt": "Techdirt",
+    }
+    assert short_source_names(["Forum"], 3) == {"Forum": "Fo…"}
+    # The column is as wide as its longest label, at most a third of what the date leaves.
+    assert source_column(sample, 78)[0] == len("Hacker Forum")
+    assert source_column(sample, 29) == (6, short_source_names(sample, 6))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -82,7 +83,7 @@ def test_feed_markup_and_escapes_stay_plain_text() -> None:
             title="[b]Bold?[/b] \x1b]0;title\x07",
         )
     )
-    title, _, paragraph = document.blocks
+    title, _byline, _link, paragraph = document.blocks
     assert title.text == "[b]Bold?[/b]"
     assert paragraph.text.startswith("[red]x[/red] and [link=file:///etc/passwd]y[/link] z")
     assert all("\x1b" not in b.text and "\x07" not in b.text for b in document.blocks)
@@ -186,3 +187,22 @@ def test_parsing_in_batches_gives_the_same_blocks_as_parsing_at_once() -> None:
         assert [(b.kind, b.text, b.marker, b.depth, b.quote) for b in batched.blocks] == [
             (b.kind, b.text, b.marker, b.depth, b.quote) for b in whole.blocks
         ]
+
+
+def test_the_byline_never_ends_in_a_separator_when_the_link_wraps() -> None:
+    long_link = "https://example.org/2026/01/16/spotify-and-the-labels-sue-annas-archive"
+    item = article("<p>Body.</p>")
+    item = replace(item, link=long_link, author="A. Writer")
+    document = build_document(item)
+    for width in (30, 40, 60, 80, 120):
+        lines = layout(document, width)
+        meta_lines = [
+            document.blocks[line.block].text[line.start : line.end]
+            for line in lines
+            if line.block >= 0 and document.blocks[line.block].kind == "meta"
+        ]
+        shown = " ".join(meta_lines).replace("\xa0", " ")
+        assert "Legal Desk · 2026-01-16 · A. Writer" in shown
+        assert long_link in "".join(meta_lines)
+        for text in meta_lines:
+            assert not text.rstrip().endswith("·"), (width, text)

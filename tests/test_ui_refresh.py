@@ -159,8 +159,8 @@ def teaser(guid: str, title: str, link: str, published: str) -> FixtureArticle:
 
 
 def row_of(app: BriefingApp, title: str) -> str:
-    """The article list's row of a title, as on screen (flags, date, title)."""
-    row = re.compile(r"[● ][★ ](.) \w{3} [ \d]\d " + re.escape(title))
+    """The article list's row of a title, as on screen (flags, date, source column, title)."""
+    row = re.compile(r"[● ][★ ](.) \w{3} [ \d]\d (?:.*? )?" + re.escape(title))
     found = [m.group(0) for line in screen_text(app).splitlines() if (m := row.search(line))]
     assert len(found) == 1, found
     return found[0]

@@ -32,7 +32,10 @@ BlockKind = Literal["title", "meta", "heading", "paragraph", "item", "code", "ru
 # html=False: markup in a feed body stays text, never becomes HTML blocks.
 _PARSER = MarkdownIt("commonmark", {"html": False})
 
-_WORD = re.compile(r"\S+")
+_WORD = re.compile(r"(?:[^\s]|\xa0)+")
+"""A word for wrapping: a no-break space joins the words on either side."""
+BYLINE_SEPARATOR = " ·\xa0"
+"""Bound to the part after it, so a wrapped byline never ends in a dangling '·'."""
 _TAB = "    "
 
 
@@ -181,12 +184,13 @@ def build_document(
         meta.append(article.published[:10])
     if article.author:
         meta.append(clean_line(article.author))
-    if article.link:
-        meta.append(clean_line(article.link))
     blocks = [
         Block("title", clean_line(article.title) or "(untitled)"),
-        Block("meta", " · ".join(part for part in meta if part)),
+        Block("meta", BYLINE_SEPARATOR.join(part for part in meta if part)),
     ]
+    if article.link:
+        # On its own line: a link is long, and wraps (or is cut) on its own.
+        blocks.append(Block("meta", clean_line(article.link)))
     notice = full_text_notice(article)
     if notice is not None:
         blocks.append(notice)

@@ -50,6 +50,13 @@ class HelpScreen(ModalScreen[None]):
             id="help-close",
             tooltip="Close the help screen.",
         ),
+        # The reader's own movement keys, so they scroll the help too.
+        Binding("j,down", "scroll_help('down')", "Down", show=False),
+        Binding("k,up", "scroll_help('up')", "Up", show=False),
+        Binding("space,pagedown", "scroll_help('page_down')", "Page down", show=False),
+        Binding("pageup", "scroll_help('page_up')", "Page up", show=False),
+        Binding("g,home", "scroll_help('home')", "Top", show=False),
+        Binding("G,end", "scroll_help('end')", "Bottom", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -73,7 +80,8 @@ class HelpScreen(ModalScreen[None]):
         with Vertical():
             yield Static(
                 Content.assemble(
-                    ("briefing — keys", "bold"), ("    esc, q or ? closes this screen", "dim")
+                    ("briefing — keys", "bold"),
+                    ("    j k space g G scroll · esc, q or ? closes", "dim"),
                 ),
                 id="help-title",
             )
@@ -82,3 +90,17 @@ class HelpScreen(ModalScreen[None]):
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)
+
+    def action_scroll_help(self, where: str) -> None:
+        scroll = self.query_one(VerticalScroll)
+        moves = {
+            "down": scroll.scroll_down,
+            "up": scroll.scroll_up,
+            "page_down": scroll.scroll_page_down,
+            "page_up": scroll.scroll_page_up,
+            "home": scroll.scroll_home,
+            "end": scroll.scroll_end,
+        }
+        move = moves.get(where)
+        if move is not None:
+            move(animate=False)

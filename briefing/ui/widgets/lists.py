@@ -114,9 +114,11 @@ class FactList(ReaderList):
         for fact in facts:
             mark, colour, _ = STATUS_MARKS.get(fact.status, STATUS_MARKS["single"])
             prompt = Text.assemble((mark, f"bold {colour}"), " ", end="")
-            prompt.append(clean_line(fact.label), style="bold")
             if fact.id in new_ids:
-                prompt.append(" NEW", style="bold reverse magenta")
+                # Before the label: the pane cuts a long label, and the mark with it.
+                prompt.append("NEW", style="bold reverse magenta")
+                prompt.append(" ")
+            prompt.append(clean_line(fact.label), style="bold")
             values = " | ".join(shorten(v.text, 30) for v in fact.values[:3])
             if len(fact.values) > 3:
                 values += f" +{len(fact.values) - 3}"
@@ -166,14 +168,16 @@ class FactDetail(ReaderList):
             )
             return
         _, colour, status = STATUS_MARKS.get(fact.status, STATUS_MARKS["single"])
-        heading = Text(clean_line(fact.label), style="bold", end="")
+        heading = Text(end="")
+        heading.append(clean_line(fact.label), style="bold")
         heading.append(f"  {status}", style=colour)
         if fact.note:
-            heading.append(f"  ({clean_line(fact.note)})", style="bright_black")
+            heading.append(f"  ({clean_line(fact.note)})", style="italic")
         options: list[Option] = [Option(heading, disabled=True)]
         for value_number, value in enumerate(fact.values):
-            line = Text(clean_line(value.text), style=f"bold {colour}", end="")
-            line.append("  " + ", ".join(clean_line(s) for s in value.sources), style="")
+            line = Text(end="")
+            line.append(clean_line(value.text), style=f"bold {colour}")
+            line.append("  " + ", ".join(clean_line(s) for s in value.sources))
             options.append(Option(line, disabled=True))
             for quote_number, quote in enumerate(value.quotes):
                 target = value.spans[quote_number] if quote_number < len(value.spans) else None
