@@ -293,6 +293,8 @@ def test_two_figures_in_one_sentence() -> None:
         # a number after a name is part of the name
         "Millions of iPhone 15 users and Windows 11 machines were hit.",
         "It runs on PlayStation 5 consoles and Office 365 accounts.",
+        # what an escape sequence leaves once ESC is stripped: "\x1b[0m"
+        "Colour codes: [31mred text[0m and [1mbold[0m, 0m.",
     ],
 )
 def test_not_figures(sentence: str) -> None:

@@ -23,7 +23,7 @@ from _ui_helpers import (
 from briefing.core.facts import fact_articles
 from briefing.core.service import DataOrigin
 from briefing.core.store import Store
-from briefing.core.textclean import article_plain_text
+from briefing.core.textclean import article_plain_text, clean_line
 from briefing.ui.app import BriefingApp
 from briefing.ui.screens.help import HelpScreen
 from briefing.ui.view import ALL_SOURCES, feed_key
@@ -598,7 +598,7 @@ async def test_the_help_screen_scrolls_with_the_reader_keys(tmp_path: Path) -> N
 async def test_all_sources_rows_name_their_source_before_the_title(tmp_path: Path) -> None:
     service = build_service(tmp_path / "cache")
     app = make_app(service, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
         _, article_list, _, _, _ = widgets(app)
         assert app.main_screen.scope.key == ALL_SOURCES
@@ -607,6 +607,13 @@ async def test_all_sources_rows_name_their_source_before_the_title(tmp_path: Pat
             short = article.source.split()[0]  # Legal, Tech, Forum: each unique
             assert short in line, line
             assert line.index(short) < line.index(article.title[:5]), line
+        # At 120 columns the pane is too narrow for both: the title keeps the room.
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        for row, article in enumerate(article_list.articles):
+            line = article_list.render_line(row).text
+            assert article.source.split()[0] not in line, line
+            assert clean_line(article.title)[:15] in line, line
 
 
 async def test_fact_detail_heading_and_values_are_not_greyed_out(tmp_path: Path) -> None:
@@ -677,4 +684,7 @@ def test_short_source_names_tell_the_sources_apart_in_a_narrow_column() -> None:
     assert short_source_names(["Forum"], 3) == {"Forum": "Fo…"}
     # The column is as wide as its longest label, at most a third of what the date leaves.
     assert source_column(sample, 78)[0] == len("Hacker Forum")
-    assert source_column(sample, 29) == (6, short_source_names(sample, 6))
+    assert source_column(sample, 48) == (12, short_source_names(sample, 12))
+    # Too narrow for a column and a readable title: no column at all.
+    assert source_column(sample, 29) == (0, {})
+    assert source_column(sample, 36) == (0, {})

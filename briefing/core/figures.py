@@ -1212,8 +1212,8 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
         ):
             phrase = None  # "500 Pearl Street", "7 World Trade Center": names, not counts
         if phrase is None:
-            if not scaled:
-                return None
+            if not scaled or float(value) == 0:
+                return None  # a bare "0m" counts nothing (a leftover "\x1b[0m", a unit)
             unit, tail = "", end
         else:
             unit, tail = phrase

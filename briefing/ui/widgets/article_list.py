@@ -57,16 +57,22 @@ def full_text_mark(status: str) -> str:
 
 ROW_PREFIX = 11
 """Cells before the source column: three flags, a space, 'Jan 16' and a space."""
+MIN_TITLE_CELLS = 20
+"""The source column is left out when it would leave the title fewer cells."""
 _ARTICLES = {"the", "a", "an"}
 
 
 def source_column(names: Sequence[str], width: int) -> tuple[int, dict[str, str]]:
     """The source column of a list ``width`` cells wide: its width and each source's label.
 
-    At most a third of what the flags and date leave, and no wider than the labels.
+    At most a third of what the flags and date leave, and no wider than the labels;
+    none at all (width 0) when the title would keep fewer than ``MIN_TITLE_CELLS``.
     """
     labels = short_source_names(names, max(5, (width - ROW_PREFIX) // 3))
-    return max((cell_len(label) for label in labels.values()), default=0), labels
+    column = max((cell_len(label) for label in labels.values()), default=0)
+    if width - ROW_PREFIX - column - 1 < MIN_TITLE_CELLS:
+        return 0, {}
+    return column, labels
 
 
 def short_source_names(names: Sequence[str], width: int) -> dict[str, str]:
@@ -359,6 +365,8 @@ class ArticleList(ScrollView, can_focus=True):
         if known_width != width:
             column, labels = source_column(self._source_names, width)
             self._short_sources = (width, column, labels)
+        if not column:
+            return ""
         label = labels.get(clean_line(source), "")
         return label + " " * (column - cell_len(label) + 1)
 
