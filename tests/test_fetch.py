@@ -570,3 +570,17 @@ async def test_relative_base_dir_still_gives_absolute_paths(
     outcome = await fetch_one("local.xml", base_dir=Path("."))
     assert outcome.error is None
     assert outcome.parsed is not None and len(outcome.parsed.entries) == 2
+
+
+async def test_feeds_are_parsed_in_a_thread_when_no_worker_process_can_start(
+    server: TestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_processes() -> Any:
+        raise ValueError("bad value(s) in fds_to_keep")  # what Textual's stderr once caused
+
+    monkeypatch.setattr(fetch._ParsePool, "_start", staticmethod(no_processes))
+    urls = [server.route(f"/f{i}.xml", feed_reply(2 + i)) for i in range(3)]
+    feeds = [FeedConfig(name=f"F{i}", url=url) for i, url in enumerate(urls)]
+    outcomes = [o async for o in fetch.fetch_feeds(feeds, {}, Settings(timeout=10))]
+    assert all(o.error is None for o in outcomes), [o.error for o in outcomes]
+    assert sorted(len(o.parsed.entries) for o in outcomes if o.parsed) == [2, 3, 4]

@@ -888,3 +888,17 @@ def test_a_book_length_page_is_cut_at_a_block_boundary() -> None:
     assert 4_000 < len(cut) <= 5_000 + len(paragraph)
     assert cut.endswith("</p>") and cut.count("<p>") == cut.count("</p>")
     assert len(sanitise_html(paragraph * 200)) > 60_000  # the default limit leaves it whole
+
+
+async def test_pages_are_extracted_in_a_thread_when_no_worker_process_can_start(
+    site: Site, service: BriefingService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+
+    def no_processes(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise OSError("no /dev/shm here")
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", no_processes)
+    summary = await service.refresh()
+    assert summary.pages is not None and summary.pages.fetched == 4, summary.pages
+    assert "256 million rows" in html_to_text(by_guid(service)["news"].body_html)

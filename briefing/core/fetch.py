@@ -850,7 +850,13 @@ class _ParsePool:
             self.warm_up()
             starting = self._starting
             assert starting is not None
-            pool = await asyncio.shield(starting)  # one feed's cancellation must not stop it
+            try:
+                pool = await asyncio.shield(starting)  # one feed's cancellation must not stop it
+            except (OSError, ValueError, RuntimeError):
+                # Worker processes cannot be started here (no /dev/shm, a
+                # sandbox, a stderr without a file descriptor): parse in a
+                # thread instead, slower but every feed still arrives.
+                return await self._parse_in_thread(body, content_type, url, analyse, timeout)
             try:
                 async with self._in_flight:
                     if self._starting is not starting:
@@ -873,6 +879,20 @@ class _ParsePool:
                 if attempt:
                     raise FetchError("the feed parser crashed on this feed") from None
         raise FetchError("the feed parser was restarted twice while this feed waited")
+
+    @staticmethod
+    async def _parse_in_thread(
+        body: bytes,
+        content_type: str | None,
+        url: str,
+        analyse: Callable[[ParsedFeed], Any] | None,
+        timeout: float | None,
+    ) -> tuple[ParsedFeed, Any]:
+        try:
+            async with asyncio.timeout(timeout):
+                return await asyncio.to_thread(parse_and_analyse, body, content_type, url, analyse)
+        except TimeoutError:
+            raise FetchError(f"took too long to parse (over {timeout:g} s)") from None
 
     def _stop(self, starting: asyncio.Future[Executor], pool: Executor, *, kill: bool) -> None:
         """Drop ``pool`` (if it is still the current one); ``kill`` stops its workers now."""

@@ -403,6 +403,8 @@ class _ExtractPool:
 
     def __init__(self) -> None:
         self._executor: Executor | None = None
+        self._in_threads = False
+        """Set when worker processes cannot be started here: extract in threads."""
 
     def _pool(self) -> Executor:
         if self._executor is None:
@@ -424,11 +426,22 @@ class _ExtractPool:
 
         loop = asyncio.get_running_loop()
         for attempt in range(2):
-            pool = self._pool()
+            if self._in_threads:
+                return await asyncio.to_thread(extract_page, body, content_type, url, title)
             try:
-                return await loop.run_in_executor(
-                    pool, extract_page, body, content_type, url, title
-                )
+                pool = self._pool()
+                # Submitting starts the workers; that raises here, not in the future.
+                running = loop.run_in_executor(pool, extract_page, body, content_type, url, title)
+            except (OSError, ValueError, RuntimeError):
+                # No worker processes here (no /dev/shm, a sandbox, a stderr
+                # without a file descriptor): slower, but pages still come in.
+                self._in_threads = True
+                if self._executor is not None:
+                    self._executor.shutdown(wait=False, cancel_futures=True)
+                    self._executor = None
+                return await asyncio.to_thread(extract_page, body, content_type, url, title)
+            try:
+                return await running
             except BrokenProcessPool:
                 # A worker died (killed, out of memory): start a new pool once.
                 if self._executor is pool:
