@@ -573,13 +573,14 @@ async def test_a_refresh_right_after_another_asks_only_for_the_failed_pages(
 ) -> None:
     first = await service.refresh()
     assert first.pages is not None and first.pages.fetched == 4
+    news_text = by_guid(service)["news"].full_text
     site.server.clear_log()
     second = await service.refresh()
     assert second.pages is not None
     assert (second.pages.fetched, second.pages.unchanged, second.pages.fresh) == (0, 0, 4)
     asked = sorted({r.path for r, _ in site.server.log} - {"/feed.xml"})
     assert asked == ["/story/gone", "/story/huge", "/story/to-ftp"]  # the failed ones
-    assert by_guid(service)["news"].full_text == by_guid(service)["news"].full_text != ""
+    assert by_guid(service)["news"].full_text == news_text != ""
 
 
 async def test_a_failed_revalidation_keeps_the_good_text(
@@ -632,6 +633,39 @@ async def test_pending_is_marked_before_pages_arrive(service: BriefingService) -
     await service.refresh(on_page_progress=look)
     assert STATUS_PENDING in seen[0]
     assert STATUS_PENDING not in {a.full_text_status for a in service.articles()}
+
+
+async def test_a_page_step_stopped_early_leaves_no_pending_marks(service: BriefingService) -> None:
+    statuses: list[set[str]] = []
+
+    def stop_after_the_first(done: int, total: int) -> None:
+        statuses.append({a.full_text_status for a in service.articles()})
+        raise KeyboardInterrupt  # Ctrl-C while pages are still coming
+
+    with pytest.raises(KeyboardInterrupt):
+        await service.refresh(on_page_progress=stop_after_the_first)
+    assert STATUS_PENDING in statuses[0]  # others were still to come
+    stored = service.store.load_articles()  # as stored, not as the service shows them
+    assert STATUS_PENDING not in {a.full_text_status for a in stored}
+    assert not service.store.page_step_running()
+
+
+def test_pending_marks_of_a_killed_process_read_as_not_tried(
+    service: BriefingService, tmp_path: Path
+) -> None:
+    asyncio.run(service.refresh(full_text=False))
+    first = service.articles()[0]
+    service.store.update_articles([replace(first, full_text_status=STATUS_PENDING)])
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    service.store.set_meta("page_step", {"pid": int(dead.stdout)})  # a killed page step
+    assert not service.store.page_step_running()
+    assert {a.full_text_status for a in service.articles()} == {""}
+    service.store.mark_page_step(running=True)  # a live one (this process)
+    assert service.store.page_step_running()
+    shown = {a.id: a.full_text_status for a in service.articles()}
+    assert shown[first.id] == STATUS_PENDING
+    service.store.mark_page_step(running=False)
 
 
 # --------------------------------------------------------------------------- per-host limit

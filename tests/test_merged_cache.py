@@ -74,13 +74,29 @@ def test_a_new_process_reuses_the_stored_merge_until_an_article_changes(
     service.store.close()
 
 
-def test_an_unreadable_stored_merge_is_merged_again(sample_dir: Path) -> None:
+def test_an_unreadable_stored_merge_is_merged_again(
+    sample_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     service = new_process_service(sample_dir)
     first = service.briefing()
-    service.store.set_meta(merged_cache.meta_name(service.config.topic.name), {"digest": 3})
+    name = merged_cache.meta_name(service.config.topic.name)
+    record = service.store.get_meta(name)
+    record["facts"] = [{"label": "broken"}]  # the right digest, a damaged body
+    service.store.set_meta(name, record)
+
+    merges: list[int] = []
+    real_build = facts.build_briefing
+
+    def counting_build(*args: object, **kwargs: object) -> object:
+        merges.append(1)
+        return real_build(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(facts, "build_briefing", counting_build)
     forget_remembered_facts()
     again = service.briefing()
+    assert merges == [1]  # merged afresh, not read back
     assert (again.facts, again.timeline) == (first.facts, first.timeline)
+    assert service.store.get_meta(name)["facts"] != [{"label": "broken"}]  # and rewritten
     service.store.close()
 
 

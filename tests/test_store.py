@@ -375,20 +375,27 @@ def test_a_failed_write_is_a_store_error_and_keeps_what_was_stored(
         save(store, "Wire", [entry(1)])
         identifier = article_id("Wire", "guid-1")
         real_set = store._cache.set
+        written: list[str] = []
 
-        def disk_full(*args: object, **kwargs: object) -> None:
-            raise sqlite3.OperationalError("database or disk is full")
+        def disk_full(key: str, *args: object, **kwargs: object) -> None:
+            if key in ("flags", "sources", "meta:last"):
+                raise sqlite3.OperationalError("database or disk is full")
+            written.append(key)
+            real_set(key, *args, **kwargs)
 
         monkeypatch.setattr(store._cache, "set", disk_full)
         with pytest.raises(StoreError, match=r"cannot write to the cache at .*disk is full"):
             store.set_flags([identifier], starred=True)
         with pytest.raises(StoreError, match="cannot write"):
-            save(store, "Wire", [entry(1), entry(2)])
+            # articles:Second is written, then sources fails: the whole transaction goes
+            save(store, "Second", [entry(1), entry(2)])
+        assert "articles:Second" in written
         with pytest.raises(StoreError, match="cannot write"):
             store.set_meta("last", "x")
         monkeypatch.setattr(store._cache, "set", real_set)
         assert [a.id for a in store.load_articles()] == [identifier]
         assert not store.load_articles()[0].starred
+        assert store.load_articles(["Second"]) == []  # rolled back, not half written
 
 
 def test_a_broken_sample_cache_is_rebuilt(tmp_path: Path) -> None:

@@ -52,10 +52,10 @@ FEED_ACCEPT = (
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PARSE_WORKERS = 2
-PARSE_IN_FLIGHT = 2 * PARSE_WORKERS
-"""Bodies handed to the pool at once: enough to keep every worker busy, few
-enough that a body never waits long in the pool's queue (that wait counts
-against its feed's deadline)."""
+PARSE_IN_FLIGHT = PARSE_WORKERS
+"""Bodies handed to the pool at once: one per worker, so a body handed over
+starts at once and its parse deadline measures its own parse, never a wait
+behind another feed's."""
 MIN_PARSE_TIME = 1.0
 """A parse gets at least this long even when the download used up nearly all
 of the feed's time, so a slow server is not reported as a slow parse."""

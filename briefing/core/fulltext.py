@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from briefing.core.models import Article, FullTextMode, PageReport, Settings
-from briefing.core.store import parse_utc
+from briefing.core.store import FULL_TEXT_PENDING, parse_utc
 from briefing.core.textclean import clean_text, html_to_text, is_web_url
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ STATUS_OK = "ok"
 """The page was fetched and its main text is in ``full_text``."""
 STATUS_SKIPPED = "skipped"
 """The page is not needed: the feed says never, or the entry is long enough."""
-STATUS_PENDING = "pending"
+STATUS_PENDING = FULL_TEXT_PENDING
 """The page is wanted and has not been fetched yet."""
 FAILED_PREFIX = "failed: "
 """Followed by a reason a person can act on: 'failed: HTTP 404 Not Found'."""
@@ -68,12 +68,16 @@ AUTO_MIN_WORDS = 150
 REVALIDATE_WITHIN_DAYS = 7
 """Pages of articles newer than this are revalidated (conditional GET) when
 their last check is older than ``RECHECK_AFTER``, and failed ones retried on
-every refresh; older ones keep what they have. A page never fetched is fetched
-whatever its age."""
+every refresh; older ones keep what they have (text, or the failure). A page
+never fetched is fetched whatever its age."""
 RECHECK_AFTER = timedelta(hours=1)
 """A page read or revalidated less than this long ago is not requested again:
 refreshing twice in a row costs a site nothing, as with a browser's cache.
-A changed link, or text that is missing, is fetched at once."""
+For an article of the last ``REVALIDATE_WITHIN_DAYS``, a changed link is
+fetched at once."""
+CLOCK_SLACK = timedelta(minutes=5)
+"""A check stamped further in the future than this (a clock set back) is not
+trusted to be fresh."""
 MAX_FULL_TEXT_CHARS = 400_000
 """Extracted HTML is cut at a block boundary beyond this (a book-length page)."""
 
@@ -158,6 +162,7 @@ def plan_pages(
     now = now or datetime.now(UTC)
     recent_after = (now - timedelta(days=REVALIDATE_WITHIN_DAYS)).isoformat()
     checked_after = (now - RECHECK_AFTER).isoformat()
+    checked_before = (now + CLOCK_SLACK).isoformat()
     known = validators or {}
     fetch: list[Article] = []
     settle: list[Article] = []
@@ -191,7 +196,7 @@ def plan_pages(
                 status == STATUS_OK
                 and last is not None
                 and last.url == article.link.strip()
-                and _checked_after(last.checked, checked_after)
+                and _checked_between(last.checked, checked_after, checked_before)
             ):
                 fresh += 1
             else:
@@ -199,9 +204,9 @@ def plan_pages(
     return PagePlan(tuple(fetch), tuple(settle), skipped, tuple(failed), fresh)
 
 
-def _checked_after(checked: str, limit: str) -> bool:
+def _checked_between(checked: str, earliest: str, latest: str) -> bool:
     parsed = parse_utc(checked) if checked else None
-    return parsed is not None and parsed.isoformat() >= limit
+    return parsed is not None and earliest <= parsed.isoformat() <= latest
 
 
 def _sort_time(article: Article) -> str:
@@ -870,9 +875,12 @@ async def fetch_full_texts(
     fetched = unchanged = failed = 0
     failures: list[tuple[str, str]] = []
     done = 0
+    finished: set[str] = set()
+    store.mark_page_step(running=True)
     try:
         async for result in fetch_pages(jobs, settings):
             done += 1
+            finished.update(a.id for a in result.job.articles)
             if result.not_modified:
                 unchanged += 1
                 for article in result.job.articles:
@@ -902,7 +910,17 @@ async def fetch_full_texts(
             if on_progress is not None:
                 on_progress(done, len(jobs))
     finally:
+        # Stopped early (Ctrl-C, a closed reader): what never came is "not
+        # tried" again, not "pending" for ever.
+        unfinished = [
+            replace(a, full_text_status="")
+            for a in fetch
+            if a.full_text_status == STATUS_PENDING and a.id not in finished
+        ]
+        if unfinished:
+            writer.add(unfinished, None)
         writer.flush()
+        store.mark_page_step(running=False)
     return PageReport(
         fetched=fetched,
         unchanged=unchanged,

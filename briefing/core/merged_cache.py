@@ -28,12 +28,16 @@ _Record = TypeVar("_Record")
 @cache
 def engine_fingerprint() -> str:
     """Changes whenever the code that extracts or merges facts changes."""
-    from briefing.core import facts, figures, models
+    from briefing import __version__
+    from briefing.core import facts, figures, models, textclean
 
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(facts.EXTRACTOR_VERSION.encode())
-    for module in (facts, figures, models):
-        digest.update(Path(module.__file__ or "").read_bytes())
+    digest.update(f"{__version__} {facts.EXTRACTOR_VERSION}".encode())
+    for module in (facts, figures, models, textclean):
+        try:
+            digest.update(Path(module.__file__ or "").read_bytes())
+        except OSError:  # no source file (a zip, a frozen app): the versions must do
+            digest.update(module.__name__.encode())
     return digest.hexdigest()
 
 

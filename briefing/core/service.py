@@ -6,6 +6,7 @@ interface holds logic of its own.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -25,7 +26,7 @@ from briefing.core.models import (
     PageReport,
     RefreshSummary,
 )
-from briefing.core.store import Store, StoreError, parse_utc, utc_now
+from briefing.core.store import FULL_TEXT_PENDING, Store, StoreError, parse_utc, utc_now
 from briefing.core.topic import TopicFilter, match_feed_entries
 
 if TYPE_CHECKING:
@@ -104,6 +105,12 @@ class BriefingService:
     def articles(self, *, include_off_topic: bool = False) -> list[Article]:
         """Cached articles of the configured feeds, newest first."""
         articles = self.store.load_articles(self.feed_names, self.topic_filter)
+        pending = any(a.full_text_status == FULL_TEXT_PENDING for a in articles)
+        if pending and not self.store.page_step_running():  # left by a killed process
+            articles = [
+                replace(a, full_text_status="") if a.full_text_status == FULL_TEXT_PENDING else a
+                for a in articles
+            ]
         if include_off_topic:
             return articles
         return [a for a in articles if a.on_topic]
@@ -181,7 +188,10 @@ class BriefingService:
                 },
             )
         briefing = build_briefing(on_topic, topic, cache=self.store)
-        self.store.set_meta(meta_name, merged_cache.briefing_record(briefing, digest))
+        # The stored merge is only a shortcut for next time: a failed write
+        # (disk full, a lock held too long) leaves this briefing good.
+        with contextlib.suppress(StoreError):
+            self.store.set_meta(meta_name, merged_cache.briefing_record(briefing, digest))
         return briefing
 
     # ------------------------------------------------------------------ state
@@ -282,6 +292,7 @@ class BriefingService:
             batch.add(state)
             return FeedResult(feed.name, FetchStatus.UNCHANGED, elapsed=outcome.elapsed)
         parsed = outcome.parsed
+        batch.flush()  # a transaction is coming anyway: nothing waits behind it
         counts = self.store.save_entries(
             feed.name,
             parsed.entries,
@@ -319,8 +330,12 @@ class BriefingService:
 
 
 class _StateBatch:
-    """Feed states waiting to be written together: at most ``SIZE`` of them or
-    ``SECONDS`` old, so a reader of the store is never far behind."""
+    """Feed states waiting to be written together. They go in when there are
+    ``SIZE`` of them, when the oldest has waited ``SECONDS`` and another comes,
+    whenever a feed with new articles is stored, and at the end of the refresh.
+    They hold no articles: a killed refresh loses at most these feeds' last
+    status, never an article or a validator it would need (an unchanged feed
+    keeps its ETag)."""
 
     SIZE = 50
     SECONDS = 0.5

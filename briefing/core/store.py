@@ -35,6 +35,9 @@ from briefing.core.models import Article, FeedState, ParsedEntry, Topic
 from briefing.core.topic import TopicFilter, TopicMatch
 
 SCHEMA_VERSION = 1
+FULL_TEXT_PENDING = "pending"
+"""``Article.full_text_status`` while a page step is to fetch the article's page."""
+_PAGE_STEP_META = "page_step"
 ENV_CACHE_DIR = "BRIEFING_CACHE_DIR"
 
 # JSON can fail to decode, zlib can fail to inflate, SQLite can find a broken file.
@@ -271,6 +274,27 @@ class Store:
     def set_meta(self, name: str, value: Any) -> None:
         with self._transaction():
             self._cache.set(f"meta:{name}", value)
+
+    def mark_page_step(self, *, running: bool) -> None:
+        """Record that this process's page step (full text) starts or ends."""
+        self.set_meta(_PAGE_STEP_META, {"pid": os.getpid()} if running else None)
+
+    def page_step_running(self) -> bool:
+        """Whether a live process is fetching pages into this store now.
+
+        A process killed mid-step (no chance to clean up) leaves its "pending"
+        marks behind; they mean nothing once that process is gone.
+        """
+        record = self.get_meta(_PAGE_STEP_META)
+        if not isinstance(record, dict) or type(record.get("pid")) is not int:
+            return False
+        try:
+            os.kill(record["pid"], 0)
+        except ProcessLookupError:
+            return False
+        except OSError:
+            return True  # alive, but another user's
+        return True
 
     # ------------------------------------------------------------------ feeds
 

@@ -352,7 +352,7 @@ class BriefingApp(App[int]):
         """The feed results, while the article pages are still being fetched."""
         self.main_screen.query_one(RefreshBar).start_pages()
         summary = message.summary
-        text = feeds_refreshed_text(summary) + "; fetching full texts…"
+        text = feeds_refreshed_text(summary) + "; checking full texts…"
         self.notify(
             text,
             severity="warning" if summary.errors else "information",
