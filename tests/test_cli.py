@@ -364,3 +364,42 @@ def test_briefing_cache_dir_is_used_and_cache_dir_overrides_it(
     )
     assert code == 0 and "SAMPLE" in err  # an empty cache, not the one from the environment
     assert (explicit / "cache.db").is_file()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_fetch_on_a_terminal_draws_a_progress_bar_then_a_table(
+    setup: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import os
+    import pty
+
+    config, cache = setup
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "briefing", "--config", str(config), "--cache-dir", str(cache),
+         "fetch", "--no-full-text"],
+        stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, cwd=tmp_path,
+        env={**os.environ, "COLUMNS": "100"},
+    )  # fmt: skip
+    os.close(follower)
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the process closed its end
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert process.wait(timeout=60) == 0
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert "\r[" in screen and "3/3 feeds" in screen, screen  # the bar, redrawn in place
+    table = screen[screen.rindex("3/3 feeds") :]
+    header = next(line for line in table.splitlines() if line.startswith("FEED"))
+    assert header.split() == ["FEED", "STATUS", "NEW", "UPD", "TIME", "NOTE"]
+    rows = {
+        line.split()[0]: line for line in table.splitlines() if line[:4] in ("Wire", "Trad", "Gone")
+    }
+    assert "new" in rows["Wire"] and "error" in rows["Gone"] and "HTTP 404" in rows["Gone"]
+    assert "Traceback" not in screen
