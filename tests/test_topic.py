@@ -24,6 +24,10 @@ FILTER = TopicFilter(
         "Anna’s\u00a0Archive sued",  # no-break space
         "labels take on the shadow-library",  # hyphen for space
         "The Shadow Library fights back",
+        # possessives: once apostrophes fold away, "Archive's" is "Archives"
+        "Anna's Archive's operators unknown",
+        "Anna’s Archive’s lawyers respond",
+        "Court orders Anna's Archive’s domains seized",
     ],
 )
 def test_variants_of_the_keyword_match(title: str) -> None:
@@ -33,7 +37,8 @@ def test_variants_of_the_keyword_match(title: str) -> None:
 @pytest.mark.parametrize(
     "title",
     [
-        "Annas Archives sued",  # not the whole word
+        "Anna's Archivist sued",  # not the whole word
+        "Annas Archivesque design",
         "Hanna's Archive reopens",
         "shadow libraries",  # a different word unless listed
         "Spotify raises prices",

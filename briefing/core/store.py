@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from briefing.core.models import Article, FeedState, ParsedEntry, Topic
-from briefing.core.topic import TopicFilter, TopicMatch
+from briefing.core.topic import MATCH_VERSION, TopicFilter, TopicMatch
 
 SCHEMA_VERSION = 1
 FULL_TEXT_PENDING = "pending"
@@ -88,7 +88,7 @@ def article_id(source: str, entry_id: str) -> str:
 
 
 def topic_fingerprint(topic: Topic) -> str:
-    payload = json.dumps([sorted(topic.keywords), sorted(topic.exclude)])
+    payload = json.dumps([MATCH_VERSION, sorted(topic.keywords), sorted(topic.exclude)])
     return hashlib.sha1(payload.encode()).hexdigest()[:12]
 
 

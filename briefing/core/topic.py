@@ -25,6 +25,9 @@ _FOLD_TABLE = str.maketrans(
     }
 )
 
+MATCH_VERSION = 2
+"""Changes whenever matching changes, so stored matches are redone."""
+
 TITLE_WEIGHT = 3
 SUMMARY_WEIGHT = 1
 BODY_WEIGHT = 1
@@ -61,10 +64,11 @@ def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     )
     if not folded:
         return None
-    # Whole words: the phrase may not continue a word on either side.
+    # Whole words: the phrase may not continue a word on either side, except
+    # for a possessive "s" ("Anna's Archive's lawyers" folds to "annas archives").
     # A space or a hyphen in a keyword matches either ("shadow-library").
     alternation = "|".join(re.sub(r"(?:\\ |\\-)+", r"[\\s-]+", re.escape(p)) for p in folded)
-    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
+    return re.compile(rf"(?<!\w)(?:{alternation})s?(?!\w)")
 
 
 @dataclass(frozen=True, slots=True)
