@@ -39,6 +39,47 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal briefing reader: one story, many feeds, merged key facts.",
         epilog="With no command, opens the three-pane reader.",
     )
+    add_global_options(parser)
+    parser.add_argument("--version", action="version", version=f"briefing {__version__}")
+    # The global options also work after the command (`briefing feeds --offline`);
+    # there they only override what was given before it.
+    after = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    add_global_options(after)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, parents=[after])
+
+    fetch = command("fetch", help="refresh every feed")
+    fetch.add_argument(
+        "--no-full-text", action="store_true", help="skip fetching article pages (quick refresh)"
+    )
+
+    articles = command("articles", help="list cached articles, newest first")
+    articles.add_argument("--all", action="store_true", help="include off-topic articles")
+    articles.add_argument("--json", action="store_true", help="one JSON object per article")
+
+    feeds = command("feeds", help="each feed's last status and article count")
+    feeds.add_argument("--json", action="store_true", help="JSON output")
+
+    facts = command("facts", help="the key facts merged across sources")
+    facts.add_argument("--json", action="store_true", help="JSON output (stable contract)")
+
+    export = command("export", help="write the briefing as Markdown")
+    export.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+
+    import_opml = command("import-opml", help="add the feeds of an OPML file")
+    import_opml.add_argument("file", metavar="FILE")
+    import_opml.add_argument(
+        "--dry-run", action="store_true", help="print the [[feeds]] entries instead of saving"
+    )
+
+    export_opml = command("export-opml", help="write the feed list as OPML 2.0")
+    export_opml.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    return parser
+
+
+def add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="PATH", help="feeds.toml to use")
     parser.add_argument(
         "--cache-dir", metavar="PATH", help=f"cache directory (or ${'BRIEFING_CACHE_DIR'})"
@@ -52,36 +93,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="move an unreadable cache aside (kept, renamed) and start a new one",
     )
-    parser.add_argument("--version", action="version", version=f"briefing {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    fetch = commands.add_parser("fetch", help="refresh every feed")
-    fetch.add_argument(
-        "--no-full-text", action="store_true", help="skip fetching article pages (quick refresh)"
-    )
-
-    articles = commands.add_parser("articles", help="list cached articles, newest first")
-    articles.add_argument("--all", action="store_true", help="include off-topic articles")
-    articles.add_argument("--json", action="store_true", help="one JSON object per article")
-
-    feeds = commands.add_parser("feeds", help="each feed's last status and article count")
-    feeds.add_argument("--json", action="store_true", help="JSON output")
-
-    facts = commands.add_parser("facts", help="the key facts merged across sources")
-    facts.add_argument("--json", action="store_true", help="JSON output (stable contract)")
-
-    export = commands.add_parser("export", help="write the briefing as Markdown")
-    export.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
-
-    import_opml = commands.add_parser("import-opml", help="add the feeds of an OPML file")
-    import_opml.add_argument("file", metavar="FILE")
-    import_opml.add_argument(
-        "--dry-run", action="store_true", help="print the [[feeds]] entries instead of saving"
-    )
-
-    export_opml = commands.add_parser("export-opml", help="write the feed list as OPML 2.0")
-    export_opml.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -302,10 +313,14 @@ def print_result_table(summary: RefreshSummary, out: TextIO) -> None:
 
 
 def print_table(rows: Sequence[Sequence[str]], out: TextIO) -> None:
-    terminal = shutil.get_terminal_size((100, 24)).columns
+    """Columns padded to line up; on a terminal the last one is cut to fit,
+    while piped into a file or another program it is kept whole."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     fixed = sum(widths[:-1]) + 2 * (len(widths) - 1)
-    last = max(10, terminal - fixed)
+    if out.isatty():
+        last = max(10, shutil.get_terminal_size((100, 24)).columns - fixed)
+    else:
+        last = max(len(row[-1]) for row in rows)
     for row in rows:
         cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
         tail = row[-1] if len(row[-1]) <= last else row[-1][: last - 1] + "…"
@@ -452,12 +467,21 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
         raise UsageError(
             f"{path}: the imported feeds would not be valid TOML in {target}: {error}"
         ) from None
+    skipped = len(imported) - len(fresh)
+    already = f" ({plural(skipped, 'feed')} already there)" if skipped else ""
     if args.dry_run:
         sys.stdout.write(text)
+        print(
+            f"briefing: would add {plural(len(fresh), 'feed')} to {target}{already}",
+            file=sys.stderr,
+        )
         return EXIT_OK
     if fresh:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(combined, encoding="utf-8")
-    skipped = len(imported) - len(fresh)
-    print(f"briefing: added {len(fresh)} feeds to {target} ({skipped} already there)")
+    print(f"briefing: added {plural(len(fresh), 'feed')} to {target}{already}")
     return EXIT_OK
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

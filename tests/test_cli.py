@@ -403,3 +403,32 @@ def test_fetch_on_a_terminal_draws_a_progress_bar_then_a_table(
     }
     assert "new" in rows["Wire"] and "error" in rows["Gone"] and "HTTP 404" in rows["Gone"]
     assert "Traceback" not in screen
+
+
+def test_global_options_also_work_after_the_command(
+    setup: tuple[Path, Path], tmp_path: Path
+) -> None:
+    config, cache = setup
+    fetched = briefing("--config", str(config), "--cache-dir", str(cache), "fetch", "--no-full-text",
+                       cwd=tmp_path)  # fmt: skip
+    assert fetched.returncode == 0, fetched.stderr
+    after = briefing("feeds", "--offline", "--config", str(config), "--cache-dir", str(cache),
+                     cwd=tmp_path)  # fmt: skip
+    assert after.returncode == 0, after.stderr
+    assert "Wire" in after.stdout and "Gone" in after.stdout
+
+
+def test_piped_tables_keep_long_notes_whole(setup: tuple[Path, Path], tmp_path: Path) -> None:
+    import os
+
+    config, cache = setup
+    common = ("--config", str(config), "--cache-dir", str(cache))
+    briefing(*common, "fetch", "--no-full-text", cwd=tmp_path)
+    listed = subprocess.run(
+        [sys.executable, "-m", "briefing", *common, "feeds"],
+        capture_output=True, text=True, cwd=tmp_path, stdin=subprocess.DEVNULL,
+        env={**os.environ, "COLUMNS": "40"},  # a narrow terminal, were this one
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    gone = next(line for line in listed.stdout.splitlines() if line.startswith("Gone"))
+    assert "HTTP 404" in gone and "…" not in listed.stdout, listed.stdout

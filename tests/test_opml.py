@@ -64,11 +64,18 @@ def test_cli_round_trip_through_opml(tmp_path: Path) -> None:
     source = tmp_path / "in.opml"
     source.write_bytes(OPML)
 
+    planned = run("import-opml", "--dry-run", str(source), cwd=tmp_path)
+    assert planned.returncode == 0, planned.stderr
+    assert planned.stdout.count("[[feeds]]") == 3
+    assert "would add 3 feeds to" in planned.stderr
     imported = run("import-opml", str(source), cwd=tmp_path)
     assert imported.returncode == 0, imported.stderr
     assert "added 3 feeds" in imported.stdout
     again = run("import-opml", str(source), cwd=tmp_path)
-    assert "added 0 feeds" in again.stdout and "3 already there" in again.stdout
+    assert "added 0 feeds" in again.stdout and "(3 feeds already there)" in again.stdout
+    nothing = run("import-opml", "--dry-run", str(source), cwd=tmp_path)
+    assert nothing.stdout == "" and "would add 0 feeds" in nothing.stderr
+    assert "(3 feeds already there)" in nothing.stderr
 
     names = [f.name for f in load_config(config).feeds]
     assert names == ["Court Watch", "Wire & Co", "Music Trade"]
