@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _cli_helpers import run_briefing
 from pytest_httpserver import HTTPServer
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -53,14 +54,7 @@ TRADE = rss(
 
 
 def briefing(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "briefing", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    return run_briefing(*args, cwd=cwd)
 
 
 @pytest.fixture

@@ -7,25 +7,16 @@ directory, so nothing touches the network or the user's cache.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from _cli_helpers import run_briefing
 from markdown_it import MarkdownIt
 
 
 def briefing(*args: str, cwd: Path, columns: int = 100) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "briefing", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "COLUMNS": str(columns)},
-        timeout=120,
-    )
+    return run_briefing(*args, cwd=cwd, columns=columns)
 
 
 def demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -22,6 +22,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
+from _cli_helpers import run_briefing
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -734,14 +735,7 @@ async def test_pages_are_bounded_per_host_and_in_all(
 
 
 def briefing(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "briefing", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-    )
+    return run_briefing(*args, cwd=cwd)
 
 
 def test_cli_reports_pages_and_offline_reads_the_stored_text(site: Site, tmp_path: Path) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from _cli_helpers import run_briefing
 
 from briefing import cli
 from briefing.core import opml
@@ -32,9 +32,7 @@ OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "briefing", *args], capture_output=True, text=True, cwd=cwd
-    )
+    return run_briefing(*args, cwd=cwd)
 
 
 def test_import_reads_folders_as_tags() -> None:
