@@ -8,6 +8,7 @@ handlers here pass the results to the main screen.
 from __future__ import annotations
 
 import asyncio
+import errno
 import sys
 import threading
 import webbrowser
@@ -498,17 +499,20 @@ class BriefingApp(App[int]):
         if data is None or data.briefing is None:
             self.notify("Nothing to export yet.", severity="warning", timeout=3)
             return
-        text = briefing_to_markdown(data.briefing, data.on_topic)
+        now = self.now()
+        # "Generated" is when the file is written, not when the facts were worked out.
+        stamp = now.astimezone(UTC).isoformat(timespec="seconds")
+        text = briefing_to_markdown(replace(data.briefing, generated=stamp), data.on_topic)
         folder = self.export_dir or Path.cwd()
-        path = folder / f"briefing-{self.now():%Y-%m-%d}.md"
         try:
-            path.write_text(text, encoding="utf-8")
+            path = write_new_file(folder, f"briefing-{now:%Y-%m-%d}", ".md", text)
         except OSError as error:
+            where = error.filename or folder
             self.notify(
-                f"Cannot write {path}: {error.strerror or error}", severity="error", markup=False
+                f"Cannot write {where}: {error.strerror or error}", severity="error", markup=False
             )
             return
-        self.notify(f"Wrote the briefing to {path}", timeout=6, markup=False)
+        self.notify(f"Wrote the briefing to {path}", timeout=8, markup=False)
 
     # ------------------------------------------------------------------ leaving
 
@@ -529,6 +533,19 @@ class BriefingApp(App[int]):
     def on_unmount(self) -> None:
         if self.loaded:
             self.save_session()
+
+
+def write_new_file(folder: Path, stem: str, suffix: str, text: str) -> Path:
+    """Write ``stem + suffix`` in ``folder``, or ``stem-2 + suffix``, ... : never over a file."""
+    for number in range(1, 1000):
+        path = folder / (f"{stem}{suffix}" if number == 1 else f"{stem}-{number}{suffix}")
+        try:
+            with path.open("x", encoding="utf-8") as file:
+                file.write(text)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(errno.EEXIST, "too many exports with this date", str(folder / stem))
 
 
 def feeds_refreshed_text(summary: RefreshSummary) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -147,15 +148,84 @@ class FactList(ReaderList):
 
 
 class FactDetail(ReaderList):
-    """One fact: each value, who states it, and the quotes; a quote opens its sentence."""
+    """One fact: each value, who states it, and the quotes; a quote opens its sentence.
+
+    A newly shown fact is shown from its top (its heading and note), even though
+    its first quote is highlighted for Enter: OptionList would otherwise scroll
+    that quote into view and cut the heading off. Once the user moves or clicks
+    in the box, it follows the highlighted quote again.
+    """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.targets: dict[str, tuple[str, int, int]] = {}
         self.fact_id: str | None = None
+        self.pinned_to_top = True
+        """Shown from the top until the user moves the highlight."""
+
+    def scroll_to_highlight(self, top: bool = False) -> None:
+        if self.pinned_to_top:
+            self.scroll_to(y=0, animate=False, immediate=True)
+            return
+        super().scroll_to_highlight(top)
+
+    def _highlight_in_view(self) -> bool:
+        highlighted = self.highlighted
+        if highlighted is None:
+            return True
+        try:
+            first = self._index_to_line[highlighted]
+            height = self._heights[highlighted]
+        except KeyError:
+            return True
+        top = round(self.scroll_y)
+        return top <= first and first + height <= top + self.scrollable_content_region.height
+
+    def _follow_highlight(self) -> bool:
+        """Leave the top; True when this move only brought the highlighted quote into view."""
+        if not self.pinned_to_top:
+            return False
+        self.pinned_to_top = False
+        if self._highlight_in_view():
+            return False
+        self.scroll_to_highlight()
+        return True
+
+    def action_cursor_down(self) -> None:
+        if not self._follow_highlight():
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if not self._follow_highlight():
+            super().action_cursor_up()
+
+    def action_first(self) -> None:
+        self.pinned_to_top = False
+        super().action_first()
+
+    def action_last(self) -> None:
+        self.pinned_to_top = False
+        super().action_last()
+
+    def action_page_down(self) -> None:
+        self.pinned_to_top = False
+        super().action_page_down()
+
+    def action_page_up(self) -> None:
+        self.pinned_to_top = False
+        super().action_page_up()
+
+    async def _on_click(self, event: events.Click) -> None:
+        self.pinned_to_top = False
+        await super()._on_click(event)
+
+    def action_select(self) -> None:
+        self.pinned_to_top = False  # the chosen quote stays in view
+        super().action_select()
 
     def show_fact(self, fact: KeyFact | None, articles: Mapping[str, Article]) -> None:
         self.targets = {}
+        self.pinned_to_top = True
         self.fact_id = fact.id if fact else None
         if fact is None:
             self.set_options(
@@ -197,6 +267,7 @@ class FactDetail(ReaderList):
 
     def show_event(self, event: TimelineEvent, articles: Mapping[str, Article]) -> None:
         self.targets = {}
+        self.pinned_to_top = True
         self.fact_id = None
         heading = Text(f"{clean_line(event.date)}  {clean_line(event.label)}", style="bold", end="")
         sources = ", ".join(clean_line(s) for s in event.sources)
