@@ -88,3 +88,32 @@ async def test_export_stamps_the_export_time_and_never_overwrites(tmp_path: Path
         assert (tmp_path / "briefing-2026-02-10-4.md").is_file()
         assert "briefing-2026-02-10-4.md" in list(app._notifications)[-1].message
     service.store.close()
+
+
+TAB_STOP_NAMES = {
+    "source-list": "Sources",
+    "article-list": "Articles",
+    "fact-list": "Key facts",
+    "fact-detail": "fact detail",
+    "article-view": "Article",
+}
+
+
+async def test_the_tab_help_names_every_stop_tab_makes_in_order(tmp_path: Path) -> None:
+    from briefing.ui.commands import COMMANDS
+
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        app.main_screen.focus_widget("source-list")
+        await pilot.pause()
+        stops = []
+        for _ in range(len(TAB_STOP_NAMES)):
+            assert app.focused is not None
+            stops.append(TAB_STOP_NAMES[app.focused.id or ""])
+            await pilot.press("tab")
+        assert app.focused is not None and app.focused.id == "source-list"  # round again
+    help_text = next(c.help for c in COMMANDS if c.key == "tab")
+    named = help_text.split("(", 1)[1].split(")", 1)[0].split(", ")
+    assert named == stops

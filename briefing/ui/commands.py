@@ -71,7 +71,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("move-up", "k", "move_up", "Up", "Move up in the focused list, or scroll the article up.", MOVE, key_display="k ↑"),
     Command("go-top", "g", "go_top", "Top", "Go to the top of the focused list or article.", MOVE),
     Command("go-bottom", "G", "go_bottom", "Bottom", "Go to the bottom of the focused list or article.", MOVE),
-    Command("next-pane", "tab", "next_pane", "Pane", "Move to the next pane (Sources, Articles, Key facts, Article).", MOVE, footer=True, narrow_footer=True),
+    Command("next-pane", "tab", "next_pane", "Pane", "Move to the next pane (Sources, Articles, Key facts, fact detail, Article).", MOVE, footer=True, narrow_footer=True),
     Command("previous-pane", "shift+tab", "previous_pane", "Previous pane", "Move to the previous pane.", MOVE),
     Command("sources-pane", "1", "show_sources_pane", "Sources", "Go to the Sources pane and its article list.", MOVE),
     Command("facts-pane", "2", "show_facts_pane", "Key facts", "Go to the Key facts pane.", MOVE),
