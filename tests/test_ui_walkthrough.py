@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
-from _ui_helpers import FIXED_NOW, build_service, make_app, screen_text, settle
+from _ui_helpers import (
+    FEEDS,
+    FIXED_NOW,
+    build_service,
+    make_app,
+    rss_feed,
+    screen_text,
+    settle,
+    wait_for,
+)
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
-from briefing.core.service import open_sample
+from briefing.core.service import DataOrigin, open_sample
+from briefing.ui.app import BriefingApp
+from briefing.ui.widgets.article_list import ArticleList
 from briefing.ui.widgets.lists import FactDetail, FactList
 
 
@@ -117,3 +131,179 @@ async def test_the_tab_help_names_every_stop_tab_makes_in_order(tmp_path: Path) 
     help_text = next(c.help for c in COMMANDS if c.key == "tab")
     named = help_text.split("(", 1)[1].split(")", 1)[0].split(", ")
     assert named == stops
+
+
+# --------------------------------------------------------------------------- the sample fallback
+
+
+def notice_text(app: BriefingApp) -> str:
+    """The standing line under the header, '' when it is hidden (or there is none)."""
+    found = app.main_screen.query("#notice")
+    return str(found.first().render()) if found and found.first().display else ""
+
+
+async def test_r_after_the_sample_fallback_tries_the_users_feeds_and_switches_to_them(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    answering = threading.Event()
+
+    def legal_feed(request: Request) -> Response:
+        if not answering.is_set():
+            return Response("down for maintenance", status=503)
+        body = rss_feed("Legal Desk", FEEDS["Legal Desk"])
+        return Response(body, content_type="application/rss+xml")
+
+    httpserver.expect_request("/legal.rss").respond_with_handler(legal_feed)
+    urls = {"Legal Desk": httpserver.url_for("/legal.rss")}
+    service = build_service(tmp_path / "cache", {"Legal Desk": []}, urls=urls)
+    app = make_app(service, tmp_path)
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await wait_for(pilot, lambda: app.service.origin == DataOrigin.SAMPLE, timeout=30)
+            await settle(pilot)
+            assert app.showing_fallback
+            assert "No feed could be reached" in notice_text(app)
+            assert "Press r" in notice_text(app)
+            app.clear_notifications()
+            await pilot.pause()
+            assert "No feed could be reached" in screen_text(app)  # not only a toast
+            assert len(httpserver.log) == 1
+
+            # Still down: r asks the user's feed again, and the sample stays meanwhile.
+            await pilot.press("r")
+            await wait_for(pilot, lambda: not app.refreshing, timeout=30)
+            await settle(pilot)
+            assert len(httpserver.log) == 2
+            assert app.service.origin == DataOrigin.SAMPLE
+            assert "No feed could be reached" in screen_text(app)
+            failures = [n.message for n in app._notifications if n.title == "Feed failed"]
+            assert len(failures) == 1 and failures[0].startswith("Legal Desk: HTTP 503")
+
+            # Up again: r brings the user's own briefing in place of the sample.
+            answering.set()
+            await pilot.press("r")
+            await wait_for(pilot, lambda: app.service is service, timeout=30)
+            await settle(pilot)
+            assert len(httpserver.log) == 3
+            assert not app.showing_fallback
+            assert notice_text(app) == ""
+            shown = screen_text(app)
+            assert "SAMPLE" not in shown and "No feed could be reached" not in shown
+            assert "live" in shown
+            data = app.main_screen.data
+            assert data is not None
+            assert [s.name for s in data.sources] == ["Legal Desk"]
+            titles = {a.title for a in app.main_screen.query_one(ArticleList).articles}
+            assert "Spotify and the labels sue Anna's Archive in New York" in titles
+            assert any("Your feeds answered" in n.message for n in app._notifications)
+
+            # Now r refreshes the user's feeds as usual.
+            await pilot.press("r")
+            await wait_for(pilot, lambda: not app.refreshing, timeout=30)
+            await settle(pilot)
+            assert len(httpserver.log) == 4 and app.service is service
+    finally:
+        if app.sample_service is not None:
+            app.sample_service.store.close()
+        service.store.close()
+
+
+async def test_with_demo_r_refreshes_the_sample_and_no_fallback_notice_shows(
+    tmp_path: Path,
+) -> None:
+    service = await asyncio.to_thread(open_sample, tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await settle(pilot)
+            assert not app.showing_fallback and notice_text(app) == ""
+            assert any("SAMPLE" in n.message for n in app._notifications)
+            await pilot.press("r")
+            await wait_for(pilot, lambda: app.last_summary is not None, timeout=30)
+            await settle(pilot)
+            assert app.service is service and app.service.origin == DataOrigin.SAMPLE
+            names = {result.name for result in app.last_summary.results}  # type: ignore[union-attr]
+            assert names == set(service.feed_names)
+    finally:
+        service.store.close()
+
+
+async def test_many_failed_feeds_make_one_notification_and_the_notice_stays(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/gone.rss").respond_with_data("gone", status=404)
+    httpserver.expect_request("/broken.rss").respond_with_data("boom", status=500)
+    urls = {f"Gone {n}": httpserver.url_for("/gone.rss") for n in range(4)}
+    urls |= {f"Broken {n}": httpserver.url_for("/broken.rss") for n in range(2)}
+    service = build_service(tmp_path / "cache", {name: [] for name in urls}, urls=urls)
+    app = make_app(service, tmp_path)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: app.service.origin == DataOrigin.SAMPLE, timeout=30)
+            await settle(pilot)
+            notifications = list(app._notifications)
+            assert [n.message for n in notifications] == [
+                "6 feeds failed — HTTP 404 (4), HTTP 500 (2). Press r to try again."
+            ]
+            assert notifications[0].severity == "error"
+            # The reason the sample shows stays on screen after the toasts have gone.
+            app.clear_notifications()
+            await pilot.pause()
+            shown = screen_text(app)
+            assert "No feed could be reached and the cache is empty" in shown
+            assert "SAMPLE" in shown
+    finally:
+        if app.sample_service is not None:
+            app.sample_service.store.close()
+        service.store.close()
+
+
+async def test_many_failed_feeds_over_a_cache_point_to_the_sources_pane(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/gone.rss").respond_with_data("gone", status=404)
+    feeds = {**FEEDS, "Extra": []}
+    urls = {name: httpserver.url_for("/gone.rss") for name in feeds}
+    service = build_service(tmp_path / "cache", feeds, urls=urls)
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        app.clear_notifications()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: not app.refreshing, timeout=30)
+        await settle(pilot)
+        assert [n.message for n in app._notifications] == [
+            "4 feeds failed — HTTP 404 (4); see Sources."
+        ]
+        assert notice_text(app) == ""
+    service.store.close()
+
+
+def test_failure_kinds_leave_out_hosts_so_like_failures_count_together() -> None:
+    from briefing.core.models import FeedResult, FetchStatus
+    from briefing.ui.reports import failure_kind, failures_text
+
+    reasons = [
+        "DNS lookup failed for host a.example",
+        "DNS lookup failed for host b.example",
+        "timed out talking to c.example",
+        "timed out after 20 s",
+        "connection refused by 127.0.0.1:9",
+        "HTTP 404 Not Found",
+        "TLS certificate not accepted for d.example: expired",
+        "an error nobody \x1b[31mforesaw\x1b[0m in a reason much longer than forty characters",
+    ]
+    assert [failure_kind(r) for r in reasons] == [
+        "DNS lookup failed",
+        "DNS lookup failed",
+        "timed out",
+        "timed out",
+        "connection refused",
+        "HTTP 404",
+        "TLS error",
+        "an error nobody foresaw in a reason muc…",
+    ]
+    errors = [FeedResult(f"F{n}", FetchStatus.ERROR, error=r) for n, r in enumerate(reasons[:4])]
+    assert failures_text(errors, "; see Sources.") == (
+        "4 feeds failed — DNS lookup failed (2), timed out (2); see Sources."
+    )

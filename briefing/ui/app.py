@@ -23,7 +23,7 @@ from textual.app import App
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from briefing.core.models import Article, FeedResult, FetchStatus, PageReport, RefreshSummary
+from briefing.core.models import Article, FeedResult, FetchStatus, RefreshSummary
 from briefing.core.service import BriefingService, DataOrigin, age_in_words, open_sample
 from briefing.core.store import utc_now
 from briefing.core.textclean import clean_line, is_web_url
@@ -40,8 +40,19 @@ from briefing.ui.messages import (
     RefreshStarted,
     SearchFinished,
 )
+from briefing.ui.reports import (
+    MAX_FAILURE_TOASTS,
+    SAMPLE_FALLBACK_NOTICE,
+    SAMPLE_OFFLINE_NOTICE,
+    failures_text,
+    feed_failure_text,
+    feeds_refreshed_text,
+    pages_fetched_text,
+    sample_after_failed_refresh_notice,
+)
 from briefing.ui.screens.main import MainScreen
 from briefing.ui.view import (
+    ALL_SOURCES,
     META_ARTICLE,
     META_SEEN_FACTS,
     META_SOURCE,
@@ -113,6 +124,13 @@ class BriefingApp(App[int]):
         self.search_index = SearchIndex()
         self.main_screen = MainScreen()
         self._notice_shown = ""
+        self.user_service = service if service.origin != DataOrigin.SAMPLE else None
+        """The service of the user's own config and cache; None with --demo."""
+        self.sample_service: BriefingService | None = None
+        """The sample this app opened in place of the user's empty cache, if it did."""
+        self.fallback_notice = ""
+        """Why the sample stands in for the user's feeds, and what to do; '' when it does not."""
+        self._failed_feeds = 0
         self._jobs: set[threading.Thread] = set()
 
     def get_default_screen(self) -> Screen[Any]:
@@ -192,11 +210,15 @@ class BriefingApp(App[int]):
             return
         self.post_message(BriefingLoaded(service, data, briefing))
 
-    def refresh_feeds(self, service: BriefingService, fall_back_to_sample: bool) -> None:
+    def refresh_feeds(
+        self, service: BriefingService, fall_back_to_sample: bool, reason: str = "refresh"
+    ) -> None:
         """In a job thread: fetch and store, then reload what the screen shows.
 
         The feeds come first and are painted before any article page is asked
-        for (see ``_fetch``); the final reload brings the full texts.
+        for (see ``_fetch``); the final reload brings the full texts. With
+        ``reason="switch"`` these are the user's feeds while the sample stands in
+        for them: their data replaces the sample once one of them answers.
         """
         feeds = [feed for feed in service.config.feeds if feed.enabled]
         self.post_message(RefreshStarted(len(feeds)))
@@ -205,15 +227,20 @@ class BriefingApp(App[int]):
         pages = not was_sample and any(
             feed.full_text != "never" for feed in service.config.feeds if feed.enabled
         )
-        summary = asyncio.run(self._fetch(service, pages=pages))
-        self.post_message(RefreshFinished(service, summary, was_sample))
+        summary = asyncio.run(self._fetch(service, pages=pages, reason=reason))
         data = load_reader_data(service)
-        if fall_back_to_sample and not data.articles and not summary.any_succeeded:
+        nothing = not data.articles and not summary.any_succeeded
+        shown = not (nothing and (fall_back_to_sample or reason == "switch"))
+        self.post_message(RefreshFinished(service, summary, was_sample, shows_feeds=shown))
+        if shown:
+            self._post_data(service, data, reason)
+        elif fall_back_to_sample:
             self._load_sample()
-            return
-        self._post_data(service, data, "refresh")
+        # else: the user's feeds failed again; the sample stays in their place.
 
-    async def _fetch(self, service: BriefingService, *, pages: bool) -> RefreshSummary:
+    async def _fetch(
+        self, service: BriefingService, *, pages: bool, reason: str = "refresh"
+    ) -> RefreshSummary:
         """The feed step; then, if a feed answered, a reload and the page step."""
 
         def progress(result: FeedResult, done: int, total: int) -> None:
@@ -232,7 +259,7 @@ class BriefingApp(App[int]):
         await asyncio.sleep(0)
         # Read off the loop's thread, so the pages keep downloading meanwhile.
         data = await asyncio.to_thread(load_reader_data, service)
-        self._post_data(service, data, "refresh")
+        self._post_data(service, data, reason)
         report = await page_step
         return replace(summary, pages=report, finished=utc_now())
 
@@ -267,6 +294,7 @@ class BriefingApp(App[int]):
             self.main_screen.query_one(RefreshBar).stop()
             self.notify(f"Refresh failed: {reason}", severity="error", markup=False, timeout=10)
             if not self.loaded:
+                self.fallback_notice = sample_after_failed_refresh_notice(reason)
                 self.open_sample()
         elif message.job in ("load", "sample"):
             self.main_screen.show_waiting(f"Cannot read the cache: {reason}")
@@ -279,10 +307,14 @@ class BriefingApp(App[int]):
     # ------------------------------------------------------------------ worker results
 
     def on_data_loaded(self, message: DataLoaded) -> None:
-        if message.reason == "sample":
-            self.service = message.service
-        elif message.service is not self.service:
+        replacing = message.service is not self.service and (
+            message.reason == "sample"
+            or (message.reason == "switch" and message.service is self.user_service)
+        )
+        if message.service is not self.service and not replacing:
             return  # a load for a service we have since replaced
+        if replacing:
+            self._show_service(message.service)
         data = message.data
         if message.reason == "start" and not data.articles:
             if self.offline:
@@ -293,28 +325,56 @@ class BriefingApp(App[int]):
                 self.start_refresh(fall_back_to_sample=True)
             return
         restore_source = restore_article = None
-        if not self.loaded or message.reason == "sample":
+        if not self.loaded or replacing:
             session = message.session
             self.seen_baseline = session.seen_facts
             restore_source, restore_article = session.source, session.article
+            if replacing:  # the other service's source is not in this one
+                restore_source = restore_source or ALL_SOURCES
             self.session = Session(session.source, session.article, session.seen_facts)
             self.saved_session = session
         self.loaded = True
-        self.search_index = SearchIndex() if message.reason == "sample" else self.search_index
+        self.search_index = SearchIndex() if replacing else self.search_index
         self.main_screen.apply_data(
             data,
             restore_source=restore_source,
             restore_article=restore_article,
-            keep_facts=message.reason == "refresh",
+            keep_facts=not replacing and message.reason in ("refresh", "switch"),
         )
         if data.articles:
             # Only once the articles are on screen: working out the facts is CPU-bound
             # Python and would slow that first paint down (the GIL).
             self.call_after_refresh(self.work_out_briefing, message.service, data)
         notice = self.service.notice
-        if notice and notice != self._notice_shown:
+        if notice and notice != self._notice_shown and not self.fallback_notice:
+            # The standing notice line already says it, and why.
             self._notice_shown = notice
             self.notify(notice, title="SAMPLE", severity="warning", timeout=12, markup=False)
+
+    def _show_service(self, service: BriefingService) -> None:
+        """The sample takes the place of the user's empty cache, or gives it back."""
+        if self.loaded:
+            self.save_session()  # the place in the one being left
+        self.service = service
+        if service is self.user_service:
+            self.fallback_notice = ""
+            self.notify(
+                "Your feeds answered: showing your own briefing instead of the sample.",
+                timeout=6,
+                markup=False,
+            )
+        else:
+            self.sample_service = service
+            if self.user_service is not None and not self.fallback_notice:
+                self.fallback_notice = (
+                    SAMPLE_OFFLINE_NOTICE if self.offline else SAMPLE_FALLBACK_NOTICE
+                )
+        self.main_screen.show_notice(self.fallback_notice)
+
+    @property
+    def showing_fallback(self) -> bool:
+        """The sample is on screen in place of the user's own (empty) cache."""
+        return self.user_service is not None and self.service is not self.user_service
 
     def on_briefing_loaded(self, message: BriefingLoaded) -> None:
         if message.service is not self.service or message.data is not self.main_screen.data:
@@ -335,31 +395,55 @@ class BriefingApp(App[int]):
         return {fact.id for fact in data.briefing.facts} - self.seen_baseline
 
     def on_refresh_started(self, message: RefreshStarted) -> None:
+        self._failed_feeds = 0
         self.main_screen.query_one(RefreshBar).start(message.feeds)
 
     def on_refresh_progress(self, message: RefreshProgress) -> None:
+        """The bar counts failures; they are told once the feed step is over (see
+        ``report_feed_results``), so that many of them make one notification."""
         result = message.result
-        self.main_screen.query_one(RefreshBar).advance(message.done, message.total, result.name)
         if result.status is FetchStatus.ERROR:
+            self._failed_feeds += 1
+        self.main_screen.query_one(RefreshBar).advance(
+            message.done, message.total, result.name, failed=self._failed_feeds
+        )
+
+    def report_feed_results(
+        self, summary: RefreshSummary, *, shows_feeds: bool, pages_follow: bool = False
+    ) -> None:
+        """Up to three failed feeds get a notification each; more get one between them."""
+        errors = summary.errors
+        if len(errors) > MAX_FAILURE_TOASTS:
+            hint = "; see Sources." if shows_feeds else ". Press r to try again."
             self.notify(
-                f"{clean_line(result.name)}: {clean_line(result.error or 'failed')}",
-                title="Feed failed",
+                failures_text(errors, hint),
+                title="Feeds failed",
                 severity="error",
                 timeout=10,
+                markup=False,
+            )
+        else:
+            for result in errors:
+                self.notify(
+                    feed_failure_text(result),
+                    title="Feed failed",
+                    severity="error",
+                    timeout=10,
+                    markup=False,
+                )
+        if summary.any_succeeded:
+            text = feeds_refreshed_text(summary)
+            self.notify(
+                text + "; checking full texts…" if pages_follow else text,
+                severity="warning" if errors else "information",
+                timeout=6,
                 markup=False,
             )
 
     def on_feeds_refreshed(self, message: FeedsRefreshed) -> None:
         """The feed results, while the article pages are still being fetched."""
         self.main_screen.query_one(RefreshBar).start_pages()
-        summary = message.summary
-        text = feeds_refreshed_text(summary) + "; checking full texts…"
-        self.notify(
-            text,
-            severity="warning" if summary.errors else "information",
-            timeout=6,
-            markup=False,
-        )
+        self.report_feed_results(message.summary, shows_feeds=True, pages_follow=True)
         self.main_screen.show_status()
 
     def on_refresh_pages_progress(self, message: RefreshPagesProgress) -> None:
@@ -378,13 +462,7 @@ class BriefingApp(App[int]):
         pages = summary.pages
         if pages is None:
             # No page step: the feed results are all there is to say.
-            failed = bool(summary.errors)
-            self.notify(
-                feeds_refreshed_text(summary),
-                severity="warning" if failed else "information",
-                timeout=6,
-                markup=False,
-            )
+            self.report_feed_results(summary, shows_feeds=message.shows_feeds)
         elif pages.fetched or pages.failed:
             # The feed results were told when the page step began.
             self.notify(
@@ -439,6 +517,10 @@ class BriefingApp(App[int]):
             return
         self.refreshing = True
         start_resource_tracker()
+        if self.showing_fallback and self.user_service is not None:
+            # The sample stands in for the user's feeds: r tries those again.
+            self.start_job("refresh", self.refresh_feeds, self.user_service, False, "switch")
+            return
         self.start_job("refresh", self.refresh_feeds, self.service, fall_back_to_sample)
 
     def open_sample(self) -> None:
@@ -548,25 +630,6 @@ def write_new_file(folder: Path, stem: str, suffix: str, text: str) -> Path:
     raise FileExistsError(errno.EEXIST, "too many exports with this date", str(folder / stem))
 
 
-def feeds_refreshed_text(summary: RefreshSummary) -> str:
-    new = sum(r.new for r in summary.results)
-    failed = len(summary.errors)
-    text = f"{len(summary.results)} feeds refreshed: {new} new articles"
-    if failed:
-        text += f", {failed} failed"
-    return text
-
-
-def pages_fetched_text(pages: PageReport) -> str:
-    counts = [
-        (pages.fetched, "fetched"),
-        (pages.failed, "failed"),
-        (pages.unchanged + pages.fresh, "unchanged"),
-    ]
-    parts = [f"{count} {what}" for count, what in counts if count]
-    return "Full texts: " + (", ".join(parts) if parts else "none needed")
-
-
 def run_reader(
     service: BriefingService, *, offline: bool = False, cache_dir: Path | None = None
 ) -> int:
@@ -574,6 +637,6 @@ def run_reader(
     preload = Preload(service)  # reads the cache while Textual starts
     app = BriefingApp(service, offline=offline, cache_dir=cache_dir, preload=preload)
     app.run()
-    if app.service is not service:
-        app.service.store.close()
+    if app.sample_service is not None and app.sample_service is not service:
+        app.sample_service.store.close()
     return app.return_code or 0

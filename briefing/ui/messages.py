@@ -22,7 +22,8 @@ class DataLoaded(Message):
     service: BriefingService
     data: ReaderData
     reason: str
-    """'start', 'refresh' or 'sample'."""
+    """'start', 'refresh', 'sample', or 'switch' (the user's feeds answered while
+    the sample was shown in their place)."""
     session: Session
     """The place the user left, as stored in that service's cache."""
 
@@ -84,6 +85,8 @@ class RefreshFinished(Message):
     service: BriefingService
     summary: RefreshSummary
     was_sample: bool = False
+    shows_feeds: bool = True
+    """The refreshed feeds are what the reader shows next (not the sample in their place)."""
 
 
 @dataclass

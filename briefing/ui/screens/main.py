@@ -28,7 +28,14 @@ from briefing.ui.view import ALL_SOURCES, ListScope, ReaderData
 from briefing.ui.widgets.article_list import ArticleList
 from briefing.ui.widgets.article_view import ArticleView
 from briefing.ui.widgets.lists import FactDetail, FactList, SourceList
-from briefing.ui.widgets.status import Coverage, KeyBar, PaneBar, RefreshBar, StatusHeader
+from briefing.ui.widgets.status import (
+    Coverage,
+    KeyBar,
+    NoticeLine,
+    PaneBar,
+    RefreshBar,
+    StatusHeader,
+)
 
 if TYPE_CHECKING:
     from briefing.ui.app import BriefingApp
@@ -90,6 +97,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
+        yield NoticeLine(id="notice")
         yield RefreshBar()
         yield PaneBar()
         with Horizontal(id="panes"):
@@ -162,6 +170,10 @@ class MainScreen(Screen[None]):
                 counts = f"{len(on_topic)} articles · {unread} unread"
         topic = self.reader.service.config.topic.name
         self.query_one(StatusHeader).show(topic, counts, origin, origin_class)
+
+    def show_notice(self, text: str) -> None:
+        """A standing line under the header ('' hides it)."""
+        self.query_one(NoticeLine).show(text)
 
     def show_waiting(self, message: str) -> None:
         self.query_one(ArticleView).show_message(message)

@@ -209,11 +209,11 @@ class FactDetail(ReaderList):
 
     def action_page_down(self) -> None:
         self.pinned_to_top = False
-        super().action_page_down()
+        super().action_page_down()  # type: ignore[no-untyped-call]
 
     def action_page_up(self) -> None:
         self.pinned_to_top = False
-        super().action_page_up()
+        super().action_page_up()  # type: ignore[no-untyped-call]
 
     async def _on_click(self, event: events.Click) -> None:
         self.pinned_to_top = False

@@ -44,6 +44,27 @@ class StatusHeader(Horizontal):
         origin_label.set_class(origin_class == "offline", "-offline")
 
 
+class NoticeLine(Label):
+    """A sentence that stays until its reason goes: why the SAMPLE is shown, and what to do."""
+
+    DEFAULT_CSS = """
+    NoticeLine {
+        width: 1fr;
+        height: auto;
+        max-height: 2;
+        padding: 0 1;
+        display: none;
+        background: $warning-muted;
+        color: $text;
+        &.-shown { display: block; }
+    }
+    """
+
+    def show(self, text: str) -> None:
+        self.update(Text(clean_line(text)))
+        self.set_class(bool(text), "-shown")
+
+
 class RefreshBar(Horizontal):
     """Shown while a refresh runs."""
 
@@ -75,11 +96,14 @@ class RefreshBar(Horizontal):
         self.query_one(ProgressBar).update(total=1, progress=0)
         self.query_one("#refresh-count", Label).update("fetching article pages…")
 
-    def advance(self, done: int, total: int, name: str, *, unit: str = "feeds") -> None:
+    def advance(
+        self, done: int, total: int, name: str, *, unit: str = "feeds", failed: int = 0
+    ) -> None:
         self.query_one(ProgressBar).update(total=max(1, total), progress=done)
-        self.query_one("#refresh-count", Label).update(
-            Text(f"{done}/{total} {unit} · {clean_line(name)}")
-        )
+        text = Text(f"{done}/{total} {unit} · {clean_line(name)}")
+        if failed:
+            text.append(f" · {failed} failed", style="bold red")
+        self.query_one("#refresh-count", Label).update(text)
 
     def stop(self) -> None:
         self.remove_class("-running")

@@ -1,0 +1,86 @@
+"""What the reader says about a refresh and about the sample: plain sentences.
+
+Kept apart from the app so that the wording can be tested without a screen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from briefing.core.models import FeedResult, PageReport, RefreshSummary
+from briefing.core.textclean import clean_line
+
+MAX_FAILURE_TOASTS = 3
+"""Up to this many failed feeds get a notification each; more get one between them."""
+
+SAMPLE_FALLBACK_NOTICE = (
+    "No feed could be reached and the cache is empty: showing the bundled SAMPLE"
+    " (fictional articles). Press r to try your feeds again."
+)
+SAMPLE_OFFLINE_NOTICE = (
+    "Offline (--offline) with an empty cache: showing the bundled SAMPLE"
+    " (fictional articles). Start briefing without --offline to fetch your feeds."
+)
+
+
+def sample_after_failed_refresh_notice(reason: str) -> str:
+    return (
+        f"The refresh failed ({clean_line(reason)}) and the cache is empty: showing the"
+        " bundled SAMPLE (fictional articles). Press r to try again."
+    )
+
+
+_KINDS = (
+    (re.compile(r"HTTP (\d{3})\b"), "HTTP {0}"),
+    (re.compile(r"DNS lookup failed"), "DNS lookup failed"),
+    (re.compile(r"timed out|took too long"), "timed out"),
+    (re.compile(r"connection refused"), "connection refused"),
+    (re.compile(r"network unreachable"), "network unreachable"),
+    (re.compile(r"TLS "), "TLS error"),
+    (re.compile(r"could not connect"), "could not connect"),
+    (re.compile(r"closed the connection|connection to .* broke"), "connection broken"),
+    (re.compile(r"file not found"), "file not found"),
+)
+MAX_KIND = 40
+
+
+def failure_kind(reason: str | None) -> str:
+    """A feed's error without its host or path, so that like failures can be counted."""
+    text = clean_line(reason or "") or "failed"
+    for pattern, kind in _KINDS:
+        found = pattern.match(text)
+        if found:
+            return kind.format(*found.groups())
+    return text if len(text) <= MAX_KIND else text[: MAX_KIND - 1] + "…"
+
+
+def failures_text(errors: Sequence[FeedResult], hint: str) -> str:
+    """'14 feeds failed — DNS lookup failed (12), timed out (2); see Sources.'"""
+    kinds = Counter(failure_kind(result.error) for result in errors)
+    listed = ", ".join(f"{kind} ({count})" for kind, count in kinds.most_common())
+    return f"{len(errors)} feeds failed — {listed}{hint}"
+
+
+def feed_failure_text(result: FeedResult) -> str:
+    return f"{clean_line(result.name)}: {clean_line(result.error or 'failed')}"
+
+
+def feeds_refreshed_text(summary: RefreshSummary) -> str:
+    new = sum(r.new for r in summary.results)
+    failed = len(summary.errors)
+    text = f"{len(summary.results)} feeds refreshed: {new} new articles"
+    if failed:
+        text += f", {failed} failed"
+    return text
+
+
+def pages_fetched_text(pages: PageReport) -> str:
+    counts = [
+        (pages.fetched, "fetched"),
+        (pages.failed, "failed"),
+        (pages.unchanged + pages.fresh, "unchanged"),
+    ]
+    parts = [f"{count} {what}" for count, what in counts if count]
+    return "Full texts: " + (", ".join(parts) if parts else "none needed")
