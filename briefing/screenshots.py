@@ -20,8 +20,10 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
+from briefing.core.models import Article
 from briefing.core.service import open_sample
 from briefing.ui.app import BriefingApp
+from briefing.ui.widgets.article_list import ArticleList
 
 FIXED_NOW = datetime(2026, 2, 10, 9, 0, tzinfo=UTC)
 """Screens never show the real clock, so screenshots only change when the UI does."""
@@ -45,21 +47,33 @@ async def clear_toasts(pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
+def is_hostile(article: Article) -> bool:
+    """The sample's safety-test item: markup and escapes in its title, shown literally."""
+    return "[" in article.title
+
+
+async def select_first(pilot: Pilot[int], wanted: Callable[[Article], bool]) -> None:
+    app = pilot.app
+    assert isinstance(app, BriefingApp)
+    article_list = app.main_screen.query_one(ArticleList)
+    for article in article_list.articles:
+        if wanted(article):
+            article_list.select_article(article.id)
+            break
+    await pilot.pause()
+
+
 async def main_view(pilot: Pilot[int]) -> None:
+    """A normal article: a first look should not be the hostile test item."""
     await settle(pilot)
+    await clear_toasts(pilot)
+    await select_first(pilot, lambda article: not is_hostile(article))
 
 
 async def hostile_view(pilot: Pilot[int]) -> None:
     await settle(pilot)
     await clear_toasts(pilot)
-    app = pilot.app
-    assert isinstance(app, BriefingApp)
-    article_list = app.main_screen.query_one("#article-list")
-    for article in article_list.articles:  # type: ignore[attr-defined]
-        if "[" in article.title:
-            article_list.select_article(article.id)  # type: ignore[attr-defined]
-            break
-    await pilot.pause()
+    await select_first(pilot, is_hostile)
 
 
 async def fact_detail_view(pilot: Pilot[int]) -> None:
@@ -117,7 +131,8 @@ class View:
 
 VIEWS = (
     View("main-160x50", (160, 50), main_view, "briefing: three panes (sample)"),
-    View("main-120x40", (120, 40), hostile_view, "briefing: a hostile title shown literally"),
+    View("main-120x40", (120, 40), main_view, "briefing at 120x40 (sample)"),
+    View("hostile-title", (120, 40), hostile_view, "briefing: a hostile title shown literally"),
     View("fact-detail", (160, 50), fact_detail_view, "briefing: a key fact and its sentence"),
     View("timeline", (160, 50), timeline_view, "briefing: timeline"),
     View("search", (120, 40), search_view, "briefing: search"),
