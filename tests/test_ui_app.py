@@ -694,3 +694,27 @@ def test_short_source_names_tell_the_sources_apart_in_a_narrow_column() -> None:
     # Too narrow for a column and a readable title: no column at all.
     assert source_column(sample, 29) == (0, {})
     assert source_column(sample, 36) == (0, {})
+
+
+async def test_a_long_fact_note_is_shown_to_its_last_word(tmp_path: Path) -> None:
+    import asyncio
+
+    from briefing.core.service import open_sample
+
+    # The sample's damages fact: a long note, and more lines than the pane holds.
+    service = await asyncio.to_thread(open_sample, tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        _, _, _, detail, _ = widgets(app)
+        data = app.main_screen.data
+        assert data is not None and data.briefing is not None
+        fact = data.fact(detail.fact_id or "")
+        assert fact is not None and len(fact.note) > 150, fact
+        assert detail.virtual_size.height > detail.scrollable_content_region.height
+        shown = " ".join(
+            detail.render_line(y).text.strip()
+            for y in range(detail.scrollable_content_region.height)
+        )
+        assert " ".join(f"({fact.note})".split()) in " ".join(shown.split()), shown
+    service.store.close()
