@@ -20,6 +20,15 @@ count, "what" as a noun); nothing else was tuned on it. audit.toml (3 passages) 
 the cases an audit of the engine found; before the fixes it scored figures 0.882/0.938
 and merged facts 0.667/0.750; it is a development set too, scored on its own.
 
+holdout.toml then became a development set for general rules (event words for dates
+such as "began", "restored", "closed"; "clients" as "customers"; data recovered kept
+apart from data lost; refunds and compensation apart from damages): merged facts went
+from 0.643/0.529 to 1.000/1.000. holdout2.toml (8 passages in 4 stories: a publishing
+lawsuit, a data breach, a streaming outage, an acquisition) was written before that
+change by someone who had not read the rules, and is never tuned on. Before the change
+it scored figures 0.973/0.947 and merged facts 0.269/0.269; after it, merged facts
+0.308/0.308.
+
 Run:  .venv/bin/python bench/facts_accuracy.py [--verbose]
 """
 
@@ -92,19 +101,20 @@ def main() -> None:
             print(f"    extra:  {extra}")
 
     # Written after tuning: how the rules carry over to new wording (see the docstring).
-    holdout = load_corpus("holdout.toml")
-    held = sum(len(story.articles) for story in holdout)
-    print()
-    print(f"held out: {held} passages in {len(holdout)} stories")
-    for name, score in (
-        ("figures, held out", score_figures(holdout)),
-        ("merged facts, held out", score_facts(holdout)),
-    ):
-        print(line(name, score))
-        for miss in score.misses:
-            print(f"    missed: {miss}")
-        for extra in score.extras:
-            print(f"    extra:  {extra}")
+    for filename, tag in (("holdout.toml", "held out"), ("holdout2.toml", "held out 2")):
+        holdout = load_corpus(filename)
+        held = sum(len(story.articles) for story in holdout)
+        print()
+        print(f"{tag} ({filename}): {held} passages in {len(holdout)} stories")
+        for name, score in (
+            (f"figures, {tag}", score_figures(holdout)),
+            (f"merged facts, {tag}", score_facts(holdout)),
+        ):
+            print(line(name, score))
+            for miss in score.misses:
+                print(f"    missed: {miss}")
+            for extra in score.extras:
+                print(f"    extra:  {extra}")
 
 
 if __name__ == "__main__":

@@ -168,6 +168,91 @@ def test_facts_without_a_subject_are_dropped_but_remain_figures() -> None:
     assert extract_facts(article("a", "Wire", "Quiet week", body)) == []
 
 
+def labelled(
+    *paragraphs: str, title: str = "Update", published: str = "2025-06-10"
+) -> list[tuple[str, str]]:
+    stamp = f"{published}T08:00:00+00:00"
+    facts = extract_facts(article("a", "Wire", title, *paragraphs, published=stamp))
+    return [(f.figure.text, f.label) for f in facts]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        ("The outage began on June 3 and lasted most of the day.", "Outage began"),
+        ("The disruption, which started on June 3, hit payments.", "Outage began"),
+        ("Its servers went dark on June 3 after a power failure.", "Outage began"),
+        ("A bad config push on June 3 wiped the routing tables.", "Outage began"),
+        ("The intrusion started on June 3, the firm said.", "Breach occurred"),
+        ("Service was back online on June 4, the company said.", "Service restored"),
+        ("The company expects to restore every account by June 30.", "Restoration target"),
+        ("By June 8 engineers had recovered most of the lost files.", "Data recovered"),
+    ],
+)
+def test_when_an_outage_began_and_ended_from_generic_event_words(sentence: str, label: str) -> None:
+    """In an article about an outage, 'began', 'went dark' and 'restored' date it."""
+    assert labelled(sentence, "Engineers blamed a routing fault for the outage.") == [
+        ("June " + sentence.split("June ", 1)[1].split()[0].rstrip(",."), label)
+    ]
+
+
+def test_generic_event_words_say_nothing_without_their_subject() -> None:
+    # No outage, breach, data or deal in sight: "began", "restored", "closed" tell when,
+    # not what, so there is no fact rather than a guess.
+    assert labelled("The tour began on June 3 in Leeds.") == []
+    assert labelled("The museum restored the organ on June 3.") == []
+    assert labelled("The shop closed on June 3.") == []
+    # A site going dark, in an article about no outage, is still a takedown.
+    assert labelled("The site went dark on June 3 after the seizure.") == [
+        ("June 3", "Site taken down")
+    ]
+
+
+def test_a_deal_closes_on_its_own_date() -> None:
+    assert labelled("The acquisition was completed on June 3, a month early.") == [
+        ("June 3", "Deal closed")
+    ]
+    assert labelled("Both firms said the merger closed on June 3.") == [("June 3", "Deal closed")]
+
+
+def test_data_recovered_stays_apart_from_data_lost_however_close() -> None:
+    key_facts = merged(
+        article("a", "One", "Crash", "A faulty disk array erased 3.2 PB of customer backups."),
+        article("b", "Two", "Crash", "The crash destroyed about 3.2 petabytes of data."),
+        article("c", "One", "Recovery", "Engineers have since recovered 2.9 PB, or 90% of it."),
+    )
+    labels = by_label(key_facts)
+    assert (labels["Data (size)"].status, values(labels["Data (size)"])) == ("agreed", [3.2e15])
+    recovered = labels["Data recovered (size)"]
+    assert (recovered.status, values(recovered)) == ("single", [2.9e15])
+    assert values(labels["Share of data recovered"]) == [90.0]
+
+
+def test_clients_and_customers_are_one_share_but_users_are_not() -> None:
+    key_facts = merged(
+        article("a", "One", "Outage", "The outage hit 30% of its clients."),
+        article("b", "Two", "Outage", "About 30 percent of customers lost access."),
+        article("c", "Three", "Outage", "Some 30% of users saw errors."),
+    )
+    labels = by_label(key_facts)
+    assert labels["Share of customers"].sources == ("One", "Two")
+    assert labels["Share of customers"].status == "agreed"
+    assert labels["Share of users"].sources == ("Three",)
+
+
+def test_refunds_and_compensation_are_not_damages_even_in_a_lawsuit() -> None:
+    facts = labelled(
+        "Customers have filed a lawsuit over the outage.",
+        "Refunds will total $4 million, and the firm set aside $9 million for compensation.",
+        "The lawsuit seeks $50 million in damages.",
+    )
+    assert facts == [
+        ("$4 million", "Refunds"),
+        ("$9 million", "Compensation"),
+        ("$50 million", "Damages sought"),
+    ]
+
+
 # --------------------------------------------------------------------------- statuses
 
 

@@ -56,7 +56,7 @@ def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-EXTRACTOR_VERSION = "facts-4"
+EXTRACTOR_VERSION = "facts-5"
 """Part of every cache key: bump when extraction output changes."""
 
 
@@ -239,6 +239,11 @@ _ALIAS_CONCEPTS: dict[str, tuple[str, ...]] = {
 # Rows/records/entries are metadata when the sentence says so.
 _RECORD_WORDS = frozenset({"row", "rows", "record", "records", "entry", "entries"})
 
+# Head nouns that name the same people whatever the wording: "18% of its clients" and
+# "20 percent of customers" are one share. Only pairs that never mean different things
+# in the news this reads; "users" and "customers" stay apart (a free user pays nothing).
+_HEAD_SYNONYMS = {"client": ("customer", "customers")}
+
 # Counts that are never worth a key fact: "two people familiar with the matter".
 _TRIVIAL_NOUNS = _word_set(
     """
@@ -258,6 +263,7 @@ _ACTION_LABELS = {
     "released": "released",
     "planned": "planned for release",
     "removed": "removed",
+    "recovered": "recovered",
 }
 # Verbs of taking ("took", "holds", "obtained") are deliberately absent: they say nothing
 # about how, so such a count stays unqualified and joins a qualified one by value.
@@ -292,10 +298,25 @@ _DATE_EVENTS: dict[str, tuple[str, str]] = {
     "breach": ("breach", "Breach occurred"),
     "breachnoun": ("breach", "Breach occurred"),
     "scraped": ("scraped", "Data scraped"),
+    # Resolved from the words around them (see _date_subject).
+    "began": ("began", "Began"),
+    "wentdown": ("site-taken-down", "Site taken down"),
+    "restored": ("service-restored", "Service restored"),
+    "restoretarget": ("restoration-target", "Restoration target"),
+    "dealclosed": ("deal-closed", "Deal closed"),
 }
 # Nouns are weaker cues than verbs: "the complaint, unsealed Jan. 16" is about unsealing.
 _WEAK_DATE_CUES = frozenset({"suit", "hearing", "settlement", "deadline", "breachnoun"})
 _BREACH_WORDS = re.compile(r"\b(?:breach\w*|intrusion|hack\w*|attack\w*|stole\w*)\b", re.I)
+# Words that say a service failed by itself (not "went dark", which a seized site does).
+_OUTAGE_WORDS = re.compile(r"\b(?:outages?|downtime|blackouts?|disruptions?)\b", re.I)
+# What a "began" or "restored" date is about, from the words around it.
+_DATA_WORDS = re.compile(
+    r"\b(?:data|files|records|backups?|[a-z]*bytes|PB|TB|GB|databases?)\b", re.IGNORECASE
+)
+_DEAL_WORDS = re.compile(
+    r"\b(?:acqui\w*|merger|purchase\w*|takeover|buyout|deal|sale|transaction)\b", re.I
+)
 _FILED_DOCUMENT = re.compile(
     r"\b(settlement|agreement|deal|motion|letter|brief|notice|appeal|response|answer|lawsuit"
     r"|suit|complaint)\b",
@@ -347,8 +368,10 @@ _MONEY_IN_NOUN = re.compile(
 _MONEY_NOUN_AFTER = re.compile(r"[\s-]{1,3}([a-z][a-z-]+)")
 _NOUN_OF_BEFORE = re.compile(r"\b([a-z][a-z-]+)\s+of\s+(?:up\s+to\s+|about\s+|some\s+)?$")
 _NOUN_VERB_BEFORE = re.compile(
-    r"\b([a-z]+)\s+(?:topped|reached|totall?ed|hit|exceeded|came\s+to|amounted\s+to|were|was"
-    r"|rose\s+to|fell\s+to|grew\s+to|stood\s+at)\s+(?:about\s+|some\s+|nearly\s+|roughly\s+)?$",
+    r"\b([a-z]+)\s+(?:(?:will|would|could|may|might|should)\s+(?:be\s+)?)?(?:topped|reached"
+    r"|reach|totall?ed|totals?|hit|exceeded|came\s+to|come\s+to|amounted\s+to|amount\s+to"
+    r"|were|was|cost|rose\s+to|fell\s+to|grew\s+to|stood\s+at)"
+    r"\s+(?:about\s+|some\s+|nearly\s+|roughly\s+)?$",
     re.IGNORECASE,
 )
 _GENERIC_MONEY_NOUNS = {
@@ -379,6 +402,11 @@ _GENERIC_MONEY_NOUNS = {
     "cost": ("cost", "Cost"),
     "costs": ("cost", "Cost"),
     "price": ("price", "Price"),
+    # Paid back to customers, not damages a court is asked for or awards.
+    "refunds": ("refunds", "Refunds"),
+    "refund": ("refunds", "Refunds"),
+    "credits": ("refunds", "Refunds"),
+    "compensation": ("compensation", "Compensation"),
 }
 _AWARD_OR_CLAIM_NOUNS = _word_set("award verdict judgment claim")
 _GENERIC_MONEY_STOP = _word_set(
@@ -482,6 +510,13 @@ _ACTION_LEXICON = _build_lexicon(
             "/seeding, made/make/makes/making available, put online",
         ),
         ("removed", "removed/removing/deleted/deleting, taken/took down"),
+        # Getting data back is not losing it: "recovered 2.1 PB" is another quantity
+        # than the "2.4 PB" wiped, however close the values.
+        (
+            "recovered",
+            "recover/recovers/recovered/recovering/restore/restores/restored/restoring"
+            "/retrieve/retrieves/retrieved/retrieving, brought/got back",
+        ),
         (
             "stolen",
             "stole/stolen/steal/steals/stealing/exfiltrated/exfiltrating/exfiltration/hack"
@@ -525,7 +560,31 @@ _DATE_LEXICON = _build_lexicon(
         ("appeal", "appeal/appeals/appealed"),
         (
             "takedown",
-            "shut down, taken/took down/offline, seized/suspended/blocked, went offline/dark",
+            "shut down, taken/took down/offline, seized/suspended/blocked",
+        ),
+        # A service going dark: an outage in an article about one, else a takedown.
+        (
+            "wentdown",
+            "went offline/dark/down, go/goes offline/dark/down, knocked offline/out,"
+            " crashed/wiped/erased",
+        ),
+        # Events that say when something started; what started comes from the words
+        # around them: "the outage began", "the intrusion started".
+        ("began", "began/begun/begin/begins/start/started/starts/commenced, kicked off"),
+        (
+            "restoretarget",
+            "expect/expects/expected/aim/aims/aimed/plan/plans/planned/hope/hopes/hoped"
+            "/promised/vowed to fully? restore/recover/resolve/fix,"
+            " will/would/should/could *2 restore/recover/restored/recovered/resolved/fixed",
+        ),
+        (
+            "restored",
+            "restored/restores/restoring/recovered/recovers/recovering/resolved/fixed/ended"
+            "/retrieved, back online, brought/got back",
+        ),
+        (
+            "dealclosed",
+            "closed/completed/completes/finalised/finalized/finalises/finalizes, wrapped up",
         ),
         ("discovered", "discovered/detected/noticed, learned of"),
         (
@@ -639,12 +698,19 @@ class _Sentence:
         "damages_article",
         "end",
         "figures",
+        "outage_article",
         "start",
         "text",
     )
 
     def __init__(
-        self, text: str, start: int, end: int, figures: list[Figure], damages_article: bool
+        self,
+        text: str,
+        start: int,
+        end: int,
+        figures: list[Figure],
+        damages_article: bool,
+        outage_article: bool = False,
     ) -> None:
         self.text = text
         """The whole article text (offsets are into it)."""
@@ -653,6 +719,8 @@ class _Sentence:
         self.figures = figures
         self.damages_article = damages_article
         """The article is about a damages claim, so unexplained money is probably damages."""
+        self.outage_article = outage_article
+        """The article is about a service outage, so "went dark" is not a takedown."""
         self._lowered = ""
         self._words: list[str] | None = None
         self._hits: dict[str, list[tuple[int, int, str]]] = {}
@@ -744,10 +812,13 @@ def facts_from_text(
     damages_article = any(f.kind is FigureKind.MONEY for f in figures) and bool(
         _DAMAGES_CONTEXT.search(text)
     )
+    outage_article = any(f.kind is FigureKind.DATE for f in figures) and bool(
+        _OUTAGE_WORDS.search(text)
+    )
 
     facts: list[Fact] = []
     for (start, end), in_sentence in by_sentence.items():
-        sentence = _Sentence(text, start, end, in_sentence, damages_article)
+        sentence = _Sentence(text, start, end, in_sentence, damages_article, outage_article)
         quote = text[start:end]
         subjects: list[tuple[str, str] | None] = []
         actions: list[str] = []
@@ -818,7 +889,7 @@ def _subject_of(
     if kind is FigureKind.MONEY:
         return _money_subject(sentence, position), ""
     if kind is FigureKind.PERCENT:
-        return _percent_subject(sentence.text, figure), ""
+        return _percent_subject(sentence, position, earlier_subjects), ""
 
     text = sentence.text
     window_start, window_end = _window(sentence, position)
@@ -937,7 +1008,11 @@ def _concept_of(phrase: str, sentence: str) -> _Concept | None:
     if word_set & _TRIVIAL_NOUNS or len(head) < 3:
         return None
     # Unknown things merge on their head noun ("customer records" with "records").
-    return _Concept(_singular(head), phrase[:1].upper() + phrase[1:])
+    singular = _singular(head)
+    if singular in _HEAD_SYNONYMS:
+        key, plural = _HEAD_SYNONYMS[singular]
+        return _Concept(key, plural.capitalize())
+    return _Concept(singular, phrase[:1].upper() + phrase[1:])
 
 
 def _singular(word: str) -> str:
@@ -1053,13 +1128,31 @@ def _date_subject(sentence: _Sentence, position: int) -> tuple[str, str] | None:
         text, max(window_start, figure.start - 24), figure.start
     )
     after_penalty = 26 if preposition is not None else 0
+    nearby = text[max(sentence.start, figure.start - 160) : min(sentence.end, figure.end + 160)]
+    contextual: dict[str, tuple[str, str] | None] = {}
+
+    def unresolved(text: str, start: int, end: int, group: str, figure: Figure) -> bool:
+        if group not in _CONTEXTUAL_DATE_CUES:
+            return False
+        if group not in contextual:
+            contextual[group] = _contextual_date_event(sentence, group, nearby)
+        return contextual[group] is None
+
     cue = _nearest_cue(
-        sentence, "date", figure, window_start, window_end, _WEAK_DATE_CUES, None, after_penalty
+        sentence,
+        "date",
+        figure,
+        window_start,
+        window_end,
+        _WEAK_DATE_CUES,
+        unresolved,
+        after_penalty,
     )
     if cue is None:
         return None
+    if cue in _CONTEXTUAL_DATE_CUES:
+        return contextual[cue]
     key, label = _DATE_EVENTS[cue]
-    nearby = text[max(sentence.start, figure.start - 160) : min(sentence.end, figure.end + 160)]
     if cue == "filedother":
         match = re.search(
             r"filed\s+\w+\s+(?:\w+\s+)?(letter|motion|request|brief|notice|declaration|reply"
@@ -1091,6 +1184,42 @@ def _date_subject(sentence: _Sentence, position: int) -> tuple[str, str] | None:
             if re.search(r"\b(?:scrap\w*|backed\s+up|backup|copied)\b", nearby, re.IGNORECASE):
                 return "announced/scrape", "Scrape announced"
     return key, label
+
+
+_CONTEXTUAL_DATE_CUES = frozenset({"began", "wentdown", "restored", "restoretarget", "dealclosed"})
+
+
+def _contextual_date_event(sentence: _Sentence, cue: str, nearby: str) -> tuple[str, str] | None:
+    """What a date cue that names no event is about, or None when the words do not say.
+
+    "began", "restored", "closed" and the like tell when, not what: the outage (in the
+    sentence, or the article is about one), the breach, the data, the deal.
+    """
+    outage = _OUTAGE_WORDS.search(nearby) is not None or sentence.outage_article
+    if cue == "began":
+        if _OUTAGE_WORDS.search(nearby):
+            return "outage-began", "Outage began"
+        if _BREACH_WORDS.search(nearby):
+            return "breach", "Breach occurred"
+        return ("outage-began", "Outage began") if outage else None
+    if cue == "wentdown":
+        if outage:
+            return "outage-began", "Outage began"
+        if re.search(r"\bwent\s+(?:offline|dark)\b", nearby, re.IGNORECASE):
+            return _DATE_EVENTS[cue]
+        return None
+    data = _DATA_WORDS.search(nearby) is not None or any(
+        f.kind is FigureKind.SIZE for f in sentence.figures
+    )
+    if cue == "restoretarget":
+        return _DATE_EVENTS[cue] if data or outage else None
+    if cue == "restored":
+        if data:
+            return "data-recovered", "Data recovered"
+        return ("service-restored", "Service restored") if outage else None
+    if cue == "dealclosed":
+        return _DATE_EVENTS[cue] if _DEAL_WORDS.search(nearby) else None
+    return None
 
 
 def _award_is_negated(text: str, start: int, end: int, group: str, figure: Figure) -> bool:
@@ -1242,10 +1371,14 @@ def _money_noun(text: str, figure: Figure) -> str | None:
     return None
 
 
-def _percent_subject(text: str, figure: Figure) -> tuple[str, str] | None:
+def _percent_subject(
+    sentence: _Sentence, position: int, earlier_subjects: Sequence[tuple[str, str] | None]
+) -> tuple[str, str] | None:
+    text = sentence.text
+    figure = sentence.figures[position]
     match = _PERCENT_OF.match(text, figure.end)
-    if match is None:
-        return None
+    if match is None or _PERCENT_OF_PRONOUN.match(match.group(1)):
+        return _share_of_previous(sentence, position, earlier_subjects)
     words = [w.lower() for w in match.group(1).split()]
     if any(w in _LISTEN_WORDS for w in words):
         return "share/listens", "Share of listens covered"
@@ -1255,7 +1388,34 @@ def _percent_subject(text: str, figure: Figure) -> tuple[str, str] | None:
     head = nouns[0]
     if head in _GENERIC_MONEY_STOP or head in _TRIVIAL_NOUNS or not head.isalpha():
         return None
-    return f"share/{_singular(head)}", f"Share of {head}"
+    singular = _singular(head)
+    if singular in _HEAD_SYNONYMS:
+        singular, head = _HEAD_SYNONYMS[singular]
+    return f"share/{singular}", f"Share of {head}"
+
+
+# "2.1 PB, or 87.5% of what was lost": the share of the amount just named.
+_PERCENT_OF_PRONOUN = re.compile(r"(?:what|it|them|that|this|those|the\s+total)\b", re.I)
+_APPOSITION_LINK = re.compile(r"\s*,?\s*(?:or|about|roughly|some|nearly|around)?\s*$", re.I)
+
+
+def _share_of_previous(
+    sentence: _Sentence, position: int, earlier_subjects: Sequence[tuple[str, str] | None]
+) -> tuple[str, str] | None:
+    """The subject of '87.5%' in '2.1 PB, or 87.5% of it': a share of that amount."""
+    if position == 0:
+        return None
+    previous = sentence.figures[position - 1]
+    subject = earlier_subjects[position - 1]
+    if subject is None or previous.kind not in (FigureKind.COUNT, FigureKind.SIZE):
+        return None
+    figure = sentence.figures[position]
+    gap = sentence.text[previous.end : figure.start]
+    if len(gap) > _APPOSITION_GAP or not _APPOSITION_LINK.fullmatch(gap):
+        return None
+    key, label = subject
+    label = label.removesuffix(" (size)")
+    return f"share/{key}", f"Share of {label[:1].lower()}{label[1:]}"
 
 
 # --------------------------------------------------------------------------- merging
@@ -1356,7 +1516,8 @@ def _join_loose_facts(groups: dict[_GroupKey, _Group]) -> None:
     * '86 million files' with no verb joins 'files scraped' (or another qualified
       subject of the same thing) when its value matches one stated there: to within
       rounding, or 25 % for counts and sizes. A different quantity ('2.8 million files')
-      never joins by accident.
+      never joins by accident, and nor does one close to an amount recovered (the
+      '2.4 PB' lost is not the '2.1 PB' recovered): that takes the same amount.
     * Money only guessed to be damages from the article ("Multiply $150,000 by...")
       joins whichever money subject states the same amount, else damages sought.
     * An alias ('86 million works') joins the concept it names by value.
@@ -1401,7 +1562,11 @@ def _join_loose_facts(groups: dict[_GroupKey, _Group]) -> None:
         for identity in list(loose.clusters):
             figure = loose.clusters[identity][0].figure
             joined = next(
-                (c for c in candidates if any(_compatible(figure, o) for o in groups[c].figures())),
+                (
+                    c
+                    for c in candidates
+                    if any(_joins_by_value(figure, o, c[0]) for o in groups[c].figures())
+                ),
                 None,
             )
             if joined is not None:
@@ -1409,6 +1574,17 @@ def _join_loose_facts(groups: dict[_GroupKey, _Group]) -> None:
                 groups[joined].clusters.setdefault(identity, []).extend(facts)
         if not loose.clusters:
             del groups[(key, kind)]
+
+
+# Actions that undo another: what was recovered is usually close to, and never the same
+# quantity as, what was lost, so a loose figure joins them only at the same amount.
+_REVERSAL_ACTIONS = frozenset({"recovered"})
+
+
+def _joins_by_value(loose: Figure, other: Figure, subject_key: str) -> bool:
+    if subject_key.rsplit("/", 1)[-1] in _REVERSAL_ACTIONS:
+        return _same_amount(loose, other)
+    return _compatible(loose, other)
 
 
 def _same_amount(a: Figure, b: Figure) -> bool:
