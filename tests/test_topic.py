@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from briefing.core.models import Topic
 from briefing.core.topic import TopicFilter, fold
@@ -68,3 +70,37 @@ def test_relevance_ranks_title_hits_above_body_hits() -> None:
 def test_fold_is_idempotent() -> None:
     text = "“Anna’s Archive” — Ánna"
     assert fold(fold(text)) == fold(text)
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Anna's",
+                "Anna’s",
+                "Annas",
+                "Archive",
+                "Archive's",
+                "archives",
+                "shadow",
+                "library",
+                "shadow-library",
+                "crossword",
+                "the",
+                "“",
+                "”",
+                "-",
+                "Ánna",
+                "news",
+                "\u00a0",
+            ]
+        ),
+        max_size=12,
+    )
+)
+def test_the_substring_prefilter_never_changes_a_match(words: list[str]) -> None:
+    text = " ".join(words)
+    keywords = FILTER._keywords
+    assert keywords is not None
+    expected = sum(1 for _ in keywords.finditer(fold(text)))
+    assert FILTER._hits(keywords, FILTER._keyword_words, text) == expected
