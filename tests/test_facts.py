@@ -208,6 +208,27 @@ def test_generic_event_words_say_nothing_without_their_subject() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        ("The hearing ended on Jan. 16, 2025, without a ruling on the 86 million files.", "Hearing"),
+        ("OCLC's lawsuit began on Jan. 16, 2025, after the scraping attacks on WorldCat.",
+         "Lawsuit filed"),
+        ("The trial started on March 3, 2025, a week after hackers attacked the servers.",
+         "Hearing"),
+    ],
+)  # fmt: skip
+def test_a_court_event_before_a_generic_verb_keeps_its_own_label(sentence: str, label: str) -> None:
+    """'began', 'ended', 'started' after a hearing or a lawsuit date that, not an outage,
+    a breach or a recovery, even in an article about an outage."""
+    found = dict(
+        (text, got)
+        for text, got in labelled(sentence, "Engineers blamed a routing fault for the outage.")
+    )
+    date = next(text for text in found if "2025" in text)
+    assert found[date] == label
+
+
 def test_a_deal_closes_on_its_own_date() -> None:
     assert labelled("The acquisition was completed on June 3, a month early.") == [
         ("June 3", "Deal closed")

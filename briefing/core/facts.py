@@ -56,7 +56,7 @@ def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-EXTRACTOR_VERSION = "facts-5"
+EXTRACTOR_VERSION = "facts-6"
 """Part of every cache key: bump when extraction output changes."""
 
 
@@ -1134,6 +1134,10 @@ def _date_subject(sentence: _Sentence, position: int) -> tuple[str, str] | None:
     def unresolved(text: str, start: int, end: int, group: str, figure: Figure) -> bool:
         if group not in _CONTEXTUAL_DATE_CUES:
             return False
+        if _LEGAL_SUBJECT_BEFORE.search(text, max(sentence.start, start - 40), start):
+            # "The hearing ended", "OCLC's lawsuit began", "the suit was resolved":
+            # the verb dates a court event, which its own cue words name.
+            return True
         if group not in contextual:
             contextual[group] = _contextual_date_event(sentence, group, nearby)
         return contextual[group] is None
@@ -1187,6 +1191,13 @@ def _date_subject(sentence: _Sentence, position: int) -> tuple[str, str] | None:
 
 
 _CONTEXTUAL_DATE_CUES = frozenset({"began", "wentdown", "restored", "restoretarget", "dealclosed"})
+# A court event as the subject just before a generic verb ("the trial started").
+_LEGAL_SUBJECT_BEFORE = re.compile(
+    r"\b(?:hearings?|trials?|lawsuits?|suits?|complaints?|settlements?|injunctions?|rulings?"
+    r"|judge?ments?|appeals?|litigation|proceedings|case|cases|talks|negotiations)"
+    r"(?:\W+\w+){0,3}\W*$",
+    re.IGNORECASE,
+)
 
 
 def _contextual_date_event(sentence: _Sentence, cue: str, nearby: str) -> tuple[str, str] | None:
