@@ -6,6 +6,7 @@ import asyncio
 import threading
 from pathlib import Path
 
+import pytest
 from _ui_helpers import (
     FEEDS,
     FIXED_NOW,
@@ -19,7 +20,7 @@ from _ui_helpers import (
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from briefing.core.service import DataOrigin, open_sample
+from briefing.core.service import BriefingService, DataOrigin, open_sample
 from briefing.ui.app import BriefingApp
 from briefing.ui.widgets.article_list import ArticleList
 from briefing.ui.widgets.lists import FactDetail, FactList
@@ -292,6 +293,7 @@ def test_failure_kinds_leave_out_hosts_so_like_failures_count_together() -> None
         "HTTP 404 Not Found",
         "TLS certificate not accepted for d.example: expired",
         "an error nobody \x1b[31mforesaw\x1b[0m in a reason much longer than forty characters",
+        "e.example closed the connection before the whole answer arrived",
     ]
     assert [failure_kind(r) for r in reasons] == [
         "DNS lookup failed",
@@ -302,8 +304,57 @@ def test_failure_kinds_leave_out_hosts_so_like_failures_count_together() -> None
         "HTTP 404",
         "TLS error",
         "an error nobody foresaw in a reason muc…",
+        "connection broken",  # the host comes first in this one
     ]
     errors = [FeedResult(f"F{n}", FetchStatus.ERROR, error=r) for n, r in enumerate(reasons[:4])]
     assert failures_text(errors, "; see Sources.") == (
         "4 feeds failed — DNS lookup failed (2), timed out (2); see Sources."
     )
+
+
+async def test_feeds_answering_while_the_sample_loads_win_over_the_sample(
+    tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import briefing.ui.app as app_module
+
+    answering = threading.Event()
+    sample_may_finish = threading.Event()
+
+    def legal_feed(request: Request) -> Response:
+        if not answering.is_set():
+            return Response("down for maintenance", status=503)
+        return Response(rss_feed("Legal Desk", FEEDS["Legal Desk"]),
+                        content_type="application/rss+xml")  # fmt: skip
+
+    real_open_sample = app_module.open_sample
+
+    def slow_open_sample(cache_dir: Path) -> BriefingService:
+        sample_may_finish.wait(20)  # the sample takes its time to fill
+        return real_open_sample(cache_dir)
+
+    monkeypatch.setattr(app_module, "open_sample", slow_open_sample)
+    httpserver.expect_request("/legal.rss").respond_with_handler(legal_feed)
+    urls = {"Legal Desk": httpserver.url_for("/legal.rss")}
+    service = build_service(tmp_path / "cache", {"Legal Desk": []}, urls=urls)
+    app = make_app(service, tmp_path)
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await wait_for(pilot, lambda: len(httpserver.log) == 1 and not app.refreshing,
+                           timeout=30)  # fmt: skip
+            answering.set()  # the feed is back while the sample is still loading
+            await pilot.press("r")
+            await wait_for(pilot, lambda: len(httpserver.log) == 2, timeout=30)
+            await wait_for(pilot, lambda: not app.refreshing, timeout=30)
+            await pilot.pause(0.3)
+            sample_may_finish.set()
+            await pilot.pause(1.0)
+            await settle(pilot)
+            assert app.service is service, app.service.origin
+            assert not app.showing_fallback
+            titles = {a.title for a in app.main_screen.query_one(ArticleList).articles}
+            assert "Spotify and the labels sue Anna's Archive in New York" in titles
+    finally:
+        sample_may_finish.set()
+        if app.sample_service is not None:
+            app.sample_service.store.close()
+        service.store.close()

@@ -307,9 +307,19 @@ class BriefingApp(App[int]):
     # ------------------------------------------------------------------ worker results
 
     def on_data_loaded(self, message: DataLoaded) -> None:
+        if (
+            message.reason == "sample"
+            and self.service is self.user_service
+            and self.loaded
+            and self.main_screen.data is not None
+            and self.main_screen.data.articles
+        ):
+            return  # the user's own articles arrived first: the sample is not needed
+        from_user = message.service is self.user_service and bool(message.data.articles)
         replacing = message.service is not self.service and (
             message.reason == "sample"
-            or (message.reason == "switch" and message.service is self.user_service)
+            # The user's feeds answered while (or just before) the sample took over.
+            or (message.reason in ("switch", "refresh") and from_user)
         )
         if message.service is not self.service and not replacing:
             return  # a load for a service we have since replaced

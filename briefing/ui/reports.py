@@ -50,7 +50,7 @@ def failure_kind(reason: str | None) -> str:
     """A feed's error without its host or path, so that like failures can be counted."""
     text = clean_line(reason or "") or "failed"
     for pattern, kind in _KINDS:
-        found = pattern.match(text)
+        found = pattern.search(text)  # some reasons start with the host
         if found:
             return kind.format(*found.groups())
     return text if len(text) <= MAX_KIND else text[: MAX_KIND - 1] + "…"
