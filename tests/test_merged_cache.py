@@ -29,6 +29,19 @@ def new_process_service(sample_dir: Path) -> BriefingService:
     return BriefingService(load_config(sample_config_path()), Store(sample_dir))
 
 
+def count_merges(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one each time the facts engine merges afresh."""
+    merges: list[int] = []
+    real_build = facts.build_briefing
+
+    def counting_build(*args: object, **kwargs: object) -> object:
+        merges.append(1)
+        return real_build(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(facts, "build_briefing", counting_build)
+    return merges
+
+
 def test_a_record_reads_back_as_the_same_facts_and_timeline(sample_dir: Path) -> None:
     service = new_process_service(sample_dir)
     merged = build_briefing(service.articles(), "Sample", cache=service.store)
@@ -49,14 +62,7 @@ def test_a_new_process_reuses_the_stored_merge_until_an_article_changes(
     first_service.store.close()
     assert first.extra["extracted"] > 0
 
-    merges: list[int] = []
-    real_build = facts.build_briefing
-
-    def counting_build(*args: object, **kwargs: object) -> object:
-        merges.append(1)
-        return real_build(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(facts, "build_briefing", counting_build)
+    merges = count_merges(monkeypatch)
     service = new_process_service(sample_dir)
     again = service.briefing()
     assert merges == []  # read back, not merged
@@ -84,14 +90,7 @@ def test_an_unreadable_stored_merge_is_merged_again(
     record["facts"] = [{"label": "broken"}]  # the right digest, a damaged body
     service.store.set_meta(name, record)
 
-    merges: list[int] = []
-    real_build = facts.build_briefing
-
-    def counting_build(*args: object, **kwargs: object) -> object:
-        merges.append(1)
-        return real_build(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(facts, "build_briefing", counting_build)
+    merges = count_merges(monkeypatch)
     forget_remembered_facts()
     again = service.briefing()
     assert merges == [1]  # merged afresh, not read back
