@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 from briefing.core.models import Topic
 
@@ -59,3 +60,14 @@ def write_config(tmp_path: Path) -> Iterator[object]:
         return path
 
     yield write
+
+
+@pytest.fixture
+def threaded_server() -> Iterator[HTTPServer]:
+    """A loopback server answering requests in parallel, so one can be held back
+    (or be slow) while the others answer; pytest-httpserver's own is serial."""
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()

@@ -695,33 +695,24 @@ class SlowPages:
                         content_type="text/html")  # fmt: skip
 
 
-@pytest.fixture
-def slow_server() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
 async def test_pages_are_bounded_per_host_and_in_all(
-    slow_server: HTTPServer, tmp_path: Path
+    threaded_server: HTTPServer, tmp_path: Path
 ) -> None:
     pages = SlowPages()
-    slow_server.expect_request("/feed.xml").respond_with_data(
+    threaded_server.expect_request("/feed.xml").respond_with_data(
         rss([
             dict(guid=f"g{i}", title=f"Anna's Archive {i}",
-                 link=f"http://{host}:{slow_server.port}/page/{i}",
+                 link=f"http://{host}:{threaded_server.port}/page/{i}",
                  summary="Anna's Archive teaser.")
             for i, host in enumerate(["127.0.0.1"] * 8 + ["localhost"] * 8)
         ]),
         content_type="application/rss+xml",
     )  # fmt: skip
     for i in range(16):
-        slow_server.expect_request(f"/page/{i}").respond_with_handler(pages.handler)
+        threaded_server.expect_request(f"/page/{i}").respond_with_handler(pages.handler)
     config = write_config(
         tmp_path / "feeds.toml",
-        [("Wire", slow_server.url_for("/feed.xml"), '"auto"')],
+        [("Wire", threaded_server.url_for("/feed.xml"), '"auto"')],
         settings="per_host = 2\nconcurrency = 3",
     )
     with Store(tmp_path / "cache") as store:
@@ -872,27 +863,31 @@ async def fetch_one(url: str, timeout: float = 5, max_redirects: int = 5) -> Pag
     return results[0]
 
 
-async def test_a_redirect_loop_fails_the_page_with_a_reason(slow_server: HTTPServer) -> None:
-    slow_server.expect_request("/a").respond_with_data("", status=302, headers={"Location": "/b"})
-    slow_server.expect_request("/b").respond_with_data("", status=302, headers={"Location": "/a"})
-    result = await fetch_one(slow_server.url_for("/a"), max_redirects=4)
+async def test_a_redirect_loop_fails_the_page_with_a_reason(threaded_server: HTTPServer) -> None:
+    threaded_server.expect_request("/a").respond_with_data(
+        "", status=302, headers={"Location": "/b"}
+    )
+    threaded_server.expect_request("/b").respond_with_data(
+        "", status=302, headers={"Location": "/a"}
+    )
+    result = await fetch_one(threaded_server.url_for("/a"), max_redirects=4)
     assert result.status.startswith("failed: too many redirects (loop back to"), result.status
     assert result.full_text is None
-    assert [r.path for r, _ in slow_server.log] == ["/a", "/b"]  # seen before: no third request
+    assert [r.path for r, _ in threaded_server.log] == ["/a", "/b"]  # seen before: no third request
 
 
-async def test_a_redirect_chain_stops_at_the_limit(slow_server: HTTPServer) -> None:
+async def test_a_redirect_chain_stops_at_the_limit(threaded_server: HTTPServer) -> None:
     for hop in range(10):
-        slow_server.expect_request(f"/hop{hop}").respond_with_data(
+        threaded_server.expect_request(f"/hop{hop}").respond_with_data(
             "", status=302, headers={"Location": f"/hop{hop + 1}"}
         )
-    result = await fetch_one(slow_server.url_for("/hop0"), max_redirects=3)
+    result = await fetch_one(threaded_server.url_for("/hop0"), max_redirects=3)
     assert result.status == "failed: too many redirects (more than 3)", result.status
-    assert len(slow_server.log) == 4  # the first request and 3 redirects
+    assert len(threaded_server.log) == 4  # the first request and 3 redirects
 
 
 async def test_a_page_that_never_finishes_is_cut_off_at_the_deadline(
-    slow_server: HTTPServer,
+    threaded_server: HTTPServer,
 ) -> None:
     release = threading.Event()
 
@@ -900,10 +895,10 @@ async def test_a_page_that_never_finishes_is_cut_off_at_the_deadline(
         release.wait(10)
         return Response("<p>too late</p>", content_type="text/html")
 
-    slow_server.expect_request("/hang").respond_with_handler(hang)
+    threaded_server.expect_request("/hang").respond_with_handler(hang)
     started = time.monotonic()
     try:
-        result = await fetch_one(slow_server.url_for("/hang"), timeout=0.5)
+        result = await fetch_one(threaded_server.url_for("/hang"), timeout=0.5)
     finally:
         release.set()
     assert time.monotonic() - started < 3

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from _ui_helpers import (
     FEEDS,
     FixtureArticle,
@@ -138,16 +136,6 @@ PAGE_SENTENCE = "Spotify and the three biggest record companies have asked a fed
 """From news_article.html's story body: shown once the page's text is extracted."""
 
 
-@pytest.fixture
-def page_server() -> Iterator[HTTPServer]:
-    """Threaded: one page can be held back while the others answer."""
-    server = HTTPServer(host="127.0.0.1", threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
 def news_page(request: Request) -> Response:
     return Response(
         (PAGES / "news_article.html").read_bytes(), content_type="text/html; charset=utf-8"
@@ -172,7 +160,7 @@ def full_text_mark_of(app: BriefingApp, title: str) -> str:
 
 
 async def test_refresh_lists_new_articles_while_their_pages_are_fetched(
-    tmp_path: Path, page_server: HTTPServer
+    tmp_path: Path, threaded_server: HTTPServer
 ) -> None:
     release = threading.Event()
 
@@ -180,23 +168,26 @@ async def test_refresh_lists_new_articles_while_their_pages_are_fetched(
         release.wait(timeout=20)
         return news_page(request)
 
-    page_server.expect_request("/page/old").respond_with_handler(news_page)
-    page_server.expect_request("/page/quick").respond_with_handler(news_page)
-    page_server.expect_request("/page/held").respond_with_handler(held_page)
+    threaded_server.expect_request("/page/old").respond_with_handler(news_page)
+    threaded_server.expect_request("/page/quick").respond_with_handler(news_page)
+    threaded_server.expect_request("/page/held").respond_with_handler(held_page)
     old = teaser(
-        "old", "Archive: old", page_server.url_for("/page/old"), "2026-01-20T10:00:00+00:00"
+        "old", "Archive: old", threaded_server.url_for("/page/old"), "2026-01-20T10:00:00+00:00"
     )
     quick = teaser(
-        "quick", "Archive: quick", page_server.url_for("/page/quick"), "2026-02-09T10:00:00+00:00"
+        "quick",
+        "Archive: quick",
+        threaded_server.url_for("/page/quick"),
+        "2026-02-09T10:00:00+00:00",
     )
-    held = teaser("held", "Archive: held", page_server.url_for("/page/held"), "2026-02-09T11:00:00+00:00")  # fmt: skip
-    page_server.expect_request("/legal.rss").respond_with_data(
+    held = teaser("held", "Archive: held", threaded_server.url_for("/page/held"), "2026-02-09T11:00:00+00:00")  # fmt: skip
+    threaded_server.expect_request("/legal.rss").respond_with_data(
         rss_feed("Legal Desk", [old, quick, held]), content_type="application/rss+xml"
     )
     service = build_service(
         tmp_path / "cache",
         {"Legal Desk": [old]},
-        urls={"Legal Desk": page_server.url_for("/legal.rss")},
+        urls={"Legal Desk": threaded_server.url_for("/legal.rss")},
         full_text="auto",
     )
     app = make_app(service, tmp_path)
@@ -241,24 +232,24 @@ async def test_refresh_lists_new_articles_while_their_pages_are_fetched(
 
 
 async def test_a_page_that_fails_is_marked_and_the_pane_says_why(
-    tmp_path: Path, page_server: HTTPServer
+    tmp_path: Path, threaded_server: HTTPServer
 ) -> None:
     # The reason phrase is the server's own text: hostile markup must show as typed.
-    page_server.expect_request("/page/gone").respond_with_response(
+    threaded_server.expect_request("/page/gone").respond_with_response(
         Response(
             (PAGES / "not_found.html").read_bytes(),
             status="404 [bold red]Gone[/bold red]",
             content_type="text/html",
         )
     )
-    gone = teaser("gone", "Archive: gone", page_server.url_for("/page/gone"), "2026-02-09T10:00:00+00:00")  # fmt: skip
-    page_server.expect_request("/legal.rss").respond_with_data(
+    gone = teaser("gone", "Archive: gone", threaded_server.url_for("/page/gone"), "2026-02-09T10:00:00+00:00")  # fmt: skip
+    threaded_server.expect_request("/legal.rss").respond_with_data(
         rss_feed("Legal Desk", [gone]), content_type="application/rss+xml"
     )
     service = build_service(
         tmp_path / "cache",
         {"Legal Desk": []},
-        urls={"Legal Desk": page_server.url_for("/legal.rss")},
+        urls={"Legal Desk": threaded_server.url_for("/legal.rss")},
         full_text="auto",
     )
     app = make_app(service, tmp_path)
