@@ -325,22 +325,20 @@ class Store:
         if not states:
             return
         with self._transaction():
-            names = self.source_names()
             for state in states:
                 self._cache.set(f"feed:{state.name}", asdict(state))
-                if state.name not in names:
-                    names.append(state.name)
-            if names != self.source_names():
-                self._cache.set("sources", names)
+            self._add_sources(state.name for state in states)
 
     def source_names(self) -> list[str]:
         names = self._get("sources", [])
         return [n for n in names if type(n) is str] if isinstance(names, list) else []
 
-    def _add_source(self, name: str) -> None:
+    def _add_sources(self, added: Iterable[str]) -> None:
+        """Record new feed names (inside the caller's transaction); one write at most."""
         names = self.source_names()
-        if name not in names:
-            self._cache.set("sources", [*names, name])
+        fresh = [name for name in dict.fromkeys(added) if name not in names]
+        if fresh:
+            self._cache.set("sources", [*names, *fresh])
 
     # ------------------------------------------------------------------ articles
 
@@ -441,7 +439,7 @@ class Store:
             self._cache.set(f"articles:{source}", records)
             if state is not None:
                 self._cache.set(f"feed:{source}", asdict(state))
-            self._add_source(source)
+            self._add_sources([source])
         return MergeCounts(new=new, updated=updated, total=len(current), expired=expired)
 
     def load_articles(
