@@ -36,6 +36,7 @@ __all__ = [
     "EXTRACTOR_VERSION",
     "Fact",
     "FactCache",
+    "assemble_briefing",
     "build_briefing",
     "build_timeline",
     "extract_facts",
@@ -1206,9 +1207,10 @@ def _contextual_date_event(sentence: _Sentence, cue: str, nearby: str) -> tuple[
     "began", "restored", "closed" and the like tell when, not what: the outage (in the
     sentence, or the article is about one), the breach, the data, the deal.
     """
-    outage = _OUTAGE_WORDS.search(nearby) is not None or sentence.outage_article
+    outage_nearby = _OUTAGE_WORDS.search(nearby) is not None
+    outage = outage_nearby or sentence.outage_article
     if cue == "began":
-        if _OUTAGE_WORDS.search(nearby):
+        if outage_nearby:
             return "outage-began", "Outage began"
         if _BREACH_WORDS.search(nearby):
             return "breach", "Breach occurred"
@@ -2281,7 +2283,7 @@ def build_briefing(
     keys = [fact_cache_key(a) for a in on_topic]
     merged = _LAST_MERGE.get(tuple(keys))
     if merged is not None:
-        return _briefing(
+        return assemble_briefing(
             topic_name, now, *merged, articles=len(keys), extracted=0, cached=len(keys)
         )
     remembered = _MEMO.get_many(keys)
@@ -2324,7 +2326,7 @@ def build_briefing(
     key_facts = merge_facts(facts)
     timeline = build_timeline(facts)
     _LAST_MERGE.put(tuple(keys), (key_facts, timeline))
-    return _briefing(
+    return assemble_briefing(
         topic_name,
         now,
         key_facts,
@@ -2335,16 +2337,18 @@ def build_briefing(
     )
 
 
-def _briefing(
+def assemble_briefing(
     topic_name: str,
     now: dt.datetime | None,
-    key_facts: list[KeyFact],
-    timeline: list[TimelineEvent],
+    key_facts: Sequence[KeyFact],
+    timeline: Sequence[TimelineEvent],
     *,
     articles: int,
     extracted: int,
     cached: int,
 ) -> Briefing:
+    """A Briefing of merged key facts and a timeline, stamped ``now`` (UTC), with
+    counts of the articles it covers and how many were extracted or cached."""
     moment = now or dt.datetime.now(dt.UTC)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)

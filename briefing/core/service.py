@@ -161,7 +161,7 @@ class BriefingService:
         article's facts and merging again.
         """
         from briefing.core import merged_cache
-        from briefing.core.facts import build_briefing, fact_cache_key
+        from briefing.core.facts import assemble_briefing, build_briefing, fact_cache_key
 
         if articles is None:
             articles = self.articles()
@@ -175,17 +175,9 @@ class BriefingService:
             stored = None  # an unreadable entry is merged afresh and overwritten
         if stored is not None:
             facts, timeline = stored
-            return Briefing(
-                topic=topic,
-                generated=utc_now(),
-                facts=facts,
-                timeline=timeline,
-                extra={
-                    "articles": len(on_topic),
-                    "extracted": 0,
-                    "cached": len(on_topic),
-                    "differences": [f.id for f in facts if f.status == "differs"],
-                },
+            count = len(on_topic)
+            return assemble_briefing(
+                topic, None, facts, timeline, articles=count, extracted=0, cached=count
             )
         briefing = build_briefing(on_topic, topic, cache=self.store)
         # The stored merge is only a shortcut for next time: a failed write
