@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import http.server
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
-__all__ = ["Recorded", "Reply", "TestServer", "atom_feed", "rss_feed", "serve"]
+__all__ = [
+    "Recorded",
+    "Reply",
+    "TestServer",
+    "atom_feed",
+    "raw_server",
+    "read_request",
+    "rss_feed",
+    "serve",
+]
 
 
 @dataclass
@@ -46,10 +56,17 @@ class TestServer:
         self.lock = threading.Lock()
         self.in_flight = 0
         self.peak_in_flight = 0
+        self.connections = 0
+        """TCP connections accepted so far."""
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_address[1])
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        scheme = "https" if isinstance(self.httpd.socket, ssl.SSLSocket) else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -71,6 +88,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         super().setup()
         # Without it, Nagle and delayed ACKs stall each keep-alive answer ~40 ms.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.server.owner.lock:
+            self.server.owner.connections += 1
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -91,6 +110,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         finally:
             with owner.lock:
                 owner.in_flight -= 1
+
+    do_CONNECT = do_GET  # a proxy's tunnel request; its route is "host:port"
 
     def _send(self, reply: Reply) -> None:
         self.send_response(reply.status)
@@ -124,8 +145,11 @@ class _Server(http.server.ThreadingHTTPServer):
 
 
 @contextmanager
-def serve() -> Iterator[TestServer]:
+def serve(tls: ssl.SSLContext | None = None) -> Iterator[TestServer]:
+    """A threaded server on 127.0.0.1; with ``tls`` (a server context) it speaks https."""
     httpd = _Server(("127.0.0.1", 0), _Handler)
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
     owner = TestServer(httpd)
     httpd.owner = owner
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
@@ -136,6 +160,57 @@ def serve() -> Iterator[TestServer]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+# --------------------------------------------------------------------------- raw servers
+
+
+@contextmanager
+def raw_server(handle: Callable[[socket.socket, int], None]) -> Iterator[tuple[str, list[int]]]:
+    """A loopback server that runs ``handle(connection, number)`` for each connection,
+    for answers no well-behaved HTTP server would give. Yields its base URL and the
+    list of connection numbers seen."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            seen.append(len(seen) + 1)
+            worker = threading.Thread(target=_serve_one, args=(handle, connection, len(seen)))
+            worker.daemon = True
+            worker.start()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", seen
+    finally:
+        stop.set()
+        thread.join(2)
+        listener.close()
+
+
+def _serve_one(handle: Callable[[socket.socket, int], None], conn: socket.socket, n: int) -> None:
+    with conn, suppress(OSError):
+        handle(conn, n)
+
+
+def read_request(connection: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        piece = connection.recv(4096)
+        if not piece:
+            return b""
+        data += piece
+    return data
 
 
 # --------------------------------------------------------------------------- documents

@@ -19,7 +19,8 @@ from _fetch_helpers import Recorded, Reply, TestServer, rss_feed, sample_items, 
 
 from briefing import __version__
 from briefing.core import fetch
-from briefing.core.fetch import FetchError, FetchOutcome, HttpFetcher, fetch_feeds
+from briefing.core.fetch import FetchOutcome, fetch_feeds
+from briefing.core.httpclient import FetchError, HttpFetcher
 from briefing.core.models import FeedConfig, FeedState, ParsedFeed, Settings
 
 RSS_HEADERS = {"Content-Type": "application/rss+xml; charset=utf-8"}
@@ -35,7 +36,7 @@ def server() -> Any:
 @pytest.fixture(autouse=True)
 def name_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """No test here asks a DNS server: a host name fails to resolve as an unknown
-    name would, in socket.getaddrinfo itself, so httpx and the error reporting
+    name would, in socket.getaddrinfo itself, so the HTTP client and the error reporting
     take their real paths. IP literals still resolve (no DNS is involved)."""
     import ipaddress
 

@@ -817,7 +817,7 @@ def test_trafilatura_stays_behind_the_fulltext_module() -> None:
 async def test_bodies_waiting_for_extraction_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     """A fast site must not pile every downloaded page up in memory ahead of extraction."""
     from briefing.core import fulltext
-    from briefing.core.fetch import HttpResponse
+    from briefing.core.httpclient import HttpResponse
     from briefing.core.models import Settings
 
     class InstantHttp:

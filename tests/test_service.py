@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from briefing.core.service import DataOrigin, open_sample
 
 
@@ -56,3 +58,55 @@ async def test_a_warm_refresh_records_every_feeds_state(httpserver, tmp_path: Pa
         assert gone is not None and gone.last_status == FetchStatus.ERROR.value
         assert gone.last_error and "404" in gone.last_error
         assert len(store.source_names()) == 61
+
+
+async def test_a_refresh_stopped_by_its_callback_closes_its_connections_at_once(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C in a progress callback: the downloads still running are stopped and
+    their connections closed before refresh returns, not when the generator behind
+    it is collected (the traceback keeps it alive here, as it did in the reader)."""
+    import socket
+    import time
+
+    from briefing.core.config import load_config
+    from briefing.core.service import BriefingService
+    from briefing.core.store import Store
+    from tests._fetch_helpers import raw_server, read_request, rss_feed, sample_items
+    from tests.conftest import config_text
+
+    hung_up: list[float] = []
+    quick = rss_feed(sample_items(1))
+
+    def answer_one_hold_the_other(connection: socket.socket, number: int) -> None:
+        request = read_request(connection)
+        if b"/quick" in request:
+            head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(quick)}\r\n\r\n".encode()
+            connection.sendall(head + quick)
+            return
+        connection.settimeout(10)
+        if connection.recv(1) == b"":  # never answered: wait for the client to hang up
+            hung_up.append(time.monotonic())
+
+    with raw_server(answer_one_hold_the_other) as (base, _):
+        path = tmp_path / "feeds.toml"
+        path.write_text(config_text([("quick", base + "/quick"), ("held", base + "/held")],
+                                    settings="timeout = 10"))  # fmt: skip
+        store = Store(tmp_path / "cache")
+        service = BriefingService(load_config(path), store)
+
+        def stop(*_: object) -> None:
+            raise KeyboardInterrupt
+
+        try:
+            with pytest.raises(KeyboardInterrupt) as stopped:
+                await service.refresh(on_progress=stop, full_text=False)
+            interrupted = time.monotonic()
+            for _ in range(100):
+                if hung_up:
+                    break
+                await asyncio.sleep(0.02)
+            assert stopped.traceback  # the frames stay alive until here
+            assert hung_up and hung_up[0] - interrupted < 1.0
+        finally:
+            store.close()

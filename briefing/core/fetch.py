@@ -2,11 +2,10 @@
 
 Two layers:
 
-* ``HttpFetcher`` GETs one URL at a time over a shared ``httpx.AsyncClient``:
-  a total deadline per request (connect, redirects and body together), a body
-  cap counted after decompression while streaming, manual bounded redirects
-  that stay on http(s), conditional-GET validators, an optional per-host
-  limit. It knows nothing about feeds, so article pages can reuse it.
+* ``httpclient.HttpFetcher`` GETs one URL at a time with a total deadline,
+  a body cap counted after decompression, bounded redirects and
+  conditional-GET validators. It knows nothing about feeds, so article pages
+  use it too.
 * ``fetch_feeds`` runs every feed concurrently, reads local files, and parses
   200 answers in a small process pool while other downloads go on. A 304 (or
   an unchanged local file) is never parsed, and the pool is only started
@@ -20,37 +19,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
-import errno
 import os
-import socket
-import ssl
 import stat
-import sys
 import threading
 import time
-import zlib
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self, cast
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
-import httpx
-
-from briefing import __version__
 from briefing.core.feedparse import NotAFeedError, parse_and_analyse
+from briefing.core.httpclient import (
+    FetchError,
+    HttpFetcher,
+    HttpResponse,
+    TooLargeError,
+)
 from briefing.core.models import FeedConfig, FeedState, ParsedFeed, Settings
 
-USER_AGENT = f"briefing/{__version__} (+https://github.com/briefing-reader/briefing)"
-FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
-    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
-)
-PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PARSE_WORKERS = 2
 PARSE_IN_FLIGHT = PARSE_WORKERS
 """Bodies handed to the pool at once: one per worker, so a body handed over
@@ -59,473 +48,6 @@ behind another feed's."""
 MIN_PARSE_TIME = 1.0
 """A parse gets at least this long even when the download used up nearly all
 of the feed's time, so a slow server is not reported as a slow parse."""
-
-
-# =========================================================================== errors
-
-
-class FetchError(Exception):
-    """A fetch that failed; ``str()`` is a reason a person can act on."""
-
-
-class HttpStatusError(FetchError):
-    """The server answered, but not with 2xx or 304."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(f"HTTP {status} {reason}".rstrip())
-        self.status = status
-
-
-class TooLargeError(FetchError):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"too large (over {_format_size(limit)})")
-
-
-def _format_size(size: int) -> str:
-    if size >= 1024 * 1024 and size % (1024 * 1024) == 0:
-        return f"{size // (1024 * 1024)} MB"
-    if size >= 1024 and size % 1024 == 0:
-        return f"{size // 1024} KB"
-    return f"{size} bytes"
-
-
-# =========================================================================== HTTP
-
-
-@dataclass(frozen=True, slots=True)
-class HttpResponse:
-    """A finished GET: a 2xx with its whole (decoded) body, or a 304 with none."""
-
-    status: int
-    url: str
-    """What was asked for."""
-    final_url: str
-    """Where the answer came from, after redirects."""
-    content_type: str | None
-    etag: str | None
-    last_modified: str | None
-    body: bytes
-
-    @property
-    def not_modified(self) -> bool:
-        return self.status == 304
-
-
-class HttpFetcher:
-    """GET URLs over one shared ``httpx.AsyncClient``, with hard limits.
-
-    Use as ``async with HttpFetcher(...) as http: await http.get(url)``.
-    ``get`` either returns an ``HttpResponse`` (2xx or 304) or raises
-    ``FetchError`` whose text says what went wrong.
-    """
-
-    def __init__(
-        self,
-        *,
-        timeout: float = 20.0,
-        max_bytes: int = 10 * 1024 * 1024,
-        max_redirects: int = 5,
-        max_connections: int = 64,
-        per_host: int | None = None,
-        user_agent: str = USER_AGENT,
-    ) -> None:
-        _skip_failing_sniffio_import()
-        self.timeout = timeout
-        self.max_bytes = max_bytes
-        self.max_redirects = max_redirects
-        self.per_host = per_host
-        self._host_limits: dict[str, asyncio.Semaphore] = {}
-        self._client = httpx.AsyncClient(
-            headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-            transport=_transport(max_connections),
-        )
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._client.aclose()
-
-    async def get(
-        self,
-        url: str,
-        *,
-        etag: str | None = None,
-        last_modified: str | None = None,
-        accept: str = FEED_ACCEPT,
-        timeout: float | None = None,
-        max_bytes: int | None = None,
-    ) -> HttpResponse:
-        """GET ``url``; ``etag``/``last_modified`` make it conditional (304 when unchanged).
-
-        ``timeout`` bounds everything (connecting, every redirect, the whole
-        body); waiting for a per-host slot does not count against it.
-        """
-        deadline = self.timeout if timeout is None else timeout
-        limit = self.max_bytes if max_bytes is None else max_bytes
-        headers = {"Accept": accept}
-        if etag:
-            headers["If-None-Match"] = etag
-        if last_modified:
-            headers["If-Modified-Since"] = last_modified
-        host_slot = self._host_slot(url)
-        if host_slot is not None:
-            await host_slot.acquire()
-        try:
-            async with asyncio.timeout(deadline):
-                return await self._follow(url, headers, limit)
-        except TimeoutError:
-            raise FetchError(f"timed out after {deadline:g} s") from None
-        finally:
-            if host_slot is not None:
-                host_slot.release()
-
-    def _host_slot(self, url: str) -> asyncio.Semaphore | None:
-        if not self.per_host:
-            return None
-        host = (urlsplit(url).hostname or "").lower()
-        slot = self._host_limits.get(host)
-        if slot is None:
-            slot = self._host_limits[host] = asyncio.Semaphore(self.per_host)
-        return slot
-
-    async def _follow(self, url: str, headers: dict[str, str], limit: int) -> HttpResponse:
-        current = url
-        visited = {url}
-        for _ in range(self.max_redirects + 1):
-            _check_web_url(current, redirected=current != url)
-            try:
-                request = self._client.build_request("GET", current, headers=headers)
-                response = await self._client.send(request, stream=True)
-            except httpx.HTTPError as error:
-                raise FetchError(_describe_http_error(error, current)) from None
-            try:
-                status = response.status_code
-                location = response.headers.get("location")
-                if status in REDIRECT_STATUSES and location:
-                    target = urljoin(current, location.strip())
-                    if target in visited:
-                        raise FetchError(f"too many redirects (loop back to {target})")
-                    visited.add(target)
-                    current = target
-                    await _drain(response)
-                    continue
-                if status == 304:
-                    body = b""
-                    await _drain(response)
-                elif 200 <= status < 300:
-                    body = await _read_body(response, limit)
-                else:
-                    await _drain(response)
-                    raise HttpStatusError(status, response.reason_phrase or _reason(status))
-                return HttpResponse(
-                    status=status,
-                    url=url,
-                    final_url=current,
-                    content_type=response.headers.get("content-type"),
-                    etag=response.headers.get("etag"),
-                    last_modified=response.headers.get("last-modified"),
-                    body=body,
-                )
-            except httpx.HTTPError as error:
-                raise FetchError(_describe_http_error(error, current)) from None
-            finally:
-                await response.aclose()
-        raise FetchError(f"too many redirects (more than {self.max_redirects})")
-
-
-def _transport(max_connections: int) -> httpx.AsyncBaseTransport | None:
-    """Our pooled transport, or None (httpx's default) when proxies are configured."""
-    if any(key.lower() in _PROXY_VARIABLES for key in os.environ):
-        return None  # httpx reads HTTP(S)_PROXY / NO_PROXY itself for its default transport
-    return _ShardedTransport(max_connections)
-
-
-_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
-
-
-def _make_shard_transport(ssl_context: ssl.SSLContext) -> httpx.AsyncHTTPTransport:
-    size = _ShardedTransport.SHARD_SIZE
-    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-    return httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits, trust_env=False)
-
-
-class _Shard:
-    __slots__ = ("active", "origins", "transport")
-
-    def __init__(self, transport: httpx.AsyncHTTPTransport) -> None:
-        self.transport = transport
-        self.active = 0
-        self.origins: set[tuple[str, str, int | None]] = set()
-
-
-class _ShardedTransport(httpx.AsyncBaseTransport):
-    """Spread connections over small httpcore pools.
-
-    httpcore's pool rescans all its connections, idle ones quadratically, on
-    every request (encode/httpcore#1035): with a hundred connections a burst
-    of 200 feeds spends more CPU in pool bookkeeping than in HTTP. Pools of
-    eight keep that flat. A request goes to a pool that already talked to its
-    origin when that pool has room (so keep-alive connections get reused),
-    else to the least busy pool.
-
-    Certificates are loaded only when the first https request is made: a run
-    that only touches http:// URLs and files never pays for it.
-    """
-
-    SHARD_SIZE = 8
-
-    def __init__(self, max_connections: int) -> None:
-        self.max_shards = max(1, -(-max_connections // self.SHARD_SIZE))
-        self._shards: dict[str, list[_Shard]] = {"http": [], "https": []}
-        self._contexts: dict[str, ssl.SSLContext] = {}
-
-    def _ssl_context(self, scheme: str) -> ssl.SSLContext:
-        context = self._contexts.get(scheme)
-        if context is None:
-            if scheme == "https":
-                context = httpx.create_ssl_context(verify=True, trust_env=True)
-            else:
-                # Plain-http pools never do TLS; should one ever try, an empty
-                # trust store with verification on fails closed.
-                context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            self._contexts[scheme] = context
-        return context
-
-    def _pick(self, scheme: str, origin: tuple[str, str, int | None]) -> _Shard:
-        shards = self._shards[scheme]
-        room = [shard for shard in shards if shard.active < self.SHARD_SIZE]
-        for shard in room:
-            if origin in shard.origins:
-                return shard
-        if room:
-            best = min(room, key=lambda shard: shard.active)
-            if best.active == 0 or len(shards) >= self.max_shards:
-                return best
-        if len(shards) < self.max_shards or not shards:
-            shard = _Shard(_make_shard_transport(self._ssl_context(scheme)))
-            shards.append(shard)
-            return shard
-        return min(shards, key=lambda shard: shard.active)  # all full: httpcore queues it
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
-        scheme = "https" if url.scheme == "https" else "http"
-        origin = (url.scheme, url.host, url.port)
-        shard = self._pick(scheme, origin)
-        shard.active += 1
-        shard.origins.add(origin)
-        try:
-            response = await shard.transport.handle_async_request(request)
-        except BaseException:
-            shard.active -= 1
-            raise
-        assert isinstance(response.stream, httpx.AsyncByteStream)
-        response.stream = _ReleasingStream(response.stream, shard)
-        return response
-
-    async def aclose(self) -> None:
-        for shards in self._shards.values():
-            for shard in shards:
-                await shard.transport.aclose()
-
-
-class _ReleasingStream(httpx.AsyncByteStream):
-    """The response body stream; closing it gives the shard its slot back."""
-
-    def __init__(self, stream: httpx.AsyncByteStream, shard: _Shard) -> None:
-        self._stream = stream
-        self._shard: _Shard | None = shard
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
-
-    async def aclose(self) -> None:
-        try:
-            await self._stream.aclose()
-        finally:
-            if self._shard is not None:
-                self._shard.active -= 1
-                self._shard = None
-
-
-def _skip_failing_sniffio_import() -> None:
-    """httpcore runs ``import sniffio`` on every lock it sets up; when sniffio is
-    not installed each of those is a full, failing search of sys.path (about
-    1 ms per request). Recording the absence once makes the import fail fast."""
-    if "sniffio" in sys.modules:
-        return
-    import importlib.util
-
-    if importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
-def _check_web_url(url: str, *, redirected: bool) -> None:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        raise FetchError(f"bad URL: {url}") from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        where = "redirected to" if redirected else "not an http(s) URL:"
-        raise FetchError(f"{where} {url}")
-
-
-async def _drain(response: httpx.Response, limit: int = 64 * 1024) -> None:
-    """Read a small body we do not need (304, redirect, error page) to its end,
-    so the connection goes back to the pool instead of being closed."""
-    received = 0
-    async for chunk in response.aiter_raw():
-        received += len(chunk)
-        if received > limit:
-            return  # not worth it: closing the response drops the connection
-
-
-async def _read_body(response: httpx.Response, limit: int) -> bytes:
-    """The body, decompressed, refusing to hold more than ``limit`` bytes of it."""
-    coding = response.headers.get("content-encoding", "").strip().lower()
-    decoder = _Decoder(coding, limit)
-    declared = response.headers.get("content-length", "")
-    if decoder.identity and declared.isdigit() and int(declared) > limit:
-        raise TooLargeError(limit)
-    async for chunk in response.aiter_raw():
-        decoder.feed(chunk)
-    return decoder.finish()
-
-
-class _Decoder:
-    """gzip/deflate/identity decoding with the size cap applied to the output.
-
-    zlib is asked for at most one byte more than the room left, so a small
-    compressed body that inflates to gigabytes is stopped after ``limit + 1``
-    bytes instead of being inflated first and measured after.
-    """
-
-    def __init__(self, coding: str, limit: int) -> None:
-        codings = [c.strip() for c in coding.split(",") if c.strip() not in ("", "identity")]
-        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
-            raise FetchError(f"unsupported Content-Encoding: {coding}")
-        self.coding = codings[0] if codings else ""
-        self.identity = not codings
-        self.limit = limit
-        self.size = 0
-        self.parts: list[bytes] = []
-        self._zlib: Any = None
-        if self.coding in ("gzip", "x-gzip"):
-            self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
-
-    def feed(self, data: bytes) -> None:
-        if not data:
-            return
-        if self.identity:
-            self._add(data)
-            return
-        if self._zlib is None:  # deflate: zlib-wrapped as the RFC says, or raw as IIS sends
-            wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
-            self._zlib = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
-        try:
-            while data:
-                self._add(self._zlib.decompress(data, self.limit - self.size + 1))
-                data = b""
-                if self._zlib.eof and self._zlib.unused_data and self.coding != "deflate":
-                    data = self._zlib.unused_data  # another gzip member follows
-                    self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        except zlib.error as error:
-            raise FetchError(f"bad {self.coding} data from the server ({error})") from None
-
-    def _add(self, data: bytes) -> None:
-        self.size += len(data)
-        if self.size > self.limit:
-            raise TooLargeError(self.limit)
-        if data:
-            self.parts.append(data)
-
-    def finish(self) -> bytes:
-        if self._zlib is not None:
-            self._add(self._zlib.flush())
-            if not self._zlib.eof:
-                raise FetchError(f"incomplete {self.coding} data from the server")
-        return b"".join(self.parts)
-
-
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
-
-
-def _describe_http_error(error: BaseException, url: str) -> str:
-    """Turn httpx's exception (and what caused it) into a reason a person can act on."""
-    host = urlsplit(url).hostname or url
-    causes = list(_causes(error))
-    for cause in causes:
-        if isinstance(cause, socket.gaierror):
-            return f"DNS lookup failed for host {host}"
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return f"TLS certificate not accepted for {host}: {cause.verify_message}"
-        if isinstance(cause, ssl.SSLError):
-            return f"TLS error with {host}: {cause.reason or cause}"
-        if isinstance(cause, ConnectionRefusedError):
-            return f"connection refused by {_host_port(url)}"
-    for cause in causes:
-        if isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-            return f"network unreachable for {host}"
-    if isinstance(error, httpx.TimeoutException):
-        return f"timed out talking to {host}"
-    if isinstance(error, httpx.ConnectError):
-        text = str(error) or "connection failed"
-        if "Name or service not known" in text or "nodename nor servname" in text:
-            return f"DNS lookup failed for host {host}"
-        if "refused" in text.lower():
-            return f"connection refused by {_host_port(url)}"
-        return f"could not connect to {host}: {text}"
-    if isinstance(error, httpx.RemoteProtocolError):
-        text = str(error)
-        if "without sending complete message body" in text or "Server disconnected" in text:
-            return f"{host} closed the connection before the whole answer arrived"
-        return f"bad HTTP answer from {host}: {text}"
-    if isinstance(error, httpx.ReadError | httpx.WriteError):
-        return f"connection to {host} broke: {error or type(error).__name__}"
-    if isinstance(error, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return f"bad URL: {url}"
-    return f"HTTP request to {host} failed: {error or type(error).__name__}"
-
-
-def _causes(error: BaseException) -> Any:
-    seen: set[int] = set()
-    pending: list[BaseException] = [error]
-    while pending:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        if current.__cause__ is not None:
-            pending.append(current.__cause__)
-        if current.__context__ is not None:
-            pending.append(current.__context__)
-        if isinstance(current, BaseExceptionGroup):
-            pending.extend(current.exceptions)
-
-
-def _host_port(url: str) -> str:
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    return f"{parts.hostname}:{port}"
 
 
 # =========================================================================== feeds
@@ -555,7 +77,7 @@ async def fetch_feeds(
     *,
     base_dir: Path | None = None,
     analyse: Callable[[ParsedFeed], Any] | None = None,
-) -> AsyncIterator[FetchOutcome]:
+) -> AsyncGenerator[FetchOutcome]:
     """Fetch every feed concurrently; yield each outcome as soon as it is done.
 
     ``states`` holds the last known ``FeedState`` per feed name (validators).
@@ -614,7 +136,7 @@ class _FeedFetcher:
 
     @property
     def http(self) -> HttpFetcher:
-        # Created on first use: a config of local files never imports httpx.
+        # Created on first use: a config of local files opens no connection pool.
         if self._http is None:
             settings = self.settings
             self._http = HttpFetcher(

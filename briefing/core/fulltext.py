@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import html
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -38,7 +39,7 @@ from briefing.core.store import FULL_TEXT_PENDING, parse_utc
 from briefing.core.textclean import clean_text, html_to_text, is_web_url
 
 if TYPE_CHECKING:
-    from briefing.core.fetch import HttpFetcher
+    from briefing.core.httpclient import HttpFetcher
     from briefing.core.store import Store
 
 # --------------------------------------------------------------------------- statuses
@@ -274,7 +275,7 @@ def page_jobs(
 
 async def fetch_pages(
     jobs: Sequence[PageJob], settings: Settings, *, http: HttpFetcher | None = None
-) -> AsyncIterator[PageResult]:
+) -> AsyncGenerator[PageResult]:
     """Fetch and extract every job's page; yield each result as soon as it is known.
 
     At most ``settings.per_host`` requests per host name and
@@ -285,7 +286,7 @@ async def fetch_pages(
     """
     if not jobs:
         return
-    from briefing.core.fetch import HttpFetcher
+    from briefing.core.httpclient import HttpFetcher
 
     own_http = http is None
     client = http or HttpFetcher(
@@ -331,7 +332,7 @@ class _PageFetcher:
         return slot
 
     async def fetch(self, job: PageJob) -> PageResult:
-        from briefing.core.fetch import PAGE_ACCEPT, FetchError
+        from briefing.core.httpclient import PAGE_ACCEPT, FetchError
 
         known = job.validators
         holding_body = False
@@ -878,37 +879,39 @@ async def fetch_full_texts(
     finished: set[str] = set()
     store.mark_page_step(running=True)
     try:
-        async for result in fetch_pages(jobs, settings):
-            done += 1
-            finished.update(a.id for a in result.job.articles)
-            if result.not_modified:
-                unchanged += 1
-                for article in result.job.articles:
-                    writer.note_validators(article, result.validators)
-            elif result.status == STATUS_OK:
-                fetched += 1
-                writer.add(
-                    (
-                        replace(a, full_text=result.full_text or "", full_text_status=STATUS_OK)
+        results = fetch_pages(jobs, settings)
+        async with contextlib.aclosing(results):  # stopped early: downloads end now
+            async for result in results:
+                done += 1
+                finished.update(a.id for a in result.job.articles)
+                if result.not_modified:
+                    unchanged += 1
+                    for article in result.job.articles:
+                        writer.note_validators(article, result.validators)
+                elif result.status == STATUS_OK:
+                    fetched += 1
+                    writer.add(
+                        (
+                            replace(a, full_text=result.full_text or "", full_text_status=STATUS_OK)
+                            for a in result.job.articles
+                        ),
+                        result.validators,
+                    )
+                else:
+                    failed += 1
+                    failures.append((result.job.url, result.status[len(FAILED_PREFIX) :]))
+                    # A page that read well before keeps its text and status through a
+                    # failed revalidation (a 500, a timeout); the report still counts it.
+                    # Otherwise the feed's own text stays the body, and the reason is kept.
+                    changed = [
+                        replace(a, full_text_status=result.status)
                         for a in result.job.articles
-                    ),
-                    result.validators,
-                )
-            else:
-                failed += 1
-                failures.append((result.job.url, result.status[len(FAILED_PREFIX) :]))
-                # A page that read well before keeps its text and status through a
-                # failed revalidation (a 500, a timeout); the report still counts it.
-                # Otherwise the feed's own text stays the body, and the reason is kept.
-                changed = [
-                    replace(a, full_text_status=result.status)
-                    for a in result.job.articles
-                    if not (a.full_text_status == STATUS_OK and a.full_text)
-                ]
-                if changed:
-                    writer.add(changed, None)
-            if on_progress is not None:
-                on_progress(done, len(jobs))
+                        if not (a.full_text_status == STATUS_OK and a.full_text)
+                    ]
+                    if changed:
+                        writer.add(changed, None)
+                if on_progress is not None:
+                    on_progress(done, len(jobs))
     finally:
         # Stopped early (Ctrl-C, a closed reader): what never came is "not
         # tried" again, not "pending" for ever.

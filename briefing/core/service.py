@@ -222,13 +222,17 @@ class BriefingService:
         # batches: one transaction each is most of a warm refresh's store time.
         batch = _StateBatch(self.store)
         try:
-            async for outcome in fetch_feeds(
+            # aclosing: a callback that raises (Ctrl-C) stops the downloads and
+            # closes their connections now, not whenever the generator is collected.
+            outcomes = fetch_feeds(
                 feeds, states, self.config.settings, base_dir=base_dir, analyse=score_topic
-            ):
-                result = self._store_outcome(outcome, batch)
-                results.append(result)
-                if on_progress is not None:
-                    on_progress(result, len(results), len(feeds))
+            )
+            async with contextlib.aclosing(outcomes):
+                async for outcome in outcomes:
+                    result = self._store_outcome(outcome, batch)
+                    results.append(result)
+                    if on_progress is not None:
+                        on_progress(result, len(results), len(feeds))
         finally:
             batch.flush()
         any_succeeded = any(r.status is not FetchStatus.ERROR for r in results)

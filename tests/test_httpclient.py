@@ -1,0 +1,323 @@
+"""The HTTP client itself, against real servers on 127.0.0.1: kept-alive connections,
+servers that misbehave at the connection level, URL encoding, TLS and proxies.
+
+(Feed-level behaviour over HTTP, such as redirects, 304s, timeouts and size caps, is in
+test_fetch.py.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import socket
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+
+from briefing.core.httpclient import FetchError, HttpFetcher
+from tests._fetch_helpers import Reply, TestServer, raw_server, read_request, serve
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.fixture
+def server() -> Iterator[TestServer]:
+    with serve() as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+@pytest.fixture(autouse=True)
+def name_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """No DNS server is ever asked: names fail as unknown names do; IP literals resolve."""
+    import ipaddress
+
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            asked.append(name)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+# --------------------------------------------------------------------------- connections
+
+
+async def test_one_connection_serves_requests_one_after_another(server: TestServer) -> None:
+    url = server.route("/feed", Reply(200, b"<rss/>"))
+    async with HttpFetcher() as http:
+        for _ in range(3):
+            assert (await http.get(url)).body == b"<rss/>"
+    assert server.connections == 1
+
+
+async def test_a_kept_alive_connection_closed_by_the_server_is_retried_once() -> None:
+    """The server answers one request per connection, then closes the connection when
+    the next request arrives (its keep-alive ran out just then): the client sends the
+    request again on a new connection and gets the answer."""
+
+    def one_answer_per_connection(connection: socket.socket, number: int) -> None:
+        read_request(connection)
+        body = f"answer {number}".encode()
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        connection.sendall(head + body)
+        read_request(connection)  # the next request: hang up without a word
+
+    with raw_server(one_answer_per_connection) as (base, seen):
+        async with HttpFetcher(timeout=5) as http:
+            first = await http.get(base + "/a")
+            second = await http.get(base + "/b")
+    assert (first.body, second.body) == (b"answer 1", b"answer 2")
+    assert seen == [1, 2]
+
+
+async def test_a_new_connection_closed_before_an_answer_is_an_error_not_a_retry() -> None:
+    def hang_up(connection: socket.socket, number: int) -> None:
+        read_request(connection)
+
+    with raw_server(hang_up) as (base, seen):
+        async with HttpFetcher(timeout=5) as http:
+            with pytest.raises(FetchError, match=r"^127\.0\.0\.1 closed the connection before"):
+                await http.get(base + "/feed")
+    assert seen == [1]
+
+
+async def test_an_answer_cut_short_is_an_error() -> None:
+    def cut_short(connection: socket.socket, number: int) -> None:
+        read_request(connection)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n<rss>")
+
+    with raw_server(cut_short) as (base, _):
+        async with HttpFetcher(timeout=5) as http:
+            with pytest.raises(FetchError, match="closed the connection before the whole answer"):
+                await http.get(base + "/feed")
+
+
+async def test_endless_headers_are_refused() -> None:
+    def endless_headers(connection: socket.socket, number: int) -> None:
+        read_request(connection)
+        connection.sendall(b"HTTP/1.1 200 OK\r\n")
+        for n in range(5000):
+            connection.sendall(f"X-Filler-{n}: {'x' * 40}\r\n".encode())
+
+    with raw_server(endless_headers) as (base, _):
+        async with HttpFetcher(timeout=5) as http:
+            with pytest.raises(FetchError, match="headers larger than 65536 bytes"):
+                await http.get(base + "/feed")
+
+
+async def test_garbage_instead_of_http_is_a_bad_answer() -> None:
+    def garbage(connection: socket.socket, number: int) -> None:
+        read_request(connection)
+        connection.sendall(b"SSH-2.0-OpenSSH_9.2\r\n\r\n")
+
+    with raw_server(garbage) as (base, _):
+        async with HttpFetcher(timeout=5) as http:
+            with pytest.raises(FetchError, match=r"^bad HTTP answer from 127\.0\.0\.1"):
+                await http.get(base + "/feed")
+
+
+async def test_a_timed_out_request_leaves_no_connection_for_reuse(server: TestServer) -> None:
+    slow = server.route("/slow", Reply(200, [(0, b"<rss>"), (2, b"</rss>")], content_length=False))
+    quick = server.route("/quick", Reply(200, b"<rss/>"))
+    async with HttpFetcher(timeout=0.5) as http:
+        with pytest.raises(FetchError, match=r"timed out after 0\.5 s"):
+            await http.get(slow)
+        assert (await http.get(quick)).body == b"<rss/>"
+    assert server.connections == 2
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+async def test_the_request_line_is_percent_encoded(server: TestServer) -> None:
+    server.route("/caf%C3%A9%20news", Reply(200, b"ok"))
+    async with HttpFetcher() as http:
+        response = await http.get(server.base + "/café news?q=a b&x=%41#part")
+    assert response.body == b"ok"
+    assert [r.path for r in server.requests] == ["/caf%C3%A9%20news?q=a%20b&x=%41"]
+    assert server.requests[0].headers["host"] == f"127.0.0.1:{server.port}"
+
+
+async def test_an_international_host_name_is_looked_up_in_its_ascii_form(
+    name_lookups: list[str],
+) -> None:
+    async with HttpFetcher(timeout=5) as http:
+        with pytest.raises(
+            FetchError, match=r"^DNS lookup failed for host xn--bcher-kva\.example$"
+        ):
+            await http.get("http://bücher.example/feed")
+    assert name_lookups == ["xn--bcher-kva.example"]
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+@pytest.fixture(scope="module")
+def authority() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def trusted(authority: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the test authority trusted the way a user would: SSL_CERT_FILE."""
+    bundle = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+
+
+@contextmanager
+def tls_server(authority: trustme.CA, *names: str) -> Iterator[TestServer]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert(*names).configure_cert(context)
+    with serve(tls=context) as running:
+        yield running
+
+
+async def test_https_with_a_trusted_certificate(authority: trustme.CA, trusted: None) -> None:
+    with tls_server(authority, "127.0.0.1") as secure:
+        url = secure.route("/feed", Reply(200, b"<rss/>"))
+        assert url.startswith("https://127.0.0.1:")
+        async with HttpFetcher(timeout=5) as http:
+            assert (await http.get(url)).body == b"<rss/>"
+            assert (await http.get(url)).body == b"<rss/>"
+        assert secure.connections == 1
+
+
+async def test_https_with_an_unknown_authority_is_refused(authority: trustme.CA) -> None:
+    with tls_server(authority, "127.0.0.1") as secure:
+        url = secure.route("/feed", Reply(200, b"<rss/>"))
+        async with HttpFetcher(timeout=5) as http:
+            with pytest.raises(
+                FetchError, match=r"^TLS certificate not accepted for 127\.0\.0\.1: "
+            ):
+                await http.get(url)
+        assert secure.requests == []
+
+
+async def test_https_with_a_certificate_for_another_name_is_refused(
+    authority: trustme.CA, trusted: None
+) -> None:
+    with tls_server(authority, "other.example.test") as secure:
+        url = secure.route("/feed", Reply(200, b"<rss/>"))
+        async with HttpFetcher(timeout=5) as http:
+            with pytest.raises(
+                FetchError, match=r"^TLS certificate not accepted for 127\.0\.0\.1: .*mismatch"
+            ):
+                await http.get(url)
+        assert secure.requests == []
+
+
+# --------------------------------------------------------------------------- proxies
+
+
+async def test_http_goes_through_the_proxy_of_the_environment(
+    server: TestServer, monkeypatch: pytest.MonkeyPatch, name_lookups: list[str]
+) -> None:
+    monkeypatch.setenv("http_proxy", f"http://reader:pa%20ss@127.0.0.1:{server.port}")
+    server.route("http://feeds.example.test/feed", Reply(200, b"<rss/>"))
+    async with HttpFetcher(timeout=5) as http:
+        response = await http.get("http://feeds.example.test/feed")
+    assert response.body == b"<rss/>"
+    (request,) = server.requests
+    assert request.headers["host"] == "feeds.example.test"
+    expected = "Basic " + base64.b64encode(b"reader:pa ss").decode()
+    assert request.headers["proxy-authorization"] == expected
+    assert name_lookups == []  # the proxy looks the name up, not us
+
+
+async def test_no_proxy_hosts_are_fetched_directly(
+    server: TestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as unused:
+        nobody = unused.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{nobody}")
+    url = server.route("/feed", Reply(200, b"<rss/>"))
+    async with HttpFetcher(timeout=5) as http:
+        with pytest.raises(
+            FetchError, match=rf"^connection refused by proxy 127\.0\.0\.1:{nobody}$"
+        ):
+            await http.get(url)
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    async with HttpFetcher(timeout=5) as http:
+        assert (await http.get(url)).body == b"<rss/>"
+
+
+async def test_a_proxy_that_refuses_the_tunnel(
+    server: TestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("https_proxy", f"127.0.0.1:{server.port}")
+    server.route("secure.example.test:443", Reply(407, b"who are you?"))
+    async with HttpFetcher(timeout=5) as http:
+        with pytest.raises(FetchError) as raised:
+            await http.get("https://secure.example.test/feed")
+    assert str(raised.value) == (
+        f"proxy 127.0.0.1:{server.port} refused the tunnel to secure.example.test: "
+        "HTTP 407 Proxy Authentication Required"
+    )
+
+
+async def test_an_unsupported_proxy_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("all_proxy", "socks5://127.0.0.1:1080")
+    async with HttpFetcher(timeout=5) as http:
+        with pytest.raises(FetchError, match=r"^unsupported proxy \(only http:// proxies work\)"):
+            await http.get("http://feeds.example.test/feed")
+
+
+async def test_https_through_a_connect_tunnel(
+    authority: trustme.CA, trusted: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real tunnelling proxy: CONNECT, then TLS with the origin inside the tunnel,
+    the certificate checked against the origin's name, which only the proxy resolves."""
+    tunnels: list[bytes] = []
+
+    async def tunnel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        tunnels.append(head.split(b"\r\n", 1)[0])
+        origin_reader, origin_writer = await asyncio.open_connection("127.0.0.1", origin_port)
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+            sink.close()
+
+        await asyncio.gather(
+            pipe(reader, origin_writer), pipe(origin_reader, writer), return_exceptions=True
+        )
+
+    with tls_server(authority, "secure.example.test") as origin:
+        origin_port = origin.port
+        origin.route("/feed", Reply(200, b"<rss>secret</rss>"))
+        proxy = await asyncio.start_server(tunnel, "127.0.0.1", 0)
+        proxy_port = proxy.sockets[0].getsockname()[1]
+        monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{proxy_port}")
+        try:
+            async with HttpFetcher(timeout=5) as http:
+                first = await http.get("https://secure.example.test/feed")
+                second = await http.get("https://secure.example.test/feed")
+        finally:
+            proxy.close()
+    assert first.body == second.body == b"<rss>secret</rss>"
+    assert tunnels == [b"CONNECT secure.example.test:443 HTTP/1.1"]  # one tunnel, reused
+    assert origin.requests[0].headers["host"] == "secure.example.test"
