@@ -28,7 +28,7 @@ class Topic:
 class Settings:
     timeout: float = 20.0
     """Total deadline in seconds for one feed (connect, redirects and body)."""
-    concurrency: int = 64
+    concurrency: int = 100
     retention_days: int = 90
     max_bytes: int = 10 * 1024 * 1024
     """Largest body accepted, counted after decompression."""
