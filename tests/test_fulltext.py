@@ -39,7 +39,7 @@ from briefing.core.fulltext import (
     sanitise_html,
     wants_page,
 )
-from briefing.core.models import Article, Settings
+from briefing.core.models import Article, RefreshSummary, Settings
 from briefing.core.service import BriefingService
 from briefing.core.store import Store
 from briefing.core.textclean import html_to_text
@@ -634,6 +634,26 @@ async def test_pending_is_marked_before_pages_arrive(service: BriefingService) -
     await service.refresh(on_page_progress=look)
     assert STATUS_PENDING in seen[0]
     assert STATUS_PENDING not in {a.full_text_status for a in service.articles()}
+
+
+async def test_on_pages_start_comes_after_the_pending_marks_and_before_any_page(
+    service: BriefingService, site: Site
+) -> None:
+    seen: list[tuple[int, bool, bool, int]] = []
+
+    def start(feeds: RefreshSummary) -> None:
+        page_requests = [r for r, _ in site.server.log if r.path.startswith("/story/")]
+        statuses = {a.full_text_status for a in service.articles()}
+        seen.append((len(feeds.results), feeds.pages is None, STATUS_PENDING in statuses,
+                     len(page_requests)))  # fmt: skip
+
+    summary = await service.refresh(on_pages_start=start)
+    assert seen == [(1, True, True, 0)]
+    assert summary.pages is not None and summary.pages.fetched > 0
+    assert STATUS_PENDING not in {a.full_text_status for a in service.articles()}
+    seen.clear()
+    await service.refresh(on_pages_start=start, full_text=False)
+    assert seen == []  # no page step, no call
 
 
 async def test_a_page_step_stopped_early_leaves_no_pending_marks(service: BriefingService) -> None:

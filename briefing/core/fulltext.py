@@ -840,13 +840,16 @@ async def fetch_full_texts(
     settings: Settings,
     *,
     on_progress: PageProgressCallback | None = None,
+    on_marked: Callable[[], None] | None = None,
     now: datetime | None = None,
 ) -> PageReport:
     """The page step: plan, mark pending, fetch, extract and store, then report.
 
     ``articles`` are the stored articles (all of them; off-topic ones and those
     of feeds not in ``modes`` are left alone); ``modes`` maps each enabled
-    feed's name to its ``full_text`` setting.
+    feed's name to its ``full_text`` setting. ``on_marked`` is called once the
+    articles waiting for their page are stored as pending, before the first
+    page is asked for: a reader that reloads then shows what is still to come.
     """
     started = time.monotonic()
     now = now or datetime.now(UTC)
@@ -879,6 +882,8 @@ async def fetch_full_texts(
     finished: set[str] = set()
     store.mark_page_step(running=True)
     try:
+        if on_marked is not None:
+            on_marked()
         results = fetch_pages(jobs, settings)
         async with contextlib.aclosing(results):  # stopped early: downloads end now
             async for result in results:

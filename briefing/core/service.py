@@ -202,6 +202,7 @@ class BriefingService:
         *,
         full_text: bool = True,
         on_page_progress: PageProgressCallback | None = None,
+        on_pages_start: Callable[[RefreshSummary], None] | None = None,
     ) -> RefreshSummary:
         """Fetch every enabled feed, store each as it arrives, and report per feed.
 
@@ -209,6 +210,9 @@ class BriefingService:
         step fetches the article pages that feeds only summarise (see
         ``fetch_full_texts``). Every feed's ``on_progress`` comes before the first
         page is requested, so feed results are never held up by pages.
+        ``on_pages_start`` gets the feeds' summary when the page step begins:
+        every feed is stored and the articles waiting for a page are marked
+        pending, and no page has been asked for yet.
         """
         from briefing.core.fetch import fetch_feeds
 
@@ -240,26 +244,38 @@ class BriefingService:
             self.store.set_meta("last_refresh", utc_now())
             if self.origin != DataOrigin.SAMPLE:  # the sample's feeds are bundled files
                 self.origin = DataOrigin.NETWORK
-        pages: PageReport | None = None
-        if full_text and any_succeeded:
-            pages = await self.fetch_full_texts(on_progress=on_page_progress)
-        finished = utc_now()
         order = {name: index for index, name in enumerate(self.feed_names)}
         results.sort(key=lambda r: order.get(r.name, len(order)))
-        return RefreshSummary(
-            results=tuple(results), started=started, finished=finished, pages=pages
+        summary = RefreshSummary(results=tuple(results), started=started, finished=utc_now())
+        if not (full_text and any_succeeded):
+            return summary
+        feeds_done = summary
+        pages = await self.fetch_full_texts(
+            on_progress=on_page_progress,
+            on_marked=None if on_pages_start is None else lambda: on_pages_start(feeds_done),
         )
+        return replace(summary, pages=pages, finished=utc_now())
 
-    async def fetch_full_texts(self, on_progress: PageProgressCallback | None = None) -> PageReport:
+    async def fetch_full_texts(
+        self,
+        on_progress: PageProgressCallback | None = None,
+        on_marked: Callable[[], None] | None = None,
+    ) -> PageReport:
         """The page step alone: fetch, extract and store the main text of the
         on-topic articles of enabled feeds that need it (per their ``full_text``
-        setting), conditionally when a page was fetched before."""
+        setting), conditionally when a page was fetched before. ``on_marked``:
+        see ``fulltext.fetch_full_texts``."""
         from briefing.core.fulltext import fetch_full_texts
 
         modes = {f.name: f.full_text for f in self.config.feeds if f.enabled}
         articles = self.store.load_articles(list(modes), self.topic_filter)
         return await fetch_full_texts(
-            self.store, articles, modes, self.config.settings, on_progress=on_progress
+            self.store,
+            articles,
+            modes,
+            self.config.settings,
+            on_progress=on_progress,
+            on_marked=on_marked,
         )
 
     def _store_outcome(self, outcome: FetchOutcome, batch: _StateBatch) -> FeedResult:

@@ -25,7 +25,6 @@ from textual.worker import Worker, WorkerState
 
 from briefing.core.models import Article, FeedResult, FetchStatus, RefreshSummary
 from briefing.core.service import BriefingService, DataOrigin, age_in_words, open_sample
-from briefing.core.store import utc_now
 from briefing.core.textclean import clean_line, is_web_url
 from briefing.ui.commands import ReaderCommands
 from briefing.ui.messages import (
@@ -241,7 +240,9 @@ class BriefingApp(App[int]):
     async def _fetch(
         self, service: BriefingService, *, pages: bool, reason: str = "refresh"
     ) -> RefreshSummary:
-        """The feed step; then, if a feed answered, a reload and the page step."""
+        """The refresh; when its page step begins, the feeds' results are shown
+        and the articles reloaded (pending pages marked) while pages download."""
+        reloads: list[asyncio.Task[None]] = []
 
         def progress(result: FeedResult, done: int, total: int) -> None:
             self.post_message(RefreshProgress(result, done, total))
@@ -249,19 +250,25 @@ class BriefingApp(App[int]):
         def page_progress(done: int, total: int) -> None:
             self.post_message(RefreshPagesProgress(done, total))
 
-        summary = await service.refresh(on_progress=progress, full_text=False)
-        if not (pages and summary.any_succeeded):
-            return summary
-        self.post_message(FeedsRefreshed(summary))
-        page_step = asyncio.create_task(service.fetch_full_texts(on_progress=page_progress))
-        # One turn of the loop: the page step stores its 'pending' marks before its
-        # first request, so the reload below shows which articles wait for a page.
-        await asyncio.sleep(0)
-        # Read off the loop's thread, so the pages keep downloading meanwhile.
-        data = await asyncio.to_thread(load_reader_data, service)
-        self._post_data(service, data, reason)
-        report = await page_step
-        return replace(summary, pages=report, finished=utc_now())
+        async def reload() -> None:
+            # Read off the loop's thread, so the pages keep downloading meanwhile.
+            data = await asyncio.to_thread(load_reader_data, service)
+            self._post_data(service, data, reason)
+
+        def pages_start(feeds: RefreshSummary) -> None:
+            self.post_message(FeedsRefreshed(feeds))
+            reloads.append(asyncio.create_task(reload()))
+
+        try:
+            return await service.refresh(
+                on_progress=progress,
+                full_text=pages,
+                on_page_progress=page_progress,
+                on_pages_start=pages_start,
+            )
+        finally:
+            for task in reloads:  # its data goes out before the final reload's
+                await task
 
     def _load_sample(self) -> None:
         """In a job thread: the sample reads local files and fills its own cache."""
