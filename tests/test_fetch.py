@@ -220,7 +220,10 @@ async def test_too_many_redirects(server: TestServer) -> None:
 async def test_redirect_to_a_non_web_scheme_is_refused(server: TestServer) -> None:
     server.route("/sneaky", Reply(302, b"", {"Location": "file:///etc/passwd"}))
     outcome = await fetch_one(server.url("/sneaky"))
-    assert outcome.error == "redirected to file:///etc/passwd"
+    assert (
+        outcome.error
+        == "refused a redirect to file:///etc/passwd (only http and https are followed)"
+    )
 
 
 # --------------------------------------------------------------------------- HTTP errors

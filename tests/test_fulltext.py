@@ -534,7 +534,7 @@ async def test_refresh_fetches_short_entries_extracts_and_records_failures(
     assert articles["gone"].body_html == articles["gone"].summary
     assert articles["huge"].full_text_status.startswith("failed: too large")
     assert articles["huge"].full_text == ""
-    assert articles["ftp"].full_text_status.startswith("failed: redirected to ftp://")
+    assert articles["ftp"].full_text_status.startswith("failed: refused a redirect to ftp://")
     reasons = dict(report.failures)
     assert set(reasons) == {site.url(p) for p in ("/story/gone", "/story/huge", "/story/to-ftp")}
 

@@ -11,6 +11,9 @@ import asyncio
 import base64
 import socket
 import ssl
+import threading
+import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -321,3 +324,267 @@ async def test_https_through_a_connect_tunnel(
     assert first.body == second.body == b"<rss>secret</rss>"
     assert tunnels == [b"CONNECT secure.example.test:443 HTTP/1.1"]  # one tunnel, reused
     assert origin.requests[0].headers["host"] == "secure.example.test"
+
+
+# --------------------------------------------------------------------------- misbehaving answers
+
+
+def answer(status: str, body: bytes = b"", headers: str = "") -> bytes:
+    head = f"HTTP/1.1 {status}\r\nContent-Length: {len(body)}\r\n{headers}\r\n"
+    return head.encode("latin-1") + body
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        # a body longer than its Content-Length, the rest shaped like an answer
+        answer("200 OK", b"one") + answer("200 OK", b"planted"),
+        # a 304 that carries a body anyway
+        b'HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n<rss>stale</rss>',
+    ],
+    ids=["past-content-length", "304-with-a-body"],
+)
+async def test_bytes_after_an_answer_never_answer_the_next_request(first: bytes) -> None:
+    """Whatever follows the end of an answer is not kept for the next request on
+    the connection: the next URL gets its own answer, on a new connection."""
+
+    def serve_per_connection(connection: socket.socket, number: int) -> None:
+        while request := read_request(connection):
+            if b"GET /first " in request:
+                connection.sendall(first)
+            else:
+                connection.sendall(answer("200 OK", f"own answer {number}".encode()))
+
+    with raw_server(serve_per_connection) as (base, seen):
+        async with HttpFetcher(timeout=5) as http:
+            await http.get(base + "/first", etag='"x"')
+            second = await http.get(base + "/second")
+    assert second.body == b"own answer 2"
+    assert seen == [1, 2]
+
+
+@pytest.mark.parametrize("said", [b"408 Request Timeout", b"503 Service Unavailable"])
+async def test_an_answer_sent_to_an_idle_connection_is_not_taken_for_the_next(said: bytes) -> None:
+    """A server that says something unasked while the connection sits idle (it timed
+    out, it is shutting down): the connection is not reused for the next request."""
+
+    def speak_while_idle(connection: socket.socket, number: int) -> None:
+        read_request(connection)
+        connection.sendall(answer("200 OK", f"answer {number}".encode()))
+        connection.sendall(b"HTTP/1.1 " + said + b"\r\nConnection: close\r\n\r\n")
+        read_request(connection)
+
+    with raw_server(speak_while_idle) as (base, _):
+        async with HttpFetcher(timeout=5) as http:
+            await http.get(base + "/a")
+            await asyncio.sleep(0.1)  # it arrives while the connection is idle
+            second = await http.get(base + "/b")
+    assert second.body == b"answer 2"
+
+
+async def test_a_408_to_a_request_on_a_reused_connection_is_retried() -> None:
+    def time_out_the_second(connection: socket.socket, number: int) -> None:
+        read_request(connection)
+        connection.sendall(answer("200 OK", f"answer {number}".encode()))
+        if read_request(connection):
+            connection.sendall(b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n")
+
+    with raw_server(time_out_the_second) as (base, seen):
+        async with HttpFetcher(timeout=5) as http:
+            await http.get(base + "/a")
+            second = await http.get(base + "/b")
+    assert second.body == b"answer 2"
+    assert seen == [1, 2]
+
+
+async def test_an_error_page_that_trickles_still_reports_its_status() -> None:
+    def slow_404(connection: socket.socket, number: int) -> None:
+        read_request(connection)
+        connection.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 1000\r\n\r\nno")
+        time.sleep(4)
+
+    with raw_server(slow_404) as (base, _):
+        async with HttpFetcher(timeout=3) as http:
+            started = time.monotonic()
+            with pytest.raises(FetchError, match=r"^HTTP 404 Not Found$"):
+                await http.get(base + "/missing")
+    assert time.monotonic() - started < 2.5  # the unread page is given up, not waited for
+
+
+async def test_a_redirect_whose_body_breaks_off_is_still_followed() -> None:
+    def cut_redirect(connection: socket.socket, number: int) -> None:
+        request = read_request(connection)
+        if b"GET /start " in request:
+            connection.sendall(
+                b"HTTP/1.1 301 Moved\r\nLocation: /end\r\nContent-Length: 500\r\n\r\nx"
+            )
+            return  # hang up mid-body
+        connection.sendall(answer("200 OK", b"arrived"))
+
+    with raw_server(cut_redirect) as (base, _):
+        async with HttpFetcher(timeout=5) as http:
+            response = await http.get(base + "/start")
+    assert (response.body, response.final_url) == (b"arrived", base + "/end")
+
+
+async def test_a_utf8_location_is_followed_to_the_right_address() -> None:
+    paths: list[bytes] = []
+
+    def utf8_redirect(connection: socket.socket, number: int) -> None:
+        while request := read_request(connection):
+            paths.append(request.split(b" ")[1])
+            if request.startswith(b"GET /start "):
+                location = "Location: /café\r\n".encode()
+                connection.sendall(
+                    b"HTTP/1.1 302 Found\r\n" + location + b"Content-Length: 0\r\n\r\n"
+                )
+            else:
+                connection.sendall(answer("200 OK", b"ok"))
+
+    with raw_server(utf8_redirect) as (base, _):
+        async with HttpFetcher(timeout=5) as http:
+            response = await http.get(base + "/start")
+    assert response.final_url == base + "/café"
+    assert paths == [b"/start", b"/caf%C3%A9"]
+
+
+async def test_validators_go_back_byte_for_byte() -> None:
+    sent: list[bytes] = []
+
+    def latin1_etag(connection: socket.socket, number: int) -> None:
+        while request := read_request(connection):
+            sent.append(request)
+            connection.sendall(answer("200 OK", b"<rss/>", 'ETag: "caf\xe9"\r\n'))
+
+    with raw_server(latin1_etag) as (base, _):
+        async with HttpFetcher(timeout=5) as http:
+            first = await http.get(base + "/feed")
+            assert first.etag is not None
+            await http.get(base + "/feed", etag=first.etag)
+    assert b'If-None-Match: "caf\xe9"\r\n' in sent[1]
+
+
+async def test_a_reason_phrase_is_cut_short(server: TestServer) -> None:
+    def long_reason(connection: socket.socket, number: int) -> None:
+        read_request(connection)
+        connection.sendall(f"HTTP/1.1 503 {'Visit evil.example now ' * 500}\r\n".encode())
+        connection.sendall(b"Content-Length: 0\r\n\r\n")
+
+    with raw_server(long_reason) as (base, _):
+        async with HttpFetcher(timeout=5) as http:
+            with pytest.raises(FetchError) as raised:
+                await http.get(base + "/feed")
+    assert str(raised.value).startswith("HTTP 503 Visit evil.example now")
+    assert len(str(raised.value)) <= len("HTTP 503 ") + 80
+
+
+@pytest.mark.parametrize(
+    ("encoding", "pieces", "expected"),
+    [
+        ("gzip", [b""], b""),  # an empty body labelled gzip
+        ("deflate", [zlib.compress(b"hello " * 50)[:1], zlib.compress(b"hello " * 50)[1:]],
+         b"hello " * 50),  # the zlib header split across two reads
+    ],
+    ids=["empty-gzip", "deflate-header-split"],
+)  # fmt: skip
+async def test_compressed_bodies_at_their_edges(
+    encoding: str, pieces: list[bytes], expected: bytes
+) -> None:
+    def send_in_pieces(connection: socket.socket, number: int) -> None:
+        read_request(connection)
+        length = sum(len(piece) for piece in pieces)
+        head = (
+            f"HTTP/1.1 200 OK\r\nContent-Encoding: {encoding}\r\nContent-Length: {length}\r\n\r\n"
+        )
+        connection.sendall(head.encode())
+        for piece in pieces:
+            time.sleep(0.05)
+            connection.sendall(piece)
+
+    with raw_server(send_in_pieces) as (base, _):
+        async with HttpFetcher(timeout=5) as http:
+            assert (await http.get(base + "/feed")).body == expected
+
+
+async def test_a_host_label_too_long_is_a_bad_host_name() -> None:
+    url = f"http://{'a' * 70}.example/feed"
+    async with HttpFetcher(timeout=5) as http:
+        with pytest.raises(FetchError, match=r"^bad host name in URL: "):
+            await http.get(url)
+
+
+async def test_proxy_credentials_never_appear_in_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("https_proxy", "https://alice:s3cret@proxy.example:3128")
+    async with HttpFetcher(timeout=5) as http:
+        with pytest.raises(FetchError) as raised:
+            await http.get("https://feeds.example.test/feed")
+    assert "s3cret" not in str(raised.value) and "alice" not in str(raised.value)
+    assert "https://proxy.example:3128" in str(raised.value)
+
+
+# --------------------------------------------------------------------------- several addresses
+
+
+@pytest.fixture
+async def two_addresses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every name resolves to 127.0.0.2, then 127.0.0.1 (like a host with IPv6 and IPv4)."""
+    loop = asyncio.get_running_loop()
+    real = loop.getaddrinfo
+    order = ["127.0.0.2", "127.0.0.1"]
+
+    async def getaddrinfo(host: Any, port: Any, **options: Any) -> Any:
+        found = []
+        for address in order:
+            found += await real(address, port, **options)
+        return found
+
+    monkeypatch.setattr(loop, "getaddrinfo", getaddrinfo)
+    return order
+
+
+async def test_an_address_that_refuses_gives_way_to_the_next(
+    two_addresses: list[str],
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+
+        def accept_one() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                read_request(connection)
+                connection.sendall(answer("200 OK", b"via 127.0.0.1"))
+
+        thread = threading.Thread(target=accept_one, daemon=True)
+        thread.start()
+        async with HttpFetcher(timeout=5) as http:
+            response = await http.get(f"http://feeds.example.test:{port}/feed")
+        thread.join(2)
+    assert response.body == b"via 127.0.0.1"
+
+
+async def test_an_address_that_never_answers_is_overtaken_and_closed(
+    two_addresses: list[str], server: TestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first address hangs; after the happy-eyeballs delay the second is tried and
+    wins, and the hanging attempt is cancelled (its socket closed), not waited for."""
+    from briefing.core import httpclient
+
+    real = httpclient._connect_to
+    hung: list[str] = []
+
+    async def connect_to(loop: Any, info: Any) -> socket.socket:
+        if info[4][0] == "127.0.0.2":
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                hung.append("cancelled")
+                raise
+        return await real(loop, info)
+
+    monkeypatch.setattr(httpclient, "_connect_to", connect_to)
+    url = server.route("/feed", Reply(200, b"<rss/>")).replace("127.0.0.1", "feeds.example.test")
+    started = time.monotonic()
+    async with HttpFetcher(timeout=5) as http:
+        assert (await http.get(url)).body == b"<rss/>"
+    assert httpclient.HAPPY_EYEBALLS_DELAY <= time.monotonic() - started < 2
+    assert hung == ["cancelled"]

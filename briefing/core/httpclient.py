@@ -57,7 +57,12 @@ READ_SIZE = 64 * 1024
 DRAIN_LIMIT = 64 * 1024
 """A body we do not need (304, redirect, error page) is read to its end so the
 connection can be reused, unless it is bigger than this."""
+DRAIN_TIME = 1.0
+"""...and unless reading it takes longer than this."""
 HAPPY_EYEBALLS_DELAY = 0.25
+"""With several addresses, the next one is tried after this long (RFC 8305)."""
+MAX_REASON = 80
+"""A server's reason phrase is cut to this many characters in messages."""
 _PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
 
 
@@ -79,6 +84,10 @@ class HttpStatusError(FetchError):
 class TooLargeError(FetchError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"too large (over {_format_size(limit)})")
+
+
+class _RequestError(FetchError):
+    """The request itself could not be written (not the connection's fault)."""
 
 
 def _format_size(size: int) -> str:
@@ -209,14 +218,16 @@ class HttpFetcher:
         deadline = self.timeout if timeout is None else timeout
         limit = self.max_bytes if max_bytes is None else max_bytes
         headers = [
-            ("User-Agent", self.user_agent),
-            ("Accept", accept),
-            ("Accept-Encoding", "gzip, deflate"),
+            (b"User-Agent", _latin1(self.user_agent) or b"briefing"),
+            (b"Accept", _latin1(accept) or b"*/*"),
+            (b"Accept-Encoding", b"gzip, deflate"),
         ]
-        if etag:
-            headers.append(("If-None-Match", etag))
-        if last_modified:
-            headers.append(("If-Modified-Since", last_modified))
+        # Validators go back exactly as the server sent them (headers are
+        # decoded as latin-1, which round-trips every byte).
+        if etag and (value := _latin1(etag)):
+            headers.append((b"If-None-Match", value))
+        if last_modified and (value := _latin1(last_modified)):
+            headers.append((b"If-Modified-Since", value))
         host_slot = self._host_slot(url)
         if host_slot is not None:
             await host_slot.acquire()
@@ -232,13 +243,18 @@ class HttpFetcher:
     def _host_slot(self, url: str) -> asyncio.Semaphore | None:
         if not self.per_host:
             return None
-        host = (urlsplit(url).hostname or "").lower()
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:
+            raise FetchError(f"bad URL: {url}") from None
         slot = self._host_limits.get(host)
         if slot is None:
             slot = self._host_limits[host] = asyncio.Semaphore(self.per_host)
         return slot
 
-    async def _follow(self, url: str, headers: list[tuple[str, str]], limit: int) -> HttpResponse:
+    async def _follow(
+        self, url: str, headers: list[tuple[bytes, bytes]], limit: int
+    ) -> HttpResponse:
         current = url
         visited = {url}
         for _ in range(self.max_redirects + 1):
@@ -248,24 +264,24 @@ class HttpFetcher:
                 try:
                     status = response.status_code
                     fields = _header_map(response.headers)
-                    location = fields.get("location")
+                    location = _location(response.headers)
                     if status in REDIRECT_STATUSES and location:
-                        following = urljoin(current, location.strip())
+                        following = urljoin(current, location)
                         if following in visited:
                             raise FetchError(f"too many redirects (loop back to {following})")
                         visited.add(following)
-                        await connection.drain()
+                        await connection.drain(fields)
                         current = following
                         continue
                     if status == 304:
                         body = b""
-                        await connection.drain()
+                        await connection.drain(fields)
                     elif 200 <= status < 300:
                         body = await connection.read_body(fields, limit)
                     else:
-                        await connection.drain()
-                        reason = response.reason.decode("latin-1").strip()
-                        raise HttpStatusError(status, _printable(reason) or _reason(status))
+                        await connection.drain(fields)
+                        reason = _printable(response.reason.decode("latin-1").strip())
+                        raise HttpStatusError(status, reason[:MAX_REASON] or _reason(status))
                     return HttpResponse(
                         status=status,
                         url=url,
@@ -305,12 +321,18 @@ class _Connection:
 
     @property
     def reusable(self) -> bool:
+        """The exchange ended cleanly and nothing came after the answer (bytes
+        past its end would otherwise be read as the next request's answer)."""
         protocol = self.protocol
-        return protocol.our_state is h11.DONE and protocol.their_state is h11.DONE
+        done = protocol.our_state is h11.DONE and protocol.their_state is h11.DONE
+        return done and not protocol.trailing_data[0]
 
     @property
     def closed(self) -> bool:
-        return self.writer.is_closing() or self.reader.at_eof()
+        """Closed, or not fit for another request: the server hung up or has
+        sent something (a 408, garbage) while the connection sat idle."""
+        unread = getattr(self.reader, "_buffer", None)  # StreamReader has no public peek
+        return self.writer.is_closing() or self.reader.at_eof() or bool(unread)
 
     def close(self) -> None:
         self.writer.close()
@@ -319,12 +341,12 @@ class _Connection:
         self.protocol.start_next_cycle()
         self.received = 0
 
-    async def send(self, method: str, target: str, headers: list[tuple[str, str]]) -> None:
+    async def send(self, method: str, target: str, headers: list[tuple[bytes, bytes]]) -> None:
         try:
             data = self.protocol.send(h11.Request(method=method, target=target, headers=headers))
             data = (data or b"") + (self.protocol.send(h11.EndOfMessage()) or b"")
         except h11.LocalProtocolError as error:
-            raise FetchError(f"cannot send this request ({error})") from None
+            raise _RequestError(f"cannot send this request ({error})") from None
         self.writer.write(data)
         await self.writer.drain()
 
@@ -372,16 +394,26 @@ class _Connection:
             elif isinstance(event, h11.EndOfMessage):
                 return decoder.finish()
 
-    async def drain(self) -> None:
-        """Read a body we do not need to its end, so the connection can be reused;
-        one over ``DRAIN_LIMIT`` is left, and the connection closed instead."""
+    async def drain(self, fields: Mapping[str, str]) -> None:
+        """Read a body we do not need (304, redirect, error page) to its end, so
+        the connection can be reused. Best effort: a body that runs until the
+        connection closes, is over ``DRAIN_LIMIT``, takes over ``DRAIN_TIME`` or
+        breaks off is left, and the connection closed instead; the answer we
+        already have stands."""
+        framed = "content-length" in fields or "chunked" in fields.get("transfer-encoding", "")
+        if not framed and self.protocol.their_state is not h11.DONE:
+            return
         received = 0
-        while received <= DRAIN_LIMIT:
-            event = await self.next_event()
-            if isinstance(event, h11.EndOfMessage):
-                return
-            if isinstance(event, h11.Data):
-                received += len(event.data)
+        try:
+            async with asyncio.timeout(DRAIN_TIME):
+                while received <= DRAIN_LIMIT:
+                    event = await self.next_event()
+                    if isinstance(event, h11.EndOfMessage):
+                        return
+                    if isinstance(event, h11.Data):
+                        received += len(event.data)
+        except (FetchError, TimeoutError):
+            pass  # the exchange is not done, so release() closes the connection
 
 
 class _ConnectionPool:
@@ -399,16 +431,17 @@ class _ConnectionPool:
         return self._slots
 
     async def exchange(
-        self, target: _Target, headers: list[tuple[str, str]]
+        self, target: _Target, headers: list[tuple[bytes, bytes]]
     ) -> tuple[_Connection, h11.Response]:
         """Send the GET and read the answer's status and headers.
 
         A kept-alive connection may have been closed by the server while it
-        sat idle; the request is then sent again once, on a new connection.
+        sat idle (it says nothing, or 408); the request is then sent again,
+        on another connection.
         """
-        fields = [("Host", target.authority), *headers]
+        fields = [(b"Host", target.authority.encode("ascii")), *headers]
         if target.proxy is not None and target.proxy.authorization and target.scheme == "http":
-            fields.append(("Proxy-Authorization", target.proxy.authorization))
+            fields.append((b"Proxy-Authorization", target.proxy.authorization.encode("ascii")))
         while True:
             connection = self._take_idle(target.pool_key)
             reused = connection is not None
@@ -416,7 +449,14 @@ class _ConnectionPool:
                 connection = await self._connect(target)
             try:
                 await connection.send("GET", target.request_target, fields)
-                return connection, await connection.response()
+                response = await connection.response()
+                if reused and response.status_code == 408:
+                    self._discard(connection)  # "Request Timeout": the idle one timed out
+                    continue
+                return connection, response
+            except _RequestError:
+                self._discard(connection)
+                raise
             except (FetchError, OSError) as error:
                 self._discard(connection)
                 if not reused or connection.received:  # a stale one says nothing at all
@@ -460,19 +500,23 @@ class _ConnectionPool:
         tls = self._tls_context() if target.scheme == "https" else None
         direct_tls = tls if proxy is None else None
         try:
-            addresses = await _addresses(host, port)
+            sock = await _connect_socket(host, port)
+        except UnicodeError:  # a label too long for the resolver's IDNA codec
+            raise FetchError(f"bad host name in URL: {target.url}") from None
+        except OSError as error:
+            raise FetchError(_connect_error(error, target, proxy)) from None
+        try:
             reader, writer = await asyncio.open_connection(
-                addresses[0] if len(addresses) == 1 else host,
-                port,
+                sock=sock,
                 ssl=direct_tls,
                 server_hostname=target.host if direct_tls else None,
-                # Happy eyeballs only where there is a choice: Python 3.11's
-                # staggered race leaks the socket it won when it is cancelled.
-                happy_eyeballs_delay=HAPPY_EYEBALLS_DELAY if len(addresses) > 1 else None,
                 limit=READ_SIZE,
             )
-        except (OSError, ssl.SSLError) as error:
-            raise FetchError(_connect_error(error, target, proxy)) from None
+        except BaseException as error:
+            sock.close()
+            if isinstance(error, OSError):  # ssl.SSLError is one too
+                raise FetchError(_connect_error(error, target, proxy)) from None
+            raise
         connection = _Connection(target.pool_key, target.host, reader, writer)
         if proxy is not None and tls is not None:
             try:
@@ -490,9 +534,9 @@ class _ConnectionPool:
     ) -> None:
         """CONNECT through the proxy, then TLS with the origin inside the tunnel."""
         authority = f"{_bracketed(target.host)}:{target.port}"
-        headers = [("Host", authority)]
+        headers = [(b"Host", authority.encode("ascii"))]
         if proxy.authorization:
-            headers.append(("Proxy-Authorization", proxy.authorization))
+            headers.append((b"Proxy-Authorization", proxy.authorization.encode("ascii")))
         try:
             await connection.send("CONNECT", authority, headers)
             answer = await connection.response()
@@ -534,16 +578,81 @@ class _ConnectionPool:
                 task.cancel()
 
 
-async def _addresses(host: str, port: int) -> list[str]:
-    """The host's distinct IP addresses, as the resolver orders them."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    addresses: list[str] = []
-    for *_, address in infos:
-        if address[0] not in addresses:
-            addresses.append(str(address[0]))
-    if not addresses:  # pragma: no cover - getaddrinfo raises instead
+async def _connect_socket(host: str, port: int) -> socket.socket:
+    """A connected TCP socket to the first of the host's addresses that answers.
+
+    Happy eyeballs (RFC 8305): the next address is tried when the one before
+    fails or has not answered in ``HAPPY_EYEBALLS_DELAY``; the first to connect
+    wins and every other socket is closed, also when we are cancelled (asyncio's
+    own race in Python 3.11 leaks the socket it won then).
+    """
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    if not infos:  # pragma: no cover - getaddrinfo raises instead
         raise OSError(f"no address for {host}")
-    return addresses
+    attempts: list[asyncio.Task[socket.socket]] = []
+    errors: list[OSError] = []
+    winner: socket.socket | None = None
+    try:
+        for info in infos:
+            attempts.append(asyncio.ensure_future(_connect_to(loop, info)))
+            winner = await _first_connected(attempts, errors, HAPPY_EYEBALLS_DELAY)
+            if winner is not None:
+                return winner
+        while any(not attempt.done() for attempt in attempts):
+            winner = await _first_connected(attempts, errors, None)
+            if winner is not None:
+                return winner
+        raise errors[0]
+    finally:
+        for attempt in attempts:
+            attempt.cancel()
+            attempt.add_done_callback(_close_unless(winner))
+
+
+async def _connect_to(loop: asyncio.AbstractEventLoop, info: Any) -> socket.socket:
+    family, kind, proto, _, address = info
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        await loop.sock_connect(sock, address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+async def _first_connected(
+    attempts: list[asyncio.Task[socket.socket]], errors: list[OSError], delay: float | None
+) -> socket.socket | None:
+    """Wait up to ``delay`` (or for one to end); the socket of one that connected, if any.
+
+    Failed attempts go to ``errors`` (once each) and are let go of, so that a
+    failure moves on to the next address at once.
+    """
+    running = [attempt for attempt in attempts if not attempt.done()]
+    if running:
+        await asyncio.wait(running, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+    for attempt in list(attempts):
+        if not attempt.done():
+            continue
+        error = attempt.exception()
+        if error is None:
+            return attempt.result()
+        attempts.remove(attempt)
+        errors.append(error if isinstance(error, OSError) else OSError(str(error)))
+    return None
+
+
+def _close_unless(winner: socket.socket | None) -> Callable[[asyncio.Task[socket.socket]], None]:
+    def close(attempt: asyncio.Task[socket.socket]) -> None:
+        if attempt.cancelled():
+            return
+        if attempt.exception() is None and attempt.result() is not winner:
+            attempt.result().close()
+
+    return close
 
 
 def _forget(pending: set[asyncio.Future[None]]) -> Any:
@@ -589,8 +698,9 @@ def _target(url: str, proxies: dict[str, str] | None, *, redirected: bool) -> _T
     except ValueError:
         raise FetchError(f"bad URL: {url}") from None
     if scheme not in ("http", "https") or not host:
-        where = "redirected to" if redirected else "not an http(s) URL:"
-        raise FetchError(f"{where} {url}")
+        if redirected:
+            raise FetchError(f"refused a redirect to {url} (only http and https are followed)")
+        raise FetchError(f"not an http(s) URL: {url}")
     ascii_host = _ascii_host(host, url)
     default_port = 443 if scheme == "https" else 80
     port = port or default_port
@@ -608,12 +718,17 @@ def _requote(text: str) -> str:
 
 
 def _ascii_host(host: str, url: str) -> str:
-    if host.isascii():
-        return host
+    """The host as sent (IDNA for a non-ASCII name), refused when no name could be it."""
     try:
-        return host.encode("idna").decode("ascii")
+        ascii_host = host if host.isascii() else host.encode("idna").decode("ascii")
     except UnicodeError:
         raise FetchError(f"bad host name in URL: {url}") from None
+    labels = ascii_host.rstrip(".").split(".")
+    if ":" not in ascii_host and (
+        len(ascii_host) > 253 or any(len(label) > 63 for label in labels)
+    ):
+        raise FetchError(f"bad host name in URL: {url}")  # a DNS label is at most 63 bytes
+    return ascii_host
 
 
 def _bracketed(host: str) -> str:
@@ -637,9 +752,12 @@ def _proxy(scheme: str, host: str, proxies: dict[str, str] | None) -> _Proxy | N
         parts = urlsplit(address)
         proxy_host, proxy_port = parts.hostname, parts.port
     except ValueError:
-        raise FetchError(f"bad proxy address in the environment: {address}") from None
+        raise FetchError(
+            f"bad proxy address in the environment: {_without_credentials(address)}"
+        ) from None
     if parts.scheme.lower() != "http" or not proxy_host:
-        raise FetchError(f"unsupported proxy (only http:// proxies work): {address}")
+        shown = _without_credentials(address)
+        raise FetchError(f"unsupported proxy (only http:// proxies work): {shown}")
     authorization = None
     if parts.username is not None:
         credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
@@ -648,6 +766,33 @@ def _proxy(scheme: str, host: str, proxies: dict[str, str] | None) -> _Proxy | N
 
 
 # =========================================================================== answers
+
+
+def _without_credentials(address: str) -> str:
+    """A proxy address fit for a message: any ``user:password@`` taken out."""
+    scheme, separator, rest = address.rpartition("://")
+    authority, slash, path = rest.partition("/")
+    authority = authority.rpartition("@")[2]
+    return f"{scheme}{separator}{authority}{slash}{path}"
+
+
+def _latin1(text: str) -> bytes | None:
+    """A header value as bytes; None for one that cannot be sent (not latin-1)."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+
+
+def _location(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """The Location header; servers send UTF-8 there more often than latin-1."""
+    for name, value in headers:
+        if name == b"location":
+            try:
+                return value.decode("utf-8").strip()
+            except UnicodeDecodeError:
+                return value.decode("latin-1").strip()
+    return None
 
 
 def _header_map(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -680,6 +825,9 @@ class _Decoder:
         self.limit = limit
         self.size = 0
         self.parts: list[bytes] = []
+        self.compressed = 0
+        self._head = b""
+        """Deflate: the first bytes, kept until there are two to tell the format by."""
         self._zlib: Any = None
         if self.coding in ("gzip", "x-gzip"):
             self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
@@ -690,8 +838,14 @@ class _Decoder:
         if self.identity:
             self._add(data)
             return
+        self.compressed += len(data)
         if self._zlib is None:  # deflate: zlib-wrapped as the RFC says, or raw as IIS sends
-            wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            data = self._head + data
+            if len(data) < 2:
+                self._head = data
+                return
+            self._head = b""
+            wrapped = data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
             self._zlib = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
         try:
             while data:
@@ -711,6 +865,10 @@ class _Decoder:
             self.parts.append(data)
 
     def finish(self) -> bytes:
+        if not self.identity and not self.compressed:
+            return b""  # an empty body labelled as compressed (a 204, a HEAD-style answer)
+        if self._head:
+            raise FetchError(f"incomplete {self.coding} data from the server")
         if self._zlib is not None:
             self._add(self._zlib.flush())
             if not self._zlib.eof:
