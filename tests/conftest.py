@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -71,3 +73,27 @@ def threaded_server() -> Iterator[HTTPServer]:
     yield server
     server.clear()
     server.stop()
+
+
+@pytest.fixture
+def name_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """No DNS server is asked: a host name fails to resolve as an unknown name
+    would, in socket.getaddrinfo itself, so the HTTP client and the error reporting
+    take their real paths. IP literals still resolve (no DNS is involved). Returns
+    the names that were looked up."""
+    import ipaddress
+
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            asked.append(name)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked

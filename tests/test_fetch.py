@@ -25,35 +25,14 @@ from briefing.core.models import FeedConfig, FeedState, ParsedFeed, Settings
 
 RSS_HEADERS = {"Content-Type": "application/rss+xml; charset=utf-8"}
 SETTINGS = Settings(timeout=5, concurrency=8)
+# No test here asks a DNS server (see the fixture in conftest).
+pytestmark = pytest.mark.usefixtures("name_lookups")
 
 
 @pytest.fixture
 def server() -> Any:
     with serve() as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def name_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """No test here asks a DNS server: a host name fails to resolve as an unknown
-    name would, in socket.getaddrinfo itself, so the HTTP client and the error reporting
-    take their real paths. IP literals still resolve (no DNS is involved)."""
-    import ipaddress
-
-    real = socket.getaddrinfo
-    asked: list[str] = []
-
-    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        try:
-            ipaddress.ip_address(name)
-        except ValueError:
-            asked.append(name)
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
-        return real(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return asked
 
 
 @pytest.fixture

@@ -21,11 +21,13 @@ from typing import Any
 
 import pytest
 import trustme
+from _fetch_helpers import Reply, TestServer, raw_server, read_request, serve
 
 from briefing.core.httpclient import FetchError, HttpFetcher
-from tests._fetch_helpers import Reply, TestServer, raw_server, read_request, serve
 
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+# No test here asks a DNS server (see the fixture in conftest).
+pytestmark = pytest.mark.usefixtures("name_lookups")
 
 
 @pytest.fixture
@@ -39,27 +41,6 @@ def no_proxy_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.upper(), raising=False)
-
-
-@pytest.fixture(autouse=True)
-def name_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """No DNS server is ever asked: names fail as unknown names do; IP literals resolve."""
-    import ipaddress
-
-    real = socket.getaddrinfo
-    asked: list[str] = []
-
-    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        try:
-            ipaddress.ip_address(name)
-        except ValueError:
-            asked.append(name)
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
-        return real(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return asked
 
 
 # --------------------------------------------------------------------------- connections

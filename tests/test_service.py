@@ -69,11 +69,12 @@ async def test_a_refresh_stopped_by_its_callback_closes_its_connections_at_once(
     import socket
     import time
 
+    from _fetch_helpers import raw_server, read_request, rss_feed, sample_items
+    from conftest import config_text
+
     from briefing.core.config import load_config
     from briefing.core.service import BriefingService
     from briefing.core.store import Store
-    from tests._fetch_helpers import raw_server, read_request, rss_feed, sample_items
-    from tests.conftest import config_text
 
     hung_up: list[float] = []
     quick = rss_feed(sample_items(1))
