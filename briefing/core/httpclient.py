@@ -603,7 +603,7 @@ async def _connect_socket(host: str, port: int) -> socket.socket:
             winner = await _first_connected(attempts, errors, None)
             if winner is not None:
                 return winner
-        raise errors[0]
+        raise errors[-1]  # the last address tried: usually IPv4, after IPv6
     finally:
         for attempt in attempts:
             attempt.cancel()
