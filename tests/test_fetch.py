@@ -22,6 +22,7 @@ from briefing.core import fetch
 from briefing.core.fetch import FetchOutcome, fetch_feeds
 from briefing.core.httpclient import FetchError, HttpFetcher
 from briefing.core.models import FeedConfig, FeedState, ParsedFeed, Settings
+from briefing.core.workers import WorkerPool
 
 RSS_HEADERS = {"Content-Type": "application/rss+xml; charset=utf-8"}
 SETTINGS = Settings(timeout=5, concurrency=8)
@@ -132,13 +133,13 @@ async def test_warm_run_never_starts_the_parser_pool(
 ) -> None:
     url = server.route("/same.xml", Reply(304, b"", {"ETag": '"x"'}))
     started: list[bool] = []
-    original = fetch._ParsePool._start
+    original = WorkerPool._start
 
-    def watching() -> Any:
+    def watching(self: WorkerPool) -> Any:
         started.append(True)
-        return original()
+        return original(self)
 
-    monkeypatch.setattr(fetch._ParsePool, "_start", staticmethod(watching))
+    monkeypatch.setattr(WorkerPool, "_start", watching)
     states = {f"f{n}": FeedState(f"f{n}", url, etag='"x"') for n in range(5)}
     feeds = [FeedConfig(f"f{n}", url) for n in range(5)]
     outcomes = await collect(feeds, states)
@@ -558,10 +559,10 @@ async def test_relative_base_dir_still_gives_absolute_paths(
 async def test_feeds_are_parsed_in_a_thread_when_no_worker_process_can_start(
     server: TestServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def no_processes() -> Any:
+    def no_processes(self: WorkerPool) -> Any:
         raise ValueError("bad value(s) in fds_to_keep")  # what Textual's stderr once caused
 
-    monkeypatch.setattr(fetch._ParsePool, "_start", staticmethod(no_processes))
+    monkeypatch.setattr(WorkerPool, "_start", no_processes)
     urls = [server.route(f"/f{i}.xml", feed_reply(2 + i)) for i in range(3)]
     feeds = [FeedConfig(name=f"F{i}", url=url) for i, url in enumerate(urls)]
     outcomes = [o async for o in fetch.fetch_feeds(feeds, {}, Settings(timeout=10))]

@@ -816,7 +816,7 @@ def test_the_event_loop_is_not_used_by_extraction() -> None:
             gaps = [b - a for a, b in itertools.pairwise(ticks)]
             return max(gaps) if gaps else 0.0
         finally:
-            pool.shutdown()
+            await pool.aclose()
 
     assert asyncio.run(run()) < 0.1
 

@@ -24,7 +24,6 @@ import stat
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +38,7 @@ from briefing.core.httpclient import (
     TooLargeError,
 )
 from briefing.core.models import FeedConfig, FeedState, ParsedFeed, Settings
+from briefing.core.workers import WorkerCrashed, WorkerPool, WorkerTimeout
 
 PARSE_WORKERS = 2
 PARSE_IN_FLIGHT = PARSE_WORKERS
@@ -313,27 +313,10 @@ def _read_file_sync(path: Path, state: FeedState, limit: int) -> HttpResponse:
 
 
 class _ParsePool:
-    """A process pool for feedparser, started only when there is something to parse.
-
-    Parsing is CPU-bound Python; in worker processes it runs on the other
-    cores while the event loop keeps downloading.
-    """
+    """feedparser in worker processes (``workers.WorkerPool``), started only when
+    there is something to parse; errors become reasons a person can act on."""
 
     def __init__(self) -> None:
-        self._starting: asyncio.Future[Executor] | None = None
-        self._in_flight = asyncio.Semaphore(PARSE_IN_FLIGHT)
-
-    def warm_up(self) -> None:
-        """Start the workers in the background, before the first body arrives."""
-        if self._starting is None:
-            # In a thread: starting processes must not hold up downloads.
-            self._starting = asyncio.ensure_future(asyncio.to_thread(self._start))
-
-    @staticmethod
-    def _start() -> Executor:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
         from briefing.core.feedparse import prepare_worker
 
         # spawn, not fork: a worker must not inherit the event loop's sockets
@@ -341,11 +324,13 @@ class _ParsePool:
         # or whatever threads the caller runs (the TUI has some). Not
         # forkserver either: its one server per process is shared with other
         # pools (full text), whose preloads would clash with ours.
-        context = multiprocessing.get_context("spawn")
-        executor = ProcessPoolExecutor(PARSE_WORKERS, mp_context=context)
-        for _ in range(PARSE_WORKERS):
-            executor.submit(prepare_worker)  # start every worker now, not on demand
-        return executor
+        self.workers = WorkerPool(
+            PARSE_WORKERS, method="spawn", prepare=prepare_worker, in_flight=PARSE_IN_FLIGHT
+        )
+
+    def warm_up(self) -> None:
+        """Start the workers in the background, before the first body arrives."""
+        self.workers.warm_up()
 
     async def parse(
         self,
@@ -357,87 +342,24 @@ class _ParsePool:
         timeout: float | None = None,
         deadline: float | None = None,
     ) -> tuple[ParsedFeed, Any]:
-        """Parse (and analyse) in a worker; give up after ``timeout`` seconds.
-
-        The time runs from when the body goes to the pool; waiting for the
-        pool to start or for room in it does not count. A parse that runs out
-        of time is stopped by killing the workers (a running task cannot be
-        cancelled otherwise); the bodies they held are parsed again on a new
-        pool. ``deadline`` is the feed's whole budget, named in the error.
-        """
-        from concurrent.futures.process import BrokenProcessPool
-
-        loop = asyncio.get_running_loop()
-        for attempt in range(2):
-            self.warm_up()
-            starting = self._starting
-            assert starting is not None
-            try:
-                pool = await asyncio.shield(starting)  # one feed's cancellation must not stop it
-            except (OSError, ValueError, RuntimeError):
-                # Worker processes cannot be started here (no /dev/shm, a
-                # sandbox, a stderr without a file descriptor): parse in a
-                # thread instead, slower but every feed still arrives.
-                return await self._parse_in_thread(body, content_type, url, analyse, timeout)
-            try:
-                async with self._in_flight:
-                    if self._starting is not starting:
-                        continue  # the pool was stopped while this body waited for room
-                    async with asyncio.timeout(timeout):
-                        return await loop.run_in_executor(
-                            pool, parse_and_analyse, body, content_type, url, analyse
-                        )
-            except TimeoutError:
-                self._stop(starting, pool, kill=True)
-                budget = deadline if deadline is not None else timeout
-                raise FetchError(
-                    f"took too long to parse (over the {budget:g} s feed deadline)"
-                ) from None
-            except BrokenProcessPool:
-                # A worker died (killed, out of memory, or stopped for another
-                # feed's deadline) and took the pool with it: start a new one
-                # and try once more, so other feeds are unaffected.
-                self._stop(starting, pool, kill=False)
-                if attempt:
-                    raise FetchError("the feed parser crashed on this feed") from None
-        raise FetchError("the feed parser was restarted twice while this feed waited")
-
-    @staticmethod
-    async def _parse_in_thread(
-        body: bytes,
-        content_type: str | None,
-        url: str,
-        analyse: Callable[[ParsedFeed], Any] | None,
-        timeout: float | None,
-    ) -> tuple[ParsedFeed, Any]:
+        """Parse (and analyse) in a worker; give up after ``timeout`` seconds,
+        counted from when the body goes to the pool. ``deadline`` is the feed's
+        whole budget, named in the error."""
         try:
-            async with asyncio.timeout(timeout):
-                return await asyncio.to_thread(parse_and_analyse, body, content_type, url, analyse)
-        except TimeoutError:
-            raise FetchError(f"took too long to parse (over {timeout:g} s)") from None
-
-    def _stop(self, starting: asyncio.Future[Executor], pool: Executor, *, kill: bool) -> None:
-        """Drop ``pool`` (if it is still the current one); ``kill`` stops its workers now."""
-        if self._starting is not starting:
-            return  # already replaced
-        self._starting = None
-        if kill:
-            kill_workers = getattr(pool, "kill_workers", None)  # Python 3.14+
-            if callable(kill_workers):
-                kill_workers()
-            else:
-                processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
-                for process in list(processes.values()):
-                    with contextlib.suppress(Exception):
-                        process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
+            return await self.workers.run(
+                parse_and_analyse, body, content_type, url, analyse, timeout=timeout
+            )
+        except WorkerTimeout:
+            budget = deadline if deadline is not None else timeout
+            raise FetchError(
+                f"took too long to parse (over the {budget:g} s feed deadline)"
+            ) from None
+        except WorkerCrashed as crash:
+            if crash.waited:
+                raise FetchError(
+                    "the feed parser was restarted twice while this feed waited"
+                ) from None
+            raise FetchError("the feed parser crashed on this feed") from None
 
     async def aclose(self) -> None:
-        starting, self._starting = self._starting, None
-        if starting is None:
-            return
-        try:
-            executor = await starting
-        except Exception:
-            return
-        await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
+        await self.workers.aclose()

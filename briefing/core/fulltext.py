@@ -27,7 +27,6 @@ import html
 import re
 import time
 from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -310,7 +309,7 @@ async def fetch_pages(
             if own_http:
                 await client.aclose()
         finally:
-            fetcher.extractor.shutdown()
+            await fetcher.extractor.aclose()
 
 
 class _PageFetcher:
@@ -400,67 +399,33 @@ class ExtractedPage:
 
 
 class _ExtractPool:
-    """A small process pool for extraction, started on the first page to extract.
-
-    Extraction is CPU-bound Python (about 2-15 ms a page); in worker processes
-    it runs on other cores and never holds the GIL of the process that draws
-    the UI.
-    """
+    """Extraction in worker processes (``workers.WorkerPool``), started on the
+    first page to extract. Extraction is CPU-bound Python (about 2-15 ms a page)."""
 
     def __init__(self) -> None:
-        self._executor: Executor | None = None
-        self._in_threads = False
-        """Set when worker processes cannot be started here: extract in threads."""
+        from briefing.core.workers import WorkerPool
 
-    def _pool(self) -> Executor:
-        if self._executor is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            # forkserver: workers inherit no event-loop threads or sockets. The
-            # preload only counts if this is the first pool of the process; if
-            # not, each worker imports trafilatura on its first page.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["briefing.core.fulltext", "trafilatura"])
-            self._executor = ProcessPoolExecutor(EXTRACT_WORKERS, mp_context=context)
-        return self._executor
+        # forkserver: workers inherit no event-loop threads or sockets. The
+        # preload only counts if this is the first forkserver of the process; if
+        # not, each worker imports trafilatura on its first page.
+        self.workers = WorkerPool(
+            EXTRACT_WORKERS,
+            method="forkserver",
+            preload=["briefing.core.fulltext", "trafilatura"],
+        )
 
     async def extract(
         self, body: bytes, content_type: str | None, url: str, title: str
     ) -> ExtractedPage:
-        from concurrent.futures.process import BrokenProcessPool
+        from briefing.core.workers import WorkerCrashed
 
-        loop = asyncio.get_running_loop()
-        for attempt in range(2):
-            if self._in_threads:
-                return await asyncio.to_thread(extract_page, body, content_type, url, title)
-            try:
-                pool = self._pool()
-                # Submitting starts the workers; that raises here, not in the future.
-                running = loop.run_in_executor(pool, extract_page, body, content_type, url, title)
-            except (OSError, ValueError, RuntimeError):
-                # No worker processes here (no /dev/shm, a sandbox, a stderr
-                # without a file descriptor): slower, but pages still come in.
-                self._in_threads = True
-                if self._executor is not None:
-                    self._executor.shutdown(wait=False, cancel_futures=True)
-                    self._executor = None
-                return await asyncio.to_thread(extract_page, body, content_type, url, title)
-            try:
-                return await running
-            except BrokenProcessPool:
-                # A worker died (killed, out of memory): start a new pool once.
-                if self._executor is pool:
-                    self._executor = None
-                    pool.shutdown(wait=False, cancel_futures=True)
-                if attempt:
-                    return ExtractedPage("", 0, "the text extractor crashed on this page")
-        raise AssertionError("unreachable")
+        try:
+            return await self.workers.run(extract_page, body, content_type, url, title)
+        except WorkerCrashed:
+            return ExtractedPage("", 0, "the text extractor crashed on this page")
 
-    def shutdown(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+    async def aclose(self) -> None:
+        await self.workers.aclose()
 
 
 # --------------------------------------------------------------------------- extraction

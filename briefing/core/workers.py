@@ -1,0 +1,161 @@
+"""Worker processes for CPU-bound steps (feed parsing, page extraction), off the event loop.
+
+``WorkerPool`` is a small ``ProcessPoolExecutor`` that starts only when it is
+first needed (or when ``warm_up`` says it soon will be), in a thread, so that
+starting processes never holds up downloads. What it runs is CPU-bound
+Python: in worker processes it uses the other cores and never holds the GIL of
+the process that drives the event loop (or draws the UI).
+
+Three things go wrong with worker processes, and each is handled here once:
+
+* they cannot be started at all (no /dev/shm, a sandbox, a stderr without a
+  file descriptor): the work runs in threads instead, slower but complete;
+* a worker dies (killed, out of memory) and breaks the pool: a new pool is
+  started and the task tried once more, so other tasks are unaffected;
+* a task runs past its time limit: the workers are killed (a running task
+  cannot be cancelled otherwise) and the tasks they held run again on a new
+  pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class WorkerTimeout(Exception):
+    """The task ran past its time limit; it was stopped."""
+
+
+class WorkerCrashed(Exception):
+    """The workers died on this task twice (or were restarted twice while it waited)."""
+
+    def __init__(self, *, waited: bool) -> None:
+        super().__init__("restarted while waiting" if waited else "crashed")
+        self.waited = waited
+        """True when the task never ran: the pool was restarted for other tasks."""
+
+
+class WorkerPool:
+    """Use as ``await pool.run(function, *args, timeout=...)``, then ``await pool.aclose()``.
+
+    ``method`` is the multiprocessing start method. ``prepare`` runs once in each
+    worker as it starts; ``preload`` names modules a forkserver imports once for
+    all its workers. ``in_flight`` bounds the tasks handed to the pool at once,
+    so that a task's time limit measures its own run, not a wait in the queue.
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        *,
+        method: str = "spawn",
+        prepare: Callable[[], None] | None = None,
+        preload: Sequence[str] = (),
+        in_flight: int | None = None,
+    ) -> None:
+        self.workers = workers
+        self.method = method
+        self.prepare = prepare
+        self.preload = tuple(preload)
+        self._starting: asyncio.Future[Executor] | None = None
+        self._in_flight = asyncio.Semaphore(in_flight) if in_flight else None
+
+    def warm_up(self) -> None:
+        """Start the workers in the background, before the first task arrives."""
+        if self._starting is None:
+            # In a thread: starting processes must not hold up the event loop.
+            self._starting = asyncio.ensure_future(asyncio.to_thread(self._start))
+
+    def _start(self) -> Executor:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context(self.method)
+        if self.preload:
+            context.set_forkserver_preload(list(self.preload))
+        executor = ProcessPoolExecutor(self.workers, mp_context=context)
+        try:
+            for _ in range(self.workers):  # start every worker now, not on demand
+                executor.submit(self.prepare or _ready)
+        except BaseException:
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
+        return executor
+
+    async def run(self, function: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
+        """``function(*args)`` in a worker. Raises ``WorkerTimeout`` after ``timeout``
+        seconds, counted from when the task goes to the pool (waiting for the pool to
+        start, or for room in it, does not count), and ``WorkerCrashed``."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        loop = asyncio.get_running_loop()
+        for attempt in range(2):
+            self.warm_up()
+            starting = self._starting
+            assert starting is not None
+            try:
+                pool = await asyncio.shield(starting)  # one task's cancellation must not stop it
+            except (OSError, ValueError, RuntimeError):
+                return await self._run_in_thread(function, args, timeout)
+            try:
+                async with self._in_flight or contextlib.nullcontext():
+                    if self._starting is not starting:
+                        continue  # the pool was stopped while this task waited for room
+                    async with asyncio.timeout(timeout):
+                        return await loop.run_in_executor(pool, function, *args)
+            except TimeoutError:
+                self._stop(starting, pool, kill=True)
+                raise WorkerTimeout from None
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory, or stopped for another
+                # task's time limit) and took the pool with it.
+                self._stop(starting, pool, kill=False)
+                if attempt:
+                    raise WorkerCrashed(waited=False) from None
+        raise WorkerCrashed(waited=True)
+
+    @staticmethod
+    async def _run_in_thread(
+        function: Callable[..., T], args: tuple[Any, ...], timeout: float | None
+    ) -> T:
+        try:
+            async with asyncio.timeout(timeout):
+                return await asyncio.to_thread(function, *args)
+        except TimeoutError:
+            raise WorkerTimeout from None
+
+    def _stop(self, starting: asyncio.Future[Executor], pool: Executor, *, kill: bool) -> None:
+        """Drop ``pool`` (if it is still the current one); ``kill`` stops its workers now."""
+        if self._starting is not starting:
+            return  # already replaced
+        self._starting = None
+        if kill:
+            kill_workers = getattr(pool, "kill_workers", None)  # Python 3.14+
+            if callable(kill_workers):
+                kill_workers()
+            else:
+                processes: dict[int, Any] = getattr(pool, "_processes", None) or {}
+                for process in list(processes.values()):
+                    with contextlib.suppress(Exception):
+                        process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    async def aclose(self) -> None:
+        starting, self._starting = self._starting, None
+        if starting is None:
+            return
+        try:
+            executor = await starting
+        except Exception:
+            return
+        await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
+
+
+def _ready() -> None:
+    """Submitted once per worker when there is nothing to prepare: starts it."""

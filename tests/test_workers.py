@@ -1,0 +1,114 @@
+"""WorkerPool with real worker processes: crashes, time limits, and no processes at all."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from briefing.core.workers import WorkerCrashed, WorkerPool, WorkerTimeout
+
+
+def square(number: int) -> int:
+    return number * number
+
+
+def pid_of_worker() -> int:
+    return os.getpid()
+
+
+def crash_unless(marker: str) -> str:
+    """Kill this worker the first time (leaving ``marker`` behind); answer the next."""
+    path = Path(marker)
+    if not path.exists():
+        path.write_text("crashed once")
+        os._exit(1)
+    return "second try"
+
+
+def always_crash() -> None:
+    os._exit(1)
+
+
+def sleep_then_answer(seconds: float) -> str:
+    time.sleep(seconds)
+    return "slept"
+
+
+async def test_tasks_run_in_other_processes() -> None:
+    pool = WorkerPool(2)
+    try:
+        assert await pool.run(square, 7) == 49
+        assert await pool.run(pid_of_worker) != os.getpid()
+    finally:
+        await pool.aclose()
+
+
+async def test_a_worker_that_dies_is_replaced_and_the_task_tried_again(tmp_path: Path) -> None:
+    pool = WorkerPool(2)
+    try:
+        assert await pool.run(crash_unless, str(tmp_path / "marker")) == "second try"
+        assert await pool.run(square, 3) == 9  # the new pool serves the next tasks
+    finally:
+        await pool.aclose()
+
+
+async def test_a_task_that_kills_its_worker_twice_is_reported_as_a_crash() -> None:
+    pool = WorkerPool(2)
+    try:
+        with pytest.raises(WorkerCrashed) as crashed:
+            await pool.run(always_crash)
+        assert crashed.value.waited is False
+        assert await pool.run(square, 4) == 16
+    finally:
+        await pool.aclose()
+
+
+async def test_a_task_past_its_time_limit_is_stopped_and_its_worker_killed() -> None:
+    pool = WorkerPool(1)
+    try:
+        first = await pool.run(pid_of_worker)
+        started = time.monotonic()
+        with pytest.raises(WorkerTimeout):
+            await pool.run(sleep_then_answer, 30, timeout=0.5)
+        assert time.monotonic() - started < 5
+        await asyncio.sleep(0.2)
+        with pytest.raises(ProcessLookupError):
+            os.kill(first, 0)  # the worker that held the task is gone
+        assert await pool.run(sleep_then_answer, 0, timeout=10) == "slept"  # a new pool
+    finally:
+        await pool.aclose()
+
+
+async def test_the_time_limit_does_not_count_the_wait_for_room() -> None:
+    """With one task in flight at a time, a second task waits for the first; its own
+    limit starts only when it is handed to the pool."""
+    pool = WorkerPool(1, in_flight=1)
+    try:
+        results = await asyncio.gather(
+            pool.run(sleep_then_answer, 1.0, timeout=1.6),
+            pool.run(sleep_then_answer, 1.0, timeout=1.6),
+        )
+        assert results == ["slept", "slept"]
+    finally:
+        await pool.aclose()
+
+
+async def test_without_worker_processes_tasks_run_in_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_processes(self: WorkerPool) -> Any:
+        raise OSError("no /dev/shm here")
+
+    monkeypatch.setattr(WorkerPool, "_start", no_processes)
+    pool = WorkerPool(2)
+    try:
+        assert await pool.run(pid_of_worker) == os.getpid()
+        with pytest.raises(WorkerTimeout):
+            await pool.run(sleep_then_answer, 1, timeout=0.1)
+    finally:
+        await pool.aclose()
