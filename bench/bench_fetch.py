@@ -38,6 +38,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from _bench_common import compile_bytecode
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TOOLS = Path(os.environ.get("BRIEFING_BENCH_TOOLS", "/work/shared/bench"))
 
@@ -203,22 +205,6 @@ def write_config(path: Path, urls: list[str], concurrency: int | None) -> None:
 
 
 # --------------------------------------------------------------------------- main
-
-
-def compile_bytecode() -> None:
-    """Write briefing's bytecode caches (__pycache__, git-ignored) before timing.
-
-    A normal install has them: pip compiles a regular install, and Python
-    writes them on the first run of an editable one. But this sandbox sets
-    PYTHONDONTWRITEBYTECODE=1, so without this step every timed process would
-    compile briefing's modules from source (about 25 ms for `briefing fetch`,
-    more for the reader). ``--source-only`` measures that case.
-    """
-    import compileall
-
-    compileall.compile_dir(str(ROOT / "briefing"), quiet=1)
-    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        print("bytecode: compiled ahead (PYTHONDONTWRITEBYTECODE is set here)")
 
 
 def main() -> int:

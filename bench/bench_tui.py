@@ -34,6 +34,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from _bench_common import compile_bytecode
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "bench"
 PYTHON = sys.executable
@@ -340,22 +342,6 @@ def summary(times: list[float]) -> str:
         f"median {statistics.median(values) * 1000:.0f} ms"
         f" (min {values[0] * 1000:.0f}, max {values[-1] * 1000:.0f}, n={len(values)})"
     )
-
-
-def compile_bytecode() -> None:
-    """Write briefing's bytecode caches (__pycache__, git-ignored) before timing.
-
-    A normal install has them: pip compiles a regular install, and Python
-    writes them on the first run of an editable one. But this sandbox sets
-    PYTHONDONTWRITEBYTECODE=1, so without this step every timed process would
-    compile briefing's modules from source (about 25 ms for `briefing fetch`,
-    more for the reader). ``--source-only`` measures that case.
-    """
-    import compileall
-
-    compileall.compile_dir(str(ROOT / "briefing"), quiet=1)
-    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        print("bytecode: compiled ahead (PYTHONDONTWRITEBYTECODE is set here)")
 
 
 def main() -> int:
