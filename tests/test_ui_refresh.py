@@ -14,6 +14,8 @@ from _ui_helpers import (
     build_service,
     fixture_id,
     make_app,
+    make_config,
+    placeholder_url,
     rss_feed,
     screen_text,
     settle,
@@ -268,3 +270,38 @@ async def test_a_page_that_fails_is_marked_and_the_pane_says_why(
         messages = [n.message for n in app._notifications]
         assert any("Full texts: 1 failed" in m for m in messages), messages
     service.store.close()
+
+
+async def test_a_feeds_toml_without_enabled_feeds_shows_the_sample_and_says_why(
+    tmp_path: Path,
+) -> None:
+    """Nothing to fetch: the sample opens at once with a notice naming the file, and r
+    says there is no enabled feed instead of starting a refresh that cannot help."""
+    from dataclasses import replace
+
+    from briefing.core.service import BriefingService
+    from briefing.core.store import Store
+
+    config_path = tmp_path / "feeds.toml"
+    config = make_config([("Off", placeholder_url("Off"))], config_path)
+    config = replace(config, feeds=tuple(replace(f, enabled=False) for f in config.feeds))
+    store = Store(tmp_path / "cache")
+    service = BriefingService(config, store)
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: app.service.origin == DataOrigin.SAMPLE, timeout=30)
+        await settle(pilot)
+        shown = screen_text(app)
+        assert f"Your feeds.toml ({config_path}) has no enabled feeds" in shown
+        assert "No feed could be reached" not in shown
+        await pilot.press("r")
+        await settle(pilot)
+        assert not app.refreshing
+        messages = [n.message for n in app._notifications]
+        assert (
+            f"No enabled feeds in {config_path}: add one (or set enabled = true), then press r."
+            in messages
+        )
+        assert app.service.origin == DataOrigin.SAMPLE
+    app.service.store.close()
+    store.close()

@@ -46,8 +46,10 @@ from briefing.ui.reports import (
     failures_text,
     feed_failure_text,
     feeds_refreshed_text,
+    no_enabled_feeds_text,
     pages_fetched_text,
     sample_after_failed_refresh_notice,
+    sample_without_feeds_notice,
 )
 from briefing.ui.screens.main import MainScreen
 from briefing.ui.view import (
@@ -383,9 +385,14 @@ class BriefingApp(App[int]):
         else:
             self.sample_service = service
             if self.user_service is not None and not self.fallback_notice:
-                self.fallback_notice = (
-                    SAMPLE_OFFLINE_NOTICE if self.offline else SAMPLE_FALLBACK_NOTICE
-                )
+                if self.offline:
+                    self.fallback_notice = SAMPLE_OFFLINE_NOTICE
+                elif not _enabled_feeds(self.user_service):
+                    self.fallback_notice = sample_without_feeds_notice(
+                        self.user_service.config.path
+                    )
+                else:
+                    self.fallback_notice = SAMPLE_FALLBACK_NOTICE
         self.main_screen.show_notice(self.fallback_notice)
 
     @property
@@ -532,6 +539,14 @@ class BriefingApp(App[int]):
         if self.refreshing:
             self.notify("A refresh is already running.", timeout=3)
             return
+        target = self.user_service if self.showing_fallback else self.service
+        if target is not None and not _enabled_feeds(target):
+            if fall_back_to_sample and not self.loaded:
+                self.open_sample()  # nothing to fetch: straight to the sample, which says why
+            else:
+                text = no_enabled_feeds_text(target.config.path)
+                self.notify(text, severity="warning", timeout=8, markup=False)
+            return
         self.refreshing = True
         start_resource_tracker()
         if self.showing_fallback and self.user_service is not None:
@@ -657,3 +672,7 @@ def run_reader(
     if app.sample_service is not None and app.sample_service is not service:
         app.sample_service.store.close()
     return app.return_code or 0
+
+
+def _enabled_feeds(service: BriefingService) -> bool:
+    return any(feed.enabled for feed in service.config.feeds)

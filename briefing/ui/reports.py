@@ -25,6 +25,20 @@ SAMPLE_OFFLINE_NOTICE = (
 )
 
 
+def no_enabled_feeds_text(config_path: str | None) -> str:
+    """What `r` says when the user's feeds.toml lists no feed to fetch."""
+    where = f" in {clean_line(config_path)}" if config_path else ""
+    return f"No enabled feeds{where}: add one (or set enabled = true), then press r."
+
+
+def sample_without_feeds_notice(config_path: str | None) -> str:
+    where = f" ({clean_line(config_path)})" if config_path else ""
+    return (
+        f"Your feeds.toml{where} has no enabled feeds: showing the bundled SAMPLE"
+        " (fictional articles). Add a feed, then press r."
+    )
+
+
 def sample_after_failed_refresh_notice(reason: str) -> str:
     return (
         f"The refresh failed ({clean_line(reason)}) and the cache is empty: showing the"
