@@ -280,6 +280,8 @@ def draw_progress(done: int, total: int, what: str) -> None:
 
 def format_page_line(pages: PageReport) -> str:
     """'pages: 12 fetched, 1 failed, 30 skipped, 5 unchanged, 9 fresh (2.3 s)'."""
+    if pages.error:
+        return f"pages: stopped: {clean_line(pages.error)}"
     return (
         f"pages: {pages.fetched} fetched, {pages.failed} failed, {pages.skipped} skipped,"
         f" {pages.unchanged} unchanged, {pages.fresh} fresh ({pages.elapsed:.1f} s)"

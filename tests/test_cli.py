@@ -426,3 +426,17 @@ def test_piped_tables_keep_long_notes_whole(setup: tuple[Path, Path], tmp_path: 
     assert listed.returncode == 0, listed.stderr
     gone = next(line for line in listed.stdout.splitlines() if line.startswith("Gone"))
     assert "HTTP 404" in gone and "…" not in listed.stdout, listed.stdout
+
+
+def test_a_page_step_that_stopped_says_why_in_the_totals() -> None:
+    from briefing.cli import format_page_line
+    from briefing.core.models import PageReport
+
+    assert format_page_line(PageReport(fetched=2, elapsed=1.0)) == (
+        "pages: 2 fetched, 0 failed, 0 skipped, 0 unchanged, 0 fresh (1.0 s)"
+    )
+    stopped = PageReport(error="cannot write the cache:\x1b[31m No space left on device")
+    assert (
+        format_page_line(stopped)
+        == "pages: stopped: cannot write the cache: No space left on device"
+    )

@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from _ui_helpers import (
     FEEDS,
     FixtureArticle,
@@ -305,3 +306,43 @@ async def test_a_feeds_toml_without_enabled_feeds_shows_the_sample_and_says_why(
         assert app.service.origin == DataOrigin.SAMPLE
     app.service.store.close()
     store.close()
+
+
+async def test_a_page_step_that_cannot_start_keeps_the_feed_results(
+    tmp_path: Path, threaded_server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache refuses the page step's first write (a full disk): the feeds are
+    stored, their results and new articles show, and the pages' trouble is told."""
+    from briefing.core import fulltext
+    from briefing.core.store import StoreError
+
+    def disk_full(*args: object, **kwargs: object) -> object:
+        raise StoreError("cannot write the cache: No space left on device", tmp_path)
+
+    monkeypatch.setattr(fulltext, "load_validators", disk_full)
+    story = teaser("fresh", "Archive: fresh story", threaded_server.url_for("/page/fresh"), "2026-02-09T10:00:00+00:00")  # fmt: skip
+    threaded_server.expect_request("/legal.rss").respond_with_data(
+        rss_feed("Legal Desk", [story]), content_type="application/rss+xml"
+    )
+    service = build_service(
+        tmp_path / "cache",
+        {"Legal Desk": []},
+        urls={"Legal Desk": threaded_server.url_for("/legal.rss")},
+        full_text="auto",
+    )
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await wait_for(pilot, lambda: app.last_summary is not None, timeout=30)
+        await settle(pilot)
+        assert not app.refreshing
+        summary = app.last_summary
+        assert summary is not None and summary.any_succeeded
+        assert summary.pages is not None and "No space left" in summary.pages.error
+        assert "Archive: fresh story" in screen_text(app)
+        messages = [n.message for n in app._notifications]
+        assert any("1 new article" in m for m in messages), messages
+        assert (
+            "Article pages were not all fetched: cannot write the cache: No space left on device"
+            in messages
+        )
+    service.store.close()

@@ -34,6 +34,10 @@ def always_crash() -> None:
     os._exit(1)
 
 
+def raise_its_own_timeout() -> None:
+    raise TimeoutError("the task's own")
+
+
 def sleep_then_answer(seconds: float) -> str:
     time.sleep(seconds)
     return "slept"
@@ -89,6 +93,7 @@ async def test_the_time_limit_does_not_count_the_wait_for_room() -> None:
     limit starts only when it is handed to the pool."""
     pool = WorkerPool(1, in_flight=1)
     try:
+        await pool.run(square, 1)  # started: the worker's start-up is not in the timings
         results = await asyncio.gather(
             pool.run(sleep_then_answer, 1.0, timeout=1.6),
             pool.run(sleep_then_answer, 1.0, timeout=1.6),
@@ -112,3 +117,49 @@ async def test_without_worker_processes_tasks_run_in_threads(
             await pool.run(sleep_then_answer, 1, timeout=0.1)
     finally:
         await pool.aclose()
+
+
+async def test_a_task_queued_behind_one_that_is_stopped_still_runs() -> None:
+    """One worker: the second task waits in the pool's queue behind the first. The
+    first runs past its limit and the workers are killed; the second is run again on
+    a new pool, not cancelled with the old one."""
+    pool = WorkerPool(1)
+    try:
+        await pool.run(square, 1)
+        stopped, queued = await asyncio.gather(
+            pool.run(sleep_then_answer, 30, timeout=0.5),
+            pool.run(square, 5),
+            return_exceptions=True,
+        )
+        assert isinstance(stopped, WorkerTimeout)
+        assert queued == 25
+    finally:
+        await pool.aclose()
+
+
+async def test_a_timeout_error_raised_by_the_task_is_not_a_time_limit() -> None:
+    pool = WorkerPool(1)
+    try:
+        worker = await pool.run(pid_of_worker)
+        with pytest.raises(TimeoutError, match="the task's own") as raised:
+            await pool.run(raise_its_own_timeout, timeout=10)
+        assert not isinstance(raised.value, WorkerTimeout)
+        assert await pool.run(pid_of_worker) == worker  # nobody was killed
+    finally:
+        await pool.aclose()
+
+
+async def test_closing_after_a_cancelled_task_stops_its_worker_at_once() -> None:
+    pool = WorkerPool(1)
+    worker = await pool.run(pid_of_worker)
+    task = asyncio.create_task(pool.run(sleep_then_answer, 30))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    started = time.monotonic()
+    await pool.aclose()
+    assert time.monotonic() - started < 2  # not the 30 s the abandoned task would take
+    await asyncio.sleep(0.2)
+    with pytest.raises(ProcessLookupError):
+        os.kill(worker, 0)

@@ -408,10 +408,13 @@ class _ExtractPool:
         # forkserver: workers inherit no event-loop threads or sockets. The
         # preload only counts if this is the first forkserver of the process; if
         # not, each worker imports trafilatura on its first page.
+        # in_flight: one page per worker at a time, so a page that kills its
+        # worker takes no queue of other pages down with it.
         self.workers = WorkerPool(
             EXTRACT_WORKERS,
             method="forkserver",
             preload=["briefing.core.fulltext", "trafilatura"],
+            in_flight=EXTRACT_WORKERS,
         )
 
     async def extract(

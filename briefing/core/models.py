@@ -187,6 +187,9 @@ class PageReport:
     elapsed: float = 0.0
     failures: tuple[tuple[str, str], ...] = ()
     """(link, reason) for each page that failed, asked for or not."""
+    error: str = ""
+    """Why the page step stopped before it was done (a full disk, a locked cache);
+    the counts are what it did before that."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -250,10 +250,16 @@ class BriefingService:
         if not (full_text and any_succeeded):
             return summary
         feeds_done = summary
-        pages = await self.fetch_full_texts(
-            on_progress=on_page_progress,
-            on_marked=None if on_pages_start is None else lambda: on_pages_start(feeds_done),
-        )
+        try:
+            pages = await self.fetch_full_texts(
+                on_progress=on_page_progress,
+                on_marked=None if on_pages_start is None else lambda: on_pages_start(feeds_done),
+            )
+        except Exception as error:  # the feeds are stored: their results stand
+            reason = str(error) if isinstance(error, StoreError) else (
+                f"unexpected error: {type(error).__name__}: {error}"
+            )  # fmt: skip
+            pages = PageReport(error=reason)
         return replace(summary, pages=pages, finished=utc_now())
 
     async def fetch_full_texts(

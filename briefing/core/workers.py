@@ -65,6 +65,8 @@ class WorkerPool:
         self.preload = tuple(preload)
         self._starting: asyncio.Future[Executor] | None = None
         self._in_flight = asyncio.Semaphore(in_flight) if in_flight else None
+        self._abandoned = False
+        """A task was cancelled while its work was in the pool: closing kills the workers."""
 
     def warm_up(self) -> None:
         """Start the workers in the background, before the first task arrives."""
@@ -103,13 +105,17 @@ class WorkerPool:
                 pool = await asyncio.shield(starting)  # one task's cancellation must not stop it
             except (OSError, ValueError, RuntimeError):
                 return await self._run_in_thread(function, args, timeout)
+            limit: asyncio.Timeout | None = None
             try:
                 async with self._in_flight or contextlib.nullcontext():
                     if self._starting is not starting:
                         continue  # the pool was stopped while this task waited for room
-                    async with asyncio.timeout(timeout):
+                    limit = asyncio.timeout(timeout)  # its clock starts now
+                    async with limit:
                         return await loop.run_in_executor(pool, function, *args)
             except TimeoutError:
+                if limit is None or not limit.expired():
+                    raise  # the task's own TimeoutError, not our limit
                 self._stop(starting, pool, kill=True)
                 raise WorkerTimeout from None
             except BrokenProcessPool:
@@ -118,6 +124,15 @@ class WorkerPool:
                 self._stop(starting, pool, kill=False)
                 if attempt:
                     raise WorkerCrashed(waited=False) from None
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is None or current.cancelling():
+                    self._abandoned = True  # we were cancelled; the work may still run
+                    raise
+                # Nobody cancelled us: the pool was shut down under this task
+                # (another task's time limit). Try again on a new pool.
+                if attempt:
+                    raise WorkerCrashed(waited=True) from None
         raise WorkerCrashed(waited=True)
 
     @staticmethod
@@ -144,16 +159,25 @@ class WorkerPool:
                 for process in list(processes.values()):
                     with contextlib.suppress(Exception):
                         process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
+        # Work queued behind the killed task is not cancelled: it fails with
+        # BrokenProcessPool, and its task runs it again on the next pool.
+        pool.shutdown(wait=False, cancel_futures=False)
 
     async def aclose(self) -> None:
-        starting, self._starting = self._starting, None
+        """Stop the workers: at once if work nobody waits for is still running
+        (a cancelled refresh), else once they are idle."""
+        starting = self._starting
         if starting is None:
             return
         try:
-            executor = await starting
+            executor = await asyncio.shield(starting)  # a cancelled close must not leak it
         except Exception:
+            self._starting = None
             return
+        if self._abandoned:
+            self._stop(starting, executor, kill=True)
+            return
+        self._starting = None
         await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
 
 

@@ -228,11 +228,13 @@ class BriefingApp(App[int]):
         pages = not was_sample and any(
             feed.full_text != "never" for feed in service.config.feeds if feed.enabled
         )
-        summary = asyncio.run(self._fetch(service, pages=pages, reason=reason))
+        summary, feeds_told = asyncio.run(self._fetch(service, pages=pages, reason=reason))
         data = load_reader_data(service)
         nothing = not data.articles and not summary.any_succeeded
         shown = not (nothing and (fall_back_to_sample or reason == "switch"))
-        self.post_message(RefreshFinished(service, summary, was_sample, shows_feeds=shown))
+        self.post_message(
+            RefreshFinished(service, summary, was_sample, shows_feeds=shown, feeds_told=feeds_told)
+        )
         if shown:
             self._post_data(service, data, reason)
         elif fall_back_to_sample:
@@ -241,9 +243,10 @@ class BriefingApp(App[int]):
 
     async def _fetch(
         self, service: BriefingService, *, pages: bool, reason: str = "refresh"
-    ) -> RefreshSummary:
+    ) -> tuple[RefreshSummary, bool]:
         """The refresh; when its page step begins, the feeds' results are shown
-        and the articles reloaded (pending pages marked) while pages download."""
+        and the articles reloaded (pending pages marked) while pages download.
+        Also says whether that happened (the feed results were told)."""
         reloads: list[asyncio.Task[None]] = []
 
         def progress(result: FeedResult, done: int, total: int) -> None:
@@ -254,7 +257,10 @@ class BriefingApp(App[int]):
 
         async def reload() -> None:
             # Read off the loop's thread, so the pages keep downloading meanwhile.
-            data = await asyncio.to_thread(load_reader_data, service)
+            try:
+                data = await asyncio.to_thread(load_reader_data, service)
+            except Exception:
+                return  # the reload after the refresh reads again, and reports a failure
             self._post_data(service, data, reason)
 
         def pages_start(feeds: RefreshSummary) -> None:
@@ -262,12 +268,13 @@ class BriefingApp(App[int]):
             reloads.append(asyncio.create_task(reload()))
 
         try:
-            return await service.refresh(
+            summary = await service.refresh(
                 on_progress=progress,
                 full_text=pages,
                 on_page_progress=page_progress,
                 on_pages_start=pages_start,
             )
+            return summary, bool(reloads)
         finally:
             for task in reloads:  # its data goes out before the final reload's
                 await task
@@ -484,9 +491,18 @@ class BriefingApp(App[int]):
         self.main_screen.query_one(RefreshBar).stop()
         summary = message.summary
         pages = summary.pages
-        if pages is None:
-            # No page step: the feed results are all there is to say.
+        if not message.feeds_told:
+            # No page step, or it stopped before it began: the feeds come first.
             self.report_feed_results(summary, shows_feeds=message.shows_feeds)
+        if pages is None:
+            pass
+        elif pages.error:
+            self.notify(
+                f"Article pages were not all fetched: {clean_line(pages.error)}",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
         elif pages.fetched or pages.failed:
             # The feed results were told when the page step began.
             self.notify(

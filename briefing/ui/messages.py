@@ -87,6 +87,8 @@ class RefreshFinished(Message):
     was_sample: bool = False
     shows_feeds: bool = True
     """The refreshed feeds are what the reader shows next (not the sample in their place)."""
+    feeds_told: bool = False
+    """The feed results were already reported, when the page step began."""
 
 
 @dataclass
