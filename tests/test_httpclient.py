@@ -54,6 +54,21 @@ async def test_one_connection_serves_requests_one_after_another(server: TestServ
     assert server.connections == 1
 
 
+async def test_304s_without_a_length_keep_the_connection(server: TestServer) -> None:
+    """A 304 has no body by definition, and servers send no Content-Length with it:
+    the connection still serves the next request (a warm refresh depends on it)."""
+
+    def not_modified(connection: socket.socket, number: int) -> None:
+        while read_request(connection):
+            connection.sendall(b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\n\r\n')
+
+    with raw_server(not_modified) as (base, seen):
+        async with HttpFetcher(timeout=5) as http:
+            for path in ("/a", "/b", "/c"):
+                assert (await http.get(base + path, etag='"v1"')).not_modified
+    assert seen == [1]
+
+
 async def test_a_kept_alive_connection_closed_by_the_server_is_retried_once() -> None:
     """The server answers one request per connection, then closes the connection when
     the next request arrives (its keep-alive ran out just then): the client sends the

@@ -270,16 +270,16 @@ class HttpFetcher:
                         if following in visited:
                             raise FetchError(f"too many redirects (loop back to {following})")
                         visited.add(following)
-                        await connection.drain(fields)
+                        await connection.drain(status, fields)
                         current = following
                         continue
                     if status == 304:
                         body = b""
-                        await connection.drain(fields)
+                        await connection.drain(status, fields)
                     elif 200 <= status < 300:
                         body = await connection.read_body(fields, limit)
                     else:
-                        await connection.drain(fields)
+                        await connection.drain(status, fields)
                         reason = _printable(response.reason.decode("latin-1").strip())
                         raise HttpStatusError(status, reason[:MAX_REASON] or _reason(status))
                     return HttpResponse(
@@ -394,15 +394,19 @@ class _Connection:
             elif isinstance(event, h11.EndOfMessage):
                 return decoder.finish()
 
-    async def drain(self, fields: Mapping[str, str]) -> None:
+    async def drain(self, status: int, fields: Mapping[str, str]) -> None:
         """Read a body we do not need (304, redirect, error page) to its end, so
         the connection can be reused. Best effort: a body that runs until the
         connection closes, is over ``DRAIN_LIMIT``, takes over ``DRAIN_TIME`` or
         breaks off is left, and the connection closed instead; the answer we
         already have stands."""
-        framed = "content-length" in fields or "chunked" in fields.get("transfer-encoding", "")
-        if not framed and self.protocol.their_state is not h11.DONE:
-            return
+        framed = (
+            status in (204, 304)  # no body at all
+            or "content-length" in fields
+            or "chunked" in fields.get("transfer-encoding", "").lower()
+        )
+        if not framed:
+            return  # it runs until the server closes: the connection cannot be reused
         received = 0
         try:
             async with asyncio.timeout(DRAIN_TIME):
@@ -590,6 +594,8 @@ async def _connect_socket(host: str, port: int) -> socket.socket:
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     if not infos:  # pragma: no cover - getaddrinfo raises instead
         raise OSError(f"no address for {host}")
+    if len(infos) == 1:
+        return await _connect_to(loop, infos[0])  # nothing to race (an IP, one record)
     attempts: list[asyncio.Task[socket.socket]] = []
     errors: list[OSError] = []
     winner: socket.socket | None = None
