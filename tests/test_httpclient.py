@@ -584,3 +584,76 @@ async def test_an_address_that_never_answers_is_overtaken_and_closed(
         assert (await http.get(url)).body == b"<rss/>"
     assert httpclient.HAPPY_EYEBALLS_DELAY <= time.monotonic() - started < 2
     assert hung == ["cancelled"]
+
+
+async def test_a_redirect_to_a_malformed_address_is_a_fetch_error() -> None:
+    def bad_location(connection: socket.socket, number: int) -> None:
+        read_request(connection)
+        connection.sendall(
+            b"HTTP/1.1 302 Found\r\nLocation: http://[::1/\r\nContent-Length: 0\r\n\r\n"
+        )
+
+    with raw_server(bad_location) as (base, _):
+        async with HttpFetcher(timeout=5) as http:
+            with pytest.raises(FetchError, match=r"^bad redirect Location: http://\[::1/$"):
+                await http.get(base + "/feed")
+
+
+async def test_a_body_of_tiny_chunks_is_held_in_little_memory() -> None:
+    """2-byte chunks: kept as one buffer, not as tens of thousands of small objects."""
+    import tracemalloc
+
+    pieces = 40_000
+
+    def tiny_chunks(connection: socket.socket, number: int) -> None:
+        read_request(connection)
+        connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        connection.sendall(b"2\r\nab\r\n" * pieces + b"0\r\n\r\n")
+
+    with raw_server(tiny_chunks) as (base, _):
+        async with HttpFetcher(timeout=20) as http:
+            tracemalloc.start()
+            try:
+                response = await http.get(base + "/feed")
+                _, peak = tracemalloc.get_traced_memory()
+            finally:
+                tracemalloc.stop()
+    assert response.body == b"ab" * pieces
+    assert peak < 1_000_000  # a list of the pieces alone would be about 2 MB
+
+
+async def test_closing_does_not_wait_long_for_a_tls_peer_that_never_says_goodbye(
+    authority: trustme.CA, trusted: None
+) -> None:
+    """The server answers, then holds the connection and ignores our close_notify:
+    closing gives up after a second and the socket is closed, not leaked."""
+    import gc
+    import warnings
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+
+    def answer_then_ignore(connection: socket.socket, number: int) -> None:
+        secure = context.wrap_socket(connection, server_side=True)
+        read_request(secure)
+        secure.sendall(answer("200 OK", b"<rss/>"))
+        time.sleep(4)  # no close_notify, no close
+
+    with raw_server(answer_then_ignore) as (base, _):
+        url = base.replace("http://", "https://") + "/feed"
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            http = HttpFetcher(timeout=5)
+            assert (await http.get(url)).body == b"<rss/>"
+            (kept,) = [c for idle in http._pool._idle.values() for c in idle]
+            sock = kept.writer.get_extra_info("socket")
+            started = time.monotonic()
+            await http.aclose()
+            took = time.monotonic() - started
+            await asyncio.sleep(0.05)
+            closed = sock.fileno() == -1
+            del http, kept
+            gc.collect()
+    assert took < 1.5
+    assert closed  # not left to TLS's own 30 s shutdown timeout, or to the collector
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]

@@ -266,7 +266,10 @@ class HttpFetcher:
                     fields = _header_map(response.headers)
                     location = _location(response.headers)
                     if status in REDIRECT_STATUSES and location:
-                        following = urljoin(current, location)
+                        try:
+                            following = urljoin(current, location)
+                        except ValueError:  # e.g. "http://[::1/"
+                            raise FetchError(f"bad redirect Location: {location}") from None
                         if following in visited:
                             raise FetchError(f"too many redirects (loop back to {following})")
                         visited.add(following)
@@ -428,7 +431,8 @@ class _ConnectionPool:
         self._slots = asyncio.Semaphore(size)
         self._idle: dict[tuple[str, str, int, str], list[_Connection]] = {}
         self._idle_count = 0
-        self._closing: set[asyncio.Future[None]] = set()
+        self._closing: dict[asyncio.Future[None], asyncio.StreamWriter] = {}
+        """Connections closing, by the future of their end."""
         self._tls: ssl.SSLContext | None = None
 
     def slot(self) -> asyncio.Semaphore:
@@ -495,7 +499,7 @@ class _ConnectionPool:
         """Close it; ``aclose`` waits (briefly) for the sockets still closing."""
         connection.close()
         closed = asyncio.ensure_future(connection.writer.wait_closed())
-        self._closing.add(closed)
+        self._closing[closed] = connection.writer
         closed.add_done_callback(_forget(self._closing))
 
     async def _connect(self, target: _Target) -> _Connection:
@@ -579,6 +583,9 @@ class _ConnectionPool:
             # close_notify); a peer that never answers is not waited for.
             _, pending = await asyncio.wait(closing, timeout=1.0)
             for task in pending:
+                writer = self._closing.get(task)
+                if writer is not None:
+                    writer.transport.abort()  # its socket is closed now, not never
                 task.cancel()
 
 
@@ -591,7 +598,9 @@ async def _connect_socket(host: str, port: int) -> socket.socket:
     own race in Python 3.11 leaks the socket it won then).
     """
     loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    infos = _literal_address(host, port) or await loop.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM
+    )
     if not infos:  # pragma: no cover - getaddrinfo raises instead
         raise OSError(f"no address for {host}")
     if len(infos) == 1:
@@ -614,6 +623,19 @@ async def _connect_socket(host: str, port: int) -> socket.socket:
         for attempt in attempts:
             attempt.cancel()
             attempt.add_done_callback(_close_unless(winner))
+
+
+def _literal_address(host: str, port: int) -> list[Any]:
+    """An IP address needs no resolver (nor the thread the resolver runs in)."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return []
+    if address.version == 4:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 0, "", (host, port))]
+    return [(socket.AF_INET6, socket.SOCK_STREAM, 0, "", (host, port, 0, 0))]
 
 
 async def _connect_to(loop: asyncio.AbstractEventLoop, info: Any) -> socket.socket:
@@ -661,9 +683,9 @@ def _close_unless(winner: socket.socket | None) -> Callable[[asyncio.Task[socket
     return close
 
 
-def _forget(pending: set[asyncio.Future[None]]) -> Any:
+def _forget(pending: dict[asyncio.Future[None], asyncio.StreamWriter]) -> Any:
     def done(future: asyncio.Future[None]) -> None:
-        pending.discard(future)
+        pending.pop(future, None)
         if not future.cancelled():
             future.exception()  # retrieved: a reset while closing is nobody's business
 
@@ -830,7 +852,9 @@ class _Decoder:
         self.identity = not codings
         self.limit = limit
         self.size = 0
-        self.parts: list[bytes] = []
+        self.parts = bytearray()
+        """The body so far, in one buffer: a list of pieces would cost a hostile
+        server's 2-byte chunks about 40 bytes of objects each."""
         self.compressed = 0
         self._head = b""
         """Deflate: the first bytes, kept until there are two to tell the format by."""
@@ -868,7 +892,7 @@ class _Decoder:
         if self.size > self.limit:
             raise TooLargeError(self.limit)
         if data:
-            self.parts.append(data)
+            self.parts += data
 
     def finish(self) -> bytes:
         if not self.identity and not self.compressed:
@@ -879,7 +903,7 @@ class _Decoder:
             self._add(self._zlib.flush())
             if not self._zlib.eof:
                 raise FetchError(f"incomplete {self.coding} data from the server")
-        return b"".join(self.parts)
+        return bytes(self.parts)
 
 
 def _reason(status: int) -> str:
