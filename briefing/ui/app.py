@@ -494,17 +494,14 @@ class BriefingApp(App[int]):
         if not message.feeds_told:
             # No page step, or it stopped before it began: the feeds come first.
             self.report_feed_results(summary, shows_feeds=message.shows_feeds)
-        if pages is None:
-            pass
-        elif pages.error:
+        if pages is not None and pages.error:
             self.notify(
                 f"Article pages were not all fetched: {clean_line(pages.error)}",
                 severity="warning",
                 timeout=10,
                 markup=False,
             )
-        elif pages.fetched or pages.failed:
-            # The feed results were told when the page step began.
+        elif pages is not None and (pages.fetched or pages.failed):
             self.notify(
                 pages_fetched_text(pages),
                 severity="warning" if pages.failed else "information",
