@@ -106,6 +106,7 @@ async def test_an_empty_cache_whose_feeds_all_fail_falls_back_to_the_sample(
         shown = screen_text(app)
         assert "SAMPLE" in shown
         assert "No feed could be reached and the cache is empty" in shown
+        assert "Last try: HTTP 404 (1)." in shown  # the standing line says how they failed
     app.service.store.close()
     service.store.close()
 

@@ -147,10 +147,14 @@ async def test_r_after_the_sample_fallback_tries_the_users_feeds_and_switches_to
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
     answering = threading.Event()
+    asked: list[int] = []
 
     def legal_feed(request: Request) -> Response:
+        asked.append(1)
         if not answering.is_set():
-            return Response("down for maintenance", status=503)
+            if len(asked) == 1:
+                return Response("down for maintenance", status=503)
+            return Response("moved away", status=404)
         body = rss_feed("Legal Desk", FEEDS["Legal Desk"])
         return Response(body, content_type="application/rss+xml")
 
@@ -165,6 +169,7 @@ async def test_r_after_the_sample_fallback_tries_the_users_feeds_and_switches_to
             assert app.showing_fallback
             assert "No feed could be reached" in notice_text(app)
             assert "Press r" in notice_text(app)
+            assert notice_text(app).endswith("Last try: HTTP 503 (1).")
             app.clear_notifications()
             await pilot.pause()
             assert "No feed could be reached" in screen_text(app)  # not only a toast
@@ -177,8 +182,9 @@ async def test_r_after_the_sample_fallback_tries_the_users_feeds_and_switches_to
             assert len(httpserver.log) == 2
             assert app.service.origin == DataOrigin.SAMPLE
             assert "No feed could be reached" in screen_text(app)
+            assert notice_text(app).endswith("Last try: HTTP 404 (1).")  # this try's failure
             failures = [n.message for n in app._notifications if n.title == "Feed failed"]
-            assert len(failures) == 1 and failures[0].startswith("Legal Desk: HTTP 503")
+            assert len(failures) == 1 and failures[0].startswith("Legal Desk: HTTP 404")
 
             # Up again: r brings the user's own briefing in place of the sample.
             answering.set()

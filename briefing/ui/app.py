@@ -41,7 +41,6 @@ from briefing.ui.messages import (
 )
 from briefing.ui.reports import (
     MAX_FAILURE_TOASTS,
-    SAMPLE_FALLBACK_NOTICE,
     SAMPLE_OFFLINE_NOTICE,
     failures_text,
     feed_failure_text,
@@ -49,6 +48,7 @@ from briefing.ui.reports import (
     no_enabled_feeds_text,
     pages_fetched_text,
     sample_after_failed_refresh_notice,
+    sample_fallback_notice,
     sample_without_feeds_notice,
 )
 from briefing.ui.screens.main import MainScreen
@@ -399,7 +399,8 @@ class BriefingApp(App[int]):
                         self.user_service.config.path
                     )
                 else:
-                    self.fallback_notice = SAMPLE_FALLBACK_NOTICE
+                    failed = self.last_summary.errors if self.last_summary else ()
+                    self.fallback_notice = sample_fallback_notice(failed)
         self.main_screen.show_notice(self.fallback_notice)
 
     @property
@@ -491,6 +492,10 @@ class BriefingApp(App[int]):
         self.main_screen.query_one(RefreshBar).stop()
         summary = message.summary
         pages = summary.pages
+        if self.showing_fallback and not message.shows_feeds and summary.errors:
+            # Tried again from the sample, and failed again: say how, this time.
+            self.fallback_notice = sample_fallback_notice(summary.errors)
+            self.main_screen.show_notice(self.fallback_notice)
         if not message.feeds_told:
             # No page step, or it stopped before it began: the feeds come first.
             self.report_feed_results(summary, shows_feeds=message.shows_feeds)

@@ -72,9 +72,20 @@ def failure_kind(reason: str | None) -> str:
 
 def failures_text(errors: Sequence[FeedResult], hint: str) -> str:
     """'14 feeds failed — DNS lookup failed (12), timed out (2); see Sources.'"""
+    return f"{len(errors)} feeds failed — {failure_kinds_text(errors)}{hint}"
+
+
+def failure_kinds_text(errors: Sequence[FeedResult]) -> str:
+    """'DNS lookup failed (12), timed out (2)'."""
     kinds = Counter(failure_kind(result.error) for result in errors)
-    listed = ", ".join(f"{kind} ({count})" for kind, count in kinds.most_common())
-    return f"{len(errors)} feeds failed — {listed}{hint}"
+    return ", ".join(f"{kind} ({count})" for kind, count in kinds.most_common())
+
+
+def sample_fallback_notice(errors: Sequence[FeedResult]) -> str:
+    """The standing line while the sample stands in for feeds that all failed."""
+    if not errors:
+        return SAMPLE_FALLBACK_NOTICE
+    return f"{SAMPLE_FALLBACK_NOTICE} Last try: {failure_kinds_text(errors)}."
 
 
 def feed_failure_text(result: FeedResult) -> str:
