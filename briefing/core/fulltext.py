@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from briefing.core.models import Article, FullTextMode, PageReport, Settings
 from briefing.core.store import FULL_TEXT_PENDING, parse_utc
@@ -314,21 +314,15 @@ async def fetch_pages(
 
 class _PageFetcher:
     def __init__(self, http: HttpFetcher, settings: Settings) -> None:
+        from briefing.core.httpclient import HostSlots
+
         self.http = http
-        self.per_host = max(1, settings.per_host)
         self.global_slots = asyncio.Semaphore(max(1, settings.concurrency))
-        self.host_slots: dict[str, asyncio.Semaphore] = {}
+        self.host_slots = HostSlots(settings.per_host)
         # Bodies downloaded but not yet extracted wait in memory; this bounds them
         # when downloads outrun extraction (a fast site of big pages).
         self.bodies_in_hand = asyncio.Semaphore(max(1, settings.concurrency) + 2 * EXTRACT_WORKERS)
         self.extractor = _ExtractPool()
-
-    def _host_slot(self, url: str) -> asyncio.Semaphore:
-        host = (urlsplit(url).hostname or "").lower()
-        slot = self.host_slots.get(host)
-        if slot is None:
-            slot = self.host_slots[host] = asyncio.Semaphore(self.per_host)
-        return slot
 
     async def fetch(self, job: PageJob) -> PageResult:
         from briefing.core.httpclient import PAGE_ACCEPT, FetchError
@@ -339,7 +333,7 @@ class _PageFetcher:
             # The host's own queue first, so that waiting for a busy site never
             # holds a slot another site could use; the host slot is free again
             # as soon as the body is in, while extraction runs.
-            async with self._host_slot(job.url):
+            async with self.host_slots.of(job.url):
                 await self.bodies_in_hand.acquire()
                 holding_body = True
                 async with self.global_slots:

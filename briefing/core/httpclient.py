@@ -161,6 +161,24 @@ class _Target:
         return self.path
 
 
+class HostSlots:
+    """At most ``size`` at a time per host name: one semaphore for each host."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size)
+        self._slots: dict[str, asyncio.Semaphore] = {}
+
+    def of(self, url: str) -> asyncio.Semaphore:
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:
+            raise FetchError(f"bad URL: {url}") from None
+        slot = self._slots.get(host)
+        if slot is None:
+            slot = self._slots[host] = asyncio.Semaphore(self.size)
+        return slot
+
+
 class HttpFetcher:
     """GET URLs over kept-alive HTTP/1.1 connections, with hard limits.
 
@@ -180,9 +198,8 @@ class HttpFetcher:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
-        self.per_host = per_host
         self.user_agent = user_agent
-        self._host_limits: dict[str, asyncio.Semaphore] = {}
+        self._host_slots = HostSlots(per_host) if per_host else None
         self._pool = _ConnectionPool(max(1, max_connections))
         self._proxies = _environment_proxies()
 
@@ -228,7 +245,7 @@ class HttpFetcher:
             headers.append((b"If-None-Match", value))
         if last_modified and (value := _latin1(last_modified)):
             headers.append((b"If-Modified-Since", value))
-        host_slot = self._host_slot(url)
+        host_slot = self._host_slots.of(url) if self._host_slots else None
         if host_slot is not None:
             await host_slot.acquire()
         try:
@@ -239,18 +256,6 @@ class HttpFetcher:
         finally:
             if host_slot is not None:
                 host_slot.release()
-
-    def _host_slot(self, url: str) -> asyncio.Semaphore | None:
-        if not self.per_host:
-            return None
-        try:
-            host = (urlsplit(url).hostname or "").lower()
-        except ValueError:
-            raise FetchError(f"bad URL: {url}") from None
-        slot = self._host_limits.get(host)
-        if slot is None:
-            slot = self._host_limits[host] = asyncio.Semaphore(self.per_host)
-        return slot
 
     async def _follow(
         self, url: str, headers: list[tuple[bytes, bytes]], limit: int
