@@ -236,12 +236,20 @@ def local_config(tmp_path: Path, feeds: dict[str, str]) -> Path:
     return config
 
 
+def fetched_locally(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], feeds: dict[str, str]
+) -> tuple[str, ...]:
+    """Fetch local feeds into a new cache; the options that name that config and cache."""
+    config = local_config(tmp_path, feeds)
+    common = ("--config", str(config), "--cache-dir", str(tmp_path / "c"))
+    assert run_cli(capsys, *common, "fetch", "--no-full-text")[0] == 0
+    return common
+
+
 def test_feeds_table_says_just_now_without_ago(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = local_config(tmp_path, {"Wire": WIRE, "Trade": TRADE})
-    common = ("--config", str(config), "--cache-dir", str(tmp_path / "c"))
-    assert run_cli(capsys, *common, "fetch", "--no-full-text")[0] == 0
+    common = fetched_locally(tmp_path, capsys, {"Wire": WIRE, "Trade": TRADE})
     code, out, err = run_cli(capsys, *common, "feeds")
     assert code == 0, err
     header, *rows = out.splitlines()
@@ -266,9 +274,7 @@ def test_feeds_table_says_just_now_without_ago(
 def test_every_feed_failing_reports_the_cache_and_its_age(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = local_config(tmp_path, {"Wire": WIRE})
-    common = ("--config", str(config), "--cache-dir", str(tmp_path / "c"))
-    assert run_cli(capsys, *common, "fetch", "--no-full-text")[0] == 0
+    common = fetched_locally(tmp_path, capsys, {"Wire": WIRE})
     (tmp_path / "wire.rss").unlink()  # the only feed now fails
     code, out, err = run_cli(capsys, *common, "fetch", "--no-full-text")
     assert code == 1
@@ -298,9 +304,7 @@ def test_time_ago(minutes: float, words: str) -> None:
 def test_articles_when_none_is_on_topic_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = local_config(tmp_path, {"Off": OFF_TOPIC})
-    common = ("--config", str(config), "--cache-dir", str(tmp_path / "c"))
-    assert run_cli(capsys, *common, "fetch", "--no-full-text")[0] == 0
+    common = fetched_locally(tmp_path, capsys, {"Off": OFF_TOPIC})
     code, out, err = run_cli(capsys, *common, "articles")
     assert code == 0
     assert out == ""
@@ -314,9 +318,7 @@ def test_articles_when_none_is_on_topic_says_so(
 def test_articles_plain_text_newest_first(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = local_config(tmp_path, {"Wire": WIRE, "Trade": TRADE})
-    common = ("--config", str(config), "--cache-dir", str(tmp_path / "c"))
-    assert run_cli(capsys, *common, "fetch", "--no-full-text")[0] == 0
+    common = fetched_locally(tmp_path, capsys, {"Wire": WIRE, "Trade": TRADE})
     code, out, err = run_cli(capsys, *common, "articles")
     assert code == 0, err
     assert [line.split(None, 2) for line in out.splitlines()] == [

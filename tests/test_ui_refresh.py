@@ -25,7 +25,7 @@ from _ui_helpers import (
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from briefing.core.service import DataOrigin
+from briefing.core.service import BriefingService, DataOrigin
 from briefing.ui.app import BriefingApp
 from briefing.ui.widgets.article_list import FAILED_MARK, PENDING_MARK, ArticleList
 from briefing.ui.widgets.lists import SourceList
@@ -163,6 +163,26 @@ def full_text_mark_of(app: BriefingApp, title: str) -> str:
     return row_of(app, title)[2]
 
 
+def legal_desk_app(
+    tmp_path: Path,
+    server: HTTPServer,
+    served: list[FixtureArticle],
+    stored: list[FixtureArticle] | None = None,
+) -> tuple[BriefingService, BriefingApp]:
+    """The Legal Desk feed served from ``server`` with ``served``, its pages fetched
+    (full_text "auto"); ``stored`` are in the cache already, as a refresh left them."""
+    server.expect_request("/legal.rss").respond_with_data(
+        rss_feed("Legal Desk", served), content_type="application/rss+xml"
+    )
+    service = build_service(
+        tmp_path / "cache",
+        {"Legal Desk": stored or []},
+        urls={"Legal Desk": server.url_for("/legal.rss")},
+        full_text="auto",
+    )
+    return service, make_app(service, tmp_path)
+
+
 async def test_refresh_lists_new_articles_while_their_pages_are_fetched(
     tmp_path: Path, threaded_server: HTTPServer
 ) -> None:
@@ -185,16 +205,7 @@ async def test_refresh_lists_new_articles_while_their_pages_are_fetched(
         "2026-02-09T10:00:00+00:00",
     )
     held = teaser("held", "Archive: held", threaded_server.url_for("/page/held"), "2026-02-09T11:00:00+00:00")  # fmt: skip
-    threaded_server.expect_request("/legal.rss").respond_with_data(
-        rss_feed("Legal Desk", [old, quick, held]), content_type="application/rss+xml"
-    )
-    service = build_service(
-        tmp_path / "cache",
-        {"Legal Desk": [old]},
-        urls={"Legal Desk": threaded_server.url_for("/legal.rss")},
-        full_text="auto",
-    )
-    app = make_app(service, tmp_path)
+    service, app = legal_desk_app(tmp_path, threaded_server, [old, quick, held], stored=[old])
     held_id = fixture_id("Legal Desk", "held")
     try:
         async with app.run_test(size=(160, 50)) as pilot:
@@ -247,16 +258,7 @@ async def test_a_page_that_fails_is_marked_and_the_pane_says_why(
         )
     )
     gone = teaser("gone", "Archive: gone", threaded_server.url_for("/page/gone"), "2026-02-09T10:00:00+00:00")  # fmt: skip
-    threaded_server.expect_request("/legal.rss").respond_with_data(
-        rss_feed("Legal Desk", [gone]), content_type="application/rss+xml"
-    )
-    service = build_service(
-        tmp_path / "cache",
-        {"Legal Desk": []},
-        urls={"Legal Desk": threaded_server.url_for("/legal.rss")},
-        full_text="auto",
-    )
-    app = make_app(service, tmp_path)
+    service, app = legal_desk_app(tmp_path, threaded_server, [gone])
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: app.last_summary is not None, timeout=30)
         await settle(pilot)
@@ -322,16 +324,7 @@ async def test_a_page_step_that_cannot_start_keeps_the_feed_results(
 
     monkeypatch.setattr(fulltext, "load_validators", disk_full)
     story = teaser("fresh", "Archive: fresh story", threaded_server.url_for("/page/fresh"), "2026-02-09T10:00:00+00:00")  # fmt: skip
-    threaded_server.expect_request("/legal.rss").respond_with_data(
-        rss_feed("Legal Desk", [story]), content_type="application/rss+xml"
-    )
-    service = build_service(
-        tmp_path / "cache",
-        {"Legal Desk": []},
-        urls={"Legal Desk": threaded_server.url_for("/legal.rss")},
-        full_text="auto",
-    )
-    app = make_app(service, tmp_path)
+    service, app = legal_desk_app(tmp_path, threaded_server, [story])
     async with app.run_test(size=(160, 50)) as pilot:
         await wait_for(pilot, lambda: app.last_summary is not None, timeout=30)
         await settle(pilot)
