@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import errno
+import functools
 import os
 import socket
 import ssl
@@ -438,7 +439,6 @@ class _ConnectionPool:
         self._idle_count = 0
         self._closing: dict[asyncio.Future[None], asyncio.StreamWriter] = {}
         """Connections closing, by the future of their end."""
-        self._tls: ssl.SSLContext | None = None
 
     def slot(self) -> asyncio.Semaphore:
         return self._slots
@@ -510,7 +510,7 @@ class _ConnectionPool:
     async def _connect(self, target: _Target) -> _Connection:
         proxy = target.proxy
         host, port = (proxy.host, proxy.port) if proxy else (target.host, target.port)
-        tls = self._tls_context() if target.scheme == "https" else None
+        tls = _tls_context() if target.scheme == "https" else None
         direct_tls = tls if proxy is None else None
         try:
             sock = await _connect_socket(host, port)
@@ -565,11 +565,6 @@ class _ConnectionPool:
             await connection.writer.start_tls(tls, server_hostname=target.host)
         except (OSError, ssl.SSLError) as error:
             raise FetchError(_connect_error(error, target, None)) from None
-
-    def _tls_context(self) -> ssl.SSLContext:
-        if self._tls is None:
-            self._tls = _tls_context()
-        return self._tls
 
     async def aclose(self) -> None:
         for connections in self._idle.values():
@@ -698,7 +693,18 @@ def _forget(pending: dict[asyncio.Future[None], asyncio.StreamWriter]) -> Any:
 
 
 def _tls_context() -> ssl.SSLContext:
-    """The system's certificates (SSL_CERT_FILE / SSL_CERT_DIR honoured) and certifi's."""
+    """The system's certificates (SSL_CERT_FILE / SSL_CERT_DIR honoured) and certifi's.
+
+    Loading them takes tens of milliseconds, so one context serves the whole
+    process (the feed step, the page step, every refresh of the reader) for as
+    long as those two variables say the same.
+    """
+    return _tls_context_for(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _tls_context_for(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    # The arguments are the cache's key: OpenSSL reads the variables itself.
     context = ssl.create_default_context()
     try:
         import certifi
