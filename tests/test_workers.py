@@ -163,3 +163,27 @@ async def test_closing_after_a_cancelled_task_stops_its_worker_at_once() -> None
     await asyncio.sleep(0.2)
     with pytest.raises(ProcessLookupError):
         os.kill(worker, 0)
+
+
+async def test_closing_after_cancelling_queued_tasks_leaves_no_thread_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Tasks cancelled while their work still waits in the pool's queue, then the pool
+    closed (its workers killed): nothing may go wrong in the pool's own thread (in
+    Python 3.11 a cancelled queued future made it raise InvalidStateError)."""
+    import threading
+
+    errors: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(args.exc_value))
+    for _ in range(5):  # the pool's thread races our close: give it several chances
+        pool = WorkerPool(1)
+        await pool.run(square, 1)
+        running = asyncio.create_task(pool.run(sleep_then_answer, 30))
+        queued = [asyncio.create_task(pool.run(square, n)) for n in range(6)]
+        await asyncio.sleep(0.2)
+        for task in (running, *queued):
+            task.cancel()
+        await asyncio.gather(running, *queued, return_exceptions=True)
+        await pool.aclose()
+        await asyncio.sleep(0.3)  # the pool's thread notices its dead workers
+    assert errors == []

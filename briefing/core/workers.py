@@ -96,7 +96,6 @@ class WorkerPool:
         start, or for room in it, does not count), and ``WorkerCrashed``."""
         from concurrent.futures.process import BrokenProcessPool
 
-        loop = asyncio.get_running_loop()
         for attempt in range(2):
             self.warm_up()
             starting = self._starting
@@ -111,8 +110,14 @@ class WorkerPool:
                     if self._starting is not starting:
                         continue  # the pool was stopped while this task waited for room
                     limit = asyncio.timeout(timeout)  # its clock starts now
+                    work = asyncio.wrap_future(pool.submit(function, *args))
+                    work.add_done_callback(_retrieved)
                     async with limit:
-                        return await loop.run_in_executor(pool, function, *args)
+                        # Shielded: cancelling this task never cancels the pool's own
+                        # future. (Python 3.11's pool raises InvalidStateError in its
+                        # thread when a cancelled queued future meets dead workers;
+                        # the work is stopped by killing the workers instead.)
+                        return await asyncio.shield(work)
             except TimeoutError:
                 if limit is None or not limit.expired():
                     raise  # the task's own TimeoutError, not our limit
@@ -179,6 +184,12 @@ class WorkerPool:
             return
         self._starting = None
         await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
+
+
+def _retrieved(work: asyncio.Future[Any]) -> None:
+    """Work nobody waits for any more may still end in an error: mark it seen."""
+    if not work.cancelled():
+        work.exception()
 
 
 def _ready() -> None:
