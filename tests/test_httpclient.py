@@ -322,6 +322,58 @@ async def test_https_through_a_connect_tunnel(
     assert origin.requests[0].headers["host"] == "secure.example.test"
 
 
+FORGED = b"HTTP/1.1 200 OK\r\nContent-Length: 18\r\n\r\n<rss>FORGED</rss>"
+
+
+@pytest.mark.parametrize(
+    "after_established",
+    [pytest.param(FORGED, id="right-after"), pytest.param(b" " * 70_000 + FORGED, id="past-64k")],
+)
+async def test_a_proxy_cannot_forge_an_https_answer(
+    authority: trustme.CA, trusted: None, monkeypatch: pytest.MonkeyPatch, after_established: bytes
+) -> None:
+    """The proxy says "200 Connection established" and then, in plaintext, an
+    answer of its own: that must never be taken for the origin's (TLS-checked)
+    answer. The fetch fails instead, and the real origin is never believed
+    either, since the tunnel is not trustworthy."""
+
+    to_origin: list[asyncio.StreamWriter] = []
+
+    async def forging_tunnel(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        origin_reader, origin_writer = await asyncio.open_connection("127.0.0.1", origin_port)
+        to_origin.append(origin_writer)
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n" + after_established)
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+            sink.close()
+
+        await asyncio.gather(
+            pipe(reader, origin_writer), pipe(origin_reader, writer), return_exceptions=True
+        )
+
+    with tls_server(authority, "secure.example.test") as origin:
+        origin_port = origin.port
+        origin.route("/feed", Reply(200, b"<rss>genuine</rss>"))
+        proxy = await asyncio.start_server(forging_tunnel, "127.0.0.1", 0)
+        proxy_port = proxy.sockets[0].getsockname()[1]
+        monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{proxy_port}")
+        try:
+            async with HttpFetcher(timeout=5) as http:
+                for _ in range(5):
+                    with pytest.raises(FetchError) as raised:
+                        await http.get("https://secure.example.test/feed")
+                    assert "FORGED" not in str(raised.value)
+        finally:
+            proxy.close()
+            for origin_writer in to_origin:  # the origin server waits on these to stop
+                origin_writer.close()
+            await asyncio.sleep(0.05)
+
+
 # --------------------------------------------------------------------------- misbehaving answers
 
 

@@ -511,7 +511,6 @@ class _ConnectionPool:
         proxy = target.proxy
         host, port = (proxy.host, proxy.port) if proxy else (target.host, target.port)
         tls = _tls_context() if target.scheme == "https" else None
-        direct_tls = tls if proxy is None else None
         try:
             sock = await _connect_socket(host, port)
         except UnicodeError:  # a label too long for the resolver's IDNA codec
@@ -519,52 +518,22 @@ class _ConnectionPool:
         except OSError as error:
             raise FetchError(_connect_error(error, target, proxy)) from None
         try:
+            if proxy is not None and tls is not None:
+                await _open_tunnel(sock, target, proxy)
             reader, writer = await asyncio.open_connection(
                 sock=sock,
-                ssl=direct_tls,
-                server_hostname=target.host if direct_tls else None,
+                ssl=tls,
+                server_hostname=target.host if tls else None,
                 limit=READ_SIZE,
             )
         except BaseException as error:
             sock.close()
             if isinstance(error, OSError):  # ssl.SSLError is one too
-                raise FetchError(_connect_error(error, target, proxy)) from None
+                # TLS inside a tunnel is with the origin, so the proxy is not to blame.
+                blamed = None if tls is not None else proxy
+                raise FetchError(_connect_error(error, target, blamed)) from None
             raise
-        connection = _Connection(target.pool_key, target.host, reader, writer)
-        if proxy is not None and tls is not None:
-            try:
-                await self._tunnel(connection, target, proxy, tls)
-            except BaseException:
-                self._discard(connection)
-                raise
-            connection.protocol = h11.Connection(
-                h11.CLIENT, max_incomplete_event_size=MAX_HEADER_BYTES
-            )
-        return connection
-
-    async def _tunnel(
-        self, connection: _Connection, target: _Target, proxy: _Proxy, tls: ssl.SSLContext
-    ) -> None:
-        """CONNECT through the proxy, then TLS with the origin inside the tunnel."""
-        authority = f"{_bracketed(target.host)}:{target.port}"
-        headers = [(b"Host", authority.encode("ascii"))]
-        if proxy.authorization:
-            headers.append((b"Proxy-Authorization", proxy.authorization.encode("ascii")))
-        try:
-            await connection.send("CONNECT", authority, headers)
-            answer = await connection.response()
-        except OSError as error:
-            reason = _os_reason(error)
-            raise FetchError(f"proxy {proxy.address} broke the connection: {reason}") from None
-        if not 200 <= answer.status_code < 300:
-            raise FetchError(
-                f"proxy {proxy.address} refused the tunnel to {target.host}: "
-                f"HTTP {answer.status_code} {_reason(answer.status_code)}".rstrip()
-            )
-        try:
-            await connection.writer.start_tls(tls, server_hostname=target.host)
-        except (OSError, ssl.SSLError) as error:
-            raise FetchError(_connect_error(error, target, None)) from None
+        return _Connection(target.pool_key, target.host, reader, writer)
 
     async def aclose(self) -> None:
         for connections in self._idle.values():
@@ -623,6 +592,56 @@ async def _connect_socket(host: str, port: int) -> socket.socket:
         for attempt in attempts:
             attempt.cancel()
             attempt.add_done_callback(_close_unless(winner))
+
+
+async def _open_tunnel(sock: socket.socket, target: _Target, proxy: _Proxy) -> None:
+    """CONNECT through the proxy on the bare socket, before TLS with the origin starts.
+
+    The proxy's answer is read from the socket itself, never through a buffered
+    stream, and refused when the proxy sent anything after it: those would be
+    plaintext bytes from the proxy that a buffered reader hands to TLS's reader
+    as if they were the origin's decrypted answer (a forged https answer).
+    Bytes that arrive later are read by TLS as records and fail it, closed.
+    """
+    loop = asyncio.get_running_loop()
+    authority = f"{_bracketed(target.host)}:{target.port}"
+    headers = [(b"Host", authority.encode("ascii"))]
+    if proxy.authorization:
+        headers.append((b"Proxy-Authorization", proxy.authorization.encode("ascii")))
+    protocol = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEADER_BYTES)
+    try:
+        request = protocol.send(h11.Request(method="CONNECT", target=authority, headers=headers))
+        await loop.sock_sendall(sock, (request or b"") + (protocol.send(h11.EndOfMessage()) or b""))
+        while True:
+            event = protocol.next_event()
+            if event is h11.NEED_DATA:
+                data = await loop.sock_recv(sock, READ_SIZE)
+                protocol.receive_data(data)
+                if not data:
+                    raise FetchError(
+                        f"proxy {proxy.address} closed the connection instead of "
+                        f"opening the tunnel to {target.host}"
+                    )
+                continue
+            if isinstance(event, h11.Response):
+                break
+            if not isinstance(event, h11.InformationalResponse):  # pragma: no cover
+                raise FetchError(f"bad answer from proxy {proxy.address} to CONNECT")
+    except h11.ProtocolError as error:
+        raise FetchError(f"bad answer from proxy {proxy.address} to CONNECT: {error}") from None
+    except OSError as error:
+        reason = _os_reason(error)
+        raise FetchError(f"proxy {proxy.address} broke the connection: {reason}") from None
+    if not 200 <= event.status_code < 300:
+        raise FetchError(
+            f"proxy {proxy.address} refused the tunnel to {target.host}: "
+            f"HTTP {event.status_code} {_reason(event.status_code)}".rstrip()
+        )
+    if protocol.trailing_data[0]:
+        raise FetchError(
+            f"proxy {proxy.address} sent data of its own after opening the tunnel to "
+            f"{target.host} (refused: it could be a forged answer)"
+        )
 
 
 def _literal_address(host: str, port: int) -> list[Any]:
