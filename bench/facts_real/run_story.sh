@@ -17,6 +17,7 @@ if [[ $# -lt 1 || $# -gt 2 ]]; then
     echo "usage: $0 STORY_DIR [OUT_DIR]" >&2
     exit 2
 fi
+[[ -d $1 ]] || { echo "not a story folder: $1" >&2; exit 2; }
 story=$(cd "$1" && pwd)
 out=${2:-$(mktemp -d "${TMPDIR:-/tmp}/facts-real.XXXXXX")}
 mkdir -p "$out"
