@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -23,8 +22,10 @@ from _ui_helpers import (
     wait_for,
 )
 from pytest_httpserver import HTTPServer
+from textual.pilot import Pilot
 from werkzeug import Request, Response
 
+from briefing.core.models import Article
 from briefing.core.service import BriefingService, DataOrigin
 from briefing.ui.app import BriefingApp
 from briefing.ui.widgets.article_list import FAILED_MARK, PENDING_MARK, ArticleList
@@ -40,15 +41,20 @@ FRESH = FixtureArticle(
 
 
 async def test_refresh_with_one_failing_feed_stays_responsive_and_reports_it(
-    tmp_path: Path, httpserver: HTTPServer
+    tmp_path: Path, threaded_server: HTTPServer
 ) -> None:
+    """The Legal Desk feed is held by the server until the test has used the reader:
+    no timing decides whether the refresh is still running (it failed under load
+    when the feed was only slow)."""
     legal_items = [*FEEDS["Legal Desk"], FRESH]
+    release = threading.Event()
 
-    def slow_legal_feed(request: Request) -> Response:
-        time.sleep(0.8)  # long enough to use the reader meanwhile
+    def held_legal_feed(request: Request) -> Response:
+        release.wait(timeout=30)
         return Response(rss_feed("Legal Desk", legal_items), content_type="application/rss+xml")
 
-    httpserver.expect_request("/legal.rss").respond_with_handler(slow_legal_feed)
+    httpserver = threaded_server
+    httpserver.expect_request("/legal.rss").respond_with_handler(held_legal_feed)
     httpserver.expect_request("/tech.rss").respond_with_data("boom", status=500)
     feeds = {"Legal Desk": FEEDS["Legal Desk"], "Tech Daily": FEEDS["Tech Daily"]}
     urls = {
@@ -57,36 +63,49 @@ async def test_refresh_with_one_failing_feed_stays_responsive_and_reports_it(
     }
     service = build_service(tmp_path / "cache", feeds, urls=urls)
     app = make_app(service, tmp_path)
-    async with app.run_test(size=(160, 50)) as pilot:
-        await settle(pilot)
-        article_list = app.main_screen.query_one(ArticleList)
-        before = len(article_list.articles)
-        await pilot.press("r")
-        assert app.refreshing
-        bar = app.main_screen.query_one(RefreshBar)
-        await wait_for(pilot, lambda: bar.has_class("-running"))
-        # The UI answers keys while the feed is still downloading.
-        await pilot.press("j")
-        assert article_list.cursor == 1
-        assert app.refreshing
-        reading = article_list.current
-        await wait_for(pilot, lambda: not app.refreshing, timeout=20)
-        await settle(pilot)
-        assert not bar.has_class("-running")
-        failures = [n for n in app._notifications if n.title == "Feed failed"]
-        assert len(failures) == 1
-        assert "Tech Daily" in failures[0].message and "500" in failures[0].message
-        ids = {a.id for a in article_list.articles}
-        assert fixture_id("Legal Desk", "legal-9") in ids
-        assert len(article_list.articles) == before + 1
-        assert app.service.origin == DataOrigin.NETWORK
-        assert "live" in screen_text(app)
-        sources = {s.name: s for s in app.main_screen.data.sources}  # type: ignore[union-attr]
-        assert sources["Tech Daily"].health == "error"
-        prompt = str(app.main_screen.query_one(SourceList).get_option("feed:Tech Daily").prompt)
-        assert "500" in prompt  # the reason shows under the feed
-        assert reading is not None and article_list.current is not None
-        assert article_list.current.id == reading.id  # the user's place survived the reload
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await settle(pilot)
+            article_list = app.main_screen.query_one(ArticleList)
+            before = len(article_list.articles)
+            await pilot.press("r")
+            assert app.refreshing
+            bar = app.main_screen.query_one(RefreshBar)
+            await wait_for(pilot, lambda: bar.has_class("-running"))
+            # The UI answers keys while the feed is still downloading.
+            await pilot.press("j")
+            assert article_list.cursor == 1
+            assert app.refreshing
+            reading = article_list.current
+            release.set()
+            await wait_for(pilot, lambda: not app.refreshing, timeout=30)
+            await _check_refresh_results(pilot, app, before, reading)
+    finally:
+        release.set()
+        service.store.close()
+
+
+async def _check_refresh_results(
+    pilot: Pilot[int], app: BriefingApp, before: int, reading: Article | None
+) -> None:
+    article_list = app.main_screen.query_one(ArticleList)
+    bar = app.main_screen.query_one(RefreshBar)
+    await settle(pilot)
+    assert not bar.has_class("-running")
+    failures = [n for n in app._notifications if n.title == "Feed failed"]
+    assert len(failures) == 1
+    assert "Tech Daily" in failures[0].message and "500" in failures[0].message
+    ids = {a.id for a in article_list.articles}
+    assert fixture_id("Legal Desk", "legal-9") in ids
+    assert len(article_list.articles) == before + 1
+    assert app.service.origin == DataOrigin.NETWORK
+    assert "live" in screen_text(app)
+    sources = {s.name: s for s in app.main_screen.data.sources}  # type: ignore[union-attr]
+    assert sources["Tech Daily"].health == "error"
+    prompt = str(app.main_screen.query_one(SourceList).get_option("feed:Tech Daily").prompt)
+    assert "500" in prompt  # the reason shows under the feed
+    assert reading is not None and article_list.current is not None
+    assert article_list.current.id == reading.id  # the user's place survived the reload
 
 
 async def test_an_empty_cache_whose_feeds_all_fail_falls_back_to_the_sample(
