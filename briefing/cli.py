@@ -105,6 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except StoreError as error:
         return report_store_error(error)
+    except EmptyCacheError as error:
+        print(f"briefing: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("briefing: interrupted", file=sys.stderr)
         return 130
@@ -134,7 +137,11 @@ def report_store_error(error: StoreError) -> int:
 
 
 def cache_dir_from(args: argparse.Namespace) -> Path:
-    return Path(args.cache_dir).expanduser() if args.cache_dir else default_cache_dir()
+    path = Path(args.cache_dir).expanduser() if args.cache_dir else default_cache_dir()
+    if path.exists() and not path.is_dir():
+        given = "--cache-dir" if args.cache_dir else "the cache directory"
+        raise UsageError(f"{given} {path} is a file, not a folder")
+    return path
 
 
 def open_service(args: argparse.Namespace) -> BriefingService:
@@ -172,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
             return cmd_fetch(service, full_text=not args.no_full_text)
         if command == "feeds":
             return cmd_feeds(service, as_json=args.json)
-        service = fall_back_to_sample_if_empty(service, args)
+        require_articles(service, args)
         if command == "articles":
             return cmd_articles(service, include_all=args.all, as_json=args.json)
         if command == "facts":
@@ -184,18 +191,23 @@ def run(args: argparse.Namespace) -> int:
         service.store.close()
 
 
-def fall_back_to_sample_if_empty(
-    service: BriefingService, args: argparse.Namespace
-) -> BriefingService:
+def require_articles(service: BriefingService, args: argparse.Namespace) -> None:
+    """Without --demo, an empty cache is an error a script can see (exit 1), never
+    the fictional sample passed off as the user's data."""
     if service.origin == DataOrigin.SAMPLE or service.store.count_articles() > 0:
-        return service
-    service.store.close()
-    sample = open_sample(cache_dir_from(args))
-    print(
-        "briefing: the cache is empty (run `briefing fetch`); showing the bundled SAMPLE briefing.",
-        file=sys.stderr,
+        return
+    raise EmptyCacheError(
+        f"the cache at {cache_dir_from(args)} is empty: run `briefing fetch` first"
+        " (or add --demo to see the bundled sample)"
     )
-    return sample
+
+
+class EmptyCacheError(Exception):
+    pass
+
+
+def is_sample(service: BriefingService) -> bool:
+    return service.origin == DataOrigin.SAMPLE
 
 
 # ---------------------------------------------------------------------- commands
@@ -205,7 +217,10 @@ def cmd_open_reader(service: BriefingService, args: argparse.Namespace) -> int:
     try:
         from briefing.ui.app import run_reader
     except ImportError:
-        service = fall_back_to_sample_if_empty(service, args)
+        if service.store.count_articles() == 0:
+            service.store.close()
+            service = open_sample(cache_dir_from(args))
+            print(service.notice, file=sys.stderr)
         return cmd_articles(service, include_all=False, as_json=False)
     return run_reader(service, offline=args.offline, cache_dir=cache_dir_from(args))
 
@@ -214,8 +229,9 @@ def cmd_fetch(service: BriefingService, *, full_text: bool) -> int:
     interactive = sys.stderr.isatty()
     total = len([f for f in service.config.feeds if f.enabled])
     if total == 0:
-        print("briefing: no enabled feeds in the config", file=sys.stderr)
-        return EXIT_FAILED
+        # A config problem the user fixes in feeds.toml: exit 2, like every config error.
+        where = service.config.path or "the config"
+        raise UsageError(f"{where}: no enabled feeds: add a [[feeds]] entry or set enabled = true")
 
     def progress(result: FeedResult, done: int, total: int) -> None:
         if interactive:
@@ -236,7 +252,10 @@ def cmd_fetch(service: BriefingService, *, full_text: bool) -> int:
     new = sum(r.new for r in summary.results)
     failed = len(summary.errors)
     totals_out = sys.stdout if interactive else sys.stderr
-    print(f"{len(summary.results)} feeds: {new} new articles, {failed} failed", file=totals_out)
+    print(
+        f"{plural(len(summary.results), 'feed')}: {plural(new, 'new article')}, {failed} failed",
+        file=totals_out,
+    )
     if summary.pages is not None:
         for line in format_page_failures(summary.pages, limit=10 if interactive else None):
             print(line)
@@ -248,7 +267,7 @@ def cmd_fetch(service: BriefingService, *, full_text: bool) -> int:
     cached = service.store.count_articles()
     if cached:
         print(
-            f"briefing: every feed failed; the cache still holds {cached} articles"
+            f"briefing: every feed failed; the cache still holds {plural(cached, 'article')}"
             f" (last refreshed {time_ago(service.last_refresh())})",
             file=sys.stderr,
         )
@@ -329,7 +348,7 @@ def print_table(rows: Sequence[Sequence[str]], out: TextIO) -> None:
         print("  ".join([*cells, tail]).rstrip(), file=out)
 
 
-def article_json(article: Article) -> dict[str, object]:
+def article_json(article: Article, *, sample: bool = False) -> dict[str, object]:
     return {
         "id": article.id,
         "source": article.source,
@@ -339,6 +358,7 @@ def article_json(article: Article) -> dict[str, object]:
         "read": article.read,
         "starred": article.starred,
         "relevance": article.relevance,
+        "sample": sample,
     }
 
 
@@ -346,7 +366,7 @@ def cmd_articles(service: BriefingService, *, include_all: bool, as_json: bool) 
     articles = service.articles(include_off_topic=include_all)
     if as_json:
         for article in articles:
-            print(json.dumps(article_json(article), ensure_ascii=False))
+            print(json.dumps(article_json(article, sample=is_sample(service)), ensure_ascii=False))
         return EXIT_OK
     rows = [("DATE", "SOURCE", "TITLE")]
     for article in articles:
@@ -357,8 +377,12 @@ def cmd_articles(service: BriefingService, *, include_all: bool, as_json: bool) 
         cached = len(articles) if include_all else len(service.articles(include_off_topic=True))
         if cached:
             print(
-                f"None of the {cached} cached articles is on topic;"
-                " `briefing articles --all` lists them.",
+                (
+                    f"None of the {cached} cached articles is on topic;"
+                    " `briefing articles --all` lists them."
+                    if cached != 1
+                    else "The one cached article is not on topic; `briefing articles --all` lists it."
+                ),
                 file=sys.stderr,
             )
         else:
@@ -384,6 +408,7 @@ def cmd_feeds(service: BriefingService, *, as_json: bool) -> int:
                 "articles": s.articles,
                 "on_topic": s.on_topic,
                 "unread": s.unread,
+                "sample": is_sample(service),
             }
             for s in sources
         ]
@@ -405,7 +430,9 @@ def cmd_facts(service: BriefingService, *, as_json: bool) -> int:
 
     briefing = service.briefing()
     if as_json:
-        print(json.dumps(briefing_to_json(briefing), indent=2, ensure_ascii=False))
+        document = briefing_to_json(briefing)
+        document["sample"] = is_sample(service)  # the bundled, fictional sample (--demo)
+        print(json.dumps(document, indent=2, ensure_ascii=False))
     else:
         if service.notice:
             print(service.notice)

@@ -102,7 +102,9 @@ def test_fetch_then_articles_feeds_and_exit_codes(setup: tuple[Path, Path], tmp_
         "read",
         "starred",
         "relevance",
+        "sample",
     }
+    assert not any(a["sample"] for a in articles)  # the user's own data
     assert articles[0]["source"] == "Trade" and articles[0]["published"].startswith("2026-01-16")
 
     everything = briefing(*common, "articles", "--all", "--json", cwd=tmp_path)
@@ -165,14 +167,67 @@ def test_local_file_feeds_work(tmp_path: Path, write_config) -> None:  # type: i
     assert len(listed.stdout.splitlines()) == 2  # one on-topic article from each
 
 
-def test_empty_cache_falls_back_to_the_sample_and_says_so(tmp_path: Path, write_config) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "command", [("articles",), ("articles", "--json"), ("facts", "--json"), ("export",)]
+)
+def test_an_empty_cache_is_an_error_not_the_sample(
+    tmp_path: Path, write_config, command: tuple[str, ...]
+) -> None:  # type: ignore[no-untyped-def]
+    """Without --demo a script must be able to tell: exit 1, nothing on stdout."""
     config = write_config([("Nowhere", "https://feeds.invalid/x.xml")])
-    result = briefing(
-        "--config", str(config), "--cache-dir", str(tmp_path / "c"), "articles", cwd=tmp_path
+    cache = tmp_path / "c"
+    result = briefing("--config", str(config), "--cache-dir", str(cache), *command, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"briefing: error: the cache at {cache} is empty: run `briefing fetch` first"
+        " (or add --demo to see the bundled sample)\n"
     )
-    assert result.returncode == 0, result.stderr
-    assert "SAMPLE" in result.stderr
-    assert "Sample" in result.stdout
+
+
+def test_the_sample_says_so_in_its_json(tmp_path: Path) -> None:
+    common = ("--demo", "--cache-dir", str(tmp_path / "c"))
+    articles = briefing(*common, "articles", "--json", cwd=tmp_path)
+    assert articles.returncode == 0, articles.stderr
+    assert all(json.loads(line)["sample"] is True for line in articles.stdout.splitlines())
+    facts = json.loads(briefing(*common, "facts", "--json", cwd=tmp_path).stdout)
+    assert facts["sample"] is True
+    feeds = json.loads(briefing(*common, "feeds", "--json", cwd=tmp_path).stdout)
+    assert feeds and all(feed["sample"] is True for feed in feeds)
+
+
+def test_a_folder_as_config_and_a_file_as_cache_dir_are_named_for_what_they_are(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    result = briefing("--config", str(folder), "feeds", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"briefing: error: {folder}: is a folder; --config takes a feeds.toml file\n"
+    )
+    a_file = tmp_path / "cache.txt"
+    a_file.write_text("not a folder", encoding="utf-8")
+    result = briefing("--demo", "--cache-dir", str(a_file), "feeds", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == f"briefing: error: --cache-dir {a_file} is a file, not a folder\n"
+
+
+def test_fetch_with_no_enabled_feed_is_a_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text(
+        '[topic]\nname = "T"\nkeywords = ["x"]\n\n'
+        '[[feeds]]\nname = "Off"\nurl = "https://feeds.invalid/x"\nenabled = false\n',
+        encoding="utf-8",
+    )
+    result = briefing(
+        "--config", str(config), "--cache-dir", str(tmp_path / "c"), "fetch", cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"briefing: error: {config}: no enabled feeds: add a [[feeds]] entry"
+        " or set enabled = true\n"
+    )
 
 
 def test_demo_uses_its_own_cache(tmp_path: Path) -> None:
@@ -358,7 +413,7 @@ def test_briefing_cache_dir_is_used_and_cache_dir_overrides_it(
     code, out, err = run_cli(
         capsys, "--config", str(config), "--cache-dir", str(explicit), "articles", "--json"
     )
-    assert code == 0 and "SAMPLE" in err  # an empty cache, not the one from the environment
+    assert code == 1 and "is empty" in err  # an empty cache, not the one from the environment
     assert (explicit / "cache.db").is_file()
 
 

@@ -49,7 +49,8 @@ def test_facts_json_keeps_the_contract(tmp_path: Path) -> None:
     result = demo(tmp_path, "facts", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"topic", "generated", "facts", "timeline"}
+    assert set(data) == {"topic", "generated", "facts", "timeline", "sample"}
+    assert data["sample"] is True  # --demo: the bundled, fictional sample
     damages = next(f for f in data["facts"] if f["label"] == "Damages sought")
     assert damages["kind"] == "money" and damages["status"] == "differs"
     assert [v["value"] for v in damages["values"]] == [13000000000000, 12900000000000]

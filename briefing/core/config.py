@@ -57,6 +57,8 @@ def find_config(explicit: str | os.PathLike[str] | None = None) -> ConfigLocatio
         # Absolute, so that relative feed paths join the config's folder once and
         # every later step (fetch, file URIs) sees the same file.
         path = Path(explicit).expanduser().absolute()
+        if path.is_dir():
+            raise ConfigError(f"{path}: is a folder; --config takes a feeds.toml file")
         if not path.is_file():
             raise ConfigError(f"{path}: config file not found")
         return ConfigLocation(path, "--config")
