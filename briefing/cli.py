@@ -18,11 +18,18 @@ from pathlib import Path
 from typing import TextIO
 
 from briefing import __version__
-from briefing.core.config import ConfigError, find_config, load_config, user_config_dir
+from briefing.core.config import (
+    ConfigError,
+    ConfigLocation,
+    find_config,
+    load_config,
+    user_config_dir,
+)
 from briefing.core.models import Article, FeedResult, FetchStatus, PageReport, RefreshSummary
 from briefing.core.service import BriefingService, DataOrigin, age_in_words, open_sample
 from briefing.core.store import Store, StoreError, default_cache_dir
 from briefing.core.textclean import clean_line
+from briefing.ui.keymap import keymap_from_config
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -156,6 +163,7 @@ def open_service(args: argparse.Namespace) -> BriefingService:
         return open_sample(cache_dir)
     location = find_config(args.config)
     config = load_config(location.path)
+    keymap_from_config(config)  # a bad [keys] table is a config error for every command
     return BriefingService(config, Store(cache_dir))
 
 
@@ -222,7 +230,21 @@ def cmd_open_reader(service: BriefingService, args: argparse.Namespace) -> int:
             service = open_sample(cache_dir_from(args))
             print(service.notice, file=sys.stderr)
         return cmd_articles(service, include_all=False, as_json=False)
-    return run_reader(service, offline=args.offline, cache_dir=cache_dir_from(args))
+    keymap = None
+    find_again = None
+    if service.origin != DataOrigin.SAMPLE:
+        keymap = keymap_from_config(service.config)
+
+        def find_again() -> ConfigLocation:
+            return find_config(args.config)
+
+    return run_reader(
+        service,
+        offline=args.offline,
+        cache_dir=cache_dir_from(args),
+        keymap=keymap,
+        find_config_again=find_again,
+    )
 
 
 def cmd_fetch(service: BriefingService, *, full_text: bool) -> int:

@@ -283,3 +283,12 @@ def rss_feed(title: str, items: Iterable[FixtureArticle]) -> bytes:
         )
     parts.append("</channel></rss>")
     return "\n".join(parts).encode("utf-8")
+
+
+def article_text(app: BriefingApp) -> str:
+    """The lines the article pane shows, joined into one text (wrapping undone)."""
+    from briefing.ui.widgets.article_view import ArticleView
+
+    view = app.main_screen.query_one(ArticleView)
+    lines = (view.render_line(y).text for y in range(view.scrollable_content_region.height))
+    return " ".join(" ".join(line.split()) for line in lines if line.strip())

@@ -16,10 +16,12 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
 
 
 def test_every_key_is_documented() -> None:
-    from briefing.ui.commands import COMMANDS
+    from briefing.ui.keymap import COMMANDS, keys_label
 
     for command in COMMANDS:
-        assert f"| `{command.keys_shown}` | {command.help} |" in README, command.id
+        assert f"| `{keys_label(command.key)}` | `{command.id}` | {command.help} |" in README, (
+            command.id
+        )
 
 
 def test_every_subcommand_and_global_option_is_documented() -> None:

@@ -10,6 +10,7 @@ import pytest
 from _ui_helpers import (
     FEEDS,
     FixtureArticle,
+    article_text,
     body,
     build_service,
     fixture_id,
@@ -255,8 +256,8 @@ async def test_refresh_lists_new_articles_while_their_pages_are_fetched(
             assert full_text_mark_of(app, "Archive: held") == " "
             assert full_text_mark_of(app, "Archive: quick") == " "
             assert full_text_mark_of(app, "Archive: old") == " "
-            shown = screen_text(app)
-            assert "Full text" not in shown.split("Full texts:")[0]
+            shown = article_text(app)
+            assert "Full text" not in shown
             assert PAGE_SENTENCE in shown
             assert app.last_summary is not None and app.last_summary.pages is not None
             assert app.last_summary.pages.fetched == 3
@@ -286,8 +287,7 @@ async def test_a_page_that_fails_is_marked_and_the_pane_says_why(
         assert full_text_mark_of(app, "Archive: gone") == FAILED_MARK
         app.main_screen.open_article(fixture_id("Legal Desk", "gone"))
         await pilot.pause()
-        shown = screen_text(app)
-        # (The line wraps after "feed's" in this pane.)
+        shown = article_text(app)
         assert "Full text failed: HTTP 404 [bold red]Gone[/bold red] — showing the feed's" in shown
         assert "Anna's Archive is in court again." in shown
         messages = [n.message for n in app._notifications]

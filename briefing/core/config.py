@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -72,6 +73,16 @@ def find_config(explicit: str | os.PathLike[str] | None = None) -> ConfigLocatio
     return ConfigLocation(bundled_config_path(), "bundled default")
 
 
+def config_stamp(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """(modification time in ns, size) of a config file, to tell when it changed on disk;
+    None when it cannot be read."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
 def load_config(path: str | os.PathLike[str]) -> Config:
     path = Path(path).expanduser().absolute()
     try:
@@ -102,7 +113,7 @@ def _toml_message(error: tomllib.TOMLDecodeError, text: str) -> str:
     return message
 
 
-_TOP_KEYS = {"topic", "settings", "feeds"}
+_TOP_KEYS = {"topic", "settings", "feeds", "keys"}
 _TOPIC_KEYS = {"name", "keywords", "exclude"}
 _SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
     "timeout": (int, float),
@@ -136,7 +147,8 @@ def parse_config(data: Mapping[str, Any], where: str = "<config>") -> Config:
             )
         seen[key] = index
         feeds.append(feed)
-    return Config(topic=topic, settings=settings, feeds=tuple(feeds), path=where)
+    keys = _parse_keys(data.get("keys", {}), where)
+    return Config(topic=topic, settings=settings, feeds=tuple(feeds), path=where, keys=keys)
 
 
 def _refuse_unknown(table: Mapping[str, Any], allowed: set[str], where: str, section: str) -> None:
@@ -274,3 +286,98 @@ def check_feed_url(url: str, where: str, label: str, base_dir: Path | None) -> s
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
     return str(path)
+
+
+# ---------------------------------------------------------------------- [keys]
+
+_NAMED_KEYS = {
+    "escape", "enter", "tab", "space", "backspace", "delete", "insert", "home", "end",
+    "pageup", "pagedown", "up", "down", "left", "right",
+    *(f"f{number}" for number in range(1, 25)),
+}  # fmt: skip
+_NEWSBOAT_NAMES = {"esc": "escape", "return": "enter", "npage": "pagedown", "ppage": "pageup"}
+_MODIFIERS = ("ctrl", "shift", "alt")
+_KEY_NAME_REPLACEMENTS = {
+    "solidus": "slash",
+    "reverse_solidus": "backslash",
+    "commercial_at": "at",
+    "hyphen_minus": "minus",
+    "plus_sign": "plus",
+    "low_line": "underscore",
+}
+_UNICODE_NAMES = {value: key for key, value in _KEY_NAME_REPLACEMENTS.items()}
+
+
+def _character_key(character: str) -> str:
+    """Textual's name for a printable character: 'n', 'N', '?' -> 'question_mark'."""
+    if character.isalnum():
+        return character
+    name = unicodedata.name(character, "").lower().replace("-", "_").replace(" ", "_")
+    return _KEY_NAME_REPLACEMENTS.get(name, name)
+
+
+def _is_character_name(name: str) -> bool:
+    """'question_mark', 'slash', 'colon': the name of one printable character."""
+    unicode_name = _UNICODE_NAMES.get(name, name).replace("_", " ").upper()
+    try:
+        character = unicodedata.lookup(unicode_name)
+    except KeyError:
+        return False
+    return len(character) == 1 and character.isprintable() and not character.isspace()
+
+
+def normalize_key(text: str) -> str | None:
+    """A key as the user writes it, in Textual's naming; None when it names no key.
+
+    Accepts one character ("n", "N", "?"), a key name ("enter", "pagedown",
+    "f5"), modifiers joined with '+' ("ctrl+r", "shift+tab"), and newsboat's
+    "^R" for ctrl+r. Names are case-insensitive; single characters are not.
+    """
+    text = text.strip()
+    if len(text) == 1:
+        return _character_key(text) if text.isprintable() and not text.isspace() else None
+    if len(text) == 2 and text[0] == "^" and text[1].isalpha():
+        return f"ctrl+{text[1].lower()}"
+    *modifiers, last = text.split("+") if not text.endswith("++") else [*text[:-2].split("+"), "+"]
+    if any(m.lower() not in _MODIFIERS for m in modifiers) or not last:
+        return None
+    if len(last) == 1:
+        base = _character_key(last if not modifiers else last.lower())
+        if not (last.isprintable() and not last.isspace()):
+            return None
+    else:
+        lowered = last.lower()
+        base = _NEWSBOAT_NAMES.get(lowered, lowered)
+        if base not in _NAMED_KEYS and not _is_character_name(base):
+            return None
+    return "+".join([*(m.lower() for m in modifiers), base])
+
+
+def _parse_keys(raw: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``[keys]``: command = "key" or ["key", ...]. The command names are checked by the
+    reader's keymap (``briefing.ui.keymap``), which knows them."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: 'keys' must be a table ([keys])")
+    parsed: list[tuple[str, tuple[str, ...]]] = []
+    for command, value in raw.items():
+        _refuse_control(command, where, "[keys] name")
+        texts = [value] if isinstance(value, str) else value
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+            raise ConfigError(
+                f"{where}: [keys] {command} must be a key or a list of keys,"
+                f' such as "n" or ["n", "down"]'
+            )
+        keys: list[str] = []
+        for text in texts:
+            _refuse_control(text, where, f"[keys] {command}")
+            key = normalize_key(text)
+            if key is None:
+                raise ConfigError(
+                    f"{where}: [keys] {command}: {text!r} is not a key (write one character"
+                    ' such as "n" or "?", a name such as "enter", "space" or "pagedown",'
+                    ' or a combination such as "ctrl+r")'
+                )
+            if key not in keys:
+                keys.append(key)
+        parsed.append((command, tuple(keys)))
+    return tuple(parsed)

@@ -56,6 +56,8 @@ class Config:
     feeds: tuple[FeedConfig, ...]
     path: str | None = None
     """Where the config was read from; None for a config built in code."""
+    keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """The reader's ``[keys]``: (command id, Textual key names), as the user wrote them."""
 
     def feed(self, name: str) -> FeedConfig | None:
         return next((f for f in self.feeds if f.name == name), None)

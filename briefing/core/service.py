@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,7 +41,7 @@ PageProgressCallback = Callable[[int, int], None]
 SAMPLE_DIRNAME = "sample"
 
 
-class DataOrigin:
+class DataOrigin(StrEnum):
     """Where the briefing on screen comes from; shown to the user."""
 
     NETWORK = "network"
@@ -88,15 +89,22 @@ def age_in_words(iso_time: str | None, now: datetime | None = None) -> str:
 
 
 class BriefingService:
-    def __init__(self, config: Config, store: Store, *, origin: str = DataOrigin.CACHE) -> None:
+    def __init__(
+        self, config: Config, store: Store, *, origin: DataOrigin = DataOrigin.CACHE
+    ) -> None:
         self.config = config
         self.store = store
         self.topic_filter = TopicFilter(config.topic)
-        self.origin = origin
+        self.origin: DataOrigin = origin
         self.notice = ""
         """A sentence for the user about where the data comes from, or ''."""
 
     # ------------------------------------------------------------------ reading
+
+    def use_config(self, config: Config) -> None:
+        """A feeds.toml read again while the reader runs: its feeds and topic from now on."""
+        self.config = config
+        self.topic_filter = TopicFilter(config.topic)
 
     @property
     def feed_names(self) -> list[str]:

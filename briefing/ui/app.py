@@ -1,8 +1,10 @@
 """The Textual reader: ``run_reader`` is what bare ``briefing`` calls.
 
-The app owns the service and every worker. Workers run in threads, never
-touch a widget, and report with messages (``briefing.ui.messages``); the
-handlers here pass the results to the main screen.
+The app owns the services, every worker and job thread, the flag writer and
+the preferences. It is the one mediator between the workers and the main
+screen: workers post results to it, the screen posts intents to it, and it
+paints through the screen's public methods. Which briefing is on screen (the
+user's, or the sample standing in) is decided by ``fallback.Fallback``.
 """
 
 from __future__ import annotations
@@ -12,44 +14,57 @@ import errno
 import sys
 import threading
 import webbrowser
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from briefing.core.config import ConfigError, ConfigLocation, config_stamp, find_config, load_config
 from briefing.core.models import Article, FeedResult, FetchStatus, RefreshSummary
 from briefing.core.service import BriefingService, DataOrigin, age_in_words, open_sample
 from briefing.core.textclean import clean_line, is_web_url
 from briefing.ui.commands import ReaderCommands
+from briefing.ui.fallback import Fallback, StartStep, Verdict
+from briefing.ui.flags import FlagWriter
+from briefing.ui.keymap import Keymap, keymap_from_config
 from briefing.ui.messages import (
     BriefingLoaded,
+    ConfigReloadRequested,
     DataLoaded,
+    ExportRequested,
     FeedsRefreshed,
+    FlagsChanged,
+    FlagsSaved,
+    Job,
     JobFailed,
     LinkOpened,
+    LinkRequested,
+    LoadReason,
+    PrefsChanged,
     RefreshFinished,
     RefreshPagesProgress,
     RefreshProgress,
+    RefreshRequested,
     RefreshStarted,
+    ScreenReady,
     SearchFinished,
+    SearchRequested,
 )
+from briefing.ui.prefs import Prefs, load_prefs, save_prefs
 from briefing.ui.reports import (
     MAX_FAILURE_TOASTS,
-    SAMPLE_OFFLINE_NOTICE,
     failures_text,
     feed_failure_text,
     feeds_refreshed_text,
     no_enabled_feeds_text,
     pages_fetched_text,
-    sample_after_failed_refresh_notice,
-    sample_fallback_notice,
-    sample_without_feeds_notice,
 )
 from briefing.ui.screens.main import MainScreen
 from briefing.ui.view import (
@@ -64,7 +79,6 @@ from briefing.ui.view import (
     load_briefing,
     load_reader_data,
 )
-from briefing.ui.widgets.status import RefreshBar
 
 
 def start_resource_tracker() -> None:
@@ -91,6 +105,8 @@ def start_resource_tracker() -> None:
 
 PRELOAD_WAIT = 0.3
 """Seconds the first frame may wait for a preload that is nearly done."""
+MESSAGE_SECONDS = {"information": 4.0, "warning": 6.0, "error": 8.0}
+"""The longest a message stays in the footer, by severity."""
 
 
 class BriefingApp(App[int]):
@@ -107,10 +123,13 @@ class BriefingApp(App[int]):
         now: Callable[[], datetime] | None = None,
         export_dir: Path | None = None,
         preload: Preload | None = None,
+        keymap: Keymap | None = None,
+        find_config_again: Callable[[], ConfigLocation] | None = None,
+        prefs_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.preload = preload
-        self.service = service
+        self.fallback = Fallback(service, offline=offline)
         self.offline = offline
         self.cache_dir = Path(cache_dir) if cache_dir is not None else service.store.directory
         self.now = now or (lambda: datetime.now(UTC))
@@ -119,41 +138,148 @@ class BriefingApp(App[int]):
         self.saved_session = Session()
         """As read from the store: unchanged values are not written back."""
         self.seen_baseline: set[str] | None = None
-        self.loaded = False
         self.refreshing = False
         self.last_summary: RefreshSummary | None = None
         self.search_index = SearchIndex()
         self.main_screen = MainScreen()
         self._notice_shown = ""
-        self.user_service = service if service.origin != DataOrigin.SAMPLE else None
-        """The service of the user's own config and cache; None with --demo."""
-        self.sample_service: BriefingService | None = None
-        """The sample this app opened in place of the user's empty cache, if it did."""
-        self.fallback_notice = ""
-        """Why the sample stands in for the user's feeds, and what to do; '' when it does not."""
         self._failed_feeds = 0
         self._jobs: set[threading.Thread] = set()
+        self.keymap = keymap or Keymap()
+        self.prefs_path = prefs_path
+        self.prefs: Prefs = load_prefs(prefs_path)
+        self.flag_writer = FlagWriter(self._flag_news)
+        path = service.config.path
+        if find_config_again is None and path is not None and service.origin != DataOrigin.SAMPLE:
+
+            def find_config_again() -> ConfigLocation:
+                return find_config(path)
+
+        self.find_config_again = find_config_again
+        self._config_stamp = config_stamp(path) if path else None
+
+    # ------------------------------------------------------------------ state, for the tests too
+
+    @property
+    def service(self) -> BriefingService:
+        """The service whose briefing is on screen."""
+        return self.fallback.current
+
+    @property
+    def user_service(self) -> BriefingService | None:
+        return self.fallback.user
+
+    @property
+    def sample_service(self) -> BriefingService | None:
+        return self.fallback.sample
+
+    @property
+    def showing_fallback(self) -> bool:
+        return self.fallback.standing_in
+
+    @property
+    def fallback_notice(self) -> str:
+        return self.fallback.notice
+
+    @property
+    def loaded(self) -> bool:
+        return self.fallback.loaded
 
     def get_default_screen(self) -> Screen[Any]:
         return self.main_screen
 
-    def start(self) -> None:
-        """Called once the main screen is up, before its first frame.
+    def on_mount(self) -> None:
+        if self.prefs.theme and self.prefs.theme in self.available_themes:
+            self.theme = self.prefs.theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self.keymap.overrides:
+            self.set_keymap(self.keymap.overrides)
 
-        A preload that is (nearly) done is painted at once, so the first frame is
-        the full screen; otherwise the cache is read off the UI thread.
-        """
+    def on_screen_ready(self, message: ScreenReady) -> None:
+        """The main screen is up: paint a preload that is (nearly) done at once, so the
+        first frame is the full screen; otherwise read the cache off the UI thread."""
+        screen = self.main_screen
+        screen.use_keys(self.keymap)
+        screen.use_prefs(self.prefs)
+        screen.config_path = self.service.config.path
+        self._show_origin()
         preload = self.preload
         if preload is not None and preload.service is self.service:
             self.preload = None
             if preload.wait(PRELOAD_WAIT) and preload.data is not None and preload.session:
                 self.on_data_loaded(
-                    DataLoaded(self.service, preload.data, "start", preload.session)
+                    DataLoaded(self.service, preload.data, LoadReason.START, preload.session)
                 )
                 return
-            self.load_data(self.service, "start", preload)
+            self.load_data(self.service, LoadReason.START, preload)
             return
-        self.load_data(self.service, "start")
+        self.load_data(self.service, LoadReason.START)
+
+    # ------------------------------------------------------------------ messages and themes
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Messages show in the footer's place for a few seconds, never over the text
+        (Textual's toasts are hidden by app.tcss); they are kept as notifications too."""
+        seconds = min(timeout or MESSAGE_SECONDS[severity], MESSAGE_SECONDS[severity])
+        super().notify(message, title=title, severity=severity, timeout=seconds, markup=markup)
+        text = f"{title}: {message}" if title else message
+        if self.main_screen.is_mounted:
+            self.main_screen.show_message(text, severity, seconds)
+
+    def _theme_changed(self, theme: object) -> None:
+        if self.prefs.theme != self.theme:
+            self.prefs.theme = self.theme
+            self._save_prefs()
+
+    def on_prefs_changed(self, message: PrefsChanged) -> None:
+        self.prefs = self.main_screen.prefs
+        self._save_prefs()
+
+    def _save_prefs(self) -> None:
+        problem = save_prefs(self.prefs, self.prefs_path)
+        if problem:
+            self.notify(f"Preferences not kept: {problem}", severity="warning", markup=False)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own, with Keys opening the reader's help (Esc closes it) and
+        Screenshot writing into a folder that exists."""
+        for command in super().get_system_commands(screen):
+            if command.title == "Keys":
+                yield SystemCommand("Keys", "Show every key", self.main_screen.action_help)
+            elif command.title == "Screenshot":
+                yield SystemCommand(
+                    "Screenshot",
+                    "Save an SVG screenshot of the screen in the working directory",
+                    lambda: self.set_timer(0.1, self.save_reader_screenshot),
+                )
+            else:
+                yield command
+
+    def save_reader_screenshot(self) -> None:
+        """Into the export folder (the working directory), which exists, unlike
+        ~/Downloads on many machines; in the browser, a download."""
+        if self.is_web:
+            self.deliver_screenshot()
+            return
+        folder = self.export_dir or Path.cwd()
+        try:
+            path = self.save_screenshot(path=str(folder))
+        except OSError as error:
+            self.notify(
+                f"Cannot save the screenshot: {error.strerror or error}",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.notify(f"Saved the screenshot to {path}", markup=False)
 
     # ------------------------------------------------------------------ workers
 
@@ -162,7 +288,7 @@ class BriefingApp(App[int]):
         thread=True, exclusive=True, group="load", exit_on_error=False, description="Read the cache"
     )
     def load_data(
-        self, service: BriefingService, reason: str, preload: Preload | None = None
+        self, service: BriefingService, reason: LoadReason, preload: Preload | None = None
     ) -> None:
         if preload is not None and preload.wait() and preload.data is not None:
             self._post_data(service, preload.data, reason)
@@ -170,9 +296,9 @@ class BriefingApp(App[int]):
         self._post_data(service, load_reader_data(service), reason)
 
     def work_out_briefing(self, service: BriefingService, data: ReaderData) -> None:
-        self.start_job("facts", self._post_briefing, service, data)
+        self.start_job(Job.FACTS, self._post_briefing, service, data)
 
-    def start_job(self, job: str, target: Callable[..., None], *args: object) -> None:
+    def start_job(self, job: Job, target: Callable[..., None], *args: object) -> None:
         """Long work (the key facts, a refresh) in a daemon thread.
 
         Not a Textual thread worker: those run in an executor that Python joins
@@ -198,7 +324,7 @@ class BriefingApp(App[int]):
         """A worker or a job is still running."""
         return bool(self._jobs) or any(not worker.is_finished for worker in self.workers)
 
-    def _post_data(self, service: BriefingService, data: ReaderData, reason: str) -> None:
+    def _post_data(self, service: BriefingService, data: ReaderData, reason: LoadReason) -> None:
         """In a worker thread: the articles go to the screen; the key facts follow."""
         self.post_message(DataLoaded(service, data, reason, Session.load(service)))
 
@@ -212,26 +338,39 @@ class BriefingApp(App[int]):
         self.post_message(BriefingLoaded(service, data, briefing))
 
     def refresh_feeds(
-        self, service: BriefingService, fall_back_to_sample: bool, reason: str = "refresh"
+        self,
+        service: BriefingService,
+        fall_back_to_sample: bool,
+        reason: LoadReason = LoadReason.REFRESH,
+        only: tuple[str, ...] | None = None,
     ) -> None:
         """In a job thread: fetch and store, then reload what the screen shows.
 
         The feeds come first and are painted before any article page is asked
         for (see ``_fetch``); the final reload brings the full texts. With
-        ``reason="switch"`` these are the user's feeds while the sample stands in
+        ``reason`` SWITCH these are the user's feeds while the sample stands in
         for them: their data replaces the sample once one of them answers.
+        ``only``: fetch just these feeds (r on one source).
         """
-        feeds = [feed for feed in service.config.feeds if feed.enabled]
-        self.post_message(RefreshStarted(len(feeds)))
+        fetcher = service
+        if only is not None:
+            feeds = tuple(f for f in service.config.feeds if f.name in only)
+            fetcher = BriefingService(
+                replace(service.config, feeds=feeds), service.store, origin=service.origin
+            )
+        enabled = [feed for feed in fetcher.config.feeds if feed.enabled]
+        self.post_message(RefreshStarted(len(enabled)))
         # The sample's links are placeholders: never fetch their pages.
         was_sample = service.origin == DataOrigin.SAMPLE
-        pages = not was_sample and any(
-            feed.full_text != "never" for feed in service.config.feeds if feed.enabled
+        pages = not was_sample and any(feed.full_text != "never" for feed in enabled)
+        summary, feeds_told = asyncio.run(
+            self._fetch(fetcher, pages=pages, reason=reason, reload_with=service)
         )
-        summary, feeds_told = asyncio.run(self._fetch(service, pages=pages, reason=reason))
+        if fetcher is not service and fetcher.origin == DataOrigin.NETWORK and not was_sample:
+            service.origin = DataOrigin.NETWORK
         data = load_reader_data(service)
         nothing = not data.articles and not summary.any_succeeded
-        shown = not (nothing and (fall_back_to_sample or reason == "switch"))
+        shown = not (nothing and (fall_back_to_sample or reason == LoadReason.SWITCH))
         self.post_message(
             RefreshFinished(service, summary, was_sample, shows_feeds=shown, feeds_told=feeds_told)
         )
@@ -242,12 +381,18 @@ class BriefingApp(App[int]):
         # else: the user's feeds failed again; the sample stays in their place.
 
     async def _fetch(
-        self, service: BriefingService, *, pages: bool, reason: str = "refresh"
+        self,
+        service: BriefingService,
+        *,
+        pages: bool,
+        reason: LoadReason = LoadReason.REFRESH,
+        reload_with: BriefingService | None = None,
     ) -> tuple[RefreshSummary, bool]:
         """The refresh; when its page step begins, the feeds' results are shown
         and the articles reloaded (pending pages marked) while pages download.
         Also says whether that happened (the feed results were told)."""
         reloads: list[asyncio.Task[None]] = []
+        shown_service = reload_with or service
 
         def progress(result: FeedResult, done: int, total: int) -> None:
             self.post_message(RefreshProgress(result, done, total))
@@ -258,10 +403,10 @@ class BriefingApp(App[int]):
         async def reload() -> None:
             # Read off the loop's thread, so the pages keep downloading meanwhile.
             try:
-                data = await asyncio.to_thread(load_reader_data, service)
+                data = await asyncio.to_thread(load_reader_data, shown_service)
             except Exception:
                 return  # the reload after the refresh reads again, and reports a failure
-            self._post_data(service, data, reason)
+            self._post_data(shown_service, data, reason)
 
         def pages_start(feeds: RefreshSummary) -> None:
             self.post_message(FeedsRefreshed(feeds))
@@ -282,7 +427,7 @@ class BriefingApp(App[int]):
     def _load_sample(self) -> None:
         """In a job thread: the sample reads local files and fills its own cache."""
         sample = open_sample(self.cache_dir)
-        self._post_data(sample, load_reader_data(sample), "sample")
+        self._post_data(sample, load_reader_data(sample), LoadReason.SAMPLE)
 
     # description: @work would otherwise repr() the arguments, thousands of articles.
     @work(
@@ -301,21 +446,24 @@ class BriefingApp(App[int]):
             return
         error = worker.error
         reason = clean_line(str(error)) or type(error).__name__
-        self.on_job_failed(JobFailed(worker.group, reason))
+        try:
+            job = Job(worker.group)
+        except ValueError:
+            job = Job.LOAD
+        self.on_job_failed(JobFailed(job, reason))
 
     def on_job_failed(self, message: JobFailed) -> None:
         reason = message.reason
-        if message.job == "refresh":
+        if message.job is Job.REFRESH:
             self.refreshing = False
-            self.main_screen.query_one(RefreshBar).stop()
-            self.notify(f"Refresh failed: {reason}", severity="error", markup=False, timeout=10)
-            if not self.loaded:
-                self.fallback_notice = sample_after_failed_refresh_notice(reason)
+            self.main_screen.refresh_stopped()
+            self.notify(f"Refresh failed: {reason}", severity="error", markup=False)
+            if self.fallback.refresh_failed(reason):
                 self.open_sample()
-        elif message.job in ("load", "sample"):
+        elif message.job in (Job.LOAD, Job.SAMPLE):
             self.main_screen.show_waiting(f"Cannot read the cache: {reason}")
             self.notify(f"Cannot read the cache: {reason}", severity="error", markup=False)
-        elif message.job == "facts":
+        elif message.job is Job.FACTS:
             self.notify(f"Cannot work out the key facts: {reason}", severity="error", markup=False)
         else:
             self.notify(f"{message.job} failed: {reason}", severity="error", markup=False)
@@ -323,32 +471,32 @@ class BriefingApp(App[int]):
     # ------------------------------------------------------------------ worker results
 
     def on_data_loaded(self, message: DataLoaded) -> None:
-        if (
-            message.reason == "sample"
-            and self.service is self.user_service
-            and self.loaded
-            and self.main_screen.data is not None
-            and self.main_screen.data.articles
-        ):
-            return  # the user's own articles arrived first: the sample is not needed
-        from_user = message.service is self.user_service and bool(message.data.articles)
-        replacing = message.service is not self.service and (
-            message.reason == "sample"
-            # The user's feeds answered while (or just before) the sample took over.
-            or (message.reason in ("switch", "refresh") and from_user)
+        screen = self.main_screen
+        verdict = self.fallback.verdict(
+            message.service,
+            message.reason,
+            has_articles=bool(message.data.articles),
+            screen_has_articles=screen.data is not None and bool(screen.data.articles),
         )
-        if message.service is not self.service and not replacing:
-            return  # a load for a service we have since replaced
+        if verdict is Verdict.IGNORE:
+            return
+        replacing = verdict is Verdict.SWITCH
         if replacing:
             self._show_service(message.service)
         data = message.data
-        if message.reason == "start" and not data.articles:
-            if self.offline:
-                self.main_screen.show_waiting("Offline with an empty cache: opening the sample…")
+        if message.reason == LoadReason.START and not data.articles:
+            step = self.fallback.start_step(has_articles=False)
+            if step is StartStep.OPEN_SAMPLE:
+                waiting = (
+                    "Offline with an empty cache: opening the sample…"
+                    if self.offline
+                    else "No enabled feed in feeds.toml: opening the sample…"
+                )
+                screen.show_waiting(waiting)
                 self.open_sample()
             else:
-                self.main_screen.show_waiting("The cache is empty: fetching the feeds…")
-                self.start_refresh(fall_back_to_sample=True)
+                screen.show_waiting("The cache is empty: fetching the feeds…")
+                self.start_refresh()
             return
         restore_source = restore_article = None
         if not self.loaded or replacing:
@@ -359,64 +507,55 @@ class BriefingApp(App[int]):
                 restore_source = restore_source or ALL_SOURCES
             self.session = Session(session.source, session.article, session.seen_facts)
             self.saved_session = session
-        self.loaded = True
+        self.fallback.loaded = True
         self.search_index = SearchIndex() if replacing else self.search_index
-        self.main_screen.apply_data(
+        screen.apply_data(
             data,
             restore_source=restore_source,
             restore_article=restore_article,
-            keep_facts=not replacing and message.reason in ("refresh", "switch"),
+            keep_facts=not replacing
+            and message.reason in (LoadReason.REFRESH, LoadReason.SWITCH, LoadReason.CONFIG),
         )
+        self._show_origin()
         if data.articles:
             # Only once the articles are on screen: working out the facts is CPU-bound
             # Python and would slow that first paint down (the GIL).
             self.call_after_refresh(self.work_out_briefing, message.service, data)
         notice = self.service.notice
-        if notice and notice != self._notice_shown and not self.fallback_notice:
+        if notice and notice != self._notice_shown and not self.fallback.notice:
             # The standing notice line already says it, and why.
             self._notice_shown = notice
-            self.notify(notice, title="SAMPLE", severity="warning", timeout=12, markup=False)
+            self.notify(notice, title="SAMPLE", severity="warning", markup=False)
 
     def _show_service(self, service: BriefingService) -> None:
         """The sample takes the place of the user's empty cache, or gives it back."""
         if self.loaded:
             self.save_session()  # the place in the one being left
-        self.service = service
-        if service is self.user_service:
-            self.fallback_notice = ""
-            self.notify(
-                "Your feeds answered: showing your own briefing instead of the sample.",
-                timeout=6,
-                markup=False,
-            )
-        else:
-            self.sample_service = service
-            if self.user_service is not None and not self.fallback_notice:
-                if self.offline:
-                    self.fallback_notice = SAMPLE_OFFLINE_NOTICE
-                elif not _enabled_feeds(self.user_service):
-                    self.fallback_notice = sample_without_feeds_notice(
-                        self.user_service.config.path
-                    )
-                else:
-                    failed = self.last_summary.errors if self.last_summary else ()
-                    self.fallback_notice = sample_fallback_notice(failed)
-        self.main_screen.show_notice(self.fallback_notice)
+        told = self.fallback.switch_to(service)
+        if told:
+            self.notify(told, markup=False)
+        self.main_screen.show_notice(self.fallback.notice)
+        self._show_user_feeds()
 
-    @property
-    def showing_fallback(self) -> bool:
-        """The sample is on screen in place of the user's own (empty) cache."""
-        return self.user_service is not None and self.service is not self.user_service
+    def _show_user_feeds(self) -> None:
+        """While the sample stands in, the user's own feeds are listed too, with their errors."""
+        user = self.fallback.user
+        if user is None or not self.fallback.standing_in:
+            self.main_screen.show_user_feeds([], "")
+            return
+        try:
+            sources = user.sources([])
+        except Exception:  # a broken user cache: the notice already says enough
+            sources = []
+        where = clean_line(user.config.path or "feeds.toml")
+        self.main_screen.show_user_feeds(sources, f"Your feeds ({where})")
 
     def on_briefing_loaded(self, message: BriefingLoaded) -> None:
         if message.service is not self.service or message.data is not self.main_screen.data:
             return  # facts of data that a newer load has replaced
         if message.error:
             self.notify(
-                f"Cannot work out the key facts: {message.error}",
-                severity="error",
-                markup=False,
-                timeout=10,
+                f"Cannot work out the key facts: {message.error}", severity="error", markup=False
             )
         message.data.briefing = message.briefing
         self.main_screen.apply_briefing(self._new_fact_ids(message.data))
@@ -428,7 +567,8 @@ class BriefingApp(App[int]):
 
     def on_refresh_started(self, message: RefreshStarted) -> None:
         self._failed_feeds = 0
-        self.main_screen.query_one(RefreshBar).start(message.feeds)
+        self.main_screen.refresh_started(message.feeds)
+        self._show_origin()
 
     def on_refresh_progress(self, message: RefreshProgress) -> None:
         """The bar counts failures; they are told once the feed step is over (see
@@ -436,7 +576,7 @@ class BriefingApp(App[int]):
         result = message.result
         if result.status is FetchStatus.ERROR:
             self._failed_feeds += 1
-        self.main_screen.query_one(RefreshBar).advance(
+        self.main_screen.refresh_advanced(
             message.done, message.total, result.name, failed=self._failed_feeds
         )
 
@@ -448,38 +588,29 @@ class BriefingApp(App[int]):
         if len(errors) > MAX_FAILURE_TOASTS:
             hint = "; see Sources." if shows_feeds else ". Press r to try again."
             self.notify(
-                failures_text(errors, hint),
-                title="Feeds failed",
-                severity="error",
-                timeout=10,
-                markup=False,
+                failures_text(errors, hint), title="Feeds failed", severity="error", markup=False
             )
         else:
             for result in errors:
                 self.notify(
-                    feed_failure_text(result),
-                    title="Feed failed",
-                    severity="error",
-                    timeout=10,
-                    markup=False,
+                    feed_failure_text(result), title="Feed failed", severity="error", markup=False
                 )
         if summary.any_succeeded:
             text = feeds_refreshed_text(summary)
             self.notify(
                 text + "; checking full texts…" if pages_follow else text,
                 severity="warning" if errors else "information",
-                timeout=6,
                 markup=False,
             )
 
     def on_feeds_refreshed(self, message: FeedsRefreshed) -> None:
         """The feed results, while the article pages are still being fetched."""
-        self.main_screen.query_one(RefreshBar).start_pages()
+        self.main_screen.refresh_pages()
         self.report_feed_results(message.summary, shows_feeds=True, pages_follow=True)
-        self.main_screen.show_status()
+        self._show_origin()
 
     def on_refresh_pages_progress(self, message: RefreshPagesProgress) -> None:
-        self.main_screen.query_one(RefreshBar).advance(
+        self.main_screen.refresh_advanced(
             message.done, message.total, "article pages", unit="pages"
         )
 
@@ -489,13 +620,12 @@ class BriefingApp(App[int]):
         if message.was_sample:
             # A refresh of the sample re-reads its local files; it stays the sample.
             message.service.origin = DataOrigin.SAMPLE
-        self.main_screen.query_one(RefreshBar).stop()
+        self.main_screen.refresh_stopped()
         summary = message.summary
         pages = summary.pages
-        if self.showing_fallback and not message.shows_feeds and summary.errors:
-            # Tried again from the sample, and failed again: say how, this time.
-            self.fallback_notice = sample_fallback_notice(summary.errors)
-            self.main_screen.show_notice(self.fallback_notice)
+        if self.fallback.refresh_finished(summary.errors, shows_feeds=message.shows_feeds):
+            self.main_screen.show_notice(self.fallback.notice)
+            self._show_user_feeds()
         if not message.feeds_told:
             # No page step, or it stopped before it began: the feeds come first.
             self.report_feed_results(summary, shows_feeds=message.shows_feeds)
@@ -503,22 +633,22 @@ class BriefingApp(App[int]):
             self.notify(
                 f"Article pages were not all fetched: {clean_line(pages.error)}",
                 severity="warning",
-                timeout=10,
                 markup=False,
             )
         elif pages is not None and (pages.fetched or pages.failed):
             self.notify(
                 pages_fetched_text(pages),
                 severity="warning" if pages.failed else "information",
-                timeout=6,
                 markup=False,
             )
-        self.main_screen.show_status()
+        self._show_origin()
 
     def on_search_finished(self, message: SearchFinished) -> None:
         self.main_screen.show_search_results(message.query, message.ids)
 
-    # ------------------------------------------------------------------ asked for by the screen
+    def _show_origin(self) -> None:
+        origin, origin_class = self.origin_text()
+        self.main_screen.show_origin(self.service.config.topic.name, origin, origin_class)
 
     def origin_text(self) -> tuple[str, str]:
         """What the header says about where the data comes from, and a style class."""
@@ -542,13 +672,53 @@ class BriefingApp(App[int]):
             return "cache, refreshed just now", ""
         return f"cache, {age} old", ""
 
-    def remember(self, *, source: str | None = None, article: str | None = None) -> None:
-        if source is not None:
-            self.session.source = source
-        if article is not None:
-            self.session.article = article
+    # ------------------------------------------------------------------ the screen's intents
 
-    def start_refresh(self, *, fall_back_to_sample: bool = False) -> None:
+    def on_refresh_requested(self, message: RefreshRequested) -> None:
+        self.start_refresh(message.feeds)
+
+    def on_config_reload_requested(self, message: ConfigReloadRequested) -> None:
+        self.reload_config(only_if_changed=False)
+
+    def on_search_requested(self, message: SearchRequested) -> None:
+        data = self.main_screen.data
+        if data is not None:
+            self.search_worker(list(data.articles), message.query)
+
+    def on_link_requested(self, message: LinkRequested) -> None:
+        if message.copy:
+            self.copy_link(message.link)
+        else:
+            self.open_link(message.link)
+
+    def on_flags_changed(self, message: FlagsChanged) -> None:
+        self.flag_writer.write(
+            self.service.store, message.ids, read=message.read, starred=message.starred
+        )
+
+    def on_export_requested(self, message: ExportRequested) -> None:
+        self.export_briefing()
+
+    def _flag_news(self, waiting: bool, error: str) -> None:
+        """From the flag writer's thread."""
+        self.post_message(FlagsSaved(waiting, error))
+
+    def on_flags_saved(self, message: FlagsSaved) -> None:
+        if message.error:
+            self.notify(
+                f"Read marks not saved yet: {message.error}. They are kept and tried again.",
+                severity="error",
+                markup=False,
+            )
+        elif message.waiting:
+            self.notify(
+                "The cache is busy (another briefing is writing): your marks are kept and"
+                " saved as soon as it is free.",
+                severity="warning",
+                markup=False,
+            )
+
+    def start_refresh(self, only: tuple[str, ...] | None = None) -> None:
         if self.offline:
             self.notify(
                 "Offline: started with --offline, so nothing is fetched.", severity="warning"
@@ -557,42 +727,104 @@ class BriefingApp(App[int]):
         if self.refreshing:
             self.notify("A refresh is already running.", timeout=3)
             return
-        target = self.user_service if self.showing_fallback else self.service
-        if target is not None and not _enabled_feeds(target):
-            if fall_back_to_sample and not self.loaded:
-                self.open_sample()  # nothing to fetch: straight to the sample, which says why
-            else:
-                text = no_enabled_feeds_text(target.config.path)
-                self.notify(text, severity="warning", timeout=8, markup=False)
+        if self.loaded:
+            self.reload_config(only_if_changed=True)
+        plan = self.fallback.refresh_plan()
+        if plan is None:
+            target = self.fallback.user or self.service
+            self.notify(no_enabled_feeds_text(target.config.path), severity="warning", markup=False)
             return
+        if plan.reason == LoadReason.SWITCH:
+            only = None  # the sample's sources are not the user's: try them all
+        if only is not None:
+            wanted = [f for f in plan.service.config.feeds if f.name in only and f.enabled]
+            if not wanted:
+                self.notify(
+                    "That feed is disabled in feeds.toml (enabled = false).", severity="warning"
+                )
+                return
         self.refreshing = True
         start_resource_tracker()
-        if self.showing_fallback and self.user_service is not None:
-            # The sample stands in for the user's feeds: r tries those again.
-            self.start_job("refresh", self.refresh_feeds, self.user_service, False, "switch")
-            return
-        self.start_job("refresh", self.refresh_feeds, self.service, fall_back_to_sample)
+        self.start_job(
+            Job.REFRESH,
+            self.refresh_feeds,
+            plan.service,
+            plan.fall_back_to_sample,
+            plan.reason,
+            only,
+        )
+
+    def reload_config(self, *, only_if_changed: bool) -> bool:
+        """Read feeds.toml again (r does when it changed on disk; ctrl+r always).
+
+        A bad edit is one line, and the feeds from before stay in use. Returns
+        whether the new config is in use.
+        """
+        user = self.fallback.user
+        if user is None or self.find_config_again is None:
+            if not only_if_changed:
+                self.notify(
+                    "The sample's feeds come with briefing: there is no feeds.toml to read.",
+                    severity="warning",
+                )
+            return False
+        try:
+            location = self.find_config_again()
+        except ConfigError as error:
+            self._config_refused(str(error))
+            return False
+        stamp = config_stamp(location.path)
+        same_file = str(location.path) == str(user.config.path)
+        if only_if_changed and same_file and stamp == self._config_stamp:
+            return False
+        try:
+            config = load_config(location.path)
+            keymap = keymap_from_config(config)
+        except ConfigError as error:
+            self._config_refused(str(error))
+            self._config_stamp = stamp  # told once per edit
+            return False
+        self._config_stamp = stamp
+        changed_data = (config.feeds, config.topic) != (user.config.feeds, user.config.topic)
+        user.use_config(config)
+        if keymap != self.keymap:
+            self.keymap = keymap
+            self.set_keymap(keymap.overrides)
+            self.main_screen.use_keys(keymap)
+        self.main_screen.config_path = config.path
+        enabled = sum(1 for feed in config.feeds if feed.enabled)
+        feeds = f"{len(config.feeds)} feed{'s' if len(config.feeds) != 1 else ''}"
+        self.notify(
+            f"Read {clean_line(str(location.path))} again: {feeds}, {enabled} enabled.",
+            markup=False,
+        )
+        if self.fallback.standing_in:
+            self._show_user_feeds()
+        elif changed_data:
+            self.load_data(user, LoadReason.CONFIG)
+        return True
+
+    def _config_refused(self, error: str) -> None:
+        self.notify(
+            f"{clean_line(error)} — kept the feeds from before.", severity="error", markup=False
+        )
 
     def open_sample(self) -> None:
         start_resource_tracker()
-        self.start_job("sample", self._load_sample)
+        self.start_job(Job.SAMPLE, self._load_sample)
 
-    def search_articles(self, query: str) -> None:
-        data = self.main_screen.data
-        if data is not None:
-            self.search_worker(list(data.articles), query)
-
-    def open_article_link(self, article: Article | None) -> None:
-        if article is None or not article.link:
-            self.notify("This article has no link.", severity="warning", timeout=3)
-            return
-        if not is_web_url(article.link):
+    def open_link(self, link: str) -> None:
+        if not is_web_url(link):
             self.notify(
                 "Not an http(s) link, so it is not opened.", severity="warning", markup=False
             )
             return
+        if self.is_web:
+            # In the browser (briefing serve): the user's own browser opens it.
+            self.open_url(link.strip())
+            return
         # Off the UI thread: webbrowser.open can take seconds to start a browser.
-        self.start_job("browser", self._open_in_browser, article.link.strip())
+        self.start_job(Job.BROWSER, self._open_in_browser, link.strip())
 
     def _open_in_browser(self, link: str) -> None:
         """In a job thread. Textual's open_url drops webbrowser's answer; we tell the user."""
@@ -613,16 +845,12 @@ class BriefingApp(App[int]):
             f"No web browser opened {link}{reason}. Press y to copy the link.",
             title="Link not opened",
             severity="warning",
-            timeout=10,
             markup=False,
         )
 
-    def copy_article_link(self, article: Article | None) -> None:
-        if article is None or not article.link:
-            self.notify("This article has no link.", severity="warning", timeout=3)
-            return
-        self.copy_to_clipboard(clean_line(article.link))
-        self.notify(f"Copied {clean_line(article.link)}", timeout=3, markup=False)
+    def copy_link(self, link: str) -> None:
+        self.copy_to_clipboard(clean_line(link))
+        self.notify(f"Copied {clean_line(link)}", timeout=3, markup=False)
 
     def export_briefing(self) -> None:
         from briefing.core.export import briefing_to_markdown
@@ -644,7 +872,7 @@ class BriefingApp(App[int]):
                 f"Cannot write {where}: {error.strerror or error}", severity="error", markup=False
             )
             return
-        self.notify(f"Wrote the briefing to {path}", timeout=8, markup=False)
+        self.notify(f"Wrote the briefing to {path}", markup=False)
 
     # ------------------------------------------------------------------ leaving
 
@@ -653,18 +881,24 @@ class BriefingApp(App[int]):
         store = self.service.store
         data = self.main_screen.data
         saved = self.saved_session
-        if self.session.source is not None and self.session.source != saved.source:
-            store.set_meta(META_SOURCE, self.session.source)
-        if self.session.article is not None and self.session.article != saved.article:
-            store.set_meta(META_ARTICLE, self.session.article)
+        source, article = self.main_screen.place
+        if source != saved.source:
+            store.set_meta(META_SOURCE, source)
+        if article is not None and article != saved.article:
+            store.set_meta(META_ARTICLE, article)
         if data is not None and data.briefing is not None:
             seen = {fact.id for fact in data.briefing.facts}
             if seen != saved.seen_facts:
                 store.set_meta(META_SEEN_FACTS, sorted(seen))
+        self.saved_session = Session(source, article, saved.seen_facts)
 
     def on_unmount(self) -> None:
+        self.lost_marks = self.flag_writer.close()
         if self.loaded:
-            self.save_session()
+            try:
+                self.save_session()
+            except Exception as error:  # a locked or broken cache: the place is not kept
+                self.lost_place = clean_line(str(error))
 
 
 def write_new_file(folder: Path, stem: str, suffix: str, text: str) -> Path:
@@ -681,16 +915,31 @@ def write_new_file(folder: Path, stem: str, suffix: str, text: str) -> Path:
 
 
 def run_reader(
-    service: BriefingService, *, offline: bool = False, cache_dir: Path | None = None
+    service: BriefingService,
+    *,
+    offline: bool = False,
+    cache_dir: Path | None = None,
+    keymap: Keymap | None = None,
+    find_config_again: Callable[[], ConfigLocation] | None = None,
 ) -> int:
     """Open the reader on a service; returns the process exit status."""
     preload = Preload(service)  # reads the cache while Textual starts
-    app = BriefingApp(service, offline=offline, cache_dir=cache_dir, preload=preload)
+    app = BriefingApp(
+        service,
+        offline=offline,
+        cache_dir=cache_dir,
+        preload=preload,
+        keymap=keymap,
+        find_config_again=find_config_again,
+    )
     app.run()
     if app.sample_service is not None and app.sample_service is not service:
         app.sample_service.store.close()
+    lost = getattr(app, "lost_marks", 0)
+    if lost:
+        print(
+            f"briefing: {lost} change(s) of read or starred marks could not be saved:"
+            " the cache stayed locked by another process",
+            file=sys.stderr,
+        )
     return app.return_code or 0
-
-
-def _enabled_feeds(service: BriefingService) -> bool:
-    return any(feed.enabled for feed in service.config.feeds)

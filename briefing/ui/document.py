@@ -55,6 +55,8 @@ class Block:
     """Blockquote depth."""
     figures: list[Span] | None = None
     """Figure spans, computed the first time the block is drawn."""
+    hrefs: list[tuple[int, int, str]] = field(default_factory=list)
+    """Links as (start, end, target): the text that shows, and where it points."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,22 @@ class ArticleDocument:
         batch, self.pending = self.pending[:taken], self.pending[taken:]
         self.blocks.extend(markdown_blocks("\n\n".join(batch)))
         return True
+
+    def links(self, article_link: str = "") -> list[tuple[str, str]]:
+        """Every link of the article as (text, target), the article's own first,
+        each target once, in reading order."""
+        self.parse_more()
+        found: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        if article_link:
+            found.append(("The article's own page", article_link))
+            seen.add(article_link)
+        for block in self.blocks:
+            for start, end, target in block.hrefs:
+                if target and target not in seen:
+                    seen.add(target)
+                    found.append((block.text[start:end].strip() or target, target))
+        return found
 
     def figures_of(self, block: Block) -> list[Span]:
         if block.figures is None:
@@ -275,13 +293,15 @@ def markdown_blocks(markdown: str) -> list[Block]:
         elif kind == "blockquote_close":
             quote = max(0, quote - 1)
         elif kind == "inline":
-            text, marks = inline_text(token.children or [])
+            hrefs: list[tuple[int, int, str]] = []
+            text, marks = inline_text(token.children or [], hrefs)
             if not text.strip():
                 continue
             block_kind: BlockKind = "heading" if heading else ("item" if lists else "paragraph")
             blocks.append(
                 Block(block_kind, text, marks, heading, len(lists), marker if lists else "", quote)
             )
+            blocks[-1].hrefs = hrefs
             marker = ""
         elif kind in ("fence", "code_block"):
             code = clean_text(token.content.rstrip("\n")).replace("\t", _TAB)
@@ -295,10 +315,13 @@ def markdown_blocks(markdown: str) -> list[Block]:
 _MARK_OF = {"strong": "strong", "em": "em", "link": "link", "s": "em"}
 
 
-def inline_text(children: Sequence[Token]) -> tuple[str, list[tuple[int, int, str]]]:
+def inline_text(
+    children: Sequence[Token], hrefs: list[tuple[int, int, str]] | None = None
+) -> tuple[str, list[tuple[int, int, str]]]:
     parts: list[str] = []
     marks: list[tuple[int, int, str]] = []
     open_at: dict[str, list[int]] = {}
+    targets: list[str] = []
     position = 0
 
     def add(piece: str) -> None:
@@ -322,6 +345,9 @@ def inline_text(children: Sequence[Token]) -> tuple[str, list[tuple[int, int, st
             add(clean_text(child.content))
         elif kind.endswith("_open"):
             open_at.setdefault(kind[:-5], []).append(position)
+            if kind == "link_open":
+                href = child.attrGet("href")
+                targets.append(clean_line(href) if isinstance(href, str) else "")
         elif kind.endswith("_close"):
             name = kind[:-6]
             starts = open_at.get(name)
@@ -329,6 +355,10 @@ def inline_text(children: Sequence[Token]) -> tuple[str, list[tuple[int, int, st
                 start = starts.pop()
                 if position > start:
                     marks.append((start, position, _MARK_OF[name]))
+                if name == "link" and targets:
+                    target = targets.pop()
+                    if hrefs is not None and target:
+                        hrefs.append((start, position, target))
     return "".join(parts), marks
 
 
@@ -465,9 +495,14 @@ StyleLookup = Callable[[str], object]
 
 
 def line_marks(
-    document: ArticleDocument, line: Line, emphasis: Emphasis | None
+    document: ArticleDocument,
+    line: Line,
+    emphasis: Emphasis | None,
+    matches: Sequence[Emphasis] = (),
+    current: Emphasis | None = None,
 ) -> list[tuple[int, int, str]]:
-    """The styles that touch one line, as offsets into that line."""
+    """The styles that touch one line, as offsets into that line; search
+    ``matches`` on top, and the ``current`` one on top of those."""
     block = document.blocks[line.block]
     found: list[tuple[int, int, str]] = []
 
@@ -482,6 +517,22 @@ def line_marks(
         clip(span.start, span.end, str(span.kind))
     if emphasis is not None and emphasis.block == line.block:
         clip(emphasis.start, emphasis.end, "emphasis")
+    for match in matches:
+        if match.block == line.block:
+            clip(match.start, match.end, "match-current" if match == current else "match")
+    return found
+
+
+def search_matches(document: ArticleDocument, query: str) -> list[Emphasis]:
+    """Where the words of a search show in the whole document, in reading order."""
+    from briefing.ui.navigation import match_spans
+
+    document.parse_more()
+    found: list[Emphasis] = []
+    for index, block in enumerate(document.blocks):
+        if block.kind == "rule":
+            continue
+        found.extend(Emphasis(index, start, end) for start, end in match_spans(block.text, query))
     return found
 
 

@@ -1,12 +1,16 @@
-"""Messages the reader's thread workers post to the app.
+"""Messages of the reader.
 
-Workers never touch widgets: they post one of these, and the app (on its own
-thread) updates the screen.
+Two kinds, each going one way. Workers and job threads never touch widgets:
+they post a result (``DataLoaded``, ``RefreshProgress``...) and the app, on its
+own thread, paints it through the main screen's methods. The main screen never
+calls the app: it posts an intent (``RefreshRequested``, ``FlagsChanged``...)
+and the app carries it out. The app is the one mediator between the two.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 from textual.message import Message
 
@@ -15,15 +19,38 @@ from briefing.core.service import BriefingService
 from briefing.ui.view import ReaderData, Session
 
 
+class LoadReason(StrEnum):
+    """Why the cache was read."""
+
+    START = "start"
+    REFRESH = "refresh"
+    SAMPLE = "sample"
+    """The bundled sample, opened in place of the user's empty cache."""
+    SWITCH = "switch"
+    """The user's feeds, tried while the sample stood in for them."""
+    CONFIG = "config"
+    """feeds.toml was read again (its feeds or topic changed)."""
+
+
+class Job(StrEnum):
+    """The work a worker or a job thread does; named when it fails."""
+
+    LOAD = "load"
+    SEARCH = "search"
+    FACTS = "facts"
+    REFRESH = "refresh"
+    SAMPLE = "sample"
+    BROWSER = "browser"
+    CONFIG = "config"
+
+
 @dataclass
 class DataLoaded(Message):
     """The cache was read (at start, or after a change)."""
 
     service: BriefingService
     data: ReaderData
-    reason: str
-    """'start', 'refresh', 'sample', or 'switch' (the user's feeds answered while
-    the sample was shown in their place)."""
+    reason: LoadReason
     session: Session
     """The place the user left, as stored in that service's cache."""
 
@@ -43,8 +70,7 @@ class BriefingLoaded(Message):
 class JobFailed(Message):
     """A worker or job thread raised; ``reason`` is one clean line."""
 
-    job: str
-    """'load', 'search', 'facts', 'refresh' or 'sample'."""
+    job: Job
     reason: str
 
 
@@ -105,3 +131,64 @@ class LinkOpened(Message):
     opened: bool
     reason: str = ""
     """Why no browser took it, when the webbrowser module says why."""
+
+
+@dataclass
+class FlagsSaved(Message):
+    """The flag writer's news: ``waiting`` while another process holds the cache,
+    ``error`` when a write failed (the marks are kept and tried again)."""
+
+    waiting: bool = False
+    error: str = ""
+
+
+# --------------------------------------------------------------------------- intents
+# Posted by the main screen; the app carries them out.
+
+
+@dataclass
+class ScreenReady(Message):
+    """The main screen is mounted: the app may start loading."""
+
+
+@dataclass
+class RefreshRequested(Message):
+    feeds: tuple[str, ...] | None = None
+    """The feeds to fetch; None for every feed."""
+
+
+@dataclass
+class ConfigReloadRequested(Message):
+    pass
+
+
+@dataclass
+class SearchRequested(Message):
+    query: str
+
+
+@dataclass
+class LinkRequested(Message):
+    """Open a link in the web browser (``copy``: copy it to the clipboard instead)."""
+
+    link: str
+    copy: bool = False
+
+
+@dataclass
+class FlagsChanged(Message):
+    """Read or starred marks the user changed; already shown, still to be stored."""
+
+    ids: list[str] = field(default_factory=list)
+    read: bool | None = None
+    starred: bool | None = None
+
+
+@dataclass
+class ExportRequested(Message):
+    pass
+
+
+@dataclass
+class PrefsChanged(Message):
+    """A reader preference the user changed (unread only, a tag, pane sizes)."""

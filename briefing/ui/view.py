@@ -19,6 +19,9 @@ from briefing.core.models import Article, Briefing, KeyFact, TimelineEvent
 from briefing.core.service import BriefingService, SourceSummary
 from briefing.core.topic import fold, quick_text
 
+DIFFERING_STATUSES = frozenset({"differs", "revised"})
+"""Fact statuses that ``d`` keeps: sources disagree, or a value was revised."""
+
 ALL_SOURCES = "all"
 STARRED = "starred"
 FEED_PREFIX = "feed:"
@@ -36,14 +39,48 @@ class ListScope:
     label: str
     ids: frozenset[str] | None = None
     """For facts, events and searches: the articles that belong."""
+    feeds: frozenset[str] | None = None
+    """All sources of one tag: the feeds that carry it (None: every feed)."""
 
     @classmethod
-    def source(cls, key: str) -> ListScope:
+    def source(cls, key: str, tag: TagFilter | None = None) -> ListScope:
         if key == ALL_SOURCES:
+            if tag is not None:
+                return cls("source", key, f"All tagged {tag.tag}", feeds=tag.feeds)
             return cls("source", key, "All sources")
         if key == STARRED:
             return cls("source", key, "Starred")
+        if key.startswith(USER_FEED_PREFIX):
+            return cls("source", key, key.removeprefix(USER_FEED_PREFIX))
         return cls("source", key, key.removeprefix(FEED_PREFIX))
+
+
+@dataclass(frozen=True, slots=True)
+class TagFilter:
+    """The Sources list narrowed to the feeds with one tag from feeds.toml."""
+
+    tag: str
+    feeds: frozenset[str]
+
+
+def tags_of(sources: Sequence[SourceSummary]) -> dict[str, int]:
+    """Every tag in feeds.toml and how many feeds carry it, in first-seen order."""
+    counts: dict[str, int] = {}
+    for source in sources:
+        for tag in source.tags:
+            counts[tag] = counts.get(tag, 0) + 1
+    return counts
+
+
+def tag_filter(sources: Sequence[SourceSummary], tag: str | None) -> TagFilter | None:
+    if not tag:
+        return None
+    feeds = frozenset(s.name for s in sources if tag in s.tags)
+    return TagFilter(tag, feeds) if feeds else None
+
+
+USER_FEED_PREFIX = "yours:"
+"""A feed of the user's feeds.toml listed while the sample stands in for it."""
 
 
 def feed_key(name: str) -> str:
@@ -100,6 +137,10 @@ class ReaderData:
             if scope.key.startswith(FEED_PREFIX):
                 name = scope.key.removeprefix(FEED_PREFIX)
                 return [a for a in self.articles if a.on_topic and a.source == name]
+            if scope.key.startswith(USER_FEED_PREFIX):
+                return []  # the user's feed while the sample stands in: nothing yet
+            if scope.feeds is not None:
+                return [a for a in self.articles if a.on_topic and a.source in scope.feeds]
             return self.on_topic
         ids = scope.ids or frozenset()
         return [a for a in self.articles if a.id in ids]
@@ -117,7 +158,7 @@ class ReaderData:
             return []
         facts = list(self.briefing.facts)
         if differing_only:
-            facts = [f for f in facts if f.status == "differs"]
+            facts = [f for f in facts if f.status in DIFFERING_STATUSES]
         return facts
 
     def fact(self, fact_id: str) -> KeyFact | None:

@@ -13,17 +13,24 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from briefing.ui.commands import command_groups
+from briefing.ui.keymap import Keymap, command_groups
+from briefing.ui.widgets.lists import HEALTH_LEGEND
 
 EXTRA = (
     ("ctrl+p", "Command palette: every key above, by name."),
     ("● ★ … !", "Article marks: unread, starred, full text pending, full text failed."),
+    (
+        HEALTH_LEGEND,
+        "Source marks: fetched fine, stale (no fresh copy in a day), failed, never fetched.",
+    ),
     ("mouse", "Click a source, article, fact or quote; scroll with the wheel."),
 )
 
 
-def help_table() -> Table:
-    """Every command by group; long descriptions wrap beside their key."""
+def help_table(keymap: Keymap | None = None, config_path: str | None = None) -> Table:
+    """Every command by group, with the keys in force; long descriptions wrap beside
+    their key."""
+    keymap = keymap or Keymap()
     table = Table.grid(padding=(0, 2))
     table.add_column(no_wrap=True, style="bold")
     table.add_column()
@@ -37,7 +44,14 @@ def help_table() -> Table:
                 table.add_row(f"  {key}", text)
             continue
         for command in commands:
-            table.add_row(f"  {command.keys_shown}", command.help)
+            changed = command.id in keymap.overrides
+            key = Text(f"  {keymap.label(command)}", style="bold cyan" if changed else "bold")
+            table.add_row(key, command.help)
+    table.add_row("", "")
+    if keymap.overrides:
+        table.add_row("", Text("Keys in cyan are set in feeds.toml's [keys].", style="cyan"))
+    if config_path:
+        table.add_row("", Text(f"Feeds, topic and keys from {config_path}", style="dim"))
     return table
 
 
@@ -76,6 +90,11 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
+    def __init__(self, keymap: Keymap | None = None, config_path: str | None = None) -> None:
+        super().__init__()
+        self.keymap = keymap
+        self.config_path = config_path
+
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(
@@ -86,7 +105,7 @@ class HelpScreen(ModalScreen[None]):
                 id="help-title",
             )
             with VerticalScroll():
-                yield Static(help_table(), id="help-body")
+                yield Static(help_table(self.keymap, self.config_path), id="help-body")
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

@@ -1,13 +1,16 @@
-"""The main screen: three panes, and the go-between for their messages.
+"""The main screen: three panes, and the go-between for their widgets.
 
 Widgets only report what the user did (a source highlighted, an article
 opened, a quote chosen); this screen decides what the other panes show.
-The app owns the service and the workers; the screen asks it for data work.
+It never calls the app: what needs the service, a worker or the web browser
+goes to the app as an intent message (``briefing.ui.messages``), and the app
+paints results back through this screen's public methods.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Sequence
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on
@@ -21,10 +24,34 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList
 
 from briefing.core.models import Article, KeyFact
+from briefing.core.service import SourceSummary
 from briefing.core.textclean import article_plain_text, clean_line
 from briefing.ui.commands import bindings
 from briefing.ui.document import ArticleDocument, build_document
-from briefing.ui.view import ALL_SOURCES, ListScope, ReaderData
+from briefing.ui.keymap import Keymap
+from briefing.ui.layout import LayoutMode, PaneSizes, layout_mode, pane_sizes, resize
+from briefing.ui.messages import (
+    ConfigReloadRequested,
+    ExportRequested,
+    FlagsChanged,
+    LinkRequested,
+    PrefsChanged,
+    RefreshRequested,
+    ScreenReady,
+    SearchRequested,
+)
+from briefing.ui.navigation import BackStep, back_step, source_with_unread, step_source, unread_row
+from briefing.ui.prefs import Prefs
+from briefing.ui.view import (
+    ALL_SOURCES,
+    FEED_PREFIX,
+    STARRED,
+    USER_FEED_PREFIX,
+    ListScope,
+    ReaderData,
+    tag_filter,
+    tags_of,
+)
 from briefing.ui.widgets.article_list import ArticleList
 from briefing.ui.widgets.article_view import ArticleView
 from briefing.ui.widgets.lists import FactDetail, FactList, SourceList
@@ -35,13 +62,8 @@ from briefing.ui.widgets.status import (
     PaneBar,
     RefreshBar,
     StatusHeader,
+    plural,
 )
-
-if TYPE_CHECKING:
-    from briefing.ui.app import BriefingApp
-
-NARROW_BELOW = 110
-"""Below this many columns one pane shows at a time."""
 
 FOCUS_ORDER = ("source-list", "article-list", "fact-list", "fact-detail", "article-view")
 PANE_OF = {
@@ -53,7 +75,7 @@ PANE_OF = {
     "article-view": "article-pane",
 }
 FIRST_IN_PANE = {
-    "sources-pane": "article-list",
+    "sources-pane": "source-list",
     "facts-pane": "fact-list",
     "article-pane": "article-view",
 }
@@ -69,6 +91,8 @@ SEARCH_DELAY = 0.15
 PREFETCH_DELAY = 0.15
 """Seconds on one article before its neighbours are prepared: none while j is held down."""
 PREFETCH_BLOCKS = 16
+HEADER_ROWS = 2
+"""The header and the footer: what the panes do not get of the screen's height."""
 
 
 class MainScreen(Screen[None]):
@@ -85,54 +109,86 @@ class MainScreen(Screen[None]):
         self.shown_article_id: str | None = None
         self.shown_key: DocumentKey | None = None
         self.active_pane = "sources-pane"
+        self.keymap = Keymap()
+        self.prefs = Prefs()
+        self.config_path: str | None = None
+        self.topic = ""
+        self.origin = ("loading…", "")
+        self.yours: list[SourceSummary] = []
+        """The user's feeds, listed while the sample stands in for them."""
+        self.yours_heading = ""
         self._documents: LRUCache[DocumentKey, ArticleDocument] = LRUCache(16)
         self._search_timer: Timer | None = None
         self._prefetch_timer: Timer | None = None
-
-    @property
-    def reader(self) -> BriefingApp:
-        return self.app  # type: ignore[return-value]
+        self._mode = LayoutMode.THREE
 
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
         yield StatusHeader()
         yield NoticeLine(id="notice")
-        yield RefreshBar()
         yield PaneBar()
         with Horizontal(id="panes"):
             with Vertical(id="sources-pane", classes="pane -active"):
-                yield Label("Sources", classes="pane-title")
+                yield Label("Sources", id="sources-title", classes="pane-title")
                 yield SourceList(id="source-list")
                 yield Label("Articles", id="articles-title", classes="pane-title")
                 yield Input(placeholder="Search titles and bodies…", id="search")
                 yield ArticleList(id="article-list", empty_text="Loading the cache…")
-            with Vertical(id="facts-pane", classes="pane"):
-                yield Label("Key facts", id="facts-title", classes="pane-title")
-                yield FactList(id="fact-list")
-                yield FactDetail(id="fact-detail")
-                yield Coverage(id="coverage")
-            with Vertical(id="article-pane", classes="pane"):
-                yield ArticleView(id="article-view")
-                yield Label("", id="figure-legend")
-        yield KeyBar()
+            with Vertical(id="reading"):
+                with Vertical(id="facts-pane", classes="pane"):
+                    yield Label("Key facts", id="facts-title", classes="pane-title")
+                    with Horizontal(id="facts-body"):
+                        yield FactList(id="fact-list")
+                        yield FactDetail(id="fact-detail")
+                    yield Coverage(id="coverage")
+                with Vertical(id="article-pane", classes="pane"):
+                    yield ArticleView(id="article-view")
+                    yield Label("", id="figure-legend")
+        yield KeyBar(self.keymap)
 
     def on_mount(self) -> None:
         self.query_one(ArticleView).show_message("Loading the cache…")
         self.query_one(FactDetail).show_fact(None, {})
         self.query_one("#figure-legend", Label).update(self.query_one(ArticleView).legend())
         self.query_one(ArticleList).focus()
-        self._apply_width(self.app.size.width)
+        self._apply_layout(self.app.size.width, self.app.size.height)
         self.show_status("")
-        self.reader.start()
+        self.post_message(ScreenReady())
 
     def on_resize(self, event: events.Resize) -> None:
-        self._apply_width(event.size.width)
+        self._apply_layout(event.size.width, event.size.height)
+        self.call_after_refresh(self._show_facts)  # fact rows fit their new width
 
-    def _apply_width(self, width: int) -> None:
-        narrow = width < NARROW_BELOW
-        self.set_class(narrow, "-narrow")
+    def _apply_layout(self, width: int, height: int) -> None:
+        mode = self._mode = layout_mode(width)
+        self.set_class(mode is LayoutMode.ONE, "-narrow")
+        self.set_class(mode is LayoutMode.TWO, "-two")
+        self.set_class(mode is LayoutMode.THREE, "-three")
+        sizes = self._sizes(width, height)
+        sources = self.query_one("#sources-pane")
+        facts = self.query_one("#facts-pane")
+        sources.styles.width = sizes.sources_width if sizes.sources_width else None
+        facts.styles.width = sizes.facts_width if sizes.facts_width else None
+        facts.styles.height = sizes.facts_height if sizes.facts_height else None
+        self._show_reading()
         self.query_one(PaneBar).show_active(self.active_pane)
+
+    def _sizes(self, width: int | None = None, height: int | None = None) -> PaneSizes:
+        width = self.app.size.width if width is None else width
+        height = self.app.size.height if height is None else height
+        return pane_sizes(
+            width,
+            height - HEADER_ROWS,
+            sources=self.prefs.sources_width,
+            facts=self.prefs.facts_size,
+        )
+
+    def _show_reading(self) -> None:
+        """One pane at a time: the right-hand column shows only for its own panes."""
+        self.query_one("#reading").set_class(
+            self.narrow and self.active_pane == "sources-pane", "-hidden"
+        )
 
     @property
     def narrow(self) -> bool:
@@ -144,6 +200,7 @@ class MainScreen(Screen[None]):
         self.active_pane = pane_id
         for pane in self.query(".pane"):
             pane.set_class(pane.id == pane_id, "-active")
+        self._show_reading()
         self.query_one(PaneBar).show_active(pane_id)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
@@ -156,10 +213,22 @@ class MainScreen(Screen[None]):
         self._activate_pane(PANE_OF[widget_id])
         self.query_one(f"#{widget_id}", Widget).focus(scroll_visible=False)
 
-    # ------------------------------------------------------------------ data
+    # ------------------------------------------------------------------ painted by the app
+
+    def use_keys(self, keymap: Keymap) -> None:
+        self.keymap = keymap
+        self.query_one(KeyBar).show_keys(keymap)
+
+    def use_prefs(self, prefs: Prefs) -> None:
+        self.prefs = prefs
+        self._apply_layout(self.app.size.width, self.app.size.height)
+
+    def show_origin(self, topic: str, origin: str, origin_class: str) -> None:
+        self.topic = topic
+        self.origin = (origin, origin_class)
+        self.show_status()
 
     def show_status(self, counts: str | None = None) -> None:
-        origin, origin_class = self.reader.origin_text()
         data = self.data
         if counts is None:
             if data is None:
@@ -167,19 +236,48 @@ class MainScreen(Screen[None]):
             else:
                 on_topic = data.on_topic
                 unread = sum(1 for a in on_topic if not a.read)
-                counts = f"{len(on_topic)} articles · {unread} unread"
-        topic = self.reader.service.config.topic.name
-        self.query_one(StatusHeader).show(topic, counts, origin, origin_class)
+                counts = f"{plural(len(on_topic), 'article')} · {unread} unread"
+        origin, origin_class = self.origin
+        self.query_one(StatusHeader).show(self.topic, counts, origin, origin_class)
 
     def show_notice(self, text: str) -> None:
         """A standing line under the header ('' hides it)."""
         self.query_one(NoticeLine).show(text)
+
+    def show_message(self, text: str, severity: str, timeout: float) -> None:
+        """A notification, in the footer's place for a few seconds."""
+        self.query_one(KeyBar).show_message(text, severity, timeout)
+
+    def show_user_feeds(self, sources: Sequence[SourceSummary], heading: str) -> None:
+        """List the user's own feeds (and how each failed) below the sample's."""
+        self.yours = list(sources)
+        self.yours_heading = heading
+        self._show_sources()
 
     def show_waiting(self, message: str) -> None:
         self.query_one(ArticleView).show_message(message)
         self.query_one(ArticleList).empty_text = message
         self.query_one(ArticleList).refresh()
         self.show_status()
+
+    def refresh_started(self, feeds: int) -> None:
+        self.query_one(RefreshBar).start(feeds)
+
+    def refresh_advanced(
+        self, done: int, total: int, name: str, *, unit: str = "feeds", failed: int = 0
+    ) -> None:
+        self.query_one(RefreshBar).advance(done, total, name, unit=unit, failed=failed)
+
+    def refresh_pages(self) -> None:
+        self.query_one(RefreshBar).start_pages()
+
+    def refresh_stopped(self) -> None:
+        self.query_one(RefreshBar).stop()
+
+    @property
+    def place(self) -> tuple[str, str | None]:
+        """The source and the article on show, to open there next time."""
+        return self.source_key, self.shown_article_id
 
     def apply_data(
         self,
@@ -202,10 +300,10 @@ class MainScreen(Screen[None]):
         if restore_source is not None:
             self.source_key = restore_source
         if self.scope.kind == "source" or restore_source is not None:
-            self.scope = ListScope.source(self.source_key)
+            self.scope = self._source_scope(self.source_key)
         elif self.scope.kind == "fact":
             fact = data.fact(self.scope.key)
-            self.scope = self._fact_scope(fact) if fact else ListScope.source(self.source_key)
+            self.scope = self._fact_scope(fact) if fact else self._source_scope(self.source_key)
         self.query_one(ArticleList).empty_text = "No articles here."
         self._show_sources()
         self._show_facts()
@@ -221,27 +319,46 @@ class MainScreen(Screen[None]):
         if data is not None and self.scope.kind == "fact":
             fact = data.fact(self.scope.key)
             if fact is None:
-                self.scope = ListScope.source(self.source_key)
+                self.scope = self._source_scope(self.source_key)
             self._show_articles()
         self._show_facts()
+
+    def _source_scope(self, key: str) -> ListScope:
+        data = self.data
+        tag = tag_filter(data.sources, self.prefs.tag) if data is not None else None
+        return ListScope.source(key, tag)
 
     def _show_sources(self) -> None:
         data = self.data
         if data is None:
             return
         source_list = self.query_one(SourceList)
-        on_topic = data.on_topic
+        tag = tag_filter(data.sources, self.prefs.tag)
+        sources = [s for s in data.sources if tag is None or s.name in tag.feeds]
+        unread = data.source_unread()
+        shown_unread = {name: n for name, n in unread.items() if tag is None or name in tag.feeds}
+        on_topic = [a for a in data.on_topic if tag is None or a.source in tag.feeds]
         source_list.show_sources(
-            data.sources,
-            data.source_unread(),
+            sources,
+            shown_unread,
             on_topic=len(on_topic),
             starred=sum(1 for a in data.articles if a.starred),
             selected=self.source_key,
+            all_label=f"All tagged {tag.tag}" if tag else "All sources",
+            unread_only=self.prefs.unread_only,
+            yours=self.yours,
+            yours_heading=self.yours_heading,
         )
+        title = "Sources"
+        if tag is not None:
+            title += f" · tag {tag.tag}"
+        if self.prefs.unread_only:
+            title += " · unread only"
+        self.query_one("#sources-title", Label).update(Text(title))
         if source_list.highlighted_id != self.source_key:
             self.source_key = source_list.highlighted_id or ALL_SOURCES
             if self.scope.kind == "source":
-                self.scope = ListScope.source(self.source_key)
+                self.scope = self._source_scope(self.source_key)
 
     def _show_facts(self) -> None:
         data = self.data
@@ -297,21 +414,43 @@ class MainScreen(Screen[None]):
                 found[article_id] = article
         return found
 
+    def _listed(self, articles: list[Article]) -> list[Article]:
+        """Unread only: the unread articles, and the one on show so it does not vanish
+        as it is read."""
+        if not self.prefs.unread_only or self.scope.kind != "source":
+            return articles
+        return [a for a in articles if not a.read or a.id == self.shown_article_id]
+
     def _show_articles(self, select_id: str | None = None) -> None:
         data = self.data
         if data is None:
             return
-        articles = data.articles_in(self.scope)
+        articles = self._listed(data.articles_in(self.scope))
         article_list = self.query_one(ArticleList)
         self.query_one("#articles-title", Label).update(Text(self._list_heading(articles)))
-        show_source = not (self.scope.kind == "source" and self.scope.key.startswith("feed:"))
+        show_source = not (self.scope.kind == "source" and self.scope.key.startswith(FEED_PREFIX))
         article_list.set_articles(articles, select_id=select_id, show_source=show_source)
+        view = self.query_one(ArticleView)
+        view.search_query = self.scope.key if self.scope.kind == "search" else ""
         current = article_list.current
         if current is None:
             self.shown_article_id = None
-            self.query_one(ArticleView).show_message("No articles here.")
+            view.show_message(self._empty_list_text())
         elif current.id != self.shown_article_id:
             self.show_article(current.id)
+        else:
+            view.show_matches(view.search_query)
+
+    def _empty_list_text(self) -> str:
+        key = self.scope.key
+        if self.scope.kind == "source" and key.startswith(USER_FEED_PREFIX):
+            name = key.removeprefix(USER_FEED_PREFIX)
+            source = next((s for s in self.yours if s.name == name), None)
+            reason = f": {clean_line(source.last_error)}" if source and source.last_error else ""
+            return f"No articles from {clean_line(name)} yet{reason}. Press r to try again."
+        if self.prefs.unread_only and self.scope.kind == "source":
+            return "No unread articles here. Press l to show the read ones too."
+        return "No articles here."
 
     def set_scope(self, scope: ListScope) -> None:
         self.scope = scope
@@ -343,7 +482,6 @@ class MainScreen(Screen[None]):
         view.show_document(document, emphasis)
         self.shown_article_id = article_id
         self.shown_key = document_key(article)
-        self.reader.remember(article=article_id)
         if self._prefetch_timer is not None:
             self._prefetch_timer.stop()
         self._prefetch_timer = self.set_timer(PREFETCH_DELAY, self._prefetch_neighbours)
@@ -389,7 +527,7 @@ class MainScreen(Screen[None]):
     def open_article(
         self, article_id: str, sentence: tuple[int, int] | None = None, *, focus: bool = True
     ) -> None:
-        """Show an article and mark it read: Enter, a click, n/N, a quote."""
+        """Show an article and mark it read: Enter, a click, n/p, a quote."""
         if sentence is not None or article_id != self.shown_article_id:
             self.show_article(article_id, sentence)
         self._set_read([article_id], True)
@@ -408,7 +546,7 @@ class MainScreen(Screen[None]):
         ids = [i for i in ids if (a := data.article(i)) is not None and a.read != read]
         if not ids:
             return
-        self.reader.service.set_read(ids, read)
+        self.post_message(FlagsChanged(ids, read=read))
         self._flags_changed(data.set_flags(ids, read=read))
 
     def _flags_changed(self, changed: list[Article]) -> None:
@@ -416,7 +554,7 @@ class MainScreen(Screen[None]):
         self._show_sources()
         self.show_status()
         if self.data is not None:
-            articles = self.data.articles_in(self.scope)
+            articles = self._listed(self.data.articles_in(self.scope))
             self.query_one("#articles-title", Label).update(Text(self._list_heading(articles)))
 
     def _list_heading(self, articles: list[Article]) -> str:
@@ -432,16 +570,17 @@ class MainScreen(Screen[None]):
 
     @on(OptionList.OptionHighlighted, "#source-list")
     def source_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        key = event.option.id or ALL_SOURCES
+        self._choose_source(event.option.id or ALL_SOURCES)
+
+    def _choose_source(self, key: str) -> None:
         if key == self.source_key and self.scope.kind == "source":
             return
         self.source_key = key
-        self.reader.remember(source=key)
-        self.set_scope(ListScope.source(key))
+        self.set_scope(self._source_scope(key))
 
     @on(OptionList.OptionSelected, "#source-list")
     def source_selected(self, event: OptionList.OptionSelected) -> None:
-        self.source_highlighted(event)  # type: ignore[arg-type]
+        self._choose_source(event.option.id or ALL_SOURCES)
         self.focus_widget("article-list")
 
     @on(ArticleList.Highlighted)
@@ -511,16 +650,16 @@ class MainScreen(Screen[None]):
 
     def _run_search(self, query: str) -> None:
         if not query.strip():
-            self.set_scope(ListScope.source(self.source_key))
+            self.set_scope(self._source_scope(self.source_key))
             return
-        self.reader.search_articles(query)
+        self.post_message(SearchRequested(query))
 
     @on(Input.Submitted, "#search")
     def search_submitted(self, event: Input.Submitted) -> None:
         if self._search_timer is not None:
             self._search_timer.stop()
         if event.value.strip():
-            self.reader.search_articles(event.value)
+            self.post_message(SearchRequested(event.value))
         self.focus_widget("article-list")
 
     def show_search_results(self, query: str, ids: list[str]) -> None:
@@ -537,16 +676,61 @@ class MainScreen(Screen[None]):
             search.value = ""
             search.display = False
 
-    # ------------------------------------------------------------------ actions
+    def _step_match(self, step: int) -> None:
+        view = self.query_one(ArticleView)
+        if not view.search_query:
+            self.notify("No search: press / to search, then ] and [ go through the matches.")
+            return
+        if not view.jump_match(step):
+            self.notify("No match in this article.", timeout=3)
+            return
+        number, total = view.match_position
+        self.show_message(f"Match {number} of {total}", "information", 2)
+
+    def action_next_match(self) -> None:
+        self._step_match(1)
+
+    def action_previous_match(self) -> None:
+        self._step_match(-1)
+
+    # ------------------------------------------------------------------ going back
+
+    def _go_back(self, *, quitting: bool) -> None:
+        search = self.query_one("#search", Input)
+        focused = self.focused.id if self.focused is not None else None
+        step = back_step(
+            narrow=self.narrow,
+            active_pane=self.active_pane,
+            focused=focused,
+            searching=bool(search.display),
+            narrowed=self.scope.kind != "source",
+            quitting=quitting,
+        )
+        if step is BackStep.CLOSE_SEARCH:
+            self._close_search()
+            if self.scope.kind == "search":
+                self.set_scope(self._source_scope(self.source_key))
+            self.focus_widget("article-list")
+        elif step is BackStep.LEAVE_SCOPE:
+            self.set_scope(self._source_scope(self.source_key))
+            self.focus_widget("article-list")
+        elif step is BackStep.TO_LIST:
+            self.focus_widget("article-list")
+        elif step is BackStep.TO_SOURCES:
+            self.focus_widget("source-list")
+        elif step is BackStep.QUIT:
+            self.app.exit()
 
     def action_back(self) -> None:
-        searching = self.query_one("#search", Input).display
-        self._close_search()
-        if self.scope.kind != "source":
-            self.set_scope(ListScope.source(self.source_key))
-            self.focus_widget("article-list")
-        elif searching:
-            self.focus_widget("article-list")
+        self._go_back(quitting=False)
+
+    def action_back_or_quit(self) -> None:
+        self._go_back(quitting=True)
+
+    async def action_quit(self) -> None:
+        self.app.exit()
+
+    # ------------------------------------------------------------------ moving
 
     def _focus_target(self) -> Widget | None:
         focused = self.focused
@@ -621,22 +805,85 @@ class MainScreen(Screen[None]):
             return
         view.scroll_page_down(animate=False)
 
+    def _step_source(self, step: int) -> None:
+        source_list = self.query_one(SourceList)
+        target = step_source(source_list.source_keys, self.source_key, step)
+        if target is None:
+            self.notify("No more sources that way.", timeout=2)
+            return
+        source_list.highlight_id(target)
+        self._choose_source(target)
+
+    def action_next_source(self) -> None:
+        self._step_source(1)
+
+    def action_previous_source(self) -> None:
+        self._step_source(-1)
+
+    def action_widen_pane(self) -> None:
+        self._resize(1)
+
+    def action_narrow_pane(self) -> None:
+        self._resize(-1)
+
+    def _resize(self, step: int) -> None:
+        width, height = self.app.size
+        sized = resize(width, height - HEADER_ROWS, self.active_pane, step, self._sizes())
+        if sized is None:
+            self.notify("One pane at a time: nothing to resize at this width.", timeout=3)
+            return
+        self.prefs.sources_width, self.prefs.facts_size = sized
+        self._apply_layout(width, height)
+        self.call_after_refresh(self._show_facts)
+        self.post_message(PrefsChanged())
+
+    # ------------------------------------------------------------------ reading
+
     def _step_unread(self, step: int) -> None:
         article_list = self.query_one(ArticleList)
         rows = article_list.articles
         start = article_list.cursor
-        if self.shown_article_id is not None and (
-            article_list.current is None or article_list.current.id != self.shown_article_id
-        ):
-            start = article_list.index_of(self.shown_article_id) or start
-        row = start + step
-        while 0 <= row < len(rows):
-            if not rows[row].read:
-                article_list.move_cursor(row, announce=False)
-                self.open_article(rows[row].id, focus=False)
-                return
-            row += step
-        self.notify("No more unread articles in this list.", timeout=3)
+        if self.shown_article_id is not None:
+            shown = article_list.index_of(self.shown_article_id)
+            start = shown if shown is not None else start
+        current = rows[start] if 0 <= start < len(rows) else None
+        # A previewed article (the cursor moved onto it) is not a read one: n opens it.
+        include = step > 0 and current is not None and not current.read
+        row = unread_row([a.read for a in rows], start, step, include_start=include)
+        if row is not None:
+            article_list.move_cursor(row, announce=False)
+            self.open_article(rows[row].id, focus=False)
+            return
+        if self._unread_in_another_source(step):
+            return
+        self.notify("No more unread articles.", timeout=3)
+
+    def _unread_in_another_source(self, step: int) -> bool:
+        """After the last unread article of a feed, on to the next feed with some."""
+        data = self.data
+        if data is None or self.scope.kind != "source":
+            return False
+        if self.source_key in (ALL_SOURCES, STARRED):
+            return False  # every source is in this list already
+        source_list = self.query_one(SourceList)
+        unread = {FEED_PREFIX + name: count for name, count in data.source_unread().items()}
+        feeds = [key for key in source_list.source_keys if key.startswith(FEED_PREFIX)]
+        target = source_with_unread(feeds, self.source_key, unread, step)
+        if target is None:
+            return False
+        source_list.highlight_id(target)
+        self._choose_source(target)
+        rows = self.query_one(ArticleList).articles
+        start = 0 if step > 0 else len(rows) - 1
+        row = unread_row([a.read for a in rows], start, step, include_start=True)
+        if row is None:
+            return False
+        self.query_one(ArticleList).move_cursor(row, announce=False)
+        self.open_article(rows[row].id, focus=False)
+        self.show_message(
+            f"Next unread in {clean_line(target.removeprefix(FEED_PREFIX))}", "information", 2
+        )
+        return True
 
     def action_next_unread(self) -> None:
         self._step_unread(1)
@@ -654,8 +901,9 @@ class MainScreen(Screen[None]):
         data = self.data
         if article is None or data is None:
             return
-        self.reader.service.set_starred([article.id], not article.starred)
-        self._flags_changed(data.set_flags([article.id], starred=not article.starred))
+        starred = not article.starred
+        self.post_message(FlagsChanged([article.id], starred=starred))
+        self._flags_changed(data.set_flags([article.id], starred=starred))
 
     def action_mark_all_read(self) -> None:
         ids = [a.id for a in self.query_one(ArticleList).articles if not a.read]
@@ -663,7 +911,46 @@ class MainScreen(Screen[None]):
             self.notify("Every article here is already read.", timeout=3)
             return
         self._set_read(ids, True)
-        self.notify(f"Marked {len(ids)} articles read.", timeout=3)
+        self.notify(f"Marked {plural(len(ids), 'article')} read.", timeout=3)
+
+    def action_mark_everything_read(self) -> None:
+        data = self.data
+        ids = [a.id for a in data.on_topic if not a.read] if data is not None else []
+        if not ids:
+            self.notify("Every article is already read.", timeout=3)
+            return
+        self._set_read(ids, True)
+        self.notify(f"Marked {plural(len(ids), 'article')} read, in every source.", timeout=3)
+
+    def action_toggle_unread_only(self) -> None:
+        self.prefs.unread_only = not self.prefs.unread_only
+        self._show_sources()
+        self._show_articles(select_id=self.shown_article_id)
+        self.post_message(PrefsChanged())
+        shown = "only unread articles" if self.prefs.unread_only else "read articles too"
+        self.show_message(f"Showing {shown} (l switches back)", "information", 3)
+
+    def action_choose_tag(self) -> None:
+        from briefing.ui.screens.pickers import TagScreen
+
+        data = self.data
+        tags = tags_of(data.sources) if data is not None else {}
+        self.app.push_screen(TagScreen(tags, self.prefs.tag), self._use_tag)
+
+    def action_clear_tag(self) -> None:
+        self._use_tag("")
+
+    def _use_tag(self, tag: str | None) -> None:
+        if tag is None:
+            return
+        self.prefs.tag = tag or None
+        if self.source_key.startswith(FEED_PREFIX) and self.data is not None:
+            chosen = tag_filter(self.data.sources, self.prefs.tag)
+            if chosen is not None and self.source_key.removeprefix(FEED_PREFIX) not in chosen.feeds:
+                self.source_key = ALL_SOURCES
+        self._show_sources()
+        self.set_scope(self._source_scope(self.source_key))
+        self.post_message(PrefsChanged())
 
     def action_toggle_differing(self) -> None:
         if self.timeline:
@@ -678,22 +965,75 @@ class MainScreen(Screen[None]):
         self.timeline = not self.timeline
         self._show_facts()
 
+    def _link_of(self, article: Article | None) -> str | None:
+        if article is None or not article.link:
+            self.notify("This article has no link.", severity="warning", timeout=3)
+            return None
+        return article.link
+
     def action_open_link(self) -> None:
-        self.reader.open_article_link(self.current_article())
+        link = self._link_of(self.current_article())
+        if link is not None:
+            self.post_message(LinkRequested(link))
+
+    def action_open_link_and_read(self) -> None:
+        article = self.current_article()
+        link = self._link_of(article)
+        if link is not None and article is not None:
+            self.post_message(LinkRequested(link))
+            self._set_read([article.id], True)
 
     def action_copy_link(self) -> None:
-        self.reader.copy_article_link(self.current_article())
+        link = self._link_of(self.current_article())
+        if link is not None:
+            self.post_message(LinkRequested(link, copy=True))
+
+    def action_show_links(self) -> None:
+        from briefing.ui.screens.pickers import LinksScreen
+
+        article = self.current_article()
+        if article is None:
+            self.notify("No article on show.", timeout=3)
+            return
+        links = self.document_for(article).links(article.link)
+        self.app.push_screen(LinksScreen(links), self._open_chosen_link)
+
+    def _open_chosen_link(self, chosen: tuple[str, bool] | None) -> None:
+        if chosen is None:
+            return
+        link, mark_read = chosen
+        self.post_message(LinkRequested(link))
+        article = self.current_article()
+        if mark_read and article is not None:
+            self._set_read([article.id], True)
+
+    def _selected_feeds(self) -> tuple[str, ...] | None:
+        """The feeds r fetches: the selected source's, or every feed."""
+        key = self.source_key
+        if key.startswith(FEED_PREFIX):
+            return (key.removeprefix(FEED_PREFIX),)
+        if key == ALL_SOURCES and self.data is not None:
+            chosen = tag_filter(self.data.sources, self.prefs.tag)
+            if chosen is not None:
+                return tuple(sorted(chosen.feeds))
+        return None
 
     def action_refresh(self) -> None:
-        self.reader.start_refresh()
+        self.post_message(RefreshRequested(self._selected_feeds()))
+
+    def action_refresh_all(self) -> None:
+        self.post_message(RefreshRequested(None))
+
+    def action_reload_config(self) -> None:
+        self.post_message(ConfigReloadRequested())
 
     def action_export(self) -> None:
-        self.reader.export_briefing()
+        self.post_message(ExportRequested())
+
+    def action_command_palette(self) -> None:
+        self.app.action_command_palette()
 
     def action_help(self) -> None:
         from briefing.ui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen())
-
-    async def action_quit(self) -> None:
-        self.app.exit()
+        self.app.push_screen(HelpScreen(self.keymap, self.config_path))

@@ -24,6 +24,7 @@ from briefing.ui.document import (
     emphasis_line,
     layout,
     line_marks,
+    search_matches,
 )
 from briefing.ui.widgets.styles import layer_style
 
@@ -43,6 +44,8 @@ STYLE_NAMES = (
     "emphasis",
     "pending",
     "failed",
+    "match",
+    "match-current",
     *(kind.value for kind in FigureKind),
 )
 
@@ -60,6 +63,8 @@ class ArticleView(ScrollView, can_focus=True):
     ArticleView {
         overflow-x: hidden;
         overflow-y: auto;
+        /* Room for the scrollbar always: text never re-wraps when it comes and goes. */
+        scrollbar-gutter: stable;
         padding: 0 1;
         & > .article--title { color: $accent; text-style: bold; }
         & > .article--meta { color: $text-muted; }
@@ -79,6 +84,8 @@ class ArticleView(ScrollView, can_focus=True):
         & > .article--size { color: #62a0ea; text-style: bold; }
         & > .article--date { color: #5bc8d3; text-style: underline; }
         & > .article--empty { color: $text-muted; text-style: italic; }
+        & > .article--match { background: $warning 35%; }
+        & > .article--match-current { background: $warning; color: $background; text-style: bold; }
     }
     """
 
@@ -86,6 +93,10 @@ class ArticleView(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.document: ArticleDocument | None = None
         self.emphasis: Emphasis | None = None
+        self.matches: list[Emphasis] = []
+        """Where the words of the search show, in reading order."""
+        self.current_match: Emphasis | None = None
+        self.search_query = ""
         self.empty_text = "No article selected."
         self._lines: list[Line] = []
         self._layout_width = -1
@@ -93,6 +104,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(256)
         self._styles: dict[str, Style] = {}
         self._combined: dict[tuple[Style, tuple[str, ...]], Style] = {}
+        self._matched_id: str | None = None
 
     # ------------------------------------------------------------------ content
 
@@ -109,6 +121,10 @@ class ArticleView(ScrollView, can_focus=True):
         """
         self.document = document
         self.emphasis = emphasis
+        if document.article_id != self._matched_id or not keep_scroll:
+            self.current_match = None
+        self.matches = search_matches(document, self.search_query) if self.search_query else []
+        self._matched_id = document.article_id
         self._layout_width = -1
         self._scroll_to_emphasis = emphasis is not None and not keep_scroll
         top = self.scroll_offset.y
@@ -121,6 +137,47 @@ class ArticleView(ScrollView, can_focus=True):
             # The first screenful is parsed; the rest once it is on screen (a timer:
             # call_after_refresh would run before the compositor paints).
             self.set_timer(FINISH_DELAY, lambda: self._finish_document(document))
+
+    def show_matches(self, query: str) -> None:
+        """Highlight the words of a search ('' for none); ] and [ then step through them."""
+        self.search_query = query
+        self.current_match = None
+        document = self.document
+        self.matches = search_matches(document, query) if document is not None and query else []
+        if document is not None and self.matches:
+            self._layout_width = -1
+            self._relayout()
+        self._strips.clear()
+        self.refresh()
+
+    def jump_match(self, step: int) -> bool:
+        """Scroll to the next (1) or previous (-1) match; False when there is none."""
+        if not self.matches:
+            return False
+        if self.current_match in self.matches:
+            index = (self.matches.index(self.current_match) + step) % len(self.matches)
+        else:
+            top = round(self.scroll_offset.y)
+            lines = [emphasis_line(self._lines, match) for match in self.matches]
+            below = [n for n, line in enumerate(lines) if line >= top]
+            index = (below[0] if below else 0) if step > 0 else (below[0] - 1 if below else -1)
+            index %= len(self.matches)
+        self.current_match = self.matches[index]
+        line = emphasis_line(self._lines, self.current_match)
+        height = self.scrollable_content_region.height
+        top = round(self.scroll_offset.y)
+        if not top <= line < top + max(1, height):
+            self.scroll_to(y=max(0, line - 2), animate=False, immediate=True)
+        self._strips.clear()
+        self.refresh()
+        return True
+
+    @property
+    def match_position(self) -> tuple[int, int]:
+        """(number of the current match, counted from 1, or 0; how many there are)."""
+        if self.current_match in self.matches:
+            return self.matches.index(self.current_match) + 1, len(self.matches)
+        return 0, len(self.matches)
 
     def _finish_document(self, document: ArticleDocument) -> None:
         if self.document is not document or not document.parse_more():
@@ -160,10 +217,17 @@ class ArticleView(ScrollView, can_focus=True):
         if self._scroll_to_emphasis and self.size.height > 0:
             target = self.emphasis_line
             if target is not None:
-                # A few lines of context above the sentence.
-                self.scroll_to(y=max(0, target - 2), animate=False, immediate=True)
+                # A few lines of context above the sentence; again once the new
+                # virtual size is in force (until then the old one clamps the scroll).
+                wanted = max(0, target - 2)
+                self.scroll_to(y=wanted, animate=False, immediate=True)
+                self.call_after_refresh(self._scroll_if_still_wanted, wanted)
             self._scroll_to_emphasis = False
         self.refresh()
+
+    def _scroll_if_still_wanted(self, wanted: int) -> None:
+        if round(self.scroll_offset.y) < wanted:
+            self.scroll_to(y=wanted, animate=False, immediate=True)
 
     # ------------------------------------------------------------------ events
 
@@ -235,7 +299,7 @@ class ArticleView(ScrollView, can_focus=True):
             segments.append(Segment("─" * max(0, width - used), self._style("rule")))
         else:
             text = block.text[line.start : line.end]
-            marks = line_marks(document, line, self.emphasis)
+            marks = line_marks(document, line, self.emphasis, self.matches, self.current_match)
             segments.extend(self._styled(text, self._block_style(block), marks))
         strip = Strip(segments).apply_style(base)
         fill = base + self._style("code") if block.kind == "code" else base

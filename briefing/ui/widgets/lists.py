@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
@@ -18,19 +19,48 @@ from textual.widgets.option_list import Option
 from briefing.core.models import Article, KeyFact, TimelineEvent
 from briefing.core.service import SourceSummary
 from briefing.core.textclean import clean_line
-from briefing.ui.view import ALL_SOURCES, STARRED, feed_key
+from briefing.ui.view import ALL_SOURCES, STARRED, USER_FEED_PREFIX, feed_key
 
 HEALTH_MARKS = {
-    "ok": ("●", "green"),
-    "stale": ("◐", "yellow"),
+    # Not ● or ○: the article list uses ● for "unread".
+    "ok": ("✓", "green"),
+    "stale": ("◷", "yellow"),
     "error": ("✖", "red"),
-    "new": ("○", "bright_black"),
+    "new": ("·", "bright_black"),
 }
+HEALTH_LEGEND = "✓ ◷ ✖ ·"
 STATUS_MARKS = {
+    # One line per status the facts engine gives; an unknown one shows as "single".
     "agreed": ("✔", "green", "agreed"),
     "differs": ("≠", "yellow", "differs"),
+    "revised": ("↻", "cyan", "revised"),
     "single": ("·", "bright_black", "single source"),
 }
+
+
+def values_line(texts: Sequence[str], width: int) -> str:
+    """A fact's values joined with ' | ', as many as fit in ``width`` cells, then
+    '+N more' for the rest; a lone value too long is cut with an ellipsis."""
+    texts = [clean_line(text) for text in texts]
+    if not texts:
+        return ""
+    shown: list[str] = []
+    for number, text in enumerate(texts):
+        rest = len(texts) - number - 1
+        more = f" +{rest} more" if rest else ""
+        if cell_len(" | ".join([*shown, text]) + more) <= width:
+            shown.append(text)
+            continue
+        break
+    hidden = len(texts) - len(shown)
+    more = f" +{hidden} more" if hidden else ""
+    if not shown:
+        first = Text(texts[0])
+        first.truncate(max(1, width - cell_len(more)), overflow="ellipsis")
+        return first.plain + more
+    return " | ".join(shown) + more
+
+
 MAX_REASON = 70
 
 
@@ -70,28 +100,57 @@ class SourceList(ReaderList):
         on_topic: int,
         starred: int,
         selected: str | None,
+        all_label: str = "All sources",
+        unread_only: bool = False,
+        yours: Sequence[SourceSummary] = (),
+        yours_heading: str = "",
     ) -> None:
+        """The sources; with ``yours``, the user's own feeds follow (the sample stands in
+        for them), each with how its last try failed."""
         total_unread = sum(unread.values())
         options = [
-            Option(_counted("All sources", total_unread, on_topic), id=ALL_SOURCES),
+            Option(_counted(all_label, total_unread, on_topic), id=ALL_SOURCES),
             Option(_counted("Starred", 0, starred, star=True), id=STARRED),
         ]
         for source in sources:
-            mark, colour = HEALTH_MARKS.get(source.health, HEALTH_MARKS["new"])
-            prompt = Text.assemble((mark, colour), " ", no_wrap=True, end="")
-            prompt.append_text(_counted(source.name, unread.get(source.name, 0), source.on_topic))
-            if source.health == "error" and source.last_error:
-                prompt.append(f"\n  {shorten(source.last_error, MAX_REASON)}", style="red")
-            elif source.health == "stale":
-                prompt.append("\n  stale: no fresh copy in a day", style="yellow")
-            elif not source.enabled:
-                prompt.append("  (disabled)", style="bright_black")
-            options.append(Option(prompt, id=feed_key(source.name)))
+            key = feed_key(source.name)
+            hide = unread_only and not unread.get(source.name) and source.health != "error"
+            if hide and key != selected:
+                continue
+            options.append(Option(source_prompt(source, unread.get(source.name, 0)), id=key))
+        if yours:
+            options.append(Option(Text(yours_heading, style="bold"), disabled=True))
+            for source in yours:
+                prompt = source_prompt(source, 0)
+                options.append(Option(prompt, id=USER_FEED_PREFIX + source.name))
         keep = selected or self.highlighted_id or ALL_SOURCES
         with self.prevent(OptionList.OptionHighlighted):
             self.set_options(options)
             if not self.highlight_id(keep):
                 self.highlight_id(ALL_SOURCES)
+
+    @property
+    def source_keys(self) -> list[str]:
+        """The selectable sources, in list order."""
+        keys = []
+        for index in range(self.option_count):
+            option = self.get_option_at_index(index)
+            if option.id is not None and not option.disabled:
+                keys.append(option.id)
+        return keys
+
+
+def source_prompt(source: SourceSummary, unread: int) -> Text:
+    mark, colour = HEALTH_MARKS.get(source.health, HEALTH_MARKS["new"])
+    prompt = Text.assemble((mark, colour), " ", no_wrap=True, end="")
+    prompt.append_text(_counted(source.name, unread, source.on_topic))
+    if source.health == "error" and source.last_error:
+        prompt.append(f"\n  {shorten(source.last_error, MAX_REASON)}", style="red")
+    elif source.health == "stale":
+        prompt.append("\n  stale: no fresh copy in a day", style="yellow")
+    elif not source.enabled:
+        prompt.append("  (disabled)", style="bright_black")
+    return prompt
 
 
 def _counted(name: str, unread: int, total: int, *, star: bool = False) -> Text:
@@ -106,27 +165,36 @@ def _counted(name: str, unread: int, total: int, *, star: bool = False) -> Text:
     return text
 
 
+def fact_prompt(fact: KeyFact, new: bool, width: int) -> Text:
+    mark, colour, _ = STATUS_MARKS.get(fact.status, STATUS_MARKS["single"])
+    prompt = Text.assemble((mark, f"bold {colour}"), " ", end="")
+    if new:
+        # Before the label: the pane cuts a long label, and the mark with it.
+        prompt.append("NEW", style="bold reverse magenta")
+        prompt.append(" ")
+    prompt.append(clean_line(fact.label), style="bold")
+    sources = len(fact.sources)
+    prompt.append(f" · {sources} source{'s' if sources != 1 else ''}", style="bright_black")
+    values = values_line([value.text for value in fact.values], max(8, width - 2))
+    prompt.append(f"\n  {values}", style=colour if fact.status != "agreed" else "")
+    return prompt
+
+
 class FactList(ReaderList):
     """Ranked key facts, or the timeline of dated events."""
 
-    def show_facts(self, facts: Sequence[KeyFact], new_ids: set[str], *, empty: str) -> None:
+    def show_facts(
+        self, facts: Sequence[KeyFact], new_ids: set[str], *, empty: str, width: int = 0
+    ) -> None:
+        """Two lines a fact: its label and sources, then every value that fits the
+        pane's ``width`` and a count of the rest."""
         keep = self.highlighted_id
+        width = width or self.scrollable_content_region.width or 40
         options: list[Option] = []
         for fact in facts:
-            mark, colour, _ = STATUS_MARKS.get(fact.status, STATUS_MARKS["single"])
-            prompt = Text.assemble((mark, f"bold {colour}"), " ", end="")
-            if fact.id in new_ids:
-                # Before the label: the pane cuts a long label, and the mark with it.
-                prompt.append("NEW", style="bold reverse magenta")
-                prompt.append(" ")
-            prompt.append(clean_line(fact.label), style="bold")
-            values = " | ".join(shorten(v.text, 30) for v in fact.values[:3])
-            if len(fact.values) > 3:
-                values += f" +{len(fact.values) - 3}"
-            sources = len(fact.sources)
-            prompt.append(f"\n  {values}", style=colour if fact.status == "differs" else "")
-            prompt.append(f"  {sources} source{'s' if sources != 1 else ''}", style="bright_black")
-            options.append(Option(prompt, id=f"fact:{fact.id}"))
+            options.append(
+                Option(fact_prompt(fact, fact.id in new_ids, width), id=f"fact:{fact.id}")
+            )
         self._replace(options, keep, empty)
 
     def show_timeline(self, events: Sequence[TimelineEvent], *, empty: str) -> None:
@@ -241,9 +309,10 @@ class FactDetail(ReaderList):
         heading = Text(end="")
         heading.append(clean_line(fact.label), style="bold")
         heading.append(f"  {status}", style=colour)
-        if fact.note:
-            heading.append(f"  ({clean_line(fact.note)})", style="italic")
         options: list[Option] = [Option(heading, disabled=True)]
+        if fact.note:
+            # On a line of its own, as written: the engine's note may hold parentheses.
+            options.append(Option(Text(clean_line(fact.note), style="italic"), disabled=True))
         for value_number, value in enumerate(fact.values):
             line = Text(end="")
             line.append(clean_line(value.text), style=f"bold {colour}")

@@ -8,20 +8,23 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Label, ProgressBar, Sparkline, Static
 
 from briefing.core.textclean import clean_line
+from briefing.ui.keymap import Command, Keymap
 
 
 class StatusHeader(Horizontal):
-    """Topic, article counts and where the data comes from."""
+    """Topic, article counts and where the data comes from; the refresh's progress
+    shows in the same row, in the topic's place, so nothing below ever moves."""
 
     DEFAULT_CSS = """
     StatusHeader {
         height: 1;
         background: $panel;
         color: $text;
-        & > Label { height: 1; padding: 0 1; }
+        & > Label { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
         & > #header-topic { width: 1fr; text-style: bold; }
         & > #header-counts { color: $text-muted; }
         & > #header-origin { background: $primary-muted; color: $text; }
@@ -32,6 +35,7 @@ class StatusHeader(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("briefing", id="header-topic")
+        yield RefreshBar()
         yield Label("", id="header-counts")
         yield Label("loading…", id="header-origin")
 
@@ -56,6 +60,7 @@ class NoticeLine(Label):
         display: none;
         background: $warning-muted;
         color: $text;
+        text-overflow: ellipsis;
         &.-shown { display: block; }
     }
     """
@@ -66,17 +71,19 @@ class NoticeLine(Label):
 
 
 class RefreshBar(Horizontal):
-    """Shown while a refresh runs."""
+    """Shown in the header while a refresh runs, in the topic's place."""
 
     DEFAULT_CSS = """
     RefreshBar {
+        width: 1fr;
         height: 1;
         display: none;
-        background: $boost;
         &.-running { display: block; }
-        & > Label { padding: 0 1; }
-        & > ProgressBar { width: 1fr; }
-        & > ProgressBar > Bar { width: 1fr; }
+        & > Label { padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+        & > #refresh-label { text-style: bold; }
+        & > #refresh-count { width: 1fr; }
+        & > ProgressBar { width: 22; }
+        & > ProgressBar > Bar { width: 20; }
     }
     """
 
@@ -86,10 +93,16 @@ class RefreshBar(Horizontal):
         yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="refresh-progress")
         yield Label("", id="refresh-count")
 
+    def _topic(self, shown: bool) -> None:
+        if self.parent is not None:
+            for topic in self.parent.query("#header-topic"):
+                topic.display = shown
+
     def start(self, total: int) -> None:
         self.add_class("-running")
+        self._topic(False)
         self.query_one(ProgressBar).update(total=max(1, total), progress=0)
-        self.query_one("#refresh-count", Label).update(f"0/{total} feeds")
+        self.query_one("#refresh-count", Label).update(f"0/{plural(total, 'feed')}")
 
     def start_pages(self) -> None:
         """The feeds are in; the page step's count comes with its first page."""
@@ -107,6 +120,11 @@ class RefreshBar(Horizontal):
 
     def stop(self) -> None:
         self.remove_class("-running")
+        self._topic(True)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 PANE_TITLES = (
@@ -166,10 +184,13 @@ class Coverage(Vertical):
 
 
 class KeyBar(Horizontal):
-    """The footer: the main keys from COMMANDS, each clickable, with its tooltip.
+    """The footer: the main keys from COMMANDS (the user's keys, when feeds.toml sets
+    them), each clickable, with its tooltip; and the message line.
 
-    Composed once. Textual's Footer rebuilds a widget per key whenever focus
-    moves, which cost about 80 ms of the reader's start-up.
+    Messages (Textual's notifications) show here for a few seconds, over the
+    keys, never over the text. Composed once; ``show_keys`` relabels it. (Textual's
+    Footer rebuilds a widget per key whenever focus moves, which cost about 80 ms
+    of the reader's start-up.)
     """
 
     DEFAULT_CSS = """
@@ -180,31 +201,83 @@ class KeyBar(Horizontal):
         & > KeyLabel { width: auto; padding: 0 1 0 0; }
         & > KeyLabel:hover { background: $footer-key-foreground 30%; }
         & > #palette-key { dock: right; }
+        & > MessageLine {
+            display: none;
+            dock: left;
+            width: 1fr;
+            height: 1;
+            padding: 0 1;
+            text-wrap: nowrap;
+            text-overflow: ellipsis;
+            background: $primary-muted;
+            color: $text;
+        }
+        & > MessageLine.-warning { background: $warning-muted; }
+        & > MessageLine.-error { background: $error-muted; text-style: bold; }
+        &.-message > MessageLine { display: block; }
+        &.-message > KeyLabel { display: none; }
     }
     """
 
-    def compose(self) -> ComposeResult:
-        from briefing.ui.commands import COMMANDS
+    def __init__(self, keymap: Keymap | None = None) -> None:
+        super().__init__()
+        self.keymap = keymap or Keymap()
+        self._message_timer: Timer | None = None
 
-        colour = self.app.theme_variables.get("footer-key-foreground", "yellow")
+    def compose(self) -> ComposeResult:
+        from briefing.ui.keymap import COMMANDS
+
         for command in COMMANDS:
             if command.footer:
                 label = KeyLabel(
-                    Content.assemble(
-                        (f" {command.keys_shown}", f"bold {colour}"), f" {command.description}"
-                    ),
+                    self._label(command),
                     action=f"screen.{command.action}",
                     tooltip=command.help,
                     id=f"key-{command.id}",
                 )
                 label.set_class(not command.narrow_footer, "-wide-only")
                 yield label
+        yield MessageLine()
         yield KeyLabel(
-            Content.assemble((" ^p", f"bold {colour}"), " palette"),
+            Content.assemble((" ^p", f"bold {self._colour()}"), " palette"),
             action="app.command_palette",
             tooltip="Every command by name.",
             id="palette-key",
         )
+
+    def _colour(self) -> str:
+        return self.app.theme_variables.get("footer-key-foreground", "yellow")
+
+    def _label(self, command: Command) -> Content:
+        return Content.assemble(
+            (f" {self.keymap.first_label(command)}", f"bold {self._colour()}"),
+            f" {command.description}",
+        )
+
+    def show_keys(self, keymap: Keymap) -> None:
+        from briefing.ui.keymap import COMMANDS
+
+        self.keymap = keymap
+        for command in COMMANDS:
+            if command.footer:
+                self.query_one(f"#key-{command.id}", KeyLabel).update(self._label(command))
+
+    def show_message(self, text: str, severity: str, timeout: float) -> None:
+        line = self.query_one(MessageLine)
+        line.update(Text(clean_line(text)))
+        line.set_class(severity == "warning", "-warning")
+        line.set_class(severity == "error", "-error")
+        self.add_class("-message")
+        if self._message_timer is not None:
+            self._message_timer.stop()
+        self._message_timer = self.set_timer(timeout, self.clear_message)
+
+    def clear_message(self) -> None:
+        self.remove_class("-message")
+
+
+class MessageLine(Label):
+    """The latest message, in the footer's place."""
 
 
 class KeyLabel(Static):
