@@ -81,6 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="print the [[feeds]] entries instead of saving"
     )
 
+    serve = command("serve", help="run the reader in a web browser (textual-serve)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="port to listen on (default 8000; 0 picks a free one)",
+    )
+
     export_opml = command("export-opml", help="write the feed list as OPML 2.0")
     export_opml.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     return parser
@@ -177,6 +190,8 @@ def run(args: argparse.Namespace) -> int:
 
         write_output(feeds_to_opml(load_config(location.path)), args.output)
         return EXIT_OK
+    if command == "serve":
+        return cmd_serve(args)
     if command == "fetch" and args.offline:
         raise UsageError("fetch cannot run with --offline")
     service = open_service(args)
@@ -245,6 +260,24 @@ def cmd_open_reader(service: BriefingService, args: argparse.Namespace) -> int:
         keymap=keymap,
         find_config_again=find_again,
     )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """The reader in a browser: each page opens ``briefing`` with these same options."""
+    from briefing.ui.serve import serve
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: not a port (0 to 65535)")
+    # Checked here, once, so a bad config is one line now rather than a blank page.
+    if not args.demo:
+        location = find_config(args.config)
+        keymap_from_config(load_config(location.path))
+    options: list[str] = []
+    if args.config:
+        options += ["--config", str(Path(args.config).expanduser().absolute())]
+    options += ["--cache-dir", str(cache_dir_from(args).absolute())]
+    options += [flag for flag, on in (("--offline", args.offline), ("--demo", args.demo)) if on]
+    return serve(options, host=args.host, port=args.port)
 
 
 def cmd_fetch(service: BriefingService, *, full_text: bool) -> int:

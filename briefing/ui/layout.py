@@ -64,8 +64,8 @@ def pane_sizes(
     if mode is LayoutMode.ONE:
         return PaneSizes()
     if mode is LayoutMode.TWO:
-        left = _clamp(sources or round(width * 0.42), MIN_SOURCES, width - MIN_ARTICLE)
-        rows = _clamp(facts or round(height * 0.42), MIN_FACTS_HEIGHT, height - MIN_ARTICLE_HEIGHT)
+        left = _clamp(sources or round(width * 0.44), MIN_SOURCES, width - MIN_ARTICLE)
+        rows = _clamp(facts or round(height * 0.5), MIN_FACTS_HEIGHT, height - MIN_ARTICLE_HEIGHT)
         return PaneSizes(sources_width=left, facts_height=rows)
     left = _clamp(
         sources or round(width * 0.31), MIN_SOURCES, width - MIN_FACTS_WIDTH - MIN_ARTICLE
