@@ -445,14 +445,12 @@ async def test_the_new_mark_shows_before_a_label_too_long_for_the_pane(tmp_path:
     app = make_app(service, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        _, _, fact_list, _, _ = widgets(app)
+        widgets(app)
         data = app.main_screen.data
         assert data is not None and data.briefing is not None
         fact = max(data.briefing.facts, key=lambda f: len(f.label))
         mark = STATUS_MARKS[fact.status][0]
-        width = fact_list.scrollable_content_region.width
-        # Marked after the label, this label and its mark would not fit in the pane.
-        assert len(f"{mark} {fact.label} NEW") > width
+        # Before the label, so a label the pane cuts never takes the mark with it.
         lines = screen_text(app).splitlines()
         assert any(f"{mark} NEW {fact.label[:10]}" in line for line in lines)
 

@@ -72,7 +72,7 @@ def failure_kind(reason: str | None) -> str:
 
 def failures_text(errors: Sequence[FeedResult], hint: str) -> str:
     """'14 feeds failed — DNS lookup failed (12), timed out (2); see Sources.'"""
-    return f"{len(errors)} feeds failed — {failure_kinds_text(errors)}{hint}"
+    return f"{plural(len(errors), 'feed')} failed — {failure_kinds_text(errors)}{hint}"
 
 
 def failure_kinds_text(errors: Sequence[FeedResult]) -> str:
@@ -95,7 +95,7 @@ def feed_failure_text(result: FeedResult) -> str:
 def feeds_refreshed_text(summary: RefreshSummary) -> str:
     new = sum(r.new for r in summary.results)
     failed = len(summary.errors)
-    text = f"{len(summary.results)} feeds refreshed: {new} new articles"
+    text = f"{plural(len(summary.results), 'feed')} refreshed: {plural(new, 'new article')}"
     if failed:
         text += f", {failed} failed"
     return text
@@ -109,3 +109,8 @@ def pages_fetched_text(pages: PageReport) -> str:
     ]
     parts = [f"{count} {what}" for count, what in counts if count]
     return "Full texts: " + (", ".join(parts) if parts else "none needed")
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 feed', '2 feeds', '0 new articles'."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

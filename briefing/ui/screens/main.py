@@ -362,9 +362,10 @@ class MainScreen(Screen[None]):
 
     def _show_facts(self) -> None:
         data = self.data
-        if data is None:
-            return
-        fact_list = self.query_one(FactList)
+        found = self.query(FactList)
+        if data is None or not found:
+            return  # (a resize can come while the screen is still being built)
+        fact_list = found.first()
         title = self.query_one("#facts-title", Label)
         if self.timeline:
             events_ = data.timeline()

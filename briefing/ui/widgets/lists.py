@@ -52,7 +52,7 @@ def values_line(texts: Sequence[str], width: int) -> str:
             shown.append(text)
             continue
         break
-    hidden = len(texts) - len(shown)
+    hidden = len(texts) - max(1, len(shown))
     more = f" +{hidden} more" if hidden else ""
     if not shown:
         first = Text(texts[0])

@@ -1,0 +1,469 @@
+"""What a newsboat user (and a Textual user) reaches for, driven through Pilot:
+one test per feature or defect of issue 14, each on a real cache."""
+
+from __future__ import annotations
+
+import threading
+import webbrowser
+from pathlib import Path
+
+import diskcache
+import pytest
+from _ui_helpers import (
+    FEEDS,
+    FixtureArticle,
+    body,
+    build_service,
+    fixture_id,
+    make_app,
+    rss_feed,
+    screen_text,
+    settle,
+    wait_for,
+)
+from conftest import config_text
+from pytest_httpserver import HTTPServer
+
+from briefing.core.config import load_config
+from briefing.core.service import BriefingService, DataOrigin
+from briefing.core.store import Store
+from briefing.ui.app import BriefingApp
+from briefing.ui.keymap import keymap_from_config
+from briefing.ui.prefs import load_prefs
+from briefing.ui.screens.help import HelpScreen
+from briefing.ui.screens.pickers import LinksScreen, TagScreen
+from briefing.ui.view import ALL_SOURCES, feed_key
+from briefing.ui.widgets.article_list import ArticleList
+from briefing.ui.widgets.article_view import ArticleView
+from briefing.ui.widgets.lists import SourceList
+from briefing.ui.widgets.status import KeyBar
+
+
+def list_of(app: BriefingApp) -> ArticleList:
+    return app.main_screen.query_one(ArticleList)
+
+
+async def test_r_reads_an_edited_feeds_toml_and_a_bad_edit_keeps_the_old_list(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """Defect 1: add a feed, press r: it is fetched, without a restart."""
+    httpserver.expect_request("/legal.rss").respond_with_data(
+        rss_feed("Legal Desk", FEEDS["Legal Desk"]), content_type="application/rss+xml"
+    )
+    path = tmp_path / "feeds.toml"
+    path.write_text(config_text([]), encoding="utf-8")
+    service = BriefingService(load_config(path), Store(tmp_path / "cache"))
+    app = make_app(service, tmp_path)
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await wait_for(pilot, lambda: app.service.origin == DataOrigin.SAMPLE, timeout=30)
+            await settle(pilot)
+            path.write_text(
+                config_text([("Legal Desk", httpserver.url_for("/legal.rss"))]), encoding="utf-8"
+            )
+            await pilot.press("r")
+            await wait_for(pilot, lambda: app.service is service, timeout=30)
+            await settle(pilot)
+            assert [s.name for s in app.main_screen.data.sources] == ["Legal Desk"]  # type: ignore[union-attr]
+            assert any("again: 1 feed, 1 enabled" in n.message for n in app._notifications)
+            # A bad edit: one line, and the feed list from before stays in use.
+            path.write_text(path.read_text(encoding="utf-8") + "\n[[feeds]\n", encoding="utf-8")
+            app.clear_notifications()
+            await pilot.press("ctrl+r")
+            await pilot.pause()
+            errors = [n.message for n in app._notifications if n.severity == "error"]
+            assert len(errors) == 1 and "invalid TOML" in errors[0]
+            assert errors[0].endswith("— kept the feeds from before.") and "\n" not in errors[0]
+            assert [f.name for f in service.config.feeds] == ["Legal Desk"]
+    finally:
+        if app.sample_service is not None:
+            app.sample_service.store.close()
+        service.store.close()
+
+
+async def test_n_opens_the_highlighted_unread_article_then_goes_on_to_the_next_source(
+    tmp_path: Path,
+) -> None:
+    """Defect 2: a previewed article is not a read one; after the last unread article of
+    a feed, n moves to the next feed with unread articles."""
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        sources = app.main_screen.query_one(SourceList)
+        sources.focus()
+        sources.highlight_id(feed_key("Legal Desk"))
+        await pilot.pause()
+        rows = list(list_of(app).articles)
+        assert [a.source for a in rows] == ["Legal Desk"] * len(rows)
+        await pilot.press("n")  # the highlighted (first) unread one itself
+        assert app.main_screen.shown_article_id == rows[0].id and list_of(app).articles[0].read
+        await pilot.press("n")
+        assert app.main_screen.shown_article_id == rows[1].id
+        await pilot.press("n")  # Legal Desk is read: on to Tech Daily
+        assert app.main_screen.source_key == feed_key("Tech Daily")
+        shown = app.main_screen.current_article()
+        assert shown is not None and shown.source == "Tech Daily" and shown.read
+        assert "No more unread" not in screen_text(app)
+    await_store_flags(app)
+    service.store.close()
+
+
+def await_store_flags(app: BriefingApp) -> None:
+    assert app.flag_writer.wait_idle(10)
+
+
+async def test_a_user_keymap_rebinds_and_the_footer_and_help_show_it(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.toml"
+    path.write_text(
+        config_text([]) + '\n[keys]\ntoggle-star = "S"\nhelp = "f1"\n', encoding="utf-8"
+    )
+    config = load_config(path)
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path, keymap=keymap_from_config(config))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        shown = app.main_screen.current_article()
+        assert shown is not None and shown.starred
+        await pilot.press("s")  # no longer bound
+        assert app.main_screen.current_article().starred  # type: ignore[union-attr]
+        footer = str(app.main_screen.query_one("#key-toggle-star").render())
+        assert footer.strip().startswith("S Star")
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        from rich.console import Console
+
+        from briefing.ui.screens.help import help_table
+
+        console = Console(width=120, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+        console.print(help_table(app.keymap, str(path)))
+        text = console.export_text()
+        assert "  S  " in text and "  f1  " in text
+        assert "set in feeds.toml's [keys]" in text and str(path) in text
+    service.store.close()
+
+
+async def test_r_fetches_the_selected_feed_and_shift_r_every_feed(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    for name in ("legal", "tech"):
+        httpserver.expect_request(f"/{name}.rss").respond_with_data("<rss/>", status=500)
+    urls = {
+        "Legal Desk": httpserver.url_for("/legal.rss"),
+        "Tech Daily": httpserver.url_for("/tech.rss"),
+    }
+    feeds = {name: FEEDS[name] for name in urls}
+    service = build_service(tmp_path / "cache", feeds, urls=urls)
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        sources = app.main_screen.query_one(SourceList)
+        sources.highlight_id(feed_key("Tech Daily"))
+        await pilot.pause()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.last_summary is not None and not app.refreshing)
+        assert [r.path for r, _ in httpserver.log] == ["/tech.rss"]
+        await pilot.press("R")
+        await wait_for(pilot, lambda: len(httpserver.log) == 3 and not app.refreshing)
+        assert sorted(r.path for r, _ in httpserver.log[1:]) == ["/legal.rss", "/tech.rss"]
+    service.store.close()
+
+
+LINKED = FixtureArticle(
+    "linked-1",
+    "Anna's Archive: the filings, linked",
+    "2026-02-01T10:00:00+00:00",
+    '<p>Read <a href="https://court.example/complaint.pdf">the complaint</a>, '
+    '<a href="javascript:alert(1)">this</a> and <a href="http://docket.example/">the docket</a>'
+    " about Anna's Archive.</p>",
+    link="https://example.org/linked-1",
+)
+
+
+async def test_the_url_view_lists_web_links_by_number_and_a_number_opens_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    service = build_service(tmp_path / "cache", {"Legal Desk": [LINKED]})
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        assert isinstance(app.screen, LinksScreen)
+        assert [target for _, target in app.screen.links] == [
+            "https://example.org/linked-1",
+            "https://court.example/complaint.pdf",
+            "http://docket.example/",
+        ]  # javascript: is not listed
+        assert all(not t.startswith("javascript") for _, t in app.screen.links)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: opened == ["https://court.example/complaint.pdf"])
+        assert app.screen is app.main_screen
+        # O: open the article's own link and mark it read.
+        assert not app.main_screen.current_article().read  # type: ignore[union-attr]
+        await pilot.press("O")
+        await wait_for(pilot, lambda: opened[-1] == "https://example.org/linked-1")
+        assert app.main_screen.current_article().read  # type: ignore[union-attr]
+    service.store.close()
+
+
+async def test_unread_only_hides_read_articles_and_is_remembered(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        everything = len(list_of(app).articles)
+        await pilot.press("n", "n")  # read the first two; the second stays on show
+        await pilot.press("l")
+        assert len(list_of(app).articles) == everything - 1
+        assert "unread only" in screen_text(app)
+    assert load_prefs().unread_only
+    app2 = make_app(service, tmp_path)
+    async with app2.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        assert all(not a.read for a in list_of(app2).articles)
+        await pilot.press("l")
+        assert len(list_of(app2).articles) == everything
+    assert not load_prefs().unread_only
+    service.store.close()
+
+
+async def test_capital_j_and_k_step_through_the_sources(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        assert app.main_screen.source_key == ALL_SOURCES
+        await pilot.press("J", "J")
+        assert app.main_screen.source_key == feed_key("Legal Desk")
+        assert {a.source for a in list_of(app).articles} == {"Legal Desk"}
+        await pilot.press("J")
+        assert app.main_screen.source_key == feed_key("Tech Daily")
+        await pilot.press("K")
+        assert app.main_screen.source_key == feed_key("Legal Desk")
+    service.store.close()
+
+
+async def test_search_matches_are_highlighted_and_brackets_jump_between_them(
+    tmp_path: Path,
+) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"trillion", "enter")
+        await wait_for(pilot, lambda: app.main_screen.scope.kind == "search")
+        view = app.main_screen.query_one(ArticleView)
+        assert view.matches, "the article found by the search shows its matches"
+        document = view.document
+        assert document is not None
+        words = {document.blocks[m.block].text[m.start : m.end].lower() for m in view.matches}
+        assert words == {"trillion"}
+        await pilot.press("right_square_bracket")
+        assert view.match_position == (1, len(view.matches))
+        await pilot.press("right_square_bracket")
+        assert view.match_position[0] == min(2, len(view.matches))
+        await pilot.press("left_square_bracket")
+        assert view.match_position[0] == 1
+        await pilot.press("escape")
+        assert not view.matches and not view.search_query
+    service.store.close()
+
+
+async def test_a_tag_from_feeds_toml_filters_the_sources(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    service = build_service(tmp_path / "cache")
+    tagged = tuple(
+        replace(
+            f,
+            tags=("legal",)
+            if f.name == "Legal Desk"
+            else ("tech", "legal")
+            if f.name == "Tech Daily"
+            else (),
+        )
+        for f in service.config.feeds
+    )
+    service.use_config(replace(service.config, feeds=tagged))
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        assert isinstance(app.screen, TagScreen) and app.screen.tags == {"legal": 2, "tech": 1}
+        await pilot.press("down", "enter")  # "legal"
+        sources = app.main_screen.query_one(SourceList)
+        assert [k for k in sources.source_keys if k.startswith("feed:")] == [
+            feed_key("Legal Desk"),
+            feed_key("Tech Daily"),
+        ]
+        assert {a.source for a in list_of(app).articles} == {"Legal Desk", "Tech Daily"}
+        assert "All tagged legal" in screen_text(app)
+        await pilot.press("ctrl+t")
+        assert feed_key("Forum") in sources.source_keys
+    assert load_prefs().tag is None
+    service.store.close()
+
+
+async def test_q_at_80x24_goes_back_one_level_before_it_quits(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the article, alone on screen
+        assert app.main_screen.active_pane == "article-pane"
+        await pilot.press("q")
+        assert app.main_screen.active_pane == "sources-pane"
+        assert app.focused is list_of(app)
+        await pilot.press("q")
+        assert app.focused is app.main_screen.query_one(SourceList)
+        assert app.is_running
+        await pilot.press("q")
+        await pilot.pause()
+    assert not app.is_running
+    service.store.close()
+
+
+async def test_theme_screenshot_keys_panel_and_marks(tmp_path: Path) -> None:
+    """Defect 7: the theme is kept; Screenshot works without ~/Downloads; Esc closes the
+    Keys panel; 1 goes to the feed list; ✓ (feed OK) is not ● (unread)."""
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        app.theme = "nord"
+        await pilot.pause()
+        commands = {c.title: c for c in app.get_system_commands(app.main_screen)}
+        commands["Screenshot"].callback()
+        await wait_for(pilot, lambda: list(tmp_path.glob("*.svg")))
+        commands["Keys"].callback()
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert app.screen is app.main_screen
+        text = screen_text(app)
+        assert "✓ Legal Desk" in text and "● Legal Desk" not in text
+    assert load_prefs().theme == "nord"
+    app2 = make_app(service, tmp_path)
+    async with app2.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        assert app2.theme == "nord"
+    service.store.close()
+
+
+async def test_a_locked_cache_never_stalls_the_reader(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    other = diskcache.Cache(str(tmp_path / "cache"), disk=diskcache.JSONDisk)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with other.transact():
+            holding.set()
+            release.wait(20)
+
+    holder = threading.Thread(target=hold)
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await settle(pilot)
+            holder.start()
+            holding.wait(5)
+            first = list_of(app).articles[0]
+            await pilot.press("N")  # marks read: the write waits for the lock
+            await pilot.press("j")  # and the reader answers meanwhile
+            assert list_of(app).cursor == 1 and list_of(app).articles[0].read
+            await wait_for(
+                pilot, lambda: any("cache is busy" in n.message for n in app._notifications)
+            )
+            release.set()
+            await wait_for(pilot, lambda: app.flag_writer.pending == 0, timeout=20)
+        assert service.store.flags()[first.id][0] is True
+    finally:
+        release.set()
+        if holder.is_alive():
+            holder.join()
+        other.close()
+        service.store.close()
+
+
+async def test_a_refresh_moves_nothing_and_messages_stay_out_of_the_text(
+    tmp_path: Path, threaded_server: HTTPServer
+) -> None:
+    """Defect 6: the panes stay put while the progress shows; messages take the footer's row."""
+    release = threading.Event()
+
+    def held(request: object) -> object:
+        from werkzeug import Response
+
+        release.wait(20)
+        return Response(
+            rss_feed("Legal Desk", FEEDS["Legal Desk"]), content_type="application/rss+xml"
+        )
+
+    threaded_server.expect_request("/legal.rss").respond_with_handler(held)
+    service = build_service(
+        tmp_path / "cache",
+        {"Legal Desk": FEEDS["Legal Desk"]},
+        urls={"Legal Desk": threaded_server.url_for("/legal.rss")},
+    )
+    app = make_app(service, tmp_path)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            panes = app.main_screen.query_one("#panes")
+            before = panes.region
+            await pilot.press("r")
+            await wait_for(pilot, lambda: "Refreshing" in screen_text(app))
+            assert panes.region == before
+            release.set()
+            await wait_for(pilot, lambda: not app.refreshing)
+            await settle(pilot)
+            assert panes.region == before
+            footer = app.main_screen.query_one(KeyBar)
+            assert footer.has_class("-message")
+            assert "1 feed refreshed: 0 new articles" in screen_text(app).splitlines()[-1]
+            assert footer.region.y == 23
+    finally:
+        release.set()
+        service.store.close()
+
+
+async def test_at_80x24_the_sample_notice_keeps_its_reason_and_lists_your_feeds(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """Defects 4 and 5: the reason stays readable at 80 columns, and the user's feeds,
+    each with its error, are listed under the feeds.toml in use."""
+    httpserver.expect_request("/gone.rss").respond_with_data("gone", status=404)
+    path = tmp_path / "feeds.toml"
+    path.write_text(
+        config_text([("Legal Desk", httpserver.url_for("/gone.rss"))]), encoding="utf-8"
+    )
+    service = BriefingService(load_config(path), Store(tmp_path / "cache"))
+    app = make_app(service, tmp_path)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: app.service.origin == DataOrigin.SAMPLE, timeout=30)
+            await settle(pilot)
+            text = screen_text(app)
+            assert "HTTP 404" in text.split(" 1 Sources")[0]  # in the notice, above the panes
+            sources = app.main_screen.query_one(SourceList)
+            prompts = [
+                str(sources.get_option_at_index(n).prompt) for n in range(sources.option_count)
+            ]
+            assert f"Your feeds ({path})" in prompts
+            assert any(p.startswith("✖ Legal Desk") and "HTTP 404" in p for p in prompts)
+            sources.highlight_id("yours:Legal Desk")
+            await pilot.pause()
+            view = app.main_screen.query_one(ArticleView)
+            assert view.empty_text.startswith("No articles from Legal Desk yet: HTTP 404")
+    finally:
+        if app.sample_service is not None:
+            app.sample_service.store.close()
+        service.store.close()
+
+
+def test_fixture_ids_are_stable() -> None:
+    assert fixture_id("Legal Desk", "linked-1") != fixture_id("Tech Daily", "linked-1")
+    assert body("a") == "<p>a</p>"
