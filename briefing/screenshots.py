@@ -88,7 +88,7 @@ async def fact_detail_view(pilot: Pilot[int]) -> None:
 async def timeline_view(pilot: Pilot[int]) -> None:
     await settle(pilot)
     await clear_toasts(pilot)
-    await pilot.press("t", "tab", "tab")
+    await pilot.press("T", "tab", "tab")
     await pilot.pause()
 
 
@@ -132,6 +132,8 @@ class View:
 VIEWS = (
     View("main-160x50", (160, 50), main_view, "briefing: three panes (sample)"),
     View("main-120x40", (120, 40), main_view, "briefing at 120x40 (sample)"),
+    View("main-100x30", (100, 30), main_view, "briefing at 100x30 (sample)"),
+    View("main-80x24", (80, 24), main_view, "briefing at 80x24: sources and articles"),
     View("hostile-title", (120, 40), hostile_view, "briefing: a hostile title shown literally"),
     View("fact-detail", (160, 50), fact_detail_view, "briefing: a key fact and its sentence"),
     View("timeline", (160, 50), timeline_view, "briefing: timeline"),

@@ -68,3 +68,40 @@ def test_fact_detail_view(snap_compare: SnapCompare, sample_app: BriefingApp) ->
         await pilot.press("down", "enter")  # its second quote, in its article
 
     assert snap_compare(sample_app, terminal_size=(160, 50), run_before=open_fact_then_quote)
+
+
+def test_facts_pane_80x24(snap_compare: SnapCompare, sample_app: BriefingApp) -> None:
+    async def facts(pilot: Pilot[int]) -> None:
+        await quiet(pilot)
+        await pilot.press("2")
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=facts)
+
+
+def test_article_pane_80x24(snap_compare: SnapCompare, sample_app: BriefingApp) -> None:
+    async def article(pilot: Pilot[int]) -> None:
+        await quiet(pilot)
+        await pilot.press("enter")
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=article)
+
+
+def test_search_with_matches_120x40(snap_compare: SnapCompare, sample_app: BriefingApp) -> None:
+    async def search(pilot: Pilot[int]) -> None:
+        await quiet(pilot)
+        await pilot.press("slash", *"trillion", "enter")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        await pilot.press("right_square_bracket")
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(sample_app, terminal_size=(120, 40), run_before=search)
+
+
+def test_timeline_120x40(snap_compare: SnapCompare, sample_app: BriefingApp) -> None:
+    async def timeline(pilot: Pilot[int]) -> None:
+        await quiet(pilot)
+        await pilot.press("T")
+
+    assert snap_compare(sample_app, terminal_size=(120, 40), run_before=timeline)

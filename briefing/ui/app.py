@@ -234,6 +234,11 @@ class BriefingApp(App[int]):
         if self.main_screen.is_mounted:
             self.main_screen.show_message(text, severity, seconds)
 
+    def clear_notifications(self) -> None:
+        super().clear_notifications()
+        if self.main_screen.is_mounted:
+            self.main_screen.clear_message()
+
     def _theme_changed(self, theme: object) -> None:
         if self.prefs.theme != self.theme:
             self.prefs.theme = self.theme

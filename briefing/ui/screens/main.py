@@ -248,6 +248,9 @@ class MainScreen(Screen[None]):
         """A notification, in the footer's place for a few seconds."""
         self.query_one(KeyBar).show_message(text, severity, timeout)
 
+    def clear_message(self) -> None:
+        self.query_one(KeyBar).clear_message()
+
     def show_user_feeds(self, sources: Sequence[SourceSummary], heading: str) -> None:
         """List the user's own feeds (and how each failed) below the sample's."""
         self.yours = list(sources)
