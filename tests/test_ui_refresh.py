@@ -241,7 +241,7 @@ async def test_refresh_lists_new_articles_while_their_pages_are_fetched(
             assert app.refreshing
             assert full_text_mark_of(app, "Archive: held") == PENDING_MARK
             messages = [n.message for n in app._notifications]
-            assert any("1 feeds refreshed: 2 new articles" in m for m in messages), messages
+            assert any("1 feed refreshed: 2 new articles" in m for m in messages), messages
             app.main_screen.open_article(held_id)
             await pilot.pause()
             shown = screen_text(app)
