@@ -336,9 +336,9 @@ async def test_gzip_bomb_through_fetch_feeds(server: TestServer) -> None:
 
 
 async def test_unknown_content_encoding_is_an_error(server: TestServer) -> None:
-    url = server.route("/br", Reply(200, b"xx", {**RSS_HEADERS, "Content-Encoding": "br"}))
+    url = server.route("/z", Reply(200, b"xx", {**RSS_HEADERS, "Content-Encoding": "compress"}))
     outcome = await fetch_one(url)
-    assert outcome.error == "unsupported Content-Encoding: br"
+    assert outcome.error == "unsupported Content-Encoding: compress"
 
 
 async def test_external_entity_in_a_served_feed_is_not_resolved(
