@@ -1,24 +1,35 @@
 #!/usr/bin/env python3
-"""Benchmark `briefing fetch` against newsboat on the same loopback feeds.
+"""Benchmark `briefing fetch` against newsboat, and against another install of briefing.
 
     .venv/bin/python bench/bench_fetch.py [--runs 3] [--feeds 200] [--items 40]
         [--latency-ms 50] [--concurrency N] [--tools /work/shared/bench] [--no-newsboat]
+        [--briefing PATH] [--baseline PATH] [--steps whole,feeds]
 
 Uses the shared comparison tools (never copied into the project): gen_feeds.py
 writes FEEDS x ITEMS feeds (RSS 2.0 and Atom), serve.py serves them from
 127.0.0.1 with ETag, Last-Modified, 304s and --latency-ms on every answer, and
 newsboat_reload.sh drives newsboat in its own directory (reload-threads 8).
 
+What runs is what a user runs: the installed `briefing` entry point
+(``--briefing``, default this virtualenv's), bytecode compiled, default
+settings. ``--baseline`` names a second entry point (another checkout's
+virtualenv, e.g. the commit before a change) that runs on the same feeds and
+server, interleaved run by run, each with its own cache, so the ratio of the
+two comes from one run. Two steps are timed (``--steps``): "whole" is
+`briefing fetch` as shipped (full text on: after the feeds, the page step
+plans and fetches article pages; the generated feeds link to hosts that do
+not exist, so it looks those names up, fails, and reads the cached
+articles); "feeds" is `briefing fetch --no-full-text`, the feed step alone,
+which shows the HTTP client's own part.
+
 Cold: an empty cache (a new --cache-dir for briefing, no cache.db for
-newsboat). Warm: the same cache again, every feed answering 304. Both tools
-are timed as subprocesses in the same run, interleaved, median of --runs.
+newsboat). Warm: the same cache again, every feed answering 304. Every tool
+is timed as a subprocess in the same run, interleaved, median of --runs.
 Wall time is the whole process: interpreter start, imports, fetch, store.
 Memory is sampled from /proc every 20 ms over the command's process tree
 (briefing's parse workers are grandchildren, so getrusage alone misses them):
 "largest" is the biggest single process (its VmHWM, what /usr/bin/time
-reports), "all" the peak sum of PSS over the tree (shared pages counted once). `briefing fetch` runs with --no-full-text: the article-page
-step is a separate feature, newsboat has none, and the generated feeds link
-to hosts that do not exist.
+reports), "all" the peak sum of PSS over the tree (shared pages counted once).
 """
 
 from __future__ import annotations
@@ -207,6 +218,22 @@ def write_config(path: Path, urls: list[str], concurrency: int | None) -> None:
 # --------------------------------------------------------------------------- main
 
 
+def compile_bytecode_of(briefing: Path) -> None:
+    """Compile the bytecode of the package that ``briefing`` (an entry point) runs."""
+    python = briefing.with_name("python")
+    code = "import briefing, compileall, os; compileall.compile_dir(os.path.dirname(briefing.__file__), quiet=1)"
+    subprocess.run([str(python), "-c", code], check=True)
+
+
+@dataclass(frozen=True)
+class Tool:
+    label: str
+    step: str
+    """"whole", "feeds", or "" for newsboat."""
+    command: list[str]
+    cache: Path | None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -227,18 +254,42 @@ def main() -> int:
     )
     parser.add_argument("--no-newsboat", action="store_true")
     parser.add_argument(
+        "--briefing",
+        type=Path,
+        default=Path(sys.executable).with_name("briefing"),
+        help="the briefing entry point to time (default: this virtualenv's)",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="a second briefing entry point (another virtualenv) to time in the same run",
+    )
+    parser.add_argument(
+        "--steps",
+        default="whole,feeds",
+        help="whole (briefing fetch), feeds (briefing fetch --no-full-text), or both",
+    )
+    parser.add_argument(
         "--source-only",
         action="store_true",
         help="do not compile briefing's bytecode first (see compile_bytecode)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()  # fmt: skip
+    steps = [step for step in args.steps.split(",") if step]
+    if not set(steps) <= {"whole", "feeds"}:
+        raise SystemExit("--steps: whole, feeds or both")
+    installs = {"briefing": args.briefing}
+    if args.baseline is not None:
+        installs["baseline"] = args.baseline
+    for label, path in installs.items():
+        if not path.exists():
+            raise SystemExit(f"{label}: {path} not found: install the project (pip install -e .)")
+        if not args.source_only:
+            compile_bytecode_of(path)
     if not args.source_only:
         compile_bytecode()
-
-    briefing = Path(sys.executable).with_name("briefing")
-    if not briefing.exists():
-        raise SystemExit(f"{briefing} not found: install the project (pip install -e .)")
     newsboat = not args.no_newsboat and shutil.which("newsboat") is not None
     if not args.no_newsboat and not newsboat:
         print(
@@ -254,13 +305,19 @@ def main() -> int:
     )  # fmt: skip
     size_mb = sum(p.stat().st_size for p in feed_dir.iterdir()) / 1e6
     server = FeedServer(args.tools, feed_dir, args.latency_ms, work)
+    results: dict[tuple[str, str, str], list[Run]] = {}
     try:
         urls = server.urls()
         config = work / "feeds.toml"
         write_config(config, urls, args.concurrency)
-        cache = work / "cache"
-        fetch_cmd = [str(briefing), "--config", str(config), "--cache-dir", str(cache),
-                     "fetch", "--no-full-text"]  # fmt: skip
+        tools: list[Tool] = []
+        for step in steps:
+            for label, path in installs.items():
+                cache = work / f"cache-{label}-{step}"
+                command = [str(path), "--config", str(config), "--cache-dir", str(cache), "fetch"]
+                if step == "feeds":
+                    command.append("--no-full-text")
+                tools.append(Tool(label, step, command, cache))
         nb_script = str(args.tools / "newsboat_reload.sh")
         nb_work = work / "newsboat"
         if newsboat:
@@ -269,93 +326,131 @@ def main() -> int:
                 check=True, stderr=subprocess.DEVNULL,
             )  # fmt: skip
 
-        def briefing_run(cold: bool) -> Run:
+        def briefing_run(tool: Tool, cold: bool) -> Run:
+            assert tool.cache is not None
             if cold:
-                shutil.rmtree(cache, ignore_errors=True)
+                shutil.rmtree(tool.cache, ignore_errors=True)
             server.stats(reset=True)
-            run = measure(fetch_cmd)
+            run = measure(tool.command)
             stats = server.stats(reset=True)
             status = stats.get("status", {})
             if run.returncode != 0:
-                raise SystemExit(f"briefing fetch failed ({run.returncode}):\n{run.output[-2000:]}")
+                raise SystemExit(
+                    f"{tool.label} fetch failed ({run.returncode}):\n{run.output[-2000:]}"
+                )
             expected = "200" if cold else "304"
             if not isinstance(status, dict) or status.get(expected) != len(urls):
-                raise SystemExit(f"briefing {'cold' if cold else 'warm'}: server saw {stats}")
+                raise SystemExit(f"{tool.label} {'cold' if cold else 'warm'}: server saw {stats}")
             return run
 
         def newsboat_run(cold: bool) -> Run:
             run = measure(["bash", nb_script, "cold" if cold else "warm", str(nb_work)])
             if run.returncode != 0:
                 raise SystemExit(f"newsboat failed ({run.returncode}):\n{run.output[-2000:]}")
+            server.stats(reset=True)
             return run
 
-        results: dict[tuple[str, str], list[Run]] = {}
         for phase in ("cold", "warm"):
             cold = phase == "cold"
             if not cold:  # a warm cache; newsboat needs three reloads before it sends validators
-                briefing_run(cold=False)
+                for tool in tools:
+                    briefing_run(tool, cold=False)
                 for _ in range(3 if newsboat else 0):
                     newsboat_run(cold=False)
-            for _ in range(args.runs):
-                results.setdefault(("briefing", phase), []).append(briefing_run(cold))
+            for number in range(args.runs):
+                # Interleaved, and the order turned round on every other run so
+                # that none always goes first (or right after newsboat).
+                order = tools if number % 2 == 0 else tools[::-1]
+                for tool in order:
+                    results.setdefault((tool.label, tool.step, phase), []).append(
+                        briefing_run(tool, cold)
+                    )
                 if newsboat:
-                    results.setdefault(("newsboat", phase), []).append(newsboat_run(cold))
-                    server.stats(reset=True)
+                    results.setdefault(("newsboat", "", phase), []).append(newsboat_run(cold))
     finally:
         server.stop()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
-    def median(tool: str, phase: str, field: str) -> float | None:
-        runs = results.get((tool, phase))
+    def median(key: tuple[str, str, str], field: str) -> float | None:
+        runs = results.get(key)
         return statistics.median(getattr(r, field) for r in runs) if runs else None
 
-    def spread(tool: str, phase: str) -> str:
-        runs = results.get((tool, phase))
-        if not runs:
-            return ""
-        walls = [r.wall for r in runs]
-        return f" ({min(walls):.2f}–{max(walls):.2f})"
+    def cell(key: tuple[str, str, str], field: str, unit: str) -> str:
+        value = median(key, field)
+        if value is None:
+            return "–"
+        text = f"{value:.2f} {unit}"
+        if field == "wall":
+            walls = [r.wall for r in results[key]]
+            text += f" ({min(walls):.2f}–{max(walls):.2f})"
+        return text
 
     print(
         f"\n{args.feeds} feeds x {args.items} items ({size_mb:.1f} MB), "
-        f"{args.latency_ms:g} ms latency, median of {args.runs}; "
-        f"briefing concurrency: {args.concurrency or 'default'}, newsboat reload-threads 8\n"
+        f"{args.latency_ms:g} ms latency, median of {args.runs} (range in brackets); "
+        f"briefing concurrency: {args.concurrency or 'default'}, newsboat reload-threads 8"
     )
-    print("| measure | briefing | newsboat | briefing / newsboat |")
-    print("|---|---|---|---|")
+    for label, path in installs.items():
+        print(f"  {label}: {path}")
     rows = [
-        ("cold wall", "wall", "s"),
-        ("warm wall (all 304)", "wall", "s"),
-        ("cold CPU, all processes", "cpu", "s"),
-        ("warm CPU, all processes", "cpu", "s"),
-        ("cold peak RSS, largest process", "largest_mb", "MB"),
-        ("cold peak PSS, all processes", "total_mb", "MB"),
-        ("warm peak RSS, largest process", "largest_mb", "MB"),
-        ("warm peak PSS, all processes", "total_mb", "MB"),
+        ("wall", "wall", "s"),
+        ("CPU, all processes", "cpu", "s"),
+        ("peak RSS, largest process", "largest_mb", "MB"),
+        ("peak PSS, all processes", "total_mb", "MB"),
     ]
-    for label, field, unit in rows:
-        phase = "cold" if label.startswith("cold") else "warm"
-        ours = median("briefing", phase, field)
-        theirs = median("newsboat", phase, field)
-        extra = spread("briefing", phase) if field == "wall" else ""
-        extra_nb = spread("newsboat", phase) if field == "wall" else ""
-        cell = f"{ours:.2f} {unit}{extra}" if ours is not None else "–"
-        cell_nb = f"{theirs:.2f} {unit}{extra_nb}" if theirs is not None else "–"
-        ratio = f"{ours / theirs:.2f}" if ours is not None and theirs else "–"
-        print(f"| {label} | {cell} | {cell_nb} | {ratio} |")
+    step_names = {"whole": "`briefing fetch`", "feeds": "`briefing fetch --no-full-text`"}
+    for step in steps:
+        print(f"\n{step_names[step]}:\n")
+        columns = list(installs)
+        header = ["measure", *columns]
+        if "baseline" in installs:
+            header.append("briefing / baseline")
+        if newsboat:
+            header += ["newsboat", "briefing / newsboat"]
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for phase in ("cold", "warm"):
+            for name, field, unit in rows:
+                line = [
+                    f"{phase} {name}"
+                    + (" (all 304)" if phase == "warm" and field == "wall" else "")
+                ]
+                line += [cell((label, step, phase), field, unit) for label in columns]
+                ours = median(("briefing", step, phase), field)
+                if "baseline" in installs:
+                    theirs = median(("baseline", step, phase), field)
+                    line.append(f"{ours / theirs:.2f}" if ours is not None and theirs else "–")
+                if newsboat:
+                    nb = median(("newsboat", "", phase), field)
+                    line.append(cell(("newsboat", "", phase), field, unit))
+                    line.append(f"{ours / nb:.2f}" if ours is not None and nb else "–")
+                print("| " + " | ".join(line) + " |")
 
-    cold, warm = median("briefing", "cold", "wall"), median("briefing", "warm", "wall")
-    nb_cold = median("newsboat", "cold", "wall")
-    peak = max(median("briefing", p, "total_mb") or 0 for p in ("cold", "warm"))
-    print("\ntargets:")
-    if nb_cold is not None and cold is not None:
-        print(f"  cold faster than newsboat: {'yes' if cold < nb_cold else 'NO'}")
-    if warm is not None:
-        print(f"  warm <= 0.5 s: {'yes' if warm <= 0.5 else 'NO'} ({warm:.2f} s)")
-    print(
-        f"  peak memory <= 150 MB (all processes): {'yes' if peak <= 150 else 'NO'} ({peak:.0f} MB)"
-    )
+    print("\ntargets (issue 12):")
+    for step in steps:
+        warm = median(("briefing", step, "warm"), "wall")
+        if warm is not None:
+            print(f"  {step}: warm <= 0.3 s: {'yes' if warm <= 0.3 else 'NO'} ({warm:.2f} s)")
+        if "baseline" in installs and warm is not None:
+            base_warm = median(("baseline", step, "warm"), "wall") or 0
+            cold = median(("briefing", step, "cold"), "wall") or 0
+            base_cold = median(("baseline", step, "cold"), "wall") or 0
+            print(
+                f"  {step}: warm within 10% of the baseline: "
+                f"{'yes' if warm <= 1.1 * base_warm else 'NO'} ({warm / base_warm:.2f})"
+            )
+            print(
+                f"  {step}: cold not slower than the baseline: "
+                f"{'yes' if cold <= base_cold else 'NO'} ({cold / base_cold:.2f})"
+            )
+            for phase in ("cold", "warm"):
+                ours = median(("briefing", step, phase), "total_mb") or 0
+                theirs = median(("baseline", step, phase), "total_mb") or 0
+                print(
+                    f"  {step}: {phase} peak memory not above the baseline's: "
+                    f"{'yes' if ours <= theirs else 'NO'} ({ours:.0f} vs {theirs:.0f} MB)"
+                )
     return 0
 
 

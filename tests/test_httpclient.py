@@ -326,6 +326,48 @@ async def test_https_through_a_connect_tunnel(
     assert origin.requests[0].headers["host"] == "secure.example.test"
 
 
+async def test_http_through_a_socks5_proxy_that_looks_names_up(
+    server: TestServer, monkeypatch: pytest.MonkeyPatch, name_lookups: list[str]
+) -> None:
+    """socks5h://: the proxy is handed the host name and connects; we look up nothing."""
+    asked: list[tuple[str, int]] = []
+
+    async def socks5(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        version, methods = await reader.readexactly(2)
+        await reader.readexactly(methods)
+        writer.write(b"\x05\x00")  # no authentication
+        _, command, _, kind = await reader.readexactly(4)
+        assert (version, command, kind) == (5, 1, 3)  # CONNECT to a domain name
+        name = (await reader.readexactly((await reader.readexactly(1))[0])).decode()
+        port = int.from_bytes(await reader.readexactly(2), "big")
+        asked.append((name, port))
+        origin_reader, origin_writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"\x05\x00\x00\x01" + bytes(6))
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+            sink.close()
+
+        await asyncio.gather(
+            pipe(reader, origin_writer), pipe(origin_reader, writer), return_exceptions=True
+        )
+
+    server.route("/feed", Reply(200, b"<rss>via socks</rss>"))
+    proxy = await asyncio.start_server(socks5, "127.0.0.1", 0)
+    monkeypatch.setenv("all_proxy", f"socks5h://127.0.0.1:{proxy.sockets[0].getsockname()[1]}")
+    try:
+        async with HttpFetcher(timeout=5) as http:
+            response = await http.get("http://feeds.example.test:8123/feed")
+    finally:
+        proxy.close()
+    assert response.body == b"<rss>via socks</rss>"
+    assert asked == [("feeds.example.test", 8123)]
+    assert server.requests[0].headers["host"] == "feeds.example.test:8123"
+    assert name_lookups == []
+
+
 FORGED = b"HTTP/1.1 200 OK\r\nContent-Length: 18\r\n\r\n<rss>FORGED</rss>"
 
 
