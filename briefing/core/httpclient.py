@@ -105,6 +105,8 @@ _HTTP09_ALLOWED = 285
 """0: an answer without a status line is an error, not a body."""
 _E_WEIRD_SERVER_REPLY = 8
 """CURLE_WEIRD_SERVER_REPLY (pycurl still calls it E_FTP_WEIRD_SERVER_REPLY)."""
+_E_PROXY = 97
+"""CURLE_PROXY: a SOCKS or https proxy's handshake failed (pycurl has no name for it)."""
 _WEB = pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS
 """For PROTOCOLS; pycurl 7.49 cannot set PROTOCOLS_STR (a string option it has no name for)."""
 
@@ -723,6 +725,8 @@ def _curl_error(
         return FetchError(f"bad {coding[:MAX_REASON]} data from the server ({said})")
     if code in (_E_WEIRD_SERVER_REPLY, pycurl.E_UNSUPPORTED_PROTOCOL, pycurl.E_HTTP2):
         return FetchError(f"bad HTTP answer from {host}: {said}")
+    if code == _E_PROXY and proxy is not None:
+        return FetchError(f"proxy {proxy.address} could not open the way to {host}: {said}")
     if code == pycurl.E_URL_MALFORMAT:
         return FetchError(f"bad URL: {target.shown}")
     return FetchError(f"could not fetch from {host}: {said} (curl error {code})")
