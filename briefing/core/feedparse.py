@@ -25,6 +25,8 @@ http(s) links; ``tests/test_textclean_safety.py`` proves it.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import hashlib
 import html
 import io
@@ -48,11 +50,15 @@ class NotAFeedError(Exception):
 # --------------------------------------------------------------------------- public
 
 
-def parse_feed_bytes(body: bytes, content_type: str | None, url: str) -> ParsedFeed:
+def parse_feed_bytes(
+    body: bytes, content_type: str | None, url: str, *, fast_path: bool = True
+) -> ParsedFeed:
     """Parse one feed document. Raises NotAFeedError when it is not a usable feed.
 
     ``url`` is where the bytes came from (after redirects); relative links in
-    the feed resolve against it when it is an http(s) URL.
+    the feed resolve against it when it is an http(s) URL. ``fast_path=False``
+    sends every document to feedparser (the reference the fast path is
+    compared with).
     """
     if not body.strip():
         raise NotAFeedError("not a feed (empty response)")
@@ -63,33 +69,36 @@ def parse_feed_bytes(body: bytes, content_type: str | None, url: str) -> ParsedF
     if kind == "json":
         raise NotAFeedError("not a feed (JSON, not RSS or Atom)")
     body = _named_entities_to_numeric(_strip_doctype(body))
-
-    feedparser = _feedparser()
-    # No content-location header on purpose: with a base URI feedparser
-    # resolves xml:base on every element, a third of its time. Entry links
-    # are made absolute here instead, once per entry.
-    result = feedparser.parse(
-        io.BytesIO(body),
-        response_headers={"content-type": _xml_content_type(content_type)},
-        sanitize_html=False,
-        resolve_relative_uris=False,
+    xml_type = _xml_content_type(content_type)
+    result = (_fast_result(body, xml_type) if fast_path else None) or _feedparser_result(
+        body, xml_type
     )
     base = url if url.startswith(("http://", "https://")) else ""
     entries = _entries(_get(result, "entries") or [], base)
     problem = _bozo_reason(result) if _get(result, "bozo") else None
     if not entries and problem is not None:
         raise NotAFeedError(f"malformed XML: {problem}")
-    if not _get(result, "version"):
-        # XML, but no rss/feed/RDF root: some other document that happens to
-        # hold <item> or <entry> elements.
-        raise NotAFeedError("not a feed (no RSS or Atom found)")
     feed_info = _get(result, "feed") or {}
+    if not _get(result, "version") and not _has_feed_data(entries, feed_info):
+        # XML, but no rss/feed/RDF root and nothing feedparser could read as
+        # a feed: some other document that happens to hold <item> elements.
+        # (CDF and other dialects feedparser reads without naming a version
+        # are feeds: what it finds in them is kept.)
+        raise NotAFeedError("not a feed (no RSS or Atom found)")
     return ParsedFeed(
         title=_title(feed_info),
         link=_absolute(clean_line(_get(feed_info, "link") or ""), base),
         entries=entries,
         warning=f"parsed with errors: {problem}" if problem is not None else None,
     )
+
+
+def _has_feed_data(entries: tuple[ParsedEntry, ...], feed_info: Any) -> bool:
+    """True when feedparser found an entry with something in it, or anything
+    about the feed itself (a title, a link, a description, a date)."""
+    if any(e.title or e.link or e.summary or e.content or e.published for e in entries):
+        return True
+    return bool(feed_info)
 
 
 def parse_and_analyse(
@@ -111,6 +120,189 @@ def parse_and_analyse(
 def prepare_worker() -> None:
     """Run once in each parse worker as it starts: import and configure feedparser."""
     _feedparser()
+
+
+def fast_path_reads(body: bytes, content_type: str | None) -> bool:
+    """True when the fast path (not feedparser) reads this document."""
+    body, content_type = _to_ascii_compatible(body, content_type)
+    if _sniff(body) != "xml":
+        return False
+    body = _named_entities_to_numeric(_strip_doctype(body))
+    return _fast_result(body, _xml_content_type(content_type)) is not None
+
+
+def _feedparser_result(body: bytes, xml_type: str) -> Any:
+    feedparser = _feedparser()
+    # No content-location header on purpose: with a base URI feedparser
+    # resolves xml:base on every element, a third of its time. Entry links
+    # are made absolute here instead, once per entry.
+    return feedparser.parse(
+        io.BytesIO(body),
+        response_headers={"content-type": xml_type},
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+
+
+# --------------------------------------------------------------------------- the fast path
+#
+# fastparse reads well-formed RSS 2.0 and Atom 1.0 with lxml and hands back the
+# raw text of each element. What feedparser does to that text once it has
+# it (strip it, repair double-encoded UTF-8, map stray cp1252 code points,
+# guess HTML, parse dates, pick the link) is done here with feedparser's own
+# functions, so that both paths give the same entries.
+
+
+def _fast_result(body: bytes, xml_type: str) -> dict[str, Any] | None:
+    """A feedparser-shaped result from the fast path, or None to use feedparser."""
+    if not _feedparser_decodes_as_utf8(body, xml_type):
+        return None
+    from briefing.core.fastparse import parse_well_formed
+
+    helpers = _fast_helpers()
+    raw = parse_well_formed(body, helpers.rules)
+    if raw is None:
+        return None
+    rss = not raw.version.startswith("atom")
+    return {
+        "bozo": False,
+        "version": raw.version,
+        "feed": helpers.as_feedparser(raw.feed, rss=rss, entry=False),
+        "entries": [helpers.as_feedparser(item, rss=rss, entry=True) for item in raw.entries],
+    }
+
+
+def _feedparser_decodes_as_utf8(body: bytes, xml_type: str) -> bool:
+    """True when feedparser would decode ``body`` as UTF-8 (or ASCII) without a
+    complaint: ``feedparser.encodings.convert_to_utf8``'s choice, in short."""
+    from feedparser.encodings import RE_XML_PI_ENCODING, parse_content_type
+
+    data = body[3:] if body.startswith(b"\xef\xbb\xbf") else body
+    match = RE_XML_PI_ENCODING.match(data)
+    xml_encoding = match.group(1).decode("utf-8", "replace").lower() if match else ""
+    mime, http_encoding = parse_content_type(xml_type)
+    if mime in (
+        "application/xml",
+        "application/xml-dtd",
+        "application/xml-external-parsed-entity",
+    ) or (mime.startswith("application/") and mime.endswith("+xml")):
+        encoding = http_encoding or xml_encoding or "utf-8"
+    elif mime in ("text/xml", "text/xml-external-parsed-entity") or (
+        mime.startswith("text/") and mime.endswith("+xml")
+    ):
+        encoding = http_encoding or "us-ascii"
+    else:
+        return False  # not an XML media type to feedparser: it flags the feed
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    if codec not in ("utf-8", "ascii"):
+        return False
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class _FastHelpers:
+    """feedparser's own text clean-up, applied to what fastparse read."""
+
+    def __init__(self) -> None:
+        feedparser = _feedparser()
+        from feedparser.datetimes import _parse_date
+        from feedparser.html import _cp1252
+        from feedparser.mixin import _FeedParserMixin
+
+        from briefing.core.fastparse import FeedparserRules
+
+        mixin: Any = _FeedParserMixin
+        self.rules = FeedparserRules(
+            namespaces={uri.lower(): prefix for uri, prefix in mixin.namespaces.items()},
+            handlers=frozenset(
+                name[len("_start_") :].lower() for name in dir(mixin) if name.startswith("_start_")
+            ),
+        )
+        self.looks_like_html: Callable[[str], bool] = mixin.looks_like_html
+        self.parse_date: Callable[[str], Any] = _parse_date
+        self.cp1252 = _cp1252
+        self.urljoin: Callable[[str, str], str] = feedparser.mixin._urljoin
+        del feedparser
+
+    def popped(self, value: str, *, uri: bool = False, rss_text: bool = False) -> tuple[str, bool]:
+        """What feedparser's ``pop`` makes of an element's text, and whether a
+        nominally plain-text RSS element now counts as HTML."""
+        output = value.strip()
+        if uri and output:
+            output = self.urljoin("", output)
+        html_guess = rss_text and self.looks_like_html(output)
+        if output.isascii():
+            return output, html_guess  # neither repair below can change ASCII
+        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+            output = output.encode("iso-8859-1").decode("utf-8")
+        return output.translate(self.cp1252), html_guess
+
+    def text(self, raw: Any, *, rss: bool) -> tuple[str, str]:
+        value, html_guess = self.popped(raw.value, rss_text=rss and raw.type == "text/plain")
+        return value, "text/html" if html_guess else raw.type
+
+    def as_feedparser(self, item: Any, *, rss: bool, entry: bool) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        if item.title is not None:
+            value, kind = self.text(item.title, rss=rss)
+            result["title"] = value
+            result["title_detail"] = {"type": kind}
+        entry_id: str | None = None
+        if item.id is not None:
+            entry_id = self.popped(item.id, uri=item.id_is_link)[0]
+            result["id"] = entry_id
+        if item.link is not None:
+            if item.link_is_text:
+                link = self.popped(item.link, uri=True)[0]
+                if entry:
+                    link = link.replace("&amp;", "&")
+                link = _UNESCAPED_QUERY.sub(r"&\g<1>", link)
+            else:
+                link = self.urljoin("", item.link)
+            result["link"] = link
+        elif entry_id is not None and item.id_is_link:
+            result["link"] = entry_id
+        if item.published is not None:
+            result["published_parsed"] = self.parse_date(self.popped(item.published)[0])
+        if item.updated is not None:
+            result["updated_parsed"] = self.parse_date(self.popped(item.updated)[0])
+        if item.summary is not None:
+            value, kind = self.text(item.summary, rss=rss)
+            result["summary"] = value
+            result["summary_detail"] = {"type": kind}
+        if item.content is not None:
+            value, kind = self.text(item.content, rss=rss)
+            result["content"] = [{"type": kind, "value": value}]
+            result.setdefault("summary", value)  # feedparser copies it when there is none
+        if item.author is not None:
+            result["author"] = self.author(item.author)
+        return result
+
+    def author(self, raw: Any) -> str:
+        if raw.text is not None:
+            return self.popped(raw.text)[0]
+        name = self.popped(raw.name)[0] if raw.name is not None else ""
+        email = self.popped(raw.email)[0] if raw.email is not None else ""
+        if name and email:
+            return f"{name} ({email})"
+        return name or email
+
+
+_UNESCAPED_QUERY = re.compile("&([A-Za-z0-9_]+);")
+_helpers: _FastHelpers | None = None
+
+
+def _fast_helpers() -> _FastHelpers:
+    global _helpers
+    if _helpers is None:
+        _helpers = _FastHelpers()
+    return _helpers
 
 
 # --------------------------------------------------------------------------- feedparser set-up
@@ -272,9 +464,10 @@ def _skip_prolog(data: bytes) -> bytes:
             end = data.find(b"-->", pos + 4)
             pos = len(data) if end < 0 else end + 3
         elif data[pos : pos + 9].upper() == b"<!DOCTYPE":
-            if _HTML_START.match(data, pos):
-                return data[pos:]
-            pos = _end_of_doctype(data, pos + 9)
+            end = _end_of_doctype(data, pos + 9)
+            if _HTML_START.match(data, pos) and not _FEED_ROOT.match(_skip_prolog(data[end:])):
+                return data[pos:]  # an HTML page; an <rss> under an XHTML DOCTYPE is a feed
+            pos = end
         else:
             return data[pos:]
 
