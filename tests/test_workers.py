@@ -187,3 +187,77 @@ async def test_closing_after_cancelling_queued_tasks_leaves_no_thread_error(
         await pool.aclose()
         await asyncio.sleep(0.3)  # the pool's thread notices its dead workers
     assert errors == []
+
+
+# --------------------------------------------------------------------------- parent death
+
+_OWNER = """
+import asyncio, sys, time
+sys.path.insert(0, {tests!r})
+from briefing.core.workers import WorkerPool
+from test_workers import pid_of_worker, sleep_then_answer
+
+
+async def main() -> None:
+    pool = WorkerPool(2, method={method!r})
+    pids = {{await pool.run(pid_of_worker) for _ in range(8)}}
+    print(" ".join(map(str, sorted(pids))), flush=True)
+    # keep one worker busy in a task and the other idle, then wait to be killed
+    asyncio.ensure_future(pool.run(sleep_then_answer, 60))
+    await asyncio.sleep(60)
+
+
+asyncio.run(main())
+"""
+
+
+def _alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie (exited, not yet reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            state = handle.read().rsplit(b")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in (b"Z", b"X")
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_workers_exit_when_their_owner_is_killed(method: str) -> None:
+    """kill -9 leaves no handler to run: the workers must notice on their own."""
+    import signal
+    import subprocess
+    import sys
+
+    tests = str(Path(__file__).parent)
+    owner = subprocess.Popen(
+        [sys.executable, "-c", _OWNER.format(tests=tests, method=method)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert owner.stdout is not None
+        workers = [int(pid) for pid in owner.stdout.readline().split()]
+        assert workers and all(_alive(pid) for pid in workers)
+        owner.send_signal(signal.SIGKILL)
+        owner.wait(10)
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = [pid for pid in workers if _alive(pid)]
+        assert not left, f"workers {left} outlived their owner"
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+
+
+def test_a_worker_whose_owner_is_already_gone_exits_at_once() -> None:
+    import subprocess
+    import sys
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    owner = int(gone.stdout)  # exited and reaped: that pid names nothing now
+    code = f"from briefing.core.workers import watch_owner; watch_owner({owner}); print('ran')"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1 and "ran" not in result.stdout

@@ -6,7 +6,7 @@ starting processes never holds up downloads. What it runs is CPU-bound
 Python: in worker processes it uses the other cores and never holds the GIL of
 the process that drives the event loop (or draws the UI).
 
-Three things go wrong with worker processes, and each is handled here once:
+Four things go wrong with worker processes, and each is handled here once:
 
 * they cannot be started at all (no /dev/shm, a sandbox, a stderr without a
   file descriptor): the work runs in threads instead, slower but complete;
@@ -14,13 +14,21 @@ Three things go wrong with worker processes, and each is handled here once:
   started and the task tried once more, so other tasks are unaffected;
 * a task runs past its time limit: the workers are killed (a running task
   cannot be cancelled otherwise) and the tasks they held run again on a new
-  pool.
+  pool;
+* the process that owns them dies (``kill -9``, a crash, a closed terminal)
+  and cannot stop them: each worker watches it and exits as soon as it is
+  gone, whatever killed it (``watch_owner``). The multiprocessing
+  resource tracker then sees its last client go and exits too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import select
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from typing import Any, TypeVar
@@ -81,10 +89,15 @@ class WorkerPool:
         context = multiprocessing.get_context(self.method)
         if self.preload:
             context.set_forkserver_preload(list(self.preload))
-        executor = ProcessPoolExecutor(self.workers, mp_context=context)
+        executor = ProcessPoolExecutor(
+            self.workers,
+            mp_context=context,
+            initializer=_worker_started,
+            initargs=(os.getpid(), self.prepare),
+        )
         try:
             for _ in range(self.workers):  # start every worker now, not on demand
-                executor.submit(self.prepare or _ready)
+                executor.submit(_ready)
         except BaseException:
             executor.shutdown(wait=False, cancel_futures=True)
             raise
@@ -193,4 +206,61 @@ def _retrieved(work: asyncio.Future[Any]) -> None:
 
 
 def _ready() -> None:
-    """Submitted once per worker when there is nothing to prepare: starts it."""
+    """Submitted once per worker: starts it now rather than on the first task."""
+
+
+PARENT_CHECK_SECONDS = 0.2
+"""Where no pidfd can be had: how often a worker checks that its owner is alive."""
+
+
+def _worker_started(owner: int, prepare: Callable[[], None] | None) -> None:
+    """Runs first in every worker: watch the owner, then ``prepare``."""
+    watch_owner(owner)
+    if prepare is not None:
+        # A failing preparation must not break the pool: the tasks would only
+        # meet the same problem later, with a clearer error.
+        with contextlib.suppress(Exception):
+            prepare()
+
+
+def watch_owner(owner: int, interval: float = PARENT_CHECK_SECONDS) -> None:
+    """Exit this process as soon as process ``owner`` is gone, whatever ended it.
+
+    ``owner`` is the process that started the pool: a spawned worker's parent,
+    or, with forkserver, the forkserver's client (the forkserver itself lives
+    on while its workers hold its pipe, so watching the parent is not enough).
+    A daemon thread waits on a pidfd, which becomes readable the moment the
+    owner exits, ``kill -9`` included, which no handler in the owner could
+    catch; where pidfds are missing it checks every ``interval`` seconds.
+    A worker that starts after its owner already died exits at once.
+    (``prctl(PR_SET_PDEATHSIG)`` is not used: it fires when the *thread* that
+    started the worker ends, and pools are started from threads.)
+    """
+    try:
+        handle = os.pidfd_open(owner)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):
+        handle = None  # no pidfd_open here (not Linux, an old kernel, a sandbox)
+    if handle is None and not _alive(owner):
+        os._exit(1)
+
+    def watch() -> None:
+        if handle is not None:
+            select.select([handle], [], [])
+            os._exit(1)
+        while _alive(owner):
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="briefing-watch-owner", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
