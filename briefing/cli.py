@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import TextIO
 
 from briefing import __version__
@@ -118,8 +122,10 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    received: list[int] = []
     try:
-        return run(args)
+        with interrupt_signals(received):
+            return run(args)
     except (ConfigError, UsageError) as error:
         print(f"briefing: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -129,12 +135,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"briefing: error: {error}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        print("briefing: interrupted", file=sys.stderr)
-        return 130
+        number = received[0] if received else signal.SIGINT
+        with contextlib.suppress(OSError):  # SIGHUP: the terminal may be gone
+            if number == signal.SIGINT:
+                print("briefing: interrupted", file=sys.stderr)
+            else:
+                print(f"briefing: stopped by {signal.Signals(number).name}", file=sys.stderr)
+        return 128 + number
     except BrokenPipeError:
         # `briefing articles | head`: the reader left; not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+
+
+INTERRUPT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def interrupt_signals(received: list[int]) -> Iterator[None]:
+    """SIGTERM and SIGHUP (a closed terminal) stop briefing the way Ctrl-C does.
+
+    Each is handed to whatever handles SIGINT at that moment: inside
+    ``asyncio.run`` (a fetch, the reader) that cancels the main task, so
+    downloads are closed, worker processes stopped and what was stored kept;
+    elsewhere it raises KeyboardInterrupt. ``received`` collects the signals.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def as_interrupt(number: int, frame: FrameType | None) -> None:
+        received.append(number)
+        handler = signal.getsignal(signal.SIGINT)
+        if callable(handler) and handler is not signal.default_int_handler:
+            handler(signal.SIGINT, frame)
+        else:
+            raise KeyboardInterrupt
+
+    previous = {number: signal.signal(number, as_interrupt) for number in INTERRUPT_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def report_store_error(error: StoreError) -> int:
@@ -373,8 +416,12 @@ def format_page_failures(pages: PageReport, *, limit: int | None) -> list[str]:
 def format_result_line(result: FeedResult) -> str:
     if result.status is FetchStatus.ERROR:
         return f"{result.name}: error: {result.error}"
-    detail = f"{result.new} new, {result.updated} updated" if result.total else "not modified"
-    line = f"{result.name}: {result.status.value} ({detail})"
+    if result.total:
+        line = f"{result.name}: {result.status.value} ({result.new} new, {result.updated} updated)"
+    elif result.not_modified:
+        line = f"{result.name}: {result.status.value} (not modified)"
+    else:
+        line = f"{result.name}: no items"  # the feed answered, with nothing in it
     if result.warning:
         line += f"; warning: {result.warning}"
     return line
@@ -384,23 +431,41 @@ def print_result_table(summary: RefreshSummary, out: TextIO) -> None:
     rows = [("FEED", "STATUS", "NEW", "UPD", "TIME", "NOTE")]
     for r in summary.results:
         note = r.error or r.warning or ""
-        rows.append((r.name, r.status.value, str(r.new), str(r.updated), f"{r.elapsed:.1f}s", note))
+        status = r.status.value
+        if r.status is FetchStatus.UNCHANGED and not r.total and not r.not_modified:
+            status = "no items"
+        rows.append((r.name, status, str(r.new), str(r.updated), f"{r.elapsed:.1f}s", note))
     print_table(rows, out)
 
 
+COLUMN_WIDTH = 48
+"""Widest any column but the last is printed (feed names, statuses, dates)."""
+LAST_COLUMN_WIDTH = 240
+"""Widest the last column (titles, notes) is printed when not on a terminal."""
+
+
 def print_table(rows: Sequence[Sequence[str]], out: TextIO) -> None:
-    """Columns padded to line up; on a terminal the last one is cut to fit,
-    while piped into a file or another program it is kept whole."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    """Columns padded to line up, each cut with an ellipsis at its width.
+
+    Every column but the last is at most COLUMN_WIDTH wide; the last fills
+    the rest of the terminal's width, or, piped into a file or another
+    program, at most LAST_COLUMN_WIDTH. No cell, however long, prints more.
+    """
+    widths = [min(COLUMN_WIDTH, max(len(row[i]) for row in rows)) for i in range(len(rows[0]))]
     fixed = sum(widths[:-1]) + 2 * (len(widths) - 1)
     if out.isatty():
         last = max(10, shutil.get_terminal_size((100, 24)).columns - fixed)
     else:
-        last = max(len(row[-1]) for row in rows)
+        last = LAST_COLUMN_WIDTH
+    widths[-1] = min(last, max(len(row[-1]) for row in rows))
     for row in rows:
-        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
-        tail = row[-1] if len(row[-1]) <= last else row[-1][: last - 1] + "…"
-        print("  ".join([*cells, tail]).rstrip(), file=out)
+        cells = [cut(cell, widths[i]).ljust(widths[i]) for i, cell in enumerate(row[:-1])]
+        print("  ".join([*cells, cut(row[-1], widths[-1])]).rstrip(), file=out)
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, ending in '…' when cut."""
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
 def article_json(article: Article, *, sample: bool = False) -> dict[str, object]:

@@ -174,11 +174,34 @@ def _refuse_control(value: str, where: str, key: str) -> None:
         )
 
 
+MAX_NAME = 200
+"""Longest feed name, tag, topic name or keyword accepted (in characters).
+Names are shown in one-line columns; a name of 100,000 characters once made
+``briefing articles --all`` print a gigabyte."""
+MAX_URL = 4096
+
+
+def shown_name(value: str, limit: int = 40) -> str:
+    """A name as an error message quotes it: cut to ``limit`` characters."""
+    if len(value) <= limit:
+        return repr(value)
+    return repr(value[:limit] + "…") + f", {len(value):,} characters"
+
+
+def refuse_long(value: str, limit: int, what: str) -> None:
+    """ConfigError '<what> is too long (N characters; at most LIMIT)'."""
+    if len(value) > limit:
+        raise ConfigError(
+            f"{what} is too long ({len(value):,} characters; at most {limit:,}): {shown_name(value)}"
+        )
+
+
 def _string_list(value: Any, where: str, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: {key} must be a list of strings")
     for item in value:
         _refuse_control(item, where, key)
+        refuse_long(item, MAX_NAME, f"{where}: {key}")
     return tuple(v.strip() for v in value if v.strip())
 
 
@@ -192,6 +215,7 @@ def _parse_topic(raw: Any, where: str) -> Topic:
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{where}: [topic] name is missing or not a string")
     _refuse_control(name, where, "[topic] name")
+    refuse_long(name, MAX_NAME, f"{where}: [topic] name")
     if "keywords" not in raw:
         raise ConfigError(f"{where}: [topic] keywords is missing")
     keywords = _string_list(raw["keywords"], where, "[topic] keywords")
@@ -222,7 +246,7 @@ def _parse_feed(raw: Any, index: int, where: str, base_dir: Path | None) -> Feed
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: feed {index} must be a table ([[feeds]])")
     name = raw.get("name")
-    label = f"feed {index}" + (f" ({name!r})" if isinstance(name, str) else "")
+    label = f"feed {index}" + (f" ({shown_name(name)})" if isinstance(name, str) else "")
     unknown = sorted(set(raw) - _FEED_KEYS)
     if unknown:
         expected = ", ".join(sorted(_FEED_KEYS))
@@ -232,10 +256,12 @@ def _parse_feed(raw: Any, index: int, where: str, base_dir: Path | None) -> Feed
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{where}: {label}: 'name' is missing or not a string")
     _refuse_control(name, where, f"{label}: 'name'")
+    refuse_long(name, MAX_NAME, f"{where}: {label}: 'name'")
     url = raw.get("url")
     if not isinstance(url, str) or not url.strip():
         raise ConfigError(f"{where}: {label}: 'url' is missing or not a string")
     _refuse_control(url, where, f"{label}: 'url'")
+    refuse_long(url, MAX_URL, f"{where}: {label}: 'url'")
     url = check_feed_url(url.strip(), where, label, base_dir)
     tags = _string_list(raw.get("tags", []), where, f"{label}: tags")
     enabled = raw.get("enabled", True)

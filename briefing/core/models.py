@@ -170,6 +170,8 @@ class FeedResult:
     """A reason a person can act on: 'timeout after 20 s', 'HTTP 404 Not Found'..."""
     warning: str | None = None
     elapsed: float = 0.0
+    not_modified: bool = False
+    """The server said 304 (or a local file was unchanged): nothing was parsed."""
 
 
 @dataclass(frozen=True, slots=True)

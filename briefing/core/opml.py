@@ -10,7 +10,14 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
-from briefing.core.config import ConfigError, check_feed_url
+from briefing.core.config import (
+    MAX_NAME,
+    MAX_URL,
+    ConfigError,
+    check_feed_url,
+    refuse_long,
+    shown_name,
+)
 from briefing.core.models import Config, FeedConfig
 from briefing.core.textclean import clean_line
 
@@ -70,19 +77,24 @@ def feeds_from_opml(data: bytes, where: str) -> list[FeedConfig]:
             if not url:
                 walk(outline, (*folders, name) if name else folders)
                 continue
-            url = check_feed_url(url, where, f"outline {position} ({name or url!r})", base_dir)
+            label = f"outline {position} ({shown_name(name or url)})"
+            refuse_long(url, MAX_URL, f"{where}: {label}: xmlUrl")
+            url = check_feed_url(url, where, label, base_dir)
             name = name or url
             base, counter = name, 2
             while name.casefold() in seen:
                 name = f"{base} ({counter})"
                 counter += 1
             seen.add(name.casefold())
+            refuse_long(name, MAX_NAME, f"{where}: {label}: name")
             categories = tuple(
                 tag
                 for tag in (clean_line(t) for t in (outline.get("category") or "").split(","))
                 if tag
             )
             tags = tuple(dict.fromkeys((*folders, *categories)))
+            for tag in tags:
+                refuse_long(tag, MAX_NAME, f"{where}: {label}: folder or category")
             enabled = outline.get("isDisabled", "").lower() != "true"
             feeds.append(FeedConfig(name=name, url=url, tags=tags, enabled=enabled))
         return None

@@ -316,7 +316,12 @@ class BriefingService:
                 last_success=now,
             )
             batch.add(state)
-            return FeedResult(feed.name, FetchStatus.UNCHANGED, elapsed=outcome.elapsed)
+            return FeedResult(
+                feed.name,
+                FetchStatus.UNCHANGED,
+                elapsed=outcome.elapsed,
+                not_modified=outcome.not_modified,
+            )
         parsed = outcome.parsed
         batch.flush()  # a transaction is coming anyway: nothing waits behind it
         counts = self.store.save_entries(
