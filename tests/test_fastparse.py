@@ -164,6 +164,17 @@ def test_every_other_feedparser_handler_leaves_our_fields_alone() -> None:
     assert not changed, f"handlers that change a field; add them to fastparse._HARMFUL: {changed}"
 
 
+def test_a_bug_in_the_fast_path_costs_no_feed(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = rss_feed(sample_items())
+    expected = parse_feed_bytes(body, RSS, URL, fast_path=False)
+
+    def broken(*_: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(fastparse, "parse_well_formed", broken)
+    assert parse_feed_bytes(body, RSS, URL) == expected
+
+
 # --------------------------------------------------------------------------- safety
 
 

@@ -341,8 +341,8 @@ class _Reader:
             name = self.name_of(child)
             if name is None:
                 continue
-            if name in _UNDERSTOOD:
-                role = _role(name)
+            role = _ROLES.get(name)
+            if role is not None:
                 if role in seen and role not in ("link", "author"):
                     raise _Refused  # feedparser's answer would depend on their order
                 seen.add(role)
@@ -457,7 +457,8 @@ class _Reader:
         return str(element.text or "")
 
 
-def _role(name: str) -> str:
+_ROLES = {
+    name: role
     for role, names in (
         ("title", _TITLE),
         ("link", _LINK),
@@ -467,7 +468,7 @@ def _role(name: str) -> str:
         ("summary", _SUMMARY),
         ("content", _CONTENT),
         ("author", _AUTHOR),
-    ):
-        if name in names:
-            return role
-    return name
+    )
+    for name in names
+}
+"""Handler name -> the field it fills ('pubdate' and 'published' both fill 'published')."""

@@ -160,16 +160,21 @@ def _fast_result(body: bytes, xml_type: str) -> dict[str, Any] | None:
     from briefing.core.fastparse import parse_well_formed
 
     helpers = _fast_helpers()
-    raw = parse_well_formed(body, helpers.rules)
-    if raw is None:
+    try:
+        raw = parse_well_formed(body, helpers.rules)
+        if raw is None:
+            return None
+        rss = not raw.version.startswith("atom")
+        return {
+            "bozo": False,
+            "version": raw.version,
+            "feed": helpers.as_feedparser(raw.feed, rss=rss, entry=False),
+            "entries": [helpers.as_feedparser(item, rss=rss, entry=True) for item in raw.entries],
+        }
+    except MemoryError:
+        raise
+    except Exception:  # a fast-path bug must never cost a feed: feedparser reads it
         return None
-    rss = not raw.version.startswith("atom")
-    return {
-        "bozo": False,
-        "version": raw.version,
-        "feed": helpers.as_feedparser(raw.feed, rss=rss, entry=False),
-        "entries": [helpers.as_feedparser(item, rss=rss, entry=True) for item in raw.entries],
-    }
 
 
 def _feedparser_decodes_as_utf8(body: bytes, xml_type: str) -> bool:
