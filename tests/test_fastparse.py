@@ -11,11 +11,17 @@ from pathlib import Path
 import pytest
 from _fetch_helpers import atom_feed, rss_feed, sample_items
 
-from briefing.core import fastparse
+from briefing.core import fastparse, feedparse
 from briefing.core.feedparse import _fast_helpers, fast_path_reads, parse_feed_bytes
 
 RSS = "application/rss+xml; charset=utf-8"
 URL = "https://wire.example.org/feed.xml"
+
+
+@pytest.fixture(autouse=True)
+def _fast_path_bugs_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fast-path exception must fail these tests, not fall back to feedparser."""
+    monkeypatch.setattr(feedparse, "raise_fast_path_errors", True)
 
 
 def both(body: bytes, content_type: str = RSS) -> tuple[object, object]:
@@ -99,6 +105,80 @@ def test_other_encodings_and_broken_xml_go_to_feedparser(body: bytes, content_ty
     assert fast == reference
 
 
+ATOM_BASE = (
+    b'<?xml version="1.0" encoding="utf-8"?>'
+    b'<feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="http://purl.org/syndication/thread/1.0"'
+    b' xml:base="https://blog.example/">'
+    b"<title>Blog</title><link href='/'/>"
+    b"<entry xml:base='/2026/'><id>tag:blog.example,2026:1</id><title>One</title>"
+    b"<link rel='alternate' href='one.html' thr:count='3'/><updated>2026-01-16T12:00:00Z</updated>"
+    b"</entry>"
+    b"<entry><id>tag:blog.example,2026:2</id><title>Two: the base of the one before leaks</title>"
+    b"<link href='two.html'/><updated>2026-01-16T13:00:00Z</updated></entry>"
+    b"<entry><id>/permalink/3</id><title>Three: the id stands in as the link</title></entry>"
+    b"</feed>"
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ATOM_BASE,
+        ATOM_BASE.replace(b' xml:base="https://blog.example/"', b""),  # relative bases only
+        _rss_item("<image>https://wire.example.org/pic.jpg</image>"),
+        _rss_item(
+            "<itunes:author xmlns:itunes='http://www.itunes.com/dtds/podcast-1.0.dtd'>Host</itunes:author>"
+        ),
+        _rss_item("", namespaces='xmlns:x="urn:x"').replace(
+            b'<guid isPermaLink="false">', b'<guid x:note="kept" isPermaLink="false">'
+        ),
+    ],
+    ids=[
+        "xml:base",
+        "relative xml:base",
+        "item image",
+        "itunes author",
+        "ns attr",
+    ],
+)
+def test_dialects_of_real_feeds_take_the_fast_path_and_agree(body: bytes) -> None:
+    assert fast_path_reads(body, RSS)
+    fast, reference = both(body)
+    assert fast == reference
+
+
+def test_xml_base_resolves_links_as_feedparser_does() -> None:
+    links = [entry.link for entry in parse_feed_bytes(ATOM_BASE, RSS, URL).entries]
+    assert links == [
+        "https://blog.example/2026/one.html",
+        "https://blog.example/two.html",
+        "https://blog.example/permalink/3",
+    ]
+    # With no base around it, an entry's base outlives the entry in feedparser
+    leaky = ATOM_BASE.replace(b' xml:base="https://blog.example/"', b"").replace(
+        b"xml:base='/2026/'", b"xml:base='https://other.example/2026/'"
+    )
+    fast, reference = both(leaky)
+    assert fast == reference
+    assert [e.link for e in fast.entries][:2] == [  # type: ignore[attr-defined]
+        "https://other.example/2026/one.html",
+        "https://other.example/2026/two.html",
+    ]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "<image><title>An image title lands in the entry</title></image>",
+        "<link x:href='https://elsewhere.example/' xmlns:x='urn:x'>https://a.example/</link>",
+    ],
+)
+def test_what_reaches_a_field_by_a_side_door_goes_to_feedparser(extra: str) -> None:
+    # an attribute of an unknown namespace reaches feedparser's handlers by its bare name
+    body = _rss_item(extra).replace(b"<link>https://wire.example.org/a?x=1&amp;y=2</link>", b"")
+    assert not fast_path_reads(body, RSS)
+
+
 def test_feedparsers_text_repairs_are_applied_the_same_way() -> None:
     # double-encoded UTF-8, a stray cp1252 code point, an RSS title that looks
     # like HTML, an Atom-style author, and a link with an unescaped query
@@ -172,6 +252,7 @@ def test_a_bug_in_the_fast_path_costs_no_feed(monkeypatch: pytest.MonkeyPatch) -
         raise KeyError("a bug")
 
     monkeypatch.setattr(fastparse, "parse_well_formed", broken)
+    monkeypatch.setattr(feedparse, "raise_fast_path_errors", False)
     assert parse_feed_bytes(body, RSS, URL) == expected
 
 

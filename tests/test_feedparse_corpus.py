@@ -19,11 +19,18 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from briefing.core import feedparse
 from briefing.core.feedparse import NotAFeedError, fast_path_reads, parse_feed_bytes
 from briefing.core.models import ParsedEntry, ParsedFeed
 from tests._corpus import content_type_for, corpus_dir, corpus_files
 
 URL = "https://feeds.example/corpus.xml"
+
+
+@pytest.fixture(autouse=True)
+def _fast_path_bugs_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fast-path exception must fail these tests, not fall back to feedparser."""
+    monkeypatch.setattr(feedparse, "raise_fast_path_errors", True)
 
 
 def _outcome(body: bytes, content_type: str, *, fast_path: bool) -> ParsedFeed | str:

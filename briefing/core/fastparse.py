@@ -9,8 +9,9 @@ feedparser. It refuses, among others:
 
 * any XML error at all (feedparser would then fall back to its loose parser);
 * a root other than ``<rss><channel>`` or an Atom 1.0 ``<feed>``;
-* ``xml:base`` (feedparser resolves links against it), XHTML content, text
-  elements with child elements, comments or entity references in them;
+* XHTML content, text elements with child elements, comments or entity
+  references in them (``xml:base`` is followed the way feedparser follows
+  it, leaks from one element to its next sibling included);
 * an element that feedparser has a handler for and that could change one of
   our fields, unless this module handles it (``_UNDERSTOOD``), wherever it is
   in an entry; names are matched the way feedparser matches them (its
@@ -30,7 +31,7 @@ network and refuses huge trees.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,9 @@ class FeedparserRules:
 
     namespaces: Mapping[str, str]
     handlers: frozenset[str]
+    next_base: Callable[[str, str | None], str]
+    """feedparser's base URI inside an element, from its parent's and the
+    element's own xml:base (its ``unknown_starttag``)."""
 
 
 @dataclass(slots=True)
@@ -77,7 +81,10 @@ class RawItem:
     """The last link that sets feedparser's 'link' directly; None when none does."""
     link_is_text: bool = False
     """True for an RSS <link> (text), False for an Atom href."""
+    link_base: str = ""
+    """The base URI feedparser resolves that link against (from xml:base)."""
     id: str | None = None
+    id_base: str = ""
     id_is_link: bool = False
     """feedparser's guidislink: the id stands in as the link when there is none."""
     published: str | None = None
@@ -156,7 +163,7 @@ _PUBLISHED = frozenset({"pubdate", "published"})
 _UPDATED = frozenset({"updated", "dc_date"})
 _SUMMARY = frozenset({"description", "summary"})
 _CONTENT = frozenset({"content", "content_encoded"})
-_AUTHOR = frozenset({"author", "dc_creator", "dc_author"})
+_AUTHOR = frozenset({"author", "dc_creator", "dc_author", "itunes_author"})
 _AUTHOR_PARTS = frozenset({"name", "email", "uri", "url", "homepage"})
 _UNDERSTOOD = _TITLE | _LINK | _ID | _PUBLISHED | _UPDATED | _SUMMARY | _CONTENT | _AUTHOR
 
@@ -168,7 +175,7 @@ _HARMFUL = frozenset(
         "created", "dcterms_created",
         "abstract", "dc_description", "media_description", "itunes_summary",
         "fullitem", "body", "xhtml_body",
-        "itunes_author", "managingeditor", "webmaster", "dc_publisher",
+        "managingeditor", "webmaster", "dc_publisher",
         "contributor", "dc_contributor", "itunes_owner", "itunes_name", "itunes_email",
         "source", "item", "entry", "feed", "channel", "rss", "rdf", "image",
         "textinput", "textInput", "newlocation",
@@ -179,6 +186,27 @@ _HARMFUL = frozenset(
 """Handlers that could change a field we read (or the context it lands in).
 Every other handler only adds keys briefing never reads: ``tests/test_fastparse``
 proves that for each of them, through feedparser itself."""
+
+_MEANINGFUL_ATTRIBUTES = frozenset(
+    {"href", "url", "uri", "rel", "type", "src", "mode", "ispermalink", "base", "lang",
+     "term", "scheme", "label", "version", "about", "lastmod"}
+)  # fmt: skip
+"""Attribute names feedparser's handlers read. An attribute of an unknown
+namespace reaches them under its bare local name, so one of these refuses."""
+
+
+def _declared_base(element: Any) -> str | None:
+    """``attrs.get('xml:base', attrs.get('base'))`` as feedparser reads it."""
+    attrib = element.attrib
+    if not attrib:
+        return None
+    value = attrib.get(_XML_BASE)
+    if value is None:
+        value = attrib.get("base")
+        if value is None:
+            value = attrib.get("BASE") or attrib.get("Base")
+    return None if value is None else str(value)
+
 
 _ENTRY_DANGER = _UNDERSTOOD | _HARMFUL | _AUTHOR_PARTS
 """No element of these names may sit anywhere in an entry but where we read it."""
@@ -212,8 +240,41 @@ class _Reader:
     def __init__(self, rules: FeedparserRules) -> None:
         self.namespaces = rules.namespaces
         self.handlers = rules.handlers
+        self.next_base = rules.next_base
         self.names: dict[str, str] = {}
         self.version = ""
+        self.bases: dict[Any, str] | None = None
+        """feedparser's base URI at each element, when the document has xml:base."""
+
+    def base_of(self, element: Any) -> str:
+        return self.bases.get(element, "") if self.bases is not None else ""
+
+    def follow_bases(self, root: Any) -> None:
+        """Replay feedparser's xml:base stack over the document, in its order.
+
+        feedparser sets its base at each start tag and, at each end tag,
+        returns to the enclosing element's base only when that one is not
+        empty, so a base can outlive its element: the replay keeps that.
+        """
+        from lxml import etree
+
+        if not any(_declared_base(node) is not None for node in root.iter()):
+            return
+        base = ""
+        stack: list[str] = []
+        bases: dict[Any, str] = {}
+        for event, node in etree.iterwalk(root, events=("start", "end")):
+            if not isinstance(node.tag, str):
+                continue
+            if event == "start":
+                base = self.next_base(base, _declared_base(node))
+                stack.append(base)
+                bases[node] = base
+            else:
+                stack.pop()
+                if stack and stack[-1]:
+                    base = stack[-1]
+        self.bases = bases
 
     # ------------------------------------------------------------------ names
 
@@ -240,25 +301,26 @@ class _Reader:
         self.names[tag] = name
         return name
 
-    @staticmethod
-    def attributes(element: Any) -> dict[str, str]:
+    def attributes(self, element: Any) -> dict[str, str]:
         """Attributes by feedparser's names for them (lower case, local part)."""
         attrib = element.attrib
         if not attrib:
             return {}
         result: dict[str, str] = {}
         for key, value in attrib.items():
-            if key == _XML_BASE:
-                raise _Refused  # links would resolve against it
             if key.startswith("{"):
                 namespace, _, local = key[1:].partition("}")
                 if namespace == _XML_NS:
                     key = "xml:" + local
+                elif namespace.lower() in self.namespaces:
+                    continue  # feedparser calls it 'prefix:local': no handler reads those
+                elif local.lower() in _MEANINGFUL_ATTRIBUTES:
+                    raise _Refused  # feedparser calls it by its bare local name
                 else:
-                    raise _Refused  # feedparser names these by prefix; not worth it
+                    continue
             key = key.lower()
-            if key == "base":
-                raise _Refused
+            if key in ("xml:base", "base"):
+                continue  # followed by follow_bases
             result[key] = value.lower() if key in ("rel", "type") else value
         return result
 
@@ -266,6 +328,7 @@ class _Reader:
 
     def read(self, root: Any) -> RawFeed:
         name = self.name_of(root)
+        self.follow_bases(root)
         if root.tag == "rss":
             attrs = self.attributes(root)
             version = attrs.get("version", "")
@@ -328,9 +391,6 @@ class _Reader:
                 continue
             if name in danger:
                 raise _Refused
-            attrib = node.attrib
-            if attrib and (_XML_BASE in attrib or any(k.lower() == "base" for k in attrib)):
-                raise _Refused
 
     # ------------------------------------------------------------------ entries
 
@@ -342,6 +402,12 @@ class _Reader:
             if name is None:
                 continue
             role = _ROLES.get(name)
+            if name == "image":
+                # <image> in an item: feedparser files its text under 'image'
+                # unless a child would land in the entry (or the feed's image)
+                for grandchild in child:
+                    self.check_harmless(grandchild, _ENTRY_DANGER | _IMAGE_CHILDREN)
+                continue
             if role is not None:
                 if role in seen and role not in ("link", "author"):
                     raise _Refused  # feedparser's answer would depend on their order
@@ -367,6 +433,7 @@ class _Reader:
                 raise _Refused
             item.id = self.text_of(element)
             item.id_is_link = attrs.get("ispermalink", "true") == "true"
+            item.id_base = self.base_of(element)
             return
         if name == "title":
             if item.title is not None:
@@ -400,10 +467,12 @@ class _Reader:
             if rel == "alternate" and _content_type(kind) in _HTML_TYPES:
                 item.link = attrs["href"]
                 item.link_is_text = False
+                item.link_base = self.base_of(element)
             return
         self.no_attributes(attrs)
         item.link = self.text_of(element)
         item.link_is_text = True
+        item.link_base = self.base_of(element)
 
     def read_author(self, element: Any, attrs: dict[str, str]) -> RawAuthor:
         self.no_attributes(attrs)
