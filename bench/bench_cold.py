@@ -50,6 +50,12 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument("--tools", type=Path, default=DEFAULT_TOOLS)
     parser.add_argument("--no-newsboat", action="store_true")
+    parser.add_argument(
+        "--also",
+        type=Path,
+        metavar="BRIEFING",
+        help="another briefing entry point (another checkout's venv) to run interleaved",
+    )
     parser.add_argument("--profile", action="store_true", help="one more run under py-spy")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
@@ -73,6 +79,7 @@ def main() -> int:
     server = FeedServer(args.tools, feed_dir, args.latency_ms, work)
     ours: list[Run] = []
     theirs: list[Run] = []
+    also: list[Run] = []
     try:
         urls = server.urls()
         config = work / "feeds.toml"
@@ -86,16 +93,24 @@ def main() -> int:
                 ["bash", nb_script, "setup", str(nb_work), server.base, str(feed_dir), "8"],
                 check=True, stderr=subprocess.DEVNULL,
             )  # fmt: skip
-        for _ in range(args.runs):
+
+        def cold(entry_point: Path) -> Run:
             shutil.rmtree(cache, ignore_errors=True)
             server.stats(reset=True)
-            run = measure(command)
+            run = measure([str(entry_point), *command[1:]])
             status = server.stats(reset=True).get("status", {})
             if run.returncode != 0:
-                raise SystemExit(f"briefing fetch failed ({run.returncode}):\n{run.output[-2000:]}")
+                raise SystemExit(
+                    f"{entry_point} fetch failed ({run.returncode}):\n{run.output[-2000:]}"
+                )
             if not isinstance(status, dict) or status.get("200") != len(urls):
-                raise SystemExit(f"briefing cold: the server saw {status}")
-            ours.append(run)
+                raise SystemExit(f"{entry_point} cold: the server saw {status}")
+            return run
+
+        for _ in range(args.runs):
+            ours.append(cold(briefing))
+            if args.also is not None:
+                also.append(cold(args.also))
             if newsboat:
                 run = measure(["bash", nb_script, "cold", str(nb_work)])
                 if run.returncode != 0:
@@ -137,6 +152,12 @@ def main() -> int:
         if theirs:
             ratio = f"{statistics.median(getattr(r, field) for r in ours) / statistics.median(getattr(r, field) for r in theirs):.2f}"
         print(f"| {label} | {cell(ours, field, unit)} | {cell(theirs, field, unit)} | {ratio} |")
+    if also:
+        print(f"| wall, {args.also} | {cell(also, 'wall', 's')} | | "
+              f"{statistics.median(r.wall for r in also) / statistics.median(r.wall for r in theirs):.2f} |"
+              if theirs else f"| wall, {args.also} | {cell(also, 'wall', 's')} | | |")  # fmt: skip
+        print(f"| CPU, {args.also} | {cell(also, 'cpu', 's')} | | |")
+        print(f"| peak PSS, {args.also} | {cell(also, 'total_mb', 'MB')} | | |")
     if theirs:
         pairs = ", ".join(f"{a.wall / b.wall:.2f}" for a, b in zip(ours, theirs, strict=True))
         print(f"\nratio of each interleaved pair: {pairs}")
