@@ -301,3 +301,130 @@ def test_lxml_never_fetches_a_dtd_over_the_network(tmp_path: Path) -> None:
     started = time.perf_counter()
     assert fastparse.parse_well_formed(body, _fast_helpers().rules) is None
     assert time.perf_counter() - started < 1.0
+
+
+# --------------------------------------------------------------------------- random feeds
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TEXTS = st.sampled_from(
+    [
+        "",
+        "  plain words  ",
+        "Anna&amp;#8217;s Archive",
+        "&lt;b&gt;bold&lt;/b&gt; and &lt;i&gt;more&lt;/i&gt;",
+        "R&amp;D &amp;amp; more",
+        "caf\u00c3\u00a9",
+        "\u0093quoted\u0094",
+        "<![CDATA[<p>cdata <em>html</em></p>]]>",
+        "https://x.example/a?b=1&amp;c=2",
+        "/relative/path",
+        "urn:uuid:1234",
+        "line\nbreak\ttab",
+        "&lt;script&gt;alert(1)&lt;/script&gt;",
+        "\u00e9t\u00e9 \u2014 \u65e5\u672c",
+    ]
+)
+_DATES = st.sampled_from(
+    [
+        "Tue, 20 Jan 2026 12:00:00 GMT",
+        "Tue, 20 Jan 2026 12:00:00 +0200",
+        "20 Jan 2026 12:00 EST",
+        "2026-01-20T12:00:00Z",
+        "2026-01-20T12:00:00.123+05:30",
+        "2026-01-20",
+        "Jan 20, 2026",
+        "not a date",
+        "",
+    ]
+)
+_TYPES = st.sampled_from([None, "text", "html", "xhtml", "text/html", "text/plain", "TEXT"])
+
+
+def _attr(name: str, value: str | None) -> str:
+    return "" if value is None else f' {name}="{value}"'
+
+
+@st.composite
+def _rss_items(draw: st.DrawFn) -> str:
+    parts = []
+    for element in draw(st.permutations(["title", "link", "guid", "pubDate", "description",
+                                         "content:encoded", "author", "dc:creator", "dc:date"])):  # fmt: skip
+        if not draw(st.booleans()):
+            continue
+        if element == "guid":
+            permalink = draw(st.sampled_from([None, "true", "false", "True"]))
+            parts.append(f"<guid{_attr('isPermaLink', permalink)}>{draw(_TEXTS)}</guid>")
+        elif element in ("pubDate", "dc:date"):
+            parts.append(f"<{element}>{draw(_DATES)}</{element}>")
+        else:
+            parts.append(f"<{element}>{draw(_TEXTS)}</{element}>")
+    return "<item>" + "".join(parts) + "</item>"
+
+
+@st.composite
+def _atom_entries(draw: st.DrawFn) -> str:
+    parts = []
+    for element in draw(st.permutations(["id", "title", "link", "link2", "published", "updated",
+                                         "summary", "content", "author"])):  # fmt: skip
+        if not draw(st.booleans()):
+            continue
+        if element in ("link", "link2"):
+            rel = draw(st.sampled_from([None, "alternate", "self", "enclosure"]))
+            kind = draw(st.sampled_from([None, "text/html", "application/pdf"]))
+            href = draw(st.sampled_from(["https://a.example/1", "/rel/2", "", "page.html"]))
+            parts.append(f"<link{_attr('rel', rel)}{_attr('type', kind)} href='{href}'/>")
+        elif element in ("published", "updated"):
+            parts.append(f"<{element}>{draw(_DATES)}</{element}>")
+        elif element == "author":
+            name = draw(st.sampled_from(["", "<name>Ana</name>", "<name> Bo </name><email>b@x.example</email>", "<email>c@x.example</email>"]))  # fmt: skip
+            parts.append(f"<author>{name}</author>")
+        elif element in ("title", "summary", "content"):
+            kind = draw(_TYPES)
+            parts.append(f"<{element}{_attr('type', kind)}>{draw(_TEXTS)}</{element}>")
+        else:
+            parts.append(f"<id>{draw(_TEXTS)}</id>")
+    base = draw(st.sampled_from(["", " xml:base='https://b.example/dir/'", " xml:base='/d/'"]))
+    return f"<entry{base}>" + "".join(parts) + "</entry>"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_rss_items(), min_size=1, max_size=3))
+def test_random_rss_either_goes_to_feedparser_or_agrees(items: list[str]) -> None:
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"'
+        ' xmlns:content="http://purl.org/rss/1.0/modules/content/"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>R</title>'
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode()
+    fast, reference = _both_or_errors(body)
+    assert fast == reference
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_atom_entries(), min_size=1, max_size=3), st.booleans())
+def test_random_atom_either_goes_to_feedparser_or_agrees(entries: list[str], based: bool) -> None:
+    base = " xml:base='https://root.example/'" if based else ""
+    body = (
+        f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"{base}>'
+        "<title>A</title>" + "".join(entries) + "</feed>"
+    ).encode()
+    fast, reference = _both_or_errors(body)
+    assert fast == reference
+
+
+def _both_or_errors(body: bytes) -> tuple[object, object]:
+    from hypothesis import event
+
+    from briefing.core.feedparse import NotAFeedError
+
+    event("fast path" if fast_path_reads(body, RSS) else "feedparser")
+    results = []
+    for fast in (True, False):
+        try:
+            results.append(parse_feed_bytes(body, RSS, URL, fast_path=fast))
+        except NotAFeedError as error:
+            results.append(str(error))
+    return results[0], results[1]
