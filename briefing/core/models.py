@@ -50,6 +50,22 @@ class FeedConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class FactsVocabulary:
+    """The ``[facts]`` table of feeds.toml: a story's own words for its key facts."""
+
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    """Groups of words that name the same thing in this story ("songs", "tracks")."""
+    events: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(label participle, words): an event of the user's own ("scraped", ("rip",))."""
+    labels: tuple[tuple[str, str], ...] = ()
+    """(label briefing gives a fact, the label to show instead)."""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.synonyms or self.events or self.labels)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     topic: Topic
     settings: Settings
@@ -58,6 +74,7 @@ class Config:
     """Where the config was read from; None for a config built in code."""
     keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """The reader's ``[keys]``: (command id, Textual key names), as the user wrote them."""
+    facts: FactsVocabulary = field(default_factory=FactsVocabulary)
 
     def feed(self, name: str) -> FeedConfig | None:
         return next((f for f in self.feeds if f.name == name), None)

@@ -27,10 +27,10 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Literal, NamedTuple, Protocol
 
-from .figures import find_figures
-from .figures import written_precision as _written_precision
-from .models import Article, Briefing, FactValue, Figure, FigureKind, KeyFact, TimelineEvent
-from .textclean import article_plain_text
+from ..figures import find_figures
+from ..figures import written_precision as _written_precision
+from ..models import Article, Briefing, FactValue, Figure, FigureKind, KeyFact, TimelineEvent
+from ..textclean import article_plain_text
 
 __all__ = [
     "EXTRACTOR_VERSION",

@@ -1,0 +1,852 @@
+"""What a figure measures, read from the words around it: its frame.
+
+A frame holds, for one figure in one sentence:
+
+* the thing counted or measured (``head``: the lemma of the noun; ``phrase``: as
+  written): "Windows devices", "flights", "rows of metadata", "revenue";
+* the event (``event``: a lemma): cancelled, crashed, cost, settled, filed, killed;
+* who it belongs to (``owner``): Delta, the Fortune 500, Labour;
+* the qualifiers that make two figures different quantities: per unit ("per work",
+  "a week"), scope ("worldwide", "insured", "in Texas"), modality ("maximum",
+  "potential", "forecast"), another time ("a year earlier"), and for percentages
+  whether they are a share, a change or a rate;
+* a revision cue: the figure is a new value ("rose to", "now") or an old one ("up
+  from", "initially").
+
+It is read from general English (a lexicon of word forms and the word classes in
+``vocabulary/general.toml``), never from one story's words, by walking the tokens
+left and right of the figure within its clause. Every part keeps the words it came
+from, so the UI can say which words made two figures one fact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from briefing.core.models import Figure, FigureKind
+
+from .tokens import MONTHS_AND_DAYS, Token, Words, tokenize
+
+__all__ = ["Frame", "read_frames"]
+
+_MAX_LEFT = 9
+"""Words looked at left of a figure for its verb and noun."""
+_MAX_RIGHT = 7
+_HEDGE_WORDS = frozenset(
+    "about around roughly approximately nearly almost some more than less fewer at least "
+    "most up to as much many over under upwards of just close well beyond below above "
+    "an estimated a reported reportedly total combined another additional further "
+    "staggering whopping mere only".split()
+)
+_PERIOD_LINKS = frozenset({"from", "versus", "vs", "against"})
+_CHANGE_PREPOSITIONS = frozenset({"by"})
+_OWNER_PRONOUNS = frozenset({"it", "its", "they", "their", "he", "his", "she", "her"})
+_NOUN_LINKS = frozenset({"of", "at", "for", "in", "on", "to"})
+_NEW_CUES = frozenset({"now", "revised", "updated", "latest"})
+_OLD_CUES = frozenset(
+    {"initially", "originally", "first", "earlier", "previously", "previous", "prior", "old"}
+)
+
+
+class Frame(NamedTuple):
+    """What one figure measures. Every field is a plain string ('' when not said)."""
+
+    head: str = ""
+    """Lemma of the measured noun: 'device', 'revenue', 'toll'."""
+    phrase: str = ""
+    """The measured noun phrase as written: 'Windows devices'."""
+    mods: str = ""
+    """Lemmas of the phrase's other words, space-separated: 'windows'."""
+    context: str = ""
+    """A noun the figure's phrase hangs on: 'metadata' in "metadata for 256 million tracks"."""
+    event: str = ""
+    """Lemma of the event word: 'kill', 'cancel', 'settlement'."""
+    event_text: str = ""
+    owner: str = ""
+    """Lower-case name of whose figure it is: 'delta', 'fortune 500'."""
+    owner_text: str = ""
+    per: str = ""
+    """Per-unit lemma: 'work', 'week', 'share', 'each'."""
+    scope: str = ""
+    """'world', 'insured', 'us', 'place:texas'..."""
+    modality: str = ""
+    """'maximum', 'minimum', 'potential', 'forecast', 'actual'."""
+    period: str = ""
+    """'prior' (last year's) or 'future' (next year's)."""
+    aspect: str = ""
+    """'share', 'change' or 'rate' (mostly for percentages)."""
+    cue: str = ""
+    """'new' (rose to, now, revised) or 'old' (up from, initially)."""
+    unit: str = ""
+    """A container the thing is counted in: 'row' in "rows of metadata"."""
+    words: str = ""
+    """The words that made this frame, as written, for explanations."""
+
+
+def read_frames(
+    text: str, start: int, end: int, figures: Sequence[Figure], words: Words
+) -> list[Frame | None]:
+    """The frame of each figure of one sentence (``figures`` in text order); None for
+    a figure that says nothing a fact can be made of (a date with no event)."""
+    tokens = tokenize(text, start, end, figures)
+    reader = _SentenceReader(tokens, figures, words)
+    frames: list[Frame | None] = []
+    for index in range(len(figures)):
+        position = reader.position.get(index)
+        frames.append(None if position is None else reader.frame(index, position, frames))
+    return frames
+
+
+class _Found:
+    """What the walks around one figure found so far."""
+
+    __slots__ = (
+        "aspect",
+        "context",
+        "cue",
+        "event",
+        "event_at",
+        "event_text",
+        "head",
+        "head_at",
+        "mods",
+        "modality",
+        "owner",
+        "owner_text",
+        "per",
+        "period",
+        "phrase",
+        "quantity",
+        "scope",
+        "unit",
+        "verb_at",
+        "words",
+    )
+
+    def __init__(self) -> None:
+        self.head = self.phrase = self.mods = self.context = ""
+        self.event = self.event_text = self.owner = self.owner_text = ""
+        self.per = self.scope = self.modality = self.period = self.aspect = ""
+        self.cue = self.unit = self.quantity = ""
+        self.head_at = -1
+        self.event_at = -1
+        self.verb_at = -1
+        """Index of the nearest verb found (an event or a quantity verb)."""
+        self.words: list[str] = []
+
+    def set_head(self, head: str, phrase: str, mods: str, at: int) -> None:
+        self.head, self.phrase, self.mods, self.head_at = head, phrase, mods, at
+        self.words.append(phrase)
+
+    def frame(self) -> Frame:
+        return Frame(
+            head=self.head,
+            phrase=self.phrase,
+            mods=self.mods,
+            context=self.context,
+            event=self.event,
+            event_text=self.event_text,
+            owner=self.owner,
+            owner_text=self.owner_text,
+            per=self.per,
+            scope=self.scope,
+            modality=self.modality,
+            period=self.period,
+            aspect=self.aspect,
+            cue=self.cue,
+            unit=self.unit,
+            words=" · ".join(dict.fromkeys(w for w in self.words if w)),
+        )
+
+
+class _SentenceReader:
+    def __init__(self, tokens: list[Token], figures: Sequence[Figure], words: Words) -> None:
+        self.tokens = tokens
+        self.figures = figures
+        self.words = words
+        self.vocabulary = words.vocabulary
+        grammar = self.vocabulary.grammar
+        self.skip_left = grammar["determiners"] | grammar["adverbs"] | _HEDGE_WORDS
+        self.prepositions = grammar["prepositions"]
+        self.auxiliaries = grammar["auxiliaries"]
+        self.conjunctions = grammar["conjunctions"]
+        self.position = {t.fig: i for i, t in enumerate(tokens) if t.fig >= 0}
+        self._lemmas: list[str] | None = None
+
+    # ------------------------------------------------------------------ helpers
+
+    def lemmas(self) -> list[str]:
+        """One lemma per token (figures as '#', marks as themselves)."""
+        if self._lemmas is None:
+            out: list[str] = []
+            for token in self.tokens:
+                if token.is_figure:
+                    out.append("#")
+                elif token.is_word:
+                    out.append(token.low if self.words.is_function(token) else self.words.lemma(token))
+                else:
+                    out.append(token.text)
+            self._lemmas = out
+        return self._lemmas
+
+    def clause(self, position: int) -> tuple[int, int]:
+        """First and last token index of the comma-free stretch holding ``position``."""
+        tokens = self.tokens
+        left = position
+        while left > 0 and not tokens[left - 1].is_clause_mark:
+            left -= 1
+        right = position
+        while right + 1 < len(tokens) and not tokens[right + 1].is_clause_mark:
+            right += 1
+        return left, right
+
+    def figure_kind(self, token: Token) -> FigureKind | None:
+        return self.figures[token.fig].kind if token.fig >= 0 else None
+
+    def name_at(self, index: int) -> tuple[str, str, int]:
+        """(lower-case name, as written, index of its first token) of the name ending at
+        ``index``: "Delta Air Lines", "the Fortune 500" (a number inside a name is kept)."""
+        tokens = self.tokens
+        first = index
+        while first > 0:
+            before = tokens[first - 1]
+            if self.words.is_name(before) and not before.possessive:
+                first -= 1
+            elif before.low in ("of", "&", "and") and first >= 2 and self.words.is_name(tokens[first - 2]):
+                first -= 2
+            else:
+                break
+        if first > 0 and tokens[first - 1].low == "the":
+            first -= 1
+        parts = tokens[first : index + 1]
+        written = " ".join(t.text for t in parts)
+        name = " ".join(t.low for t in parts if t.low != "the")
+        return name, written, first
+
+    def noun_phrase_ending(self, index: int) -> tuple[str, str, str, int]:
+        """(head lemma, phrase as written, modifier lemmas, first index) of the noun
+        phrase whose last word is ``tokens[index]``: "the death toll" -> toll/death."""
+        tokens = self.tokens
+        words = self.words
+        head = words.noun_lemma(tokens[index])
+        first = index
+        while first > 0 and index - first < 3:
+            before = tokens[first - 1]
+            if not before.is_word or before.low in self.skip_left or words.is_function(before):
+                break
+            if before.possessive or (words.only_verb(before) and not before.low.endswith("ed")):
+                break
+            first -= 1
+        phrase = " ".join(t.text for t in tokens[first : index + 1])
+        mods = " ".join(
+            words.lemma(t) for t in tokens[first:index] if not words.is_name(t) or t.cap
+        ).lower()
+        return head, phrase, mods, first
+
+    def noun_phrase_starting(self, index: int, limit: int) -> tuple[str, str, str, int] | None:
+        """The noun phrase that starts at ``tokens[index]`` (after a figure or "of"):
+        (head lemma, as written, modifier lemmas, last index)."""
+        tokens = self.tokens
+        words = self.words
+        cursor = index
+        while cursor <= limit and tokens[cursor].low in ("the", "a", "an", "its", "their", "all"):
+            cursor += 1
+        first = cursor
+        last = -1
+        while cursor <= limit and cursor - first < 4:
+            token = tokens[cursor]
+            if not token.is_word or words.is_function(token) or token.low in MONTHS_AND_DAYS:
+                break
+            if cursor > first and words.only_verb(token) and not token.low.endswith("ing"):
+                break
+            if token.possessive:
+                break
+            last = cursor
+            cursor += 1
+            if not words.can_be_noun(token) and cursor <= limit and not tokens[cursor].is_word:
+                break
+        if last < 0:
+            return None
+        # The head is the last word that can be a noun.
+        while last > first and not words.can_be_noun(tokens[last]):
+            last -= 1
+        if not words.can_be_noun(tokens[last]):
+            return None
+        head = words.noun_lemma(tokens[last])
+        phrase = " ".join(t.text for t in tokens[first : last + 1])
+        mods = " ".join(words.lemma(t) for t in tokens[first:last]).lower()
+        return head, phrase, mods, last
+
+    # ------------------------------------------------------------------ the frame
+
+    def frame(self, index: int, position: int, earlier: Sequence[Frame | None]) -> Frame | None:
+        figure = self.figures[index]
+        found = _Found()
+        clause_start, clause_end = self.clause(position)
+        if figure.kind is FigureKind.COUNT:
+            self.counted_noun(figure, found, position)
+        self.walk_left(figure, found, position, clause_start)
+        if figure.kind is not FigureKind.DATE:
+            self.walk_right(figure, found, position, clause_end)
+        if not found.head and figure.kind is not FigureKind.DATE:
+            self.inherit(index, position, found, earlier)
+        if figure.kind is FigureKind.SIZE and not found.head:
+            found.head = "data"
+        if figure.kind is FigureKind.DATE:
+            if not found.event:
+                self.date_event_after(found, position)
+            if not found.event:
+                return None
+        self.qualifiers(figure, found, position, clause_start, clause_end)
+        if figure.kind is FigureKind.PERCENT:
+            self.percent_aspect(found, position, clause_end)
+        return found.frame()
+
+    def counted_noun(self, figure: Figure, found: _Found, position: int) -> None:
+        """The noun a count states ('8.5 million Windows devices' -> device), from the
+        figure's own unit, trimmed of verbs ("homes lost power" -> homes)."""
+        unit = figure.unit
+        if not unit:
+            return
+        words = self.words
+        tokens = [t for t in tokenize(unit, 0, len(unit), ()) if t.is_word]
+        if not tokens:
+            return
+        of_at = next((i for i, t in enumerate(tokens) if t.low == "of"), -1)
+        if of_at > 0:
+            container = words.noun_lemma(tokens[of_at - 1])
+            rest = tokens[of_at + 1 :]
+            if container in self.vocabulary.containers and rest:
+                found.unit = container
+                tokens = [t for t in rest if t.low not in ("the", "a", "an")] or rest
+            else:
+                tokens = tokens[:of_at]
+        kept: list[Token] = []
+        for token in tokens:
+            if kept and words.only_verb(token) and not token.low.endswith("ing"):
+                # "two hundred thousand homes lost power": the verb is the event
+                found.event = words.event_lemma(token) or words.verb_lemma(token)
+                found.event_text = token.text
+                break
+            kept.append(token)
+        while len(kept) > 1 and not words.can_be_noun(kept[-1]):
+            kept.pop()
+        head_token = kept[-1]
+        head = words.noun_lemma(head_token)
+        mods = " ".join(
+            words.lemma(t) for t in kept[:-1] if t.low not in self.skip_left
+        ).lower()
+        found.set_head(head, " ".join(t.text for t in kept), mods, position)
+        if found.unit:
+            found.words.append(unit)
+
+    def walk_left(self, figure: Figure, found: _Found, position: int, clause_start: int) -> None:
+        """The verb that governs the figure, the noun it is "of", and whose it is."""
+        tokens = self.tokens
+        words = self.words
+        vocabulary = self.vocabulary
+        passed: str = ""  # the last preposition stepped over (nearest the figure first)
+        seen = 0
+        after_verb = False
+        index = position - 1
+        while index >= clause_start and seen < _MAX_LEFT:
+            token = tokens[index]
+            if token.is_figure:
+                kind = self.figure_kind(token)
+                if kind is figure.kind or after_verb:
+                    break
+                index -= 1
+                continue
+            if not token.is_word:
+                if token.text in ("'", "’", "-"):
+                    index -= 1
+                    continue
+                break
+            seen += 1
+            low = token.low
+            if index == position - 1 and low in _PERIOD_LINKS:
+                found.period = found.period or "from"
+            if index == position - 1 and low in _CHANGE_PREPOSITIONS:
+                found.aspect = "change"
+            if low in _OLD_CUES and not after_verb:
+                found.cue = "old"
+            elif low in _NEW_CUES and not after_verb and not found.cue:
+                found.cue = "new"
+            if words.is_name(token):
+                if after_verb or token.possessive:
+                    name, written, first = self.name_at(index)
+                    found.owner, found.owner_text = name, written
+                    found.words.append(written)
+                    break
+                if not passed and figure.kind is FigureKind.MONEY:
+                    # "cost Delta $500 million": a name between verb and amount
+                    name, written, first = self.name_at(index)
+                    found.owner, found.owner_text = name, written
+                    index = first - 1
+                    continue
+                if passed in ("of", "for", "at", "in", "to", "by"):
+                    break  # "the 500 of Fortune", "in Texas": not this figure's noun
+                index -= 1
+                continue
+            if low in _OWNER_PRONOUNS and after_verb:
+                found.owner = found.owner or self.pronoun_owner(index)
+                found.owner_text = found.owner_text or found.owner
+                break
+            if low in self.prepositions and low not in ("up", "down", "about", "around", "over"):
+                if low in ("as", "than") or low in self.skip_left and low not in _NOUN_LINKS:
+                    index -= 1
+                    continue
+                passed = low
+                index -= 1
+                continue
+            if low in self.auxiliaries:
+                index -= 1
+                continue
+            if index > 0 and tokens[index - 1].low == "per":
+                index -= 2  # "per work": a unit, never the verb or the noun of this figure
+                continue
+            if words.is_reporting(token) and words.can_be_verb(token) and not self.is_noun_here(index):
+                break
+            if low == "worth" or (low == "valued" and passed == "at"):
+                # "a contract worth £300,000": the noun before is what is valued
+                found.event, found.event_text = "worth", token.text
+                found.quantity = "level"
+                found.words.append(token.text)
+                passed = ""
+                index -= 1
+                continue
+            quantity = words.quantity_verb(token)
+            if quantity and not self.is_noun_here(index) and not (
+                found.head and found.head_at == position and figure.kind is FigureKind.COUNT
+            ):
+                if not found.quantity:
+                    found.quantity = quantity
+                    found.verb_at = index if found.verb_at < 0 else found.verb_at
+                    if quantity in ("rise", "fall"):
+                        if passed == "to":
+                            found.cue = found.cue or "new"
+                        elif passed in ("by", "") and figure.kind is not FigureKind.MONEY:
+                            found.aspect = found.aspect or "change"
+                        elif passed == "by":
+                            found.aspect = found.aspect or "change"
+                    found.words.append(token.text)
+                    passed = ""
+                    after_verb = bool(found.event)
+                index -= 1
+                continue
+            if low in self.skip_left or low in self.conjunctions:
+                if low in self.conjunctions and low not in ("as", "than") and (found.event or found.head):
+                    break
+                index -= 1
+                continue
+            if self.is_noun_here(index) or (
+                words.can_be_noun(token) and (not words.can_be_verb(token) or found.quantity)
+            ):
+                if found.event and not found.quantity:
+                    if figure.kind is FigureKind.DATE and not found.head:
+                        # "the lawsuit was filed on Dec. 29": what the dated event is of
+                        head, phrase, mods, first = self.noun_phrase_ending(index)
+                        found.set_head(head, phrase, mods, first)
+                    break  # the event's subject: a common noun is not an owner
+                if passed in _NOUN_LINKS or found.quantity or (
+                    index == position - 1 and figure.kind is not FigureKind.COUNT
+                ):
+                    head, phrase, mods, first = self.noun_phrase_ending(index)
+                    if passed == "for" and figure.kind is FigureKind.COUNT and found.head:
+                        found.context = head  # "metadata for 256 million tracks"
+                        found.words.append(phrase)
+                    elif not found.head or (found.quantity and found.head_at == position):
+                        if not found.head:
+                            found.set_head(head, phrase, mods, first)
+                        elif vocabulary.event_class(head) or vocabulary.event_class(
+                            f"{mods.split()[-1]} {head}" if mods else head
+                        ):
+                            found.context = head
+                    if self.tokens[first].possessive or (
+                        first > 0 and tokens[first - 1].possessive
+                    ):
+                        owner_at = first if tokens[first].possessive else first - 1
+                        if words.is_name(tokens[owner_at]):
+                            name, written, _ = self.name_at(owner_at)
+                            found.owner, found.owner_text = name, written
+                    if first > 0 and tokens[first - 1].possessive and words.is_name(tokens[first - 1]):
+                        name, written, _ = self.name_at(first - 1)
+                        found.owner, found.owner_text = name, written
+                    index = first - 1
+                    passed = ""
+                    if found.quantity or found.event:
+                        after_verb = True
+                    continue
+                if index == position - 1 and figure.kind is FigureKind.COUNT:
+                    break
+                index -= 1
+                continue
+            if words.can_be_verb(token) and not (
+                index > 0 and tokens[index - 1].low in ("of", "for", "per", "by", "with")
+            ):
+                if found.event:
+                    # "agreed to pay", "seeks to recover": an outer verb of asking or
+                    # offering says what kind of figure it is.
+                    outer = vocabulary.event_class(words.verb_lemma(token))
+                    if outer in ("sought", "offered", "awarded") and passed == "to":
+                        found.event = words.verb_lemma(token)
+                        found.event_text = token.text
+                        found.words.append(token.text)
+                    after_verb = True
+                    index -= 1
+                    continue
+                found.event = words.event_lemma(token) or words.verb_lemma(token)
+                found.event_text = token.text
+                found.event_at = index
+                found.verb_at = index if found.verb_at < 0 else found.verb_at
+                found.words.append(token.text)
+                after_verb = True
+                passed = ""
+                index -= 1
+                continue
+            index -= 1
+
+    def is_noun_here(self, index: int) -> bool:
+        """Whether a word that may be a noun or a verb is a noun where it stands:
+        after a determiner or a possessive ("the cost", "Delta's loss")."""
+        if index == 0:
+            return False
+        before = self.tokens[index - 1]
+        if before.possessive:
+            return True
+        if not self.words.can_be_noun(self.tokens[index]):
+            return False
+        return before.low in ("the", "a", "an", "its", "their", "his", "her", "this", "that")
+
+    def pronoun_owner(self, index: int) -> str:
+        """The name an 'it' or 'its' stands for: the nearest name earlier in the sentence."""
+        for earlier in range(index - 1, -1, -1):
+            token = self.tokens[earlier]
+            if self.words.is_name(token):
+                return self.name_at(earlier)[0]
+        return ""
+
+    def walk_right(self, figure: Figure, found: _Found, position: int, clause_end: int) -> None:
+        """A noun the amount names ("$1.5 billion settlement", "$34 billion in damage",
+        "25% of the vote") and a participle after a count ("six workers were killed")."""
+        tokens = self.tokens
+        words = self.words
+        vocabulary = self.vocabulary
+        index = position + 1
+        if index > clause_end:
+            return
+        kind = figure.kind
+        token = tokens[index]
+        if kind in (FigureKind.MONEY, FigureKind.PERCENT, FigureKind.SIZE):
+            if token.low in ("of", "in") and index + 1 <= clause_end:
+                phrase = self.noun_phrase_starting(index + 1, clause_end)
+                if phrase is not None and not found.head:
+                    head, written, mods, last = phrase
+                    if token.low == "of" and kind is FigureKind.PERCENT:
+                        found.aspect = found.aspect or "share"
+                    found.set_head(head, written, mods, index + 1)
+                    return
+            elif token.is_word and not words.is_function(token) and not words.is_name(token):
+                phrase = self.noun_phrase_starting(index, clause_end)
+                if phrase is not None:
+                    head, written, mods, last = phrase
+                    if found.head and found.head_at != position:
+                        found.context = found.context or head
+                    else:
+                        found.set_head(head, written, mods, index)
+                    return
+        if kind is FigureKind.COUNT:
+            if found.event:
+                return
+            steps = 0
+            while index <= clause_end and steps < 4:
+                token = tokens[index]
+                if token.is_figure:
+                    if self.figure_kind(token) is FigureKind.COUNT and index > position + 1:
+                        index += 1  # "six workers and two inspectors were killed"
+                        steps += 1
+                        continue
+                    break
+                if not token.is_word:
+                    break
+                low = token.low
+                if low in ("and", "or"):
+                    following = tokens[index + 1] if index + 1 <= clause_end else None
+                    if following is None or self.figure_kind(following) is not FigureKind.COUNT:
+                        return
+                    index += 1
+                    steps += 1
+                    continue
+                if low in self.auxiliaries or low in ("reportedly", "also", "all", "now"):
+                    index += 1
+                    steps += 1
+                    continue
+                event = words.event_lemma(token)
+                if event and not words.is_name(token):
+                    found.event = event
+                    found.event_text = token.text
+                    found.words.append(token.text)
+                    return
+                if words.only_verb(token) or (
+                    words.can_be_verb(token) and low.endswith("ed") and index > position + 1
+                ):
+                    if words.is_reporting(token) or words.quantity_verb(token):
+                        return
+                    found.event = words.verb_lemma(token)
+                    found.event_text = token.text
+                    found.words.append(token.text)
+                    return
+                return
+
+    def inherit(
+        self, index: int, position: int, found: _Found, earlier: Sequence[Frame | None]
+    ) -> None:
+        """A figure with no noun of its own takes what the figure before it (of the same
+        kind, in the same sentence) measures, when only linking words stand between:
+        "2.03 million vehicles in the US and 2.2 million worldwide", "$94.9 billion, up
+        from $89.5 billion", "$3,000 a work, or $1.5 billion"."""
+        figure = self.figures[index]
+        for previous in range(index - 1, -1, -1):
+            if self.figures[previous].kind is not figure.kind:
+                continue
+            frame = earlier[previous] if previous < len(earlier) else None
+            if frame is None or not (frame.head or frame.event):
+                return
+            between = self.tokens[self.position[previous] + 1 : position]
+            if not all(self.is_link(token) for token in between):
+                return
+            if not found.head and frame.head:
+                found.set_head(frame.head, frame.phrase, frame.mods, position)
+            if not found.event:
+                found.event, found.event_text = frame.event, frame.event_text
+            found.unit = found.unit or frame.unit
+            found.context = found.context or frame.context
+            if not found.owner:
+                found.owner, found.owner_text = frame.owner, frame.owner_text
+            return
+
+    def is_link(self, token: Token) -> bool:
+        """Words that join two figures of one quantity: 'and', 'to', 'up from', ','."""
+        if token.is_figure:
+            return self.figure_kind(token) is not FigureKind.DATE
+        index = self.tokens.index(token)
+        if index > 0 and self.tokens[index - 1].low in ("per", "a", "an", "each"):
+            return True  # "$150,000 per work, or $13 trillion"
+        if not token.is_word:
+            return token.text in (",", "-", "–", "—", "(", ")")
+        low = token.low
+        vocabulary = self.vocabulary
+        return (
+            low in self.skip_left
+            or low in self.conjunctions
+            or low in self.prepositions
+            or low in ("compared", "versus", "vs", "against", "or", "and", "from", "while")
+            or vocabulary.scope.get(low) is not None
+            or vocabulary.period.get(low) is not None
+            or low in ("year", "quarter", "month", "week", "ago", "earlier", "later", "before")
+            or bool(self.words.quantity_verb(token))
+        )
+
+    def date_event_after(self, found: _Found, position: int) -> None:
+        """A date before its event: "On Dec. 29, the labels filed suit", "the Jan. 20
+        hearing"."""
+        tokens = self.tokens
+        words = self.words
+        vocabulary = self.vocabulary
+        lemmas = self.lemmas()
+        index = position + 1
+        steps = 0
+        crossed = False
+        while index < len(tokens) and steps < 9:
+            token = tokens[index]
+            if token.is_hard_boundary or token.is_figure and self.figure_kind(token) is FigureKind.DATE:
+                return
+            if token.is_clause_mark:
+                if crossed or steps > 2:
+                    return
+                crossed = True
+                index += 1
+                continue
+            if not token.is_word:
+                index += 1
+                continue
+            steps += 1
+            if words.is_reporting(token) and words.can_be_verb(token):
+                return
+            event = words.event_lemma(token)
+            if event and not words.is_name(token):
+                found.event = event
+                found.event_text = token.text
+                found.words.append(token.text)
+                self.date_object(found, index)
+                return
+            index += 1
+
+    def date_object(self, found: _Found, index: int) -> None:
+        """The noun a dated verb acts on: "filed a lawsuit" -> lawsuit."""
+        tokens = self.tokens
+        if index + 1 < len(tokens):
+            phrase = self.noun_phrase_starting(index + 1, min(len(tokens) - 1, index + 4))
+            if phrase is not None and not found.head:
+                head, written, mods, _ = phrase
+                if self.vocabulary.event_class(head):
+                    found.set_head(head, written, mods, index + 1)
+
+    # ------------------------------------------------------------------ qualifiers
+
+    def qualifiers(
+        self, figure: Figure, found: _Found, position: int, clause_start: int, clause_end: int
+    ) -> None:
+        """Per unit, scope, modality and another time, from the figure's own words: the
+        modifiers right before it (and before its noun), the words from its verb to it,
+        and the words after it up to the next figure."""
+        tokens = self.tokens
+        # Right: from the figure to the next figure, within the clause.
+        right = position
+        while right + 1 <= clause_end and not tokens[right + 1].is_figure:
+            right += 1
+        right = min(right, position + 8)
+        # Left: the modifiers that stand right before the figure, back to the first
+        # preposition, conjunction, figure or verb; and the same before its noun or verb.
+        spans = [(self.modifiers_before(position, clause_start), position - 1), (position + 1, right)]
+        for anchor in (found.head_at, found.event_at):
+            if 0 <= anchor < position:
+                spans.append((self.modifiers_before(anchor, clause_start), anchor))
+        if 0 <= found.verb_at < position:
+            spans.append((max(clause_start, found.verb_at - 2), position - 1))
+        self.per_unit(found, position, right)
+        for first, last in spans:
+            self.phrases_in(found, first, last, before=last < position)
+        if found.period == "from":
+            found.period = ""
+            found.cue = found.cue or "old"
+
+    def modifiers_before(self, index: int, clause_start: int) -> int:
+        tokens = self.tokens
+        first = index
+        while first - 1 >= clause_start:
+            token = tokens[first - 1]
+            if not token.is_word or token.low in self.conjunctions:
+                break
+            if token.low in self.prepositions and token.low not in ("up", "down", "about"):
+                break
+            if self.words.only_verb(token) and not token.low.endswith(("ed", "ing")):
+                break
+            first -= 1
+            if index - first >= 4:
+                break
+        return first
+
+    def phrases_in(self, found: _Found, first: int, last: int, *, before: bool) -> None:
+        tokens = self.tokens
+        lemmas = self.lemmas()
+        lows = [t.low for t in tokens]
+        vocabulary = self.vocabulary
+        index = first
+        while index <= last:
+            token = tokens[index]
+            if not token.is_word:
+                index += 1
+                continue
+            matched = False
+            for table, attribute in (
+                (vocabulary.period, "period"),
+                (vocabulary.modality, "modality"),
+                (vocabulary.scope, "scope"),
+            ):
+                hit = table.match(lows, index) or table.match(lemmas, index)
+                if hit is None:
+                    continue
+                value, length = hit
+                if attribute == "scope" and self.words.is_name(token) and length == 1:
+                    # a capitalised scope word is a place only when it is one ("US"),
+                    # not a name that happens to be spelt like one
+                    if token.low not in ("us", "uk", "eu", "america", "britain", "europe", "china"):
+                        break
+                if attribute == "period" and value == "prior" and before:
+                    # before an amount, "up from", "compared with", "versus" make it the
+                    # old one only when they end right before it
+                    if index + length - 1 != last:
+                        index += length
+                        matched = True
+                        break
+                current = getattr(found, attribute)
+                if not current or current == "from":
+                    setattr(found, attribute, value)
+                    found.words.append(" ".join(t.text for t in tokens[index : index + length]))
+                index += length
+                matched = True
+                break
+            if matched:
+                continue
+            if not before and token.low in ("in", "across", "throughout") and index + 1 <= last:
+                place_at = index + 2 if tokens[index + 1].low == "the" else index + 1
+                if place_at <= last and self.words.is_name(tokens[place_at]) and not found.scope:
+                    name = self.name_at(self.name_end(place_at, last))[0]
+                    found.scope = "place:" + name
+                    found.words.append(f"{token.text} {tokens[place_at].text}")
+            index += 1
+
+    def name_end(self, index: int, last: int) -> int:
+        while index + 1 <= last and self.words.is_name(self.tokens[index + 1]):
+            index += 1
+        return index
+
+    def per_unit(self, found: _Found, position: int, right: int) -> None:
+        tokens = self.tokens
+        words = self.words
+        index = position + 1
+        # skip the noun phrase the amount names ("$3,000 a work" has none)
+        if found.head_at > position:
+            while index <= right and tokens[index].is_word and not words.is_function(tokens[index]):
+                index += 1
+        if index > right:
+            return
+        token = tokens[index]
+        low = token.low
+        following = tokens[index + 1] if index + 1 <= right else None
+        if low in ("each", "apiece"):
+            found.per = "each"
+        elif low == "per" and following is not None and following.is_word:
+            found.per = words.noun_lemma(following)
+        elif low in ("a", "an") and following is not None and following.is_word:
+            unit = words.noun_lemma(following)
+            after = tokens[index + 2].low if index + 2 < len(tokens) else ""
+            if unit in self.vocabulary.per_units and after not in (
+                "earlier", "ago", "later", "before", "after", "prior", "previously"
+            ):
+                found.per = unit
+        elif low == "for" and following is not None and following.low in ("each", "every"):
+            rest = index + 2
+            while rest <= right and tokens[rest].low in ("of", "the", "one"):
+                rest += 1
+            if rest <= right and tokens[rest].is_word:
+                found.per = words.noun_lemma(tokens[rest])
+            else:
+                found.per = "each"
+        if found.per:
+            found.words.append(" ".join(t.text for t in tokens[index : index + 2]))
+        # "per-work damages", "per-share"
+        for token in tokens[max(0, position - 3) : position]:
+            if token.low.startswith("per-"):
+                found.per = found.per or self.words.vocabulary.canonical_head(token.low[4:])
+
+    def percent_aspect(self, found: _Found, position: int, clause_end: int) -> None:
+        """A share, a change or a rate, from the noun named or the words right after."""
+        vocabulary = self.vocabulary
+        if found.aspect:
+            return
+        head = found.head
+        aspect = vocabulary.aspect.get(head) if head else None
+        if aspect is None and found.mods:
+            aspect = vocabulary.aspect.get(found.mods.split()[-1])
+        if aspect is None:
+            # "up 6%", "down 3%", "6% higher"
+            tokens = self.tokens
+            before = tokens[position - 1].low if position > 0 else ""
+            after = tokens[position + 1].low if position + 1 <= clause_end else ""
+            if before in ("up", "down", "rise", "fall") or after in ("higher", "lower", "more", "less"):
+                aspect = "change"
+        if aspect is not None:
+            found.aspect = aspect

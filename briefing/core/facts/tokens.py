@@ -1,0 +1,219 @@
+"""A sentence as tokens, with each figure one token, and what each word can be.
+
+The frame reader walks these tokens left and right of a figure. Words know their
+lower-case form, their lemmas and whether they may be a noun, a verb or a name; the
+lexicon answers once per word and process (``briefing.core.lexicon``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from briefing.core import lexicon
+from briefing.core.models import Figure
+
+from .vocabulary import Vocabulary
+
+__all__ = ["Token", "proper_words", "tokenize"]
+
+_WORD = re.compile(
+    r"(?P<word>[A-Za-z](?:[A-Za-z\-]*[A-Za-z])?(?:\.[A-Za-z])*\.?)(?P<poss>['’]s\b|['’](?=\s))?"
+    r"|(?P<number>\d[\d,.]*\d|\d)"
+    r"|(?P<punct>[^\sA-Za-z\d])"
+)
+_HARD_BOUNDARIES = frozenset(";:()[]—–\"“”")
+_CLAUSE_MARKS = frozenset(",;:()[]—–\"“”")
+MONTHS_AND_DAYS = frozenset(
+    """january february march april may june july august september october november
+    december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday
+    thursday friday saturday sunday""".split()
+)
+
+
+class Token:
+    """One word, number, mark or figure of a sentence."""
+
+    __slots__ = ("cap", "end", "fig", "first", "low", "possessive", "start", "text")
+
+    def __init__(
+        self, text: str, start: int, end: int, fig: int = -1, first: bool = False
+    ) -> None:
+        self.text = text
+        self.start = start
+        self.end = end
+        self.fig = fig
+        """Index of the figure this token stands for, or -1."""
+        low = text.lower()
+        if "." in low and low[:1].isalpha():
+            # "U.S." -> "us", "Inc." -> "inc"; a lone trailing period is not the word's
+            low = low.replace(".", "")
+        self.low = low
+        self.cap = text[:1].isupper()
+        self.first = first
+        """First word of its sentence (a capital there says nothing)."""
+        self.possessive = False
+        """Followed by 's: "Delta's"."""
+
+    @property
+    def is_word(self) -> bool:
+        return self.fig < 0 and self.low[:1].isalpha()
+
+    @property
+    def is_figure(self) -> bool:
+        return self.fig >= 0
+
+    @property
+    def is_mark(self) -> bool:
+        return self.fig < 0 and not self.low[:1].isalnum()
+
+    @property
+    def is_hard_boundary(self) -> bool:
+        return self.fig < 0 and self.text in _HARD_BOUNDARIES
+
+    @property
+    def is_clause_mark(self) -> bool:
+        return self.fig < 0 and self.text in _CLAUSE_MARKS
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Token({self.text!r}{', fig' if self.fig >= 0 else ''})"
+
+
+def tokenize(text: str, start: int, end: int, figures: Sequence[Figure]) -> list[Token]:
+    """Tokens of ``text[start:end]``; every figure (they are in order) is one token."""
+    tokens: list[Token] = []
+    cursor = start
+    for index, figure in enumerate(figures):
+        if figure.start < cursor:
+            continue  # overlapping figures: the first one stands
+        _words_between(text, cursor, figure.start, tokens)
+        tokens.append(Token(text[figure.start : figure.end], figure.start, figure.end, index))
+        cursor = figure.end
+    _words_between(text, cursor, end, tokens)
+    first = next((t for t in tokens if t.is_word or t.is_figure), None)
+    if first is not None:
+        first.first = True
+    return tokens
+
+
+def _words_between(text: str, start: int, end: int, tokens: list[Token]) -> None:
+    if start >= end:
+        return
+    for match in _WORD.finditer(text, start, end):
+        word = match.group("word")
+        if word is not None:
+            word_end = match.end("word")
+            if word.count(".") == 1 and word.endswith("."):
+                word, word_end = word[:-1], word_end - 1  # the sentence's period, not the word's
+            token = Token(word, match.start("word"), word_end)
+            if match.group("poss"):
+                token.possessive = True
+            tokens.append(token)
+            continue
+        tokens.append(Token(match.group(), match.start(), match.end()))
+
+
+_CAPITALISED_INSIDE = re.compile(r"(?<=[a-z,;] )([A-Z][a-zA-Z\-]+)")
+_LOWER_WORD = re.compile(r"(?<![A-Za-z])([a-z][a-z\-]+)")
+
+
+def proper_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(names, plain words) of an article: lower-case forms of the words written with
+    a capital inside a sentence ("Delta", "Windows"), and of those written in lower
+    case somewhere. A capital at a sentence's start says a word is a name only when
+    the article never writes it in lower case ("Metadata for..." is not a name)."""
+    names = frozenset(m.group(1).lower() for m in _CAPITALISED_INSIDE.finditer(text))
+    plain = frozenset(_LOWER_WORD.findall(text))
+    return names, plain
+
+
+class Words:
+    """What the words of one article can be, by vocabulary and lexicon."""
+
+    __slots__ = ("_function", "names", "plain", "vocabulary")
+
+    def __init__(
+        self, vocabulary: Vocabulary, words: tuple[frozenset[str], frozenset[str]]
+    ) -> None:
+        self.vocabulary = vocabulary
+        self.names, self.plain = words
+        grammar = vocabulary.grammar
+        self._function = (
+            grammar["determiners"]
+            | grammar["prepositions"]
+            | grammar["auxiliaries"]
+            | grammar["conjunctions"]
+            | grammar["pronouns"]
+        )
+
+    def is_function(self, token: Token) -> bool:
+        return token.low in self._function
+
+    def is_name(self, token: Token) -> bool:
+        """A proper name: 'Delta', 'Windows', 'UAW' (not 'Revenue' starting a sentence)."""
+        if not token.is_word or not token.cap or token.low in MONTHS_AND_DAYS:
+            return False
+        if token.low in self._function:
+            return False
+        if not token.first:
+            return True
+        if token.low in self.names:
+            return True
+        return token.low not in self.plain and not lexicon.parts_of_speech(token.low)
+
+    def can_be_noun(self, token: Token) -> bool:
+        if not token.is_word or token.low in self._function:
+            return False
+        parts = lexicon.parts_of_speech(token.low)
+        return not parts or lexicon.NOUN in parts
+
+    def can_be_verb(self, token: Token) -> bool:
+        if not token.is_word or token.low in self._function:
+            return False
+        return lexicon.VERB in lexicon.parts_of_speech(token.low)
+
+    def only_verb(self, token: Token) -> bool:
+        """A verb form that is no noun or adjective: 'lost', 'cancelled', 'died'."""
+        if not token.is_word:
+            return False
+        parts = lexicon.parts_of_speech(token.low)
+        return lexicon.VERB in parts and lexicon.NOUN not in parts
+
+    def verb_lemma(self, token: Token) -> str:
+        return lexicon.lemma(token.low, lexicon.VERB)
+
+    def noun_lemma(self, token: Token) -> str:
+        return lexicon.lemma(token.low, lexicon.NOUN)
+
+    def lemma(self, token: Token) -> str:
+        return lexicon.lemma(token.low)
+
+    def event_lemma(self, token: Token) -> str:
+        """The lemma under which a word names an event ('affected' -> 'affect',
+        'deaths' -> 'death'), or its verb lemma, or ''."""
+        if not token.is_word or token.low in self._function:
+            return ""
+        classes = self.vocabulary
+        if classes.event_class(token.low):
+            return token.low
+        for candidate in lexicon.lemmas(token.low):
+            if classes.event_class(candidate):
+                return candidate
+        return ""
+
+    def quantity_verb(self, token: Token) -> str:
+        """'level', 'rise' or 'fall' for a verb that tells how much ('rose', 'reached')."""
+        if not token.is_word:
+            return ""
+        table = self.vocabulary.quantity_verbs
+        for candidate in (token.low, *lexicon.lemmas(token.low)):
+            found = table.get(candidate)
+            if found is not None and lexicon.VERB in lexicon.parts_of_speech(token.low):
+                return found
+        return ""
+
+    def is_reporting(self, token: Token) -> bool:
+        if not token.is_word:
+            return False
+        reporting = self.vocabulary.reporting
+        return token.low in reporting or any(c in reporting for c in lexicon.lemmas(token.low))
