@@ -25,10 +25,15 @@ __all__ = ["briefing_to_json", "briefing_to_markdown", "render_facts_table"]
 def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
     """The ``briefing facts --json`` document: the names of the public contract.
 
-    ``note`` is an addition to the contract: it explains a difference, such as
-    two values that agree to within rounding, and is "" when there is nothing
-    to say. So is a timeline event's ``disputed``: true when sources give the
-    same event other dates (each date is then its own event).
+    Additions to the first contract, whose keys all stay: ``note`` explains a
+    difference, such as two values that agree to within rounding ("" when there
+    is nothing to say); ``status`` may be ``revised`` (later reports replaced an
+    earlier value); ``within_rounding`` is true when the values differ only as far
+    as their written precision allows; ``why`` says which words and values made
+    the figures one fact; ``history`` gives each value with the days of its first
+    and last report, oldest first (for every fact with more than one value). A
+    timeline event's ``disputed`` is true when sources give the same event other
+    dates (each date is then its own event), and ``fact`` names its key fact.
     """
     disputes = timeline_disputes(briefing.timeline)
     return {
@@ -42,6 +47,18 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
                 "status": fact.status,
                 "note": fact.note,
                 "values": [_value_json(value) for value in fact.values],
+                "within_rounding": fact.within_rounding,
+                "why": list(fact.why),
+                "history": [
+                    {
+                        "text": report.text,
+                        "value": _json_number(report.value),
+                        "first": report.first,
+                        "last": report.last,
+                        "sources": list(report.sources),
+                    }
+                    for report in fact.history
+                ],
             }
             for fact in briefing.facts
         ],
@@ -52,6 +69,7 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
                 "sources": list(event.sources),
                 "articles": list(event.articles),
                 "disputed": event.label in disputes,
+                "fact": event.fact,
             }
             for event in briefing.timeline
         ],
@@ -122,7 +140,12 @@ def _quote_source(value: FactValue, index: int, source_of: dict[str, str]) -> st
     return source
 
 
-_STATUS_WORDS = {"agreed": "agreed", "differs": "sources differ", "single": "one source"}
+_STATUS_WORDS = {
+    "agreed": "agreed",
+    "differs": "sources differ",
+    "revised": "revised",
+    "single": "one source",
+}
 
 
 def briefing_to_markdown(briefing: Briefing, articles: Sequence[Article]) -> str:
@@ -156,13 +179,20 @@ def briefing_to_markdown(briefing: Briefing, articles: Sequence[Article]) -> str
         lines.append(line)
     lines.append("")
 
-    differing = [f for f in briefing.facts if f.status == "differs"]
+    differing = [f for f in briefing.facts if f.status in ("differs", "revised")]
     source_of = {a.id: a.source for a in articles}
-    lines += ["## Where sources differ", ""]
+    lines += ["## Where sources differ, and what was revised", ""]
     if not differing:
         lines += ["The sources agree on every figure they share.", ""]
     for fact in differing:
-        lines += [f"### {_md(fact.label)}", ""]
+        lines += [f"### {_md(fact.label)}" + (" (revised)" if fact.status == "revised" else ""), ""]
+        if fact.status == "revised":
+            for report in fact.history:
+                when = _md(report.first) if report.first == report.last else (
+                    f"{_md(report.first)} to {_md(report.last)}"
+                )  # fmt: skip
+                lines.append(f"- {when}: **{_md(report.text)}** ({_sources_md(report.sources)})")
+            lines.append("")
         for value in fact.values:
             lines.append(f"- **{_md(value.text)}**: {_sources_md(value.sources)}")
             # Each quote its own item, with who wrote it: consecutive "> " lines would
@@ -203,7 +233,12 @@ def briefing_to_markdown(briefing: Briefing, articles: Sequence[Article]) -> str
 
 # --------------------------------------------------------------------------- text table
 
-_STATUS_CELLS = {"agreed": "agreed", "differs": "DIFFERS", "single": "single"}
+_STATUS_CELLS = {
+    "agreed": "agreed",
+    "differs": "DIFFERS",
+    "revised": "REVISED",
+    "single": "single",
+}
 
 
 def render_facts_table(briefing: Briefing, width: int = 100) -> str:

@@ -14,36 +14,35 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict, fields
-from functools import cache
-from pathlib import Path
 from typing import Any, TypeVar
 
-from briefing.core.models import Briefing, FactValue, FigureKind, KeyFact, TimelineEvent
+from briefing.core.models import (
+    Briefing,
+    FactValue,
+    FigureKind,
+    KeyFact,
+    TimelineEvent,
+    ValueReport,
+)
 
 META_PREFIX = "merged:"
 
 _Record = TypeVar("_Record")
 
 
-@cache
 def engine_fingerprint() -> str:
-    """Changes whenever the code that extracts or merges facts changes."""
-    from briefing import __version__
-    from briefing.core import facts, figures, models, textclean
+    """Changes whenever the code or vocabulary that extracts or merges facts changes
+    (the facts engine's own version, derived from its code and data)."""
+    from briefing.core.facts import engine_version
 
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{__version__} {facts.EXTRACTOR_VERSION}".encode())
-    for module in (facts, figures, models, textclean):
-        try:
-            digest.update(Path(module.__file__ or "").read_bytes())
-        except OSError:  # no source file (a zip, a frozen app): the versions must do
-            digest.update(module.__name__.encode())
-    return digest.hexdigest()
+    return engine_version()
 
 
-def merge_digest(topic_name: str, fact_keys: Sequence[str]) -> str:
+def merge_digest(topic_name: str, fact_keys: Sequence[str], vocabulary: str = "") -> str:
+    """``vocabulary``: the digest of the user's [facts] words, which merging reads."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(engine_fingerprint().encode())
+    digest.update(vocabulary.encode())
     digest.update(topic_name.encode("utf-8", "surrogatepass"))
     for key in fact_keys:
         digest.update(b"\x00")
@@ -80,7 +79,10 @@ def facts_from_record(
 
 def _key_fact(item: dict[str, Any]) -> KeyFact:
     values = tuple(_build(FactValue, value) for value in item["values"])
-    return _build(KeyFact, {**item, "kind": FigureKind(item["kind"]), "values": values})
+    history = tuple(_build(ValueReport, report) for report in item.get("history", ()))
+    return _build(
+        KeyFact, {**item, "kind": FigureKind(item["kind"]), "values": values, "history": history}
+    )
 
 
 def _build(cls: type[_Record], item: dict[str, Any]) -> _Record:

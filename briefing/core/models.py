@@ -279,15 +279,40 @@ class FactValue:
     """(article id, sentence start, sentence end) for each quote."""
 
 
+FactStatus = Literal["agreed", "differs", "revised", "single"]
+
+
+@dataclass(frozen=True, slots=True)
+class ValueReport:
+    """When one value of a fact was reported: the days of its first and last report."""
+
+    text: str
+    value: float | str
+    first: str
+    """ISO date of the earliest article stating it ('' when no article is dated)."""
+    last: str
+    sources: tuple[str, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class KeyFact:
     id: str
     label: str
     kind: FigureKind
-    status: Literal["agreed", "differs", "single"]
+    status: FactStatus
+    """'agreed': every source gives the same value; 'differs': sources give different
+    values for the same quantity; 'revised': later reports replaced an earlier value
+    (see ``history``); 'single': one source so far."""
     values: tuple[FactValue, ...]
     note: str = ""
     """E.g. 'agree to within rounding'."""
+    why: tuple[str, ...] = ()
+    """Which words made these figures one fact, and what kept others apart."""
+    history: tuple[ValueReport, ...] = ()
+    """Each value with the days it was first and last reported, oldest first (for every
+    fact with more than one value; a revised fact's last entry is the current one)."""
+    within_rounding: bool = False
+    """The values differ only as far as the precision they are written with allows."""
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -304,6 +329,8 @@ class TimelineEvent:
     label: str
     sources: tuple[str, ...]
     articles: tuple[str, ...]
+    fact: str = ""
+    """Id of the key fact this dated event belongs to (its other dates are disputes)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -175,7 +175,12 @@ class BriefingService:
             articles = self.articles()
         on_topic = [a for a in articles if a.on_topic]
         topic = self.config.topic.name
-        digest = merged_cache.merge_digest(topic, [fact_cache_key(a) for a in on_topic])
+        from briefing.core.facts.vocabulary import vocabulary_for
+
+        words = vocabulary_for(self.config.facts)
+        digest = merged_cache.merge_digest(
+            topic, [fact_cache_key(a) for a in on_topic], words.digest
+        )
         meta_name = merged_cache.meta_name(topic)
         try:
             stored = merged_cache.facts_from_record(self.store.get_meta(meta_name), digest)
@@ -187,7 +192,7 @@ class BriefingService:
             return assemble_briefing(
                 topic, None, facts, timeline, articles=count, extracted=0, cached=count
             )
-        briefing = build_briefing(on_topic, topic, cache=self.store)
+        briefing = build_briefing(on_topic, topic, cache=self.store, vocabulary=self.config.facts)
         # The stored merge is only a shortcut for next time: a failed write
         # (disk full, a lock held too long) leaves this briefing good.
         with contextlib.suppress(StoreError):

@@ -118,6 +118,8 @@ class Vocabulary:
     money_defaults: frozenset[str]
     grammar: Mapping[str, frozenset[str]]
     """Closed-class words by list: 'determiners', 'prepositions', 'auxiliaries'..."""
+    contrast_family: Mapping[str, str]
+    """Event class -> the family of classes it excludes ('killed' -> 'casualties')."""
     synonyms: Mapping[str, str] = field(default_factory=dict)
     """Head lemma -> the canonical lemma of its synonym set (the user's [facts])."""
     labels: Mapping[str, str] = field(default_factory=dict)
@@ -137,6 +139,13 @@ class Vocabulary:
 
     def canonical_head(self, lemma: str) -> str:
         return self.synonyms.get(lemma, lemma)
+
+    def contrasting(self, first: str, second: str) -> bool:
+        """Two different event classes of one contrast family ('killed', 'injured')."""
+        if not first or not second or first == second:
+            return False
+        family = self.contrast_family.get(first)
+        return family is not None and family == self.contrast_family.get(second)
 
 
 def _words(value: Any, where: str) -> list[str]:
@@ -187,8 +196,9 @@ def _build(
     reporting: set[str] = set()
     nouns: dict[str, set[str]] = {name: set() for name in _NOUN_LISTS}
     grammar: dict[str, set[str]] = {name: set() for name in _GRAMMAR_LISTS}
+    families: dict[str, str] = {}
     allowed_top = {
-        "format", "events", "reporting", "nouns", "grammar", *_SECTIONS_WITH_CLASSES
+        "format", "events", "reporting", "nouns", "grammar", "contrasts", *_SECTIONS_WITH_CLASSES
     }  # fmt: skip
 
     def add_event(name: str, label: str, words: list[str], where: str) -> None:
@@ -230,6 +240,9 @@ def _build(
         for name in _NOUN_LISTS:
             if name in noun_table:
                 nouns[name].update(_words(noun_table[name], f"{where}: nouns.{name}"))
+        for family, classes in data.get("contrasts", {}).items():
+            for name in _words(classes, f"{where}: contrasts.{family}"):
+                families[name.replace(" ", "_")] = family
         grammar_table = data.get("grammar", {})
         _check_keys(grammar_table, _GRAMMAR_LISTS, f"{where}: grammar")
         for name in _GRAMMAR_LISTS:
@@ -274,6 +287,7 @@ def _build(
         per_units=frozenset(nouns["per_units"]),
         money_defaults=frozenset(nouns["money_defaults"]),
         grammar={name: frozenset(words) for name, words in grammar.items()},
+        contrast_family=families,
         synonyms=synonyms,
         labels=labels,
         digest=digest.hexdigest(),

@@ -1,0 +1,489 @@
+"""Merge facts across articles by the evidence of their frames and their values.
+
+Every fact says what its figure measures (its frame: the noun, the event, whose it
+is, and qualifiers such as per unit, scope, modality or another time). Facts become
+one key fact by three kinds of evidence, strongest first:
+
+1. **The same frame.** The same noun (or, for "six people", "41,000 deaths", the same
+   event), the same owner and the same qualifiers.
+2. **The same value under other words.** Many outlets state one quantity with
+   different words (songs, tracks, music files). When figures under two nouns agree
+   on a value that is unlikely by chance (8.5 million, $1.5 billion), stated by at
+   least two sources, the two nouns name one quantity in this story: they are linked,
+   and their other values merge too (an outlet's 8.4 million "computers" then
+   disagrees with the 8.5 million "devices").
+3. **A figure that says little** (no owner, no qualifier) joins the one key fact
+   that states its exact value.
+
+And by evidence against: two stated qualifiers that differ (per work against a
+total, insured against economic, last year's against this year's), two owners,
+events of one contrast family (killed against injured), and one article stating two
+different values for the same frame (an article that gives 412 and 121 seats is
+telling of two quantities, unless it says one replaced the other: "up from",
+"rose to"). Values far apart need more than words: a revision over days, a slip of
+the scale word ($13 billion for $13 trillion) or a dropped digit (56 for 256).
+
+Each key fact keeps the reasons it merged (``why``), so the UI can say which words
+made these figures one fact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from briefing.core.models import FigureKind
+
+from .extract import Fact, parse_day
+from .vocabulary import Vocabulary
+
+__all__ = ["Cluster", "Mention", "cluster_facts"]
+
+_QUALIFIERS = ("owner", "per", "scope", "modality", "period", "aspect", "context", "unit")
+_CLOSE_RATIO = 1.5
+"""Values within this ratio of each other may be one quantity stated differently."""
+_SCALE_SLIP = 1000.0
+
+
+@dataclass(slots=True)
+class Mention:
+    """A fact with its frame resolved against the vocabulary, ready to merge."""
+
+    fact: Fact
+    kind: FigureKind
+    value: float | str
+    head: str
+    """Canonical lemma of the measured noun; '' when it says nothing of its own."""
+    event: str
+    """Event class name, '~lemma' for an event word of no class, or ''."""
+    owner: str
+    per: str
+    scope: str
+    modality: str
+    period: str
+    aspect: str
+    context: str
+    unit: str
+    cue: str
+    source: str
+    article: str
+    day: dt.date | None
+
+    @property
+    def value_key(self) -> float | str:
+        return self.value
+
+    def qualifier(self, name: str) -> str:
+        return str(getattr(self, name))
+
+    @property
+    def is_loose(self) -> bool:
+        """Says nothing of what it measures: only its value can place it."""
+        return not (self.head or self.event or any(self.qualifier(q) for q in _QUALIFIERS))
+
+
+@dataclass(slots=True)
+class Cluster:
+    """Mentions merged into one key fact so far."""
+
+    kind: FigureKind
+    mentions: list[Mention]
+    reasons: list[str] = field(default_factory=list)
+
+    def values(self) -> set[float | str]:
+        return {m.value_key for m in self.mentions}
+
+    def sources(self) -> set[str]:
+        return {m.source for m in self.mentions}
+
+    def by_article(self) -> dict[str, set[float | str]]:
+        found: dict[str, set[float | str]] = {}
+        for mention in self.mentions:
+            if not mention.cue and not mention.period:
+                found.setdefault(mention.article, set()).add(mention.value_key)
+        return found
+
+    def stated(self, name: str) -> set[str]:
+        return {m.qualifier(name) for m in self.mentions if m.qualifier(name)}
+
+    def events(self) -> set[str]:
+        return {m.event for m in self.mentions if m.event}
+
+    def heads(self) -> set[str]:
+        return {m.head for m in self.mentions if m.head}
+
+
+def resolve(fact: Fact, vocabulary: Vocabulary) -> Mention:
+    """The fact's frame in the vocabulary's terms: event classes, canonical nouns."""
+    frame = fact.frame
+    figure = fact.figure
+    head = vocabulary.canonical_head(frame.head)
+    mods = frame.mods.split()
+    event = vocabulary.event_class(frame.event) if frame.event else ""
+    if frame.event and not event:
+        event = "~" + frame.event
+    head_event = ""
+    if head:
+        head_event = (
+            (vocabulary.event_class(f"{mods[-1]} {head}") if mods else "")
+            or vocabulary.event_class(head)
+        )
+    if head_event and (not event or event.startswith("~")):
+        event = head_event
+    if head_event or head in vocabulary.generic_nouns:
+        head = ""  # "41,000 deaths", "six people": the event says what is counted
+    if figure.kind is FigureKind.MONEY and head in vocabulary.money_defaults:
+        head = ""
+    return Mention(
+        fact=fact,
+        kind=figure.kind,
+        value=figure.value,
+        head=head,
+        event=event,
+        owner=frame.owner,
+        per=vocabulary.canonical_head(frame.per),
+        scope=frame.scope,
+        modality=frame.modality,
+        period=frame.period,
+        aspect=frame.aspect,
+        context=vocabulary.canonical_head(frame.context),
+        unit=frame.unit,
+        cue=frame.cue,
+        source=fact.source,
+        article=fact.article_id,
+        day=parse_day(fact.published),
+    )
+
+
+def cluster_facts(facts: Iterable[Fact], vocabulary: Vocabulary) -> list[Cluster]:
+    """The key facts' mentions, merged; most sources first is left to the caller."""
+    mentions = [resolve(fact, vocabulary) for fact in facts]
+    loose = [m for m in mentions if m.is_loose]
+    framed = [m for m in mentions if not m.is_loose]
+    links = _HeadLinks()
+    for kind in FigureKind:
+        _learn_links([m for m in framed if m.kind is kind], links, vocabulary)
+    clusters = _merge_same_frames(framed, links, vocabulary)
+    _attach_by_value(clusters, vocabulary)
+    _attach_loose(clusters, loose)
+    return clusters
+
+
+# ----------------------------------------------------------------------------- evidence
+
+
+class _HeadLinks:
+    """Nouns that name one quantity in this story (union-find), with the evidence."""
+
+    def __init__(self) -> None:
+        self.parent: dict[tuple[FigureKind, str], tuple[FigureKind, str]] = {}
+        self.evidence: dict[tuple[FigureKind, str], list[str]] = {}
+
+    def root(self, kind: FigureKind, head: str) -> tuple[FigureKind, str]:
+        key = (kind, head)
+        parent = self.parent.get(key, key)
+        if parent == key:
+            return key
+        found = self.root(*parent)
+        self.parent[key] = found
+        return found
+
+    def link(self, kind: FigureKind, first: str, second: str, reason: str) -> None:
+        a, b = self.root(kind, first), self.root(kind, second)
+        if a == b:
+            return
+        self.parent[max(a, b)] = min(a, b)
+        self.evidence.setdefault(min(a, b), []).append(reason)
+
+
+def distinctive(kind: FigureKind, value: float | str) -> bool:
+    """A value two unrelated quantities are unlikely to share by chance."""
+    if kind is FigureKind.DATE or not isinstance(value, float | int):
+        return False
+    magnitude = abs(float(value))
+    if magnitude == 0:
+        return False
+    digits = _significant_digits(magnitude)
+    if kind is FigureKind.PERCENT:
+        return digits >= 2 and magnitude not in (10.0, 20.0, 25.0, 50.0, 75.0, 100.0)
+    if kind is FigureKind.MONEY:
+        return digits >= 2 or magnitude >= 1e6
+    return (digits >= 2 and magnitude >= 100) or magnitude >= 100_000
+
+
+def _significant_digits(value: float) -> int:
+    text = f"{value:.6g}".replace(".", "").lstrip("0")
+    if "e" in text:
+        text = text.split("e")[0]
+    return len(text.rstrip("0")) or 1
+
+
+def _compatible(first: Sequence[Mention], second: Sequence[Mention], vocabulary: Vocabulary,
+                *, same_value: bool) -> bool:  # fmt: skip
+    """No evidence against these two groups being one quantity.
+
+    A qualifier one states and the other does not is allowed only when the values
+    agree (a source that leaves out "per work" still states the same $150,000)."""
+    for name in _QUALIFIERS:
+        a = {m.qualifier(name) for m in first}
+        b = {m.qualifier(name) for m in second}
+        a_stated, b_stated = a - {""}, b - {""}
+        if a_stated and b_stated and not (a_stated & b_stated):
+            return False
+        if not same_value and (a != b):
+            return False
+        if name == "period" and (a_stated or b_stated) and a != b:
+            return False  # last year's figure is never this year's
+    events_a = {m.event for m in first if m.event}
+    events_b = {m.event for m in second if m.event}
+    for x in events_a:
+        for y in events_b:
+            if x == y:
+                continue
+            if vocabulary.contrasting(x, y):
+                return False
+            kind = first[0].kind
+            if kind is FigureKind.DATE and not x.startswith("~") and not y.startswith("~"):
+                return False
+            if not same_value and not (x.startswith("~") or y.startswith("~")):
+                return False
+    return True
+
+
+def _learn_links(mentions: list[Mention], links: _HeadLinks, vocabulary: Vocabulary) -> None:
+    """Link nouns whose figures agree on a distinctive value across sources."""
+    by_value: dict[float | str, dict[str, list[Mention]]] = {}
+    for mention in mentions:
+        if mention.head and distinctive(mention.kind, mention.value):
+            by_value.setdefault(mention.value, {}).setdefault(mention.head, []).append(mention)
+    for value, by_head in by_value.items():
+        if len(by_head) < 2:
+            continue
+        heads = sorted(by_head, key=lambda h: (-len({m.source for m in by_head[h]}), h))
+        for index, first in enumerate(heads):
+            for second in heads[index + 1 :]:
+                a, b = by_head[first], by_head[second]
+                sources = {m.source for m in a} | {m.source for m in b}
+                if len(sources) < 2:
+                    continue
+                if not _compatible(a, b, vocabulary, same_value=True):
+                    continue
+                written = a[0].fact.figure.text
+                links.link(
+                    a[0].kind,
+                    first,
+                    second,
+                    f"“{_phrase(a[0])}” and “{_phrase(b[0])}” give the same {written} "
+                    f"({len(sources)} sources)",
+                )
+
+
+def _phrase(mention: Mention) -> str:
+    return mention.fact.frame.phrase or mention.head
+
+
+# ----------------------------------------------------------------------------- merging
+
+
+def _identity(mention: Mention, links: _HeadLinks) -> tuple[object, ...]:
+    head = links.root(mention.kind, mention.head)[1] if mention.head else ""
+    return (
+        mention.kind,
+        head,
+        mention.event if not mention.event.startswith("~") or not head else "",
+        *(mention.qualifier(name) for name in _QUALIFIERS),
+    )
+
+
+def _merge_same_frames(
+    mentions: list[Mention], links: _HeadLinks, vocabulary: Vocabulary
+) -> list[Cluster]:
+    """Facts with one frame (nouns linked by evidence count as one) become one key
+    fact per quantity: values that one article states side by side stay apart."""
+    by_identity: dict[tuple[object, ...], list[Mention]] = {}
+    for mention in mentions:
+        by_identity.setdefault(_identity(mention, links), []).append(mention)
+    clusters: list[Cluster] = []
+    for identity, group in by_identity.items():
+        clusters.extend(_split_by_value(group, identity, links))
+    return clusters
+
+
+def _split_by_value(
+    group: list[Mention], identity: tuple[object, ...], links: _HeadLinks
+) -> list[Cluster]:
+    by_value: dict[float | str, list[Mention]] = {}
+    for mention in group:
+        by_value.setdefault(mention.value_key, []).append(mention)
+    # The value most sources state first: others join it, or the nearest that allows.
+    ordered = sorted(
+        by_value.values(), key=lambda ms: (-len({m.source for m in ms}), _order_key(ms[0]))
+    )
+    clusters: list[Cluster] = []
+    for value_mentions in ordered:
+        value = value_mentions[0].value_key
+        best: Cluster | None = None
+        best_distance = math.inf
+        for cluster in clusters:
+            if not _may_differ(cluster, value_mentions):
+                continue
+            distance = _distance(cluster, value)
+            if distance < best_distance:
+                best, best_distance = cluster, distance
+        if best is None:
+            kind = group[0].kind
+            cluster = Cluster(kind, list(value_mentions))
+            head = str(identity[1])
+            if head:
+                cluster.reasons.extend(_frame_reasons(value_mentions))
+                cluster.reasons.extend(links.evidence.get((kind, head), ()))
+            clusters.append(cluster)
+        else:
+            best.mentions.extend(value_mentions)
+    return clusters
+
+
+def _order_key(mention: Mention) -> tuple[str, str]:
+    return (str(mention.day or ""), mention.article)
+
+
+def _distance(cluster: Cluster, value: float | str) -> float:
+    if isinstance(value, str):
+        return 0.0
+    values = [v for v in cluster.values() if isinstance(v, float | int)]
+    return min((abs(math.log(max(abs(value), 1e-9) / max(abs(v), 1e-9))) for v in values),
+               default=math.inf)  # fmt: skip
+
+
+def _may_differ(cluster: Cluster, newcomers: list[Mention]) -> bool:
+    """Whether a new value may be the same quantity as the cluster's other values."""
+    value = newcomers[0].value_key
+    stated_together = cluster.by_article()
+    for mention in newcomers:
+        if mention.cue or mention.period:
+            continue
+        present = stated_together.get(mention.article)
+        if present and value not in present:
+            return False  # one article states both: two quantities
+    if isinstance(value, str):
+        return True
+    for other in cluster.values():
+        if isinstance(other, str) or _plausibly_same(float(other), float(value)):
+            continue
+        if not _one_after_the_other(cluster.mentions, newcomers):
+            return False
+    return True
+
+
+def _plausibly_same(a: float, b: float) -> bool:
+    """Two values one quantity may be given as: close, a scale slip ($13 billion for
+    $13 trillion), or a dropped digit (56 million for 256 million)."""
+    if a == b:
+        return True
+    low, high = sorted((abs(a), abs(b)))
+    if low == 0:
+        return False
+    ratio = high / low
+    if ratio <= _CLOSE_RATIO:
+        return True
+    slip = ratio / _SCALE_SLIP ** round(math.log(ratio, _SCALE_SLIP))
+    if round(math.log(ratio, _SCALE_SLIP)) >= 1 and 0.9 <= slip <= 1.1:
+        return True
+    digits_low = _digits(low)
+    digits_high = _digits(high)
+    return len(digits_high) - len(digits_low) == 1 and digits_low in digits_high
+
+
+def _digits(value: float) -> str:
+    return f"{value:.6g}".replace(".", "").split("e")[0].strip("0")
+
+
+def _one_after_the_other(earlier: Sequence[Mention], later: Sequence[Mention]) -> bool:
+    """Every report of one set of values came on an earlier day than every report of
+    the other: a figure revised over time, however far it moved."""
+    days_a = [m.day for m in earlier if m.day is not None]
+    days_b = [m.day for m in later if m.day is not None]
+    if not days_a or not days_b:
+        return False
+    return max(days_a) < min(days_b) or max(days_b) < min(days_a)
+
+
+def _frame_reasons(mentions: Sequence[Mention]) -> list[str]:
+    words = Counter(m.fact.frame.words for m in mentions if m.fact.frame.words)
+    if not words:
+        return []
+    text, _ = words.most_common(1)[0]
+    return [f"same words: {text}"]
+
+
+def _attach_by_value(clusters: list[Cluster], vocabulary: Vocabulary) -> None:
+    """A key fact that states no more than another joins it when they share a value
+    and nothing speaks against it: "the $150,000" with "$150,000 per work"."""
+    changed = True
+    while changed:
+        changed = False
+        clusters.sort(key=lambda c: (len(c.sources()), len(c.mentions)))
+        for index, small in enumerate(clusters):
+            candidates = []
+            for other in clusters:
+                if other is small or not (small.values() & other.values()):
+                    continue
+                if other.kind is not small.kind:
+                    continue
+                if not _compatible(small.mentions, other.mentions, vocabulary, same_value=True):
+                    continue
+                shared = small.values() & other.values()
+                if not all(distinctive(small.kind, v) or _strong_frame(small, other) for v in shared):
+                    continue
+                if small.values() - other.values() and not all(
+                    _may_differ(other, [m for m in small.mentions if m.value_key == v])
+                    for v in small.values() - other.values()
+                ):
+                    continue
+                candidates.append(other)
+            if not candidates:
+                continue
+            candidates.sort(key=lambda c: (-_agreement(small, c), -len(c.sources())))
+            if len(candidates) > 1 and _agreement(small, candidates[0]) == _agreement(
+                small, candidates[1]
+            ):
+                continue  # two equally good homes: the value alone cannot choose
+            target = candidates[0]
+            shared = sorted(small.values() & target.values(), key=str)
+            text = next(m.fact.figure.text for m in small.mentions if m.value_key == shared[0])
+            target.reasons.append(
+                f"“{_phrase(small.mentions[0]) or small.mentions[0].fact.figure.text}” "
+                f"gives the same {text}"
+            )
+            target.mentions.extend(small.mentions)
+            target.reasons.extend(r for r in small.reasons if r not in target.reasons)
+            del clusters[index]
+            changed = True
+            break
+
+
+def _strong_frame(first: Cluster, second: Cluster) -> bool:
+    """The same event or noun on both sides: enough to let a common value join."""
+    return bool(first.events() & second.events()) or bool(first.heads() & second.heads())
+
+
+def _agreement(first: Cluster, second: Cluster) -> int:
+    """How many parts of their frames two clusters share."""
+    score = len(first.heads() & second.heads()) * 2 + len(first.events() & second.events()) * 2
+    for name in _QUALIFIERS:
+        score += len(first.stated(name) & second.stated(name))
+    return score
+
+
+def _attach_loose(clusters: list[Cluster], loose: list[Mention]) -> None:
+    """A figure that says nothing of what it measures joins the one key fact of its
+    kind that states its exact value, or is left out."""
+    for mention in loose:
+        if not distinctive(mention.kind, mention.value):
+            continue
+        homes = [c for c in clusters if c.kind is mention.kind and mention.value_key in c.values()]
+        if len(homes) == 1:
+            homes[0].mentions.append(mention)
