@@ -1167,8 +1167,11 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
                     found = "USD"
                 else:
                     found = _CURRENCY_WORDS[word_currency.group(2).lower()]
-                # "300 pounds" may be a weight; only count pounds as money with a scale.
-                if found == "GBP" and word_currency.group(2) and not scaled and not currency:
+                # "300 pounds" may be a weight; only count pounds as money with a scale,
+                # and never "7 million pounds of meat".
+                if found == "GBP" and word_currency.group(2) and not currency and (
+                    not scaled or _OF_WORD.match(text, word_currency.end())
+                ):
                     word_currency = None
                 if word_currency is not None:
                     currency = currency or found
@@ -1212,7 +1215,7 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
         ):
             phrase = None  # "500 Pearl Street", "7 World Trade Center": names, not counts
         if phrase is None:
-            if not scaled or float(value) == 0:
+            if float(value) == 0 or (not scaled and not _is_tally(text, head_start, end, value)):
                 return None  # a bare "0m" counts nothing (a leftover "\x1b[0m", a unit)
             unit, tail = "", end
         else:
@@ -1228,6 +1231,11 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
     number_value = float(value)
     if number_value != number_value or number_value in (float("inf"), float("-inf")):
         return None
+    if kind is FigureKind.COUNT and unit.split()[:1] in (["cents"], ["cent"]):
+        # "81 cents a share" is money: $0.81
+        first_word_end = text.lower().index("cent", end) + (5 if unit.startswith("cents") else 4)
+        return Figure(FigureKind.MONEY, text[head_start:first_word_end], head_start,
+                      first_word_end, number_value / 100, "USD", hedge)  # fmt: skip
     return Figure(kind, text[head_start:tail], head_start, tail, number_value, unit, hedge)
 
 
@@ -1318,6 +1326,38 @@ def _range_after(text: str, low: _Number, low_end: int, currency: str) -> Figure
     return Figure(
         high.kind, text[start : high.end], start, high.end, float(low_value), high.unit, hedge
     )
+
+
+# A bare number is a count when its sentence says it is a tally: "the death toll rose
+# to 41,000", "the number of deaths is now nine", "nine have died", "killing 2,900".
+_TALLY_BEFORE = re.compile(
+    r"\b(?:toll|number\s+of\s+[a-z-]+(?:\s+[a-z-]+)?|total|tally|count)"
+    r"(?:\s+(?:of|is|was|are|were|now|has|have|had|risen|rose|climbed|jumped|increased|grew|"
+    r"reached|hit|topped|passed|exceeded|surpassed|stands|stood|at|to|from|officially|"
+    r"confirmed|already|so|far|climbs|rises|reaches|more|than|least|nearly|about|some|"
+    r"over|almost|roughly|approximately|around))+\s+$",
+    re.IGNORECASE,
+)
+_TALLY_VERB_BEFORE = re.compile(
+    r"\b(?:killing|killed|kills|injuring|injured|sickening|sickened|wounding|wounded)"
+    r"(?:\s+(?:at\s+least|more\s+than|nearly|about|some|almost|over|around|roughly))?\s+$",
+    re.IGNORECASE,
+)
+_TALLY_AFTER = re.compile(
+    r"\s+(?:(?:people|others|more)\s+)?(?:have\s+|had\s+|were\s+|are\s+|was\s+|has\s+)?"
+    r"(?:been\s+)?(?:dead|died|killed|injured|hurt|wounded|missing|displaced|evacuated|"
+    r"sickened|hospitali[sz]ed|infected|arrested|rescued|deaths|fatalities)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_tally(text: str, start: int, end: int, value: float) -> bool:
+    if value < 2 or value != int(value):
+        return False
+    before = text[max(0, start - 70) : start]
+    if _TALLY_BEFORE.search(before) or _TALLY_VERB_BEFORE.search(before):
+        return True
+    return _TALLY_AFTER.match(text, end) is not None
 
 
 def _title_case_line(text: str, pos: int) -> bool:

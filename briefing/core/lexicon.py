@@ -45,6 +45,17 @@ def parts_of_speech(word: str) -> dict[str, tuple[str, ...]]:
         except Exception:  # a word the library chokes on is simply unknown
             found = {}
         found.pop("AUX", None)
+        if not found and "-" in word.strip("-"):
+            # "data-center", "record-breaking": a compound is what its last part is
+            # (a participle at the end makes it an adjective)
+            last = word.rstrip("-").rsplit("-", 1)[-1]
+            inner = parts_of_speech(last)
+            if last.endswith(("ing", "ed")) and VERB in inner:
+                found = {ADJ: (word,)}
+            elif NOUN in inner:
+                found = {NOUN: (word[: len(word) - len(last)] + inner[NOUN][0],)}
+            elif inner:
+                found = {ADJ: (word,)}
         _parts[word] = found
     return found
 

@@ -73,7 +73,10 @@ def facts_from_text(
         by_sentence.setdefault(current, []).append(figure)
     words = Words(builtin_vocabulary(), proper_words(text))
     facts: list[Fact] = []
+    slug_title = _slug_title(text)
     for (start, end), in_sentence in by_sentence.items():
+        if start < slug_title:
+            continue
         quote = text[start:end]
         for figure, frame in zip(
             in_sentence, read_frames(text, start, end, in_sentence, words), strict=True
@@ -82,6 +85,17 @@ def facts_from_text(
                 continue
             facts.append(Fact(figure, frame, quote, start, end, article_id, source, published))
     return facts
+
+
+def _slug_title(text: str) -> int:
+    """The end of a title that is an address's words ("alex jones ordered to pay 473m"),
+    all lower case: a headline a feed made from a URL, whose numbers are ids and
+    words run together. Its figures are not read. 0 when the title is a real one."""
+    end = text.find("\n")
+    title = text[: end if end >= 0 else len(text)]
+    if len(title) > 12 and title == title.lower() and any(c.isalpha() for c in title):
+        return len(title)
+    return 0
 
 
 def parse_day(stamp: str | None) -> dt.date | None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from briefing.core import lexicon
 from briefing.core.models import Figure, FigureKind
 
 from .tokens import MONTHS_AND_DAYS, Token, Words, tokenize
@@ -42,7 +43,7 @@ _HEDGE_WORDS = frozenset(
 _PERIOD_LINKS = frozenset({"from", "versus", "vs", "against"})
 _CHANGE_PREPOSITIONS = frozenset({"by"})
 _OWNER_PRONOUNS = frozenset({"it", "its", "they", "their", "he", "his", "she", "her"})
-_NOUN_LINKS = frozenset({"of", "at", "for", "in", "on", "to"})
+_NOUN_LINKS = frozenset({"of", "at", "for", "in", "on"})
 _NEW_CUES = frozenset({"now", "revised", "updated", "latest"})
 _OLD_CUES = frozenset(
     {"initially", "originally", "first", "earlier", "previously", "previous", "prior", "old"}
@@ -76,6 +77,10 @@ class Frame(NamedTuple):
     """'prior' (last year's) or 'future' (next year's)."""
     aspect: str = ""
     """'share', 'change' or 'rate' (mostly for percentages)."""
+    basis: str = ""
+    """What a change is measured against: 'year', 'quarter', 'month', 'week'."""
+    when: str = ""
+    """Which period the figure is of: 'q3', 'h1', 'full_year'."""
     cue: str = ""
     """'new' (rose to, now, revised) or 'old' (up from, initially)."""
     unit: str = ""
@@ -98,11 +103,37 @@ def read_frames(
     return frames
 
 
+_BE_FORMS = frozenset({"is", "are", "was", "were", "be", "been", "being", "'s"})
+
+
+class _Item(NamedTuple):
+    """A group of words left of a figure: a noun phrase, a name, a verb, a mark."""
+
+    kind: str
+    first: int
+    last: int
+    head: str = ""
+    phrase: str = ""
+    mods: str = ""
+    owner: str = ""
+    owner_text: str = ""
+    quantity: str = ""
+
+
+def lexicon_known(token: Token) -> bool:
+    return bool(lexicon.parts_of_speech(token.low))
+
+
+def lexicon_can(token: Token, part: str) -> bool:
+    return lexicon.can_be(token.low, part)
+
+
 class _Found:
     """What the walks around one figure found so far."""
 
     __slots__ = (
         "aspect",
+        "basis",
         "context",
         "cue",
         "event",
@@ -121,6 +152,7 @@ class _Found:
         "scope",
         "unit",
         "verb_at",
+        "when",
         "words",
     )
 
@@ -128,6 +160,7 @@ class _Found:
         self.head = self.phrase = self.mods = self.context = ""
         self.event = self.event_text = self.owner = self.owner_text = ""
         self.per = self.scope = self.modality = self.period = self.aspect = ""
+        self.basis = self.when = ""
         self.cue = self.unit = self.quantity = ""
         self.head_at = -1
         self.event_at = -1
@@ -154,6 +187,8 @@ class _Found:
             modality=self.modality,
             period=self.period,
             aspect=self.aspect,
+            basis=self.basis,
+            when=self.when,
             cue=self.cue,
             unit=self.unit,
             words=" · ".join(dict.fromkeys(w for w in self.words if w)),
@@ -239,10 +274,21 @@ class _SentenceReader:
                 break
             first -= 1
         phrase = " ".join(t.text for t in tokens[first : index + 1])
-        mods = " ".join(
-            words.lemma(t) for t in tokens[first:index] if not words.is_name(t) or t.cap
-        ).lower()
-        return head, phrase, mods, first
+        return head, phrase, self.modifier_lemmas(tokens[first:index]), first
+
+    def modifier_lemmas(self, tokens: Sequence[Token]) -> str:
+        """The modifiers of a noun that may tell two quantities apart ('data-center' in
+        "data-center revenue"): not names, not qualifier words, not weak adjectives."""
+        vocabulary = self.vocabulary
+        kept = []
+        for token in tokens:
+            if not token.is_word or self.words.is_name(token):
+                continue
+            lemma = self.words.lemma(token)
+            if vocabulary.is_qualifier_word(token.low) or vocabulary.is_qualifier_word(lemma):
+                continue
+            kept.append(lemma)
+        return " ".join(kept)
 
     def noun_phrase_starting(self, index: int, limit: int) -> tuple[str, str, str, int] | None:
         """The noun phrase that starts at ``tokens[index]`` (after a figure or "of"):
@@ -258,6 +304,8 @@ class _SentenceReader:
             token = tokens[cursor]
             if not token.is_word or words.is_function(token) or token.low in MONTHS_AND_DAYS:
                 break
+            if self.vocabulary.is_qualifier_word(token.low) and cursor == first:
+                return None
             if cursor > first and words.only_verb(token) and not token.low.endswith("ing"):
                 break
             if token.possessive:
@@ -275,8 +323,7 @@ class _SentenceReader:
             return None
         head = words.noun_lemma(tokens[last])
         phrase = " ".join(t.text for t in tokens[first : last + 1])
-        mods = " ".join(words.lemma(t) for t in tokens[first:last]).lower()
-        return head, phrase, mods, last
+        return head, phrase, self.modifier_lemmas(tokens[first:last]), last
 
     # ------------------------------------------------------------------ the frame
 
@@ -291,6 +338,8 @@ class _SentenceReader:
             self.walk_right(figure, found, position, clause_end)
         if not found.head and figure.kind is not FigureKind.DATE:
             self.inherit(index, position, found, earlier)
+        if not found.head and figure.kind is FigureKind.PERCENT:
+            self.changed_amount(index, position, found, earlier)
         if figure.kind is FigureKind.SIZE and not found.head:
             found.head = "data"
         if figure.kind is FigureKind.DATE:
@@ -298,9 +347,13 @@ class _SentenceReader:
                 self.date_event_after(found, position)
             if not found.event:
                 return None
-        self.qualifiers(figure, found, position, clause_start, clause_end)
         if figure.kind is FigureKind.PERCENT:
             self.percent_aspect(found, position, clause_end)
+        self.qualifiers(figure, found, position, clause_start, clause_end)
+        if figure.kind is FigureKind.PERCENT and found.basis and not found.aspect:
+            found.aspect = "change"
+        if found.head and self.vocabulary.is_qualifier_word(found.head):
+            found.head = found.phrase = ""  # "94 percent year-over-year" names no noun
         return found.frame()
 
     def counted_noun(self, figure: Figure, found: _Found, position: int) -> None:
@@ -334,178 +387,325 @@ class _SentenceReader:
             kept.pop()
         head_token = kept[-1]
         head = words.noun_lemma(head_token)
-        mods = " ".join(
-            words.lemma(t) for t in kept[:-1] if t.low not in self.skip_left
-        ).lower()
+        mods = self.modifier_lemmas([t for t in kept[:-1] if t.low not in self.skip_left])
         found.set_head(head, " ".join(t.text for t in kept), mods, position)
         if found.unit:
             found.words.append(unit)
 
     def walk_left(self, figure: Figure, found: _Found, position: int, clause_start: int) -> None:
         """The verb that governs the figure, the noun it is "of", and whose it is."""
+        items = self.left_items(figure, position, clause_start)
+        self.read_left(figure, found, position, items)
+        if not found.head and clause_start > 0 and self.tokens[clause_start - 1].text == ":":
+            self.label_before_colon(found, clause_start - 1)
+
+    def left_items(self, figure: Figure, position: int, clause_start: int) -> list[_Item]:
+        """The words left of a figure, grouped: noun phrases, names, verbs, prepositions."""
         tokens = self.tokens
         words = self.words
-        vocabulary = self.vocabulary
-        passed: str = ""  # the last preposition stepped over (nearest the figure first)
-        seen = 0
-        after_verb = False
+        items: list[_Item] = []
         index = position - 1
+        seen = 0
         while index >= clause_start and seen < _MAX_LEFT:
             token = tokens[index]
             if token.is_figure:
-                kind = self.figure_kind(token)
-                if kind is figure.kind or after_verb:
+                if self.figure_kind(token) is figure.kind:
                     break
+                items.append(_Item("fig", index, index))
                 index -= 1
                 continue
             if not token.is_word:
-                if token.text in ("'", "’", "-"):
+                if token.text in ("'", "’", "-", "$"):
                     index -= 1
                     continue
                 break
             seen += 1
             low = token.low
-            if index == position - 1 and low in _PERIOD_LINKS:
-                found.period = found.period or "from"
-            if index == position - 1 and low in _CHANGE_PREPOSITIONS:
-                found.aspect = "change"
-            if low in _OLD_CUES and not after_verb:
-                found.cue = "old"
-            elif low in _NEW_CUES and not after_verb and not found.cue:
-                found.cue = "new"
-            if words.is_name(token):
-                if after_verb or token.possessive:
-                    name, written, first = self.name_at(index)
-                    found.owner, found.owner_text = name, written
-                    found.words.append(written)
-                    break
-                if not passed and figure.kind is FigureKind.MONEY:
-                    # "cost Delta $500 million": a name between verb and amount
-                    name, written, first = self.name_at(index)
-                    found.owner, found.owner_text = name, written
-                    index = first - 1
-                    continue
-                if passed in ("of", "for", "at", "in", "to", "by"):
-                    break  # "the 500 of Fortune", "in Texas": not this figure's noun
+            if index > 0 and tokens[index - 1].low == "per":
+                items.append(_Item("per", index - 1, index))
+                index -= 2
+                continue
+            if low in _OWNER_PRONOUNS:
+                items.append(_Item("pron", index, index))
                 index -= 1
                 continue
-            if low in _OWNER_PRONOUNS and after_verb:
-                found.owner = found.owner or self.pronoun_owner(index)
-                found.owner_text = found.owner_text or found.owner
-                break
-            if low in self.prepositions and low not in ("up", "down", "about", "around", "over"):
-                if low in ("as", "than") or low in self.skip_left and low not in _NOUN_LINKS:
-                    index -= 1
-                    continue
-                passed = low
+            if low in _BE_FORMS:
+                items.append(_Item("be", index, index))
                 index -= 1
                 continue
             if low in self.auxiliaries:
+                items.append(_Item("aux", index, index))
                 index -= 1
                 continue
-            if index > 0 and tokens[index - 1].low == "per":
-                index -= 2  # "per work": a unit, never the verb or the noun of this figure
-                continue
-            if words.is_reporting(token) and words.can_be_verb(token) and not self.is_noun_here(index):
-                break
-            if low == "worth" or (low == "valued" and passed == "at"):
-                # "a contract worth £300,000": the noun before is what is valued
-                found.event, found.event_text = "worth", token.text
-                found.quantity = "level"
-                found.words.append(token.text)
-                passed = ""
-                index -= 1
-                continue
-            quantity = words.quantity_verb(token)
-            if quantity and not self.is_noun_here(index) and not (
-                found.head and found.head_at == position and figure.kind is FigureKind.COUNT
-            ):
-                if not found.quantity:
-                    found.quantity = quantity
-                    found.verb_at = index if found.verb_at < 0 else found.verb_at
-                    if quantity in ("rise", "fall"):
-                        if passed == "to":
-                            found.cue = found.cue or "new"
-                        elif passed in ("by", "") and figure.kind is not FigureKind.MONEY:
-                            found.aspect = found.aspect or "change"
-                        elif passed == "by":
-                            found.aspect = found.aspect or "change"
-                    found.words.append(token.text)
-                    passed = ""
-                    after_verb = bool(found.event)
-                index -= 1
-                continue
-            if low in self.skip_left or low in self.conjunctions:
-                if low in self.conjunctions and low not in ("as", "than") and (found.event or found.head):
-                    break
-                index -= 1
-                continue
-            if self.is_noun_here(index) or (
-                words.can_be_noun(token) and (not words.can_be_verb(token) or found.quantity)
-            ):
-                if found.event and not found.quantity:
-                    if figure.kind is FigureKind.DATE and not found.head:
-                        # "the lawsuit was filed on Dec. 29": what the dated event is of
-                        head, phrase, mods, first = self.noun_phrase_ending(index)
-                        found.set_head(head, phrase, mods, first)
-                    break  # the event's subject: a common noun is not an owner
-                if passed in _NOUN_LINKS or found.quantity or (
-                    index == position - 1 and figure.kind is not FigureKind.COUNT
+            if low in self.conjunctions and low not in ("as", "than", "plus"):
+                if low in ("and", "or") and index > 0 and self.words.is_name(tokens[index - 1]) and (
+                    index + 1 < position and self.words.is_name(tokens[index + 1])
                 ):
-                    head, phrase, mods, first = self.noun_phrase_ending(index)
-                    if passed == "for" and figure.kind is FigureKind.COUNT and found.head:
-                        found.context = head  # "metadata for 256 million tracks"
-                        found.words.append(phrase)
-                    elif not found.head or (found.quantity and found.head_at == position):
-                        if not found.head:
-                            found.set_head(head, phrase, mods, first)
-                        elif vocabulary.event_class(head) or vocabulary.event_class(
-                            f"{mods.split()[-1]} {head}" if mods else head
-                        ):
-                            found.context = head
-                    if self.tokens[first].possessive or (
-                        first > 0 and tokens[first - 1].possessive
-                    ):
-                        owner_at = first if tokens[first].possessive else first - 1
-                        if words.is_name(tokens[owner_at]):
-                            name, written, _ = self.name_at(owner_at)
-                            found.owner, found.owner_text = name, written
-                    if first > 0 and tokens[first - 1].possessive and words.is_name(tokens[first - 1]):
-                        name, written, _ = self.name_at(first - 1)
-                        found.owner, found.owner_text = name, written
-                    index = first - 1
-                    passed = ""
-                    if found.quantity or found.event:
-                        after_verb = True
-                    continue
-                if index == position - 1 and figure.kind is FigureKind.COUNT:
+                    pass  # "Sony and Warner": inside a name list
+                else:
+                    items.append(_Item("conj", index, index))
                     break
+            if low in self.prepositions and low not in ("about", "around", "over", "under"):
+                items.append(_Item("prep", index, index))
                 index -= 1
                 continue
-            if words.can_be_verb(token) and not (
-                index > 0 and tokens[index - 1].low in ("of", "for", "per", "by", "with")
-            ):
+            if low in self.skip_left:
+                index -= 1
+                continue
+            if words.is_name(token):
+                name, written, first = self.name_at(index)
+                items.append(_Item("name", first, index, head=name, phrase=written))
+                index = first - 1
+                continue
+            if low == "worth":
+                items.append(_Item("verb", index, index, head="worth", phrase=token.text,
+                                   quantity="level"))  # fmt: skip
+                index -= 1
+                continue
+            if self.is_verb_here(index):
+                if words.is_reporting(token):
+                    items.append(_Item("report", index, index))
+                    break
+                event = words.event_lemma(token) or words.verb_lemma(token)
+                items.append(
+                    _Item(
+                        "verb",
+                        index,
+                        index,
+                        head=event,
+                        phrase=token.text,
+                        quantity=words.quantity_verb(token),
+                    )
+                )
+                index -= 1
+                continue
+            if words.can_be_noun(token) or not lexicon_known(token):
+                head, phrase, mods, first = self.noun_phrase_ending(index)
+                owner = ""
+                owner_text = ""
+                if first > 0 and tokens[first - 1].possessive and words.is_name(tokens[first - 1]):
+                    owner, owner_text, name_first = self.name_at(first - 1)
+                    first = name_first
+                items.append(
+                    _Item("np", first, index, head=head, phrase=phrase, mods=mods,
+                          owner=owner, owner_text=owner_text)  # fmt: skip
+                )
+                index = first - 1
+                continue
+            index -= 1
+        return items
+
+    def read_left(
+        self, figure: Figure, found: _Found, position: int, items: list[_Item]
+    ) -> None:
+        """Read the grouped words, nearest first: "<noun> of" names the figure, a verb
+        is its event (or, for "rose", "was", "valued at", tells of its subject), a
+        name before the verb is whose it is."""
+        kind = figure.kind
+        passed = ""
+        after_verb = False
+        nearest = True
+        blocked = False
+        for number, item in enumerate(items):
+            step = item.kind
+            if step == "fig":
+                continue
+            if step == "per":
+                continue
+            if step == "prep":
+                low = self.tokens[item.first].low
+                if nearest and low in _PERIOD_LINKS:
+                    found.period = found.period or "from"
+                if nearest and low in _CHANGE_PREPOSITIONS:
+                    found.aspect = "change"
+                passed = low
+                nearest = False
+                continue
+            nearest = False
+            if step in ("report", "conj"):
+                break
+            if step == "be":
+                if not found.event and not found.quantity:
+                    found.quantity = "level"
+                    found.verb_at = item.first
+                after_verb = after_verb or bool(found.quantity)
+                continue
+            if step == "aux":
+                continue
+            if step == "verb":
                 if found.event:
                     # "agreed to pay", "seeks to recover": an outer verb of asking or
                     # offering says what kind of figure it is.
-                    outer = vocabulary.event_class(words.verb_lemma(token))
+                    outer = self.vocabulary.event_class(item.head)
                     if outer in ("sought", "offered", "awarded") and passed == "to":
-                        found.event = words.verb_lemma(token)
-                        found.event_text = token.text
-                        found.words.append(token.text)
+                        found.event, found.event_text = item.head, item.phrase
+                        found.words.append(item.phrase)
                     after_verb = True
-                    index -= 1
+                    passed = ""
                     continue
-                found.event = words.event_lemma(token) or words.verb_lemma(token)
-                found.event_text = token.text
-                found.event_at = index
-                found.verb_at = index if found.verb_at < 0 else found.verb_at
-                found.words.append(token.text)
+                if found.quantity and found.quantity != "level":
+                    after_verb = True
+                    passed = ""
+                    continue
+                own_noun = found.head_at == position and kind is FigureKind.COUNT
+                if passed == "at" or (item.quantity and not (own_noun and item.quantity == "level")):
+                    # "valued at", "fixed at", "put at", "rose to": what the verb tells
+                    # of is its subject
+                    quantity = item.quantity or "level"
+                    if not found.quantity or found.quantity == "level":
+                        found.quantity = quantity
+                    found.verb_at = item.first
+                    if quantity in ("rise", "fall"):
+                        if passed == "to":
+                            found.cue = found.cue or "new"
+                        elif passed == "by" or (passed == "" and kind is FigureKind.PERCENT):
+                            found.aspect = found.aspect or "change"
+                    if self.vocabulary.event_class(item.head) in ("valued",):
+                        found.event, found.event_text = item.head, item.phrase
+                    found.words.append(item.phrase)
+                    after_verb = True
+                    passed = ""
+                    continue
+                if found.quantity == "level" and found.head:
+                    break
+                found.event, found.event_text = item.head, item.phrase
+                found.event_at = found.verb_at = item.first
+                found.words.append(item.phrase)
                 after_verb = True
                 passed = ""
-                index -= 1
                 continue
-            index -= 1
+            if step == "pron":
+                if after_verb and not found.owner:
+                    found.owner = self.pronoun_owner(item.first)
+                    found.owner_text = found.owner
+                if after_verb:
+                    break
+                continue
+            if step == "name":
+                if after_verb or self.tokens[item.last].possessive:
+                    found.owner = found.owner or item.head
+                    found.owner_text = found.owner_text or item.phrase
+                    found.words.append(item.phrase)
+                    break
+                if not passed and kind is FigureKind.MONEY and number == 0:
+                    found.owner, found.owner_text = item.head, item.phrase  # "cost Delta $5m"
+                    continue
+                if passed:
+                    break  # "in Texas", "by LSEG": another figure's or a place
+                continue
+            if step == "np":
+                if after_verb and found.event and not found.quantity:
+                    if kind is FigureKind.DATE and not found.head:
+                        found.set_head(item.head, item.phrase, item.mods, item.first)
+                    if item.owner:
+                        found.owner, found.owner_text = item.owner, item.owner_text
+                    break  # the event's subject: a common noun is not an owner
+                item = self.outer_noun(item, items, number)
+                if self.vocabulary.modality.get(item.head) and not found.modality:
+                    found.modality = str(self.vocabulary.modality.get(item.head))
+                    found.words.append(item.phrase)
+                    passed = ""
+                    continue
+                takes_head = (passed in _NOUN_LINKS and not blocked) or (after_verb and found.quantity)
+                if takes_head:
+                    if passed == "for" and kind is FigureKind.COUNT and found.head:
+                        found.context = item.head  # "metadata for 256 million tracks"
+                        found.words.append(item.phrase)
+                    elif not found.head:
+                        found.set_head(item.head, item.phrase, item.mods, item.first)
+                    elif self.vocabulary.event_class(item.head):
+                        found.context = item.head
+                    if item.owner:
+                        found.owner, found.owner_text = item.owner, item.owner_text
+                    if found.quantity or found.event:
+                        break
+                    passed = ""
+                    continue
+                if item.owner and not found.owner and item.last == position - 1:
+                    found.owner, found.owner_text = item.owner, item.owner_text
+                if passed or found.event:
+                    break
+                blocked = True  # an object stands between: "pay the families ... $473 million"
+                continue
+
+    def outer_noun(self, item: _Item, items: list[_Item], number: int) -> _Item:
+        """'revenue for the current quarter', 'the death toll from the quake': the
+        noun before the preposition is what is measured; the inner phrase qualifies."""
+        if number + 2 < len(items):
+            link, outer = items[number + 1], items[number + 2]
+            if (
+                link.kind == "prep"
+                and self.tokens[link.first].low in ("for", "of", "in", "from", "at", "on")
+                and outer.kind == "np"
+                and not self.vocabulary.event_class(item.head)
+            ):
+                vocabulary = self.vocabulary
+                if self.tokens[link.first].low == "of" and (
+                    outer.head in vocabulary.generic_nouns or outer.head in vocabulary.containers
+                ):
+                    return item  # "the number of deaths", "a total of 57 cases"
+                return outer
+        return item
+
+    def label_before_colon(self, found: _Found, colon: int) -> None:
+        """"Revenue: $35.08 billion vs. $33.16 billion": a short label before a colon
+        at the start of a sentence names the figures after it."""
+        tokens = self.tokens
+        if colon == 0 or colon > 5:
+            return
+        if not all(t.is_word for t in tokens[:colon]):
+            return
+        last = colon - 1
+        while last > 0 and not self.words.can_be_noun(tokens[last]):
+            last -= 1
+        head, phrase, mods, first = self.noun_phrase_ending(last)
+        if first == 0:
+            found.set_head(head, phrase, mods, first)
+
+    def is_verb_here(self, index: int) -> bool:
+        """Whether a word is a verb where it stands: an inflected verb form ('rose',
+        'cancelled', 'sought'), or a base form after 'to', a modal or a subject ('to
+        pay', 'could reach', 'the labels seek'); never right after a determiner, a
+        possessive or a preposition ('the cost', 'per work', 'of shares')."""
+        tokens = self.tokens
+        token = tokens[index]
+        words = self.words
+        if not words.can_be_verb(token):
+            return False
+        before = tokens[index - 1] if index > 0 else None
+        if before is not None and (
+            before.possessive
+            or before.low in self.vocabulary.grammar["determiners"]
+            and before.low not in ("up", "to", "as", "at", "than", "much", "over", "under")
+            or before.low in ("of", "for", "per", "by", "with", "in", "on")
+        ):
+            return False
+        if not words.can_be_noun(token) and not lexicon_can(token, "ADJ"):
+            return True
+        if token.low != words.verb_lemma(token):
+            if token.low.endswith("s") and not token.low.endswith("ss"):
+                # "rises" after a subject is a verb; "awarded damages" is a noun
+                return before is not None and (
+                    words.is_name(before)
+                    or before.low in ("it", "he", "she", "that", "which", "who")
+                    or (words.can_be_noun(before) and not words.can_be_verb(before)
+                        and not before.low.endswith("s"))
+                )  # fmt: skip
+            return True  # an inflected form: "rose", "filed", "cancelled"
+        if before is None:
+            return False
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if following is not None and (
+            following.is_figure
+            or words.is_name(following)
+            or following.low in ("a", "an", "the", "its", "their", "up", "about", "nearly")
+        ):
+            return True  # "cost Delta $500 million", "pay $1.5 billion", "seek up to"
+        return before.low in ("to", "will", "would", "could", "can", "may", "might", "should",
+                              "must", "did", "does", "do", "not", *_BE_FORMS) or (
+            words.is_name(before) or before.low in ("they", "we", "it", "he", "she")
+            or (before.low.endswith("s") and words.can_be_noun(before) and not words.can_be_verb(before))
+        )  # fmt: skip
 
     def is_noun_here(self, index: int) -> bool:
         """Whether a word that may be a noun or a verb is a noun where it stands:
@@ -626,6 +826,32 @@ class _SentenceReader:
                 found.owner, found.owner_text = frame.owner, frame.owner_text
             return
 
+    def changed_amount(
+        self, index: int, position: int, found: _Found, earlier: Sequence[Frame | None]
+    ) -> None:
+        """"revenue of $35.1 billion, up 94% from a year ago": a change right after an
+        amount (only links between) is the change of what the amount measures."""
+        tokens = self.tokens
+        before = tokens[position - 1].low if position > 0 else ""
+        if before not in ("up", "down", "rising", "falling", "growing", "a", "an", "or"):
+            if not (position > 1 and tokens[position - 2].is_figure):
+                return
+        for previous in range(index - 1, -1, -1):
+            if self.figures[previous].kind not in (FigureKind.MONEY, FigureKind.COUNT):
+                continue
+            frame = earlier[previous] if previous < len(earlier) else None
+            if frame is None or not frame.head:
+                return
+            between = tokens[self.position[previous] + 1 : position]
+            if len(between) > 6 or not all(self.is_link(t) for t in between):
+                return
+            found.set_head(frame.head, frame.phrase, frame.mods, position)
+            found.owner = found.owner or frame.owner
+            found.owner_text = found.owner_text or frame.owner_text
+            found.when = found.when or frame.when
+            found.aspect = found.aspect or "change"
+            return
+
     def is_link(self, token: Token) -> bool:
         """Words that join two figures of one quantity: 'and', 'to', 'up from', ','."""
         if token.is_figure:
@@ -716,11 +942,57 @@ class _SentenceReader:
         if 0 <= found.verb_at < position:
             spans.append((max(clause_start, found.verb_at - 2), position - 1))
         self.per_unit(found, position, right)
+        self.increment(found, position, right)
+        if figure.kind is FigureKind.MONEY:
+            self.recipient(found, position, right)
         for first, last in spans:
-            self.phrases_in(found, first, last, before=last < position)
+            self.phrases_in(found, first, last, before=last < position, kind=figure.kind)
         if found.period == "from":
             found.period = ""
             found.cue = found.cue or "old"
+
+    def increment(self, found: _Found, position: int, right: int) -> None:
+        """"an additional $473 million", "six more deaths": an increment, not a total."""
+        tokens = self.tokens
+        increments = self.vocabulary.aspect
+        index = position - 1
+        while index >= 0 and tokens[index].low in ("a", "an", "the", "yet"):
+            index -= 1
+        if index >= 0 and increments.get(tokens[index].low) == "increment" and tokens[index].low != "more":
+            found.aspect = found.aspect or "increment"
+            found.words.append(tokens[index].text)
+            return
+        after = position + 1
+        if after <= right and tokens[after].low == "more" and not (
+            after + 1 < len(tokens) and tokens[after + 1].low == "than"
+        ):
+            found.aspect = found.aspect or "increment"
+            found.words.append("more")
+
+    def recipient(self, found: _Found, position: int, right: int) -> None:
+        """"$90 million to William Aldenberg", "$120 million for Robbie Parker": whom an
+        amount goes to tells two awards apart."""
+        tokens = self.tokens
+        index = position + 1
+        # skip "in damages", "in punitive damages"
+        if index <= right and tokens[index].low == "in":
+            index += 1
+            while index <= right and tokens[index].is_word and not self.words.is_function(tokens[index]):
+                index += 1
+        if index + 1 <= right and tokens[index].low in ("to", "for"):
+            name_at = index + 1
+            while name_at <= right and tokens[name_at].low in ("the", "plaintiff", "agent", "fbi"):
+                name_at += 1
+            if name_at <= right and self.words.is_name(tokens[name_at]):
+                name = self.name_at(self.name_end(name_at, right))[0]
+                if found.owner:
+                    found.context = found.context or "to " + name
+                else:
+                    found.owner = name
+                    found.owner_text = " ".join(
+                        t.text for t in tokens[name_at : self.name_end(name_at, right) + 1]
+                    )
+                found.words.append(f"{tokens[index].text} {tokens[name_at].text}")
 
     def modifiers_before(self, index: int, clause_start: int) -> int:
         tokens = self.tokens
@@ -738,11 +1010,21 @@ class _SentenceReader:
                 break
         return first
 
-    def phrases_in(self, found: _Found, first: int, last: int, *, before: bool) -> None:
+    def phrases_in(
+        self, found: _Found, first: int, last: int, *, before: bool, kind: FigureKind
+    ) -> None:
         tokens = self.tokens
         lemmas = self.lemmas()
         lows = [t.low for t in tokens]
         vocabulary = self.vocabulary
+        change = kind is FigureKind.PERCENT or found.aspect == "change"
+        tables = (
+            (vocabulary.basis, "basis") if change else (vocabulary.period, "period"),
+            (vocabulary.period, "period") if change else (vocabulary.basis, "basis"),
+            (vocabulary.when, "when"),
+            (vocabulary.modality, "modality"),
+            (vocabulary.scope, "scope"),
+        )
         index = first
         while index <= last:
             token = tokens[index]
@@ -750,15 +1032,15 @@ class _SentenceReader:
                 index += 1
                 continue
             matched = False
-            for table, attribute in (
-                (vocabulary.period, "period"),
-                (vocabulary.modality, "modality"),
-                (vocabulary.scope, "scope"),
-            ):
+            for table, attribute in tables:
                 hit = table.match(lows, index) or table.match(lemmas, index)
                 if hit is None:
                     continue
                 value, length = hit
+                if attribute == "basis" and not change:
+                    continue  # for an amount, "a year earlier" is another time
+                if attribute == "modality" and not before and index > first + 2 and value != "consensus":
+                    break  # "$35.1 billion, beating expectations": not its own modality
                 if attribute == "scope" and self.words.is_name(token) and length == 1:
                     # a capitalised scope word is a place only when it is one ("US"),
                     # not a name that happens to be spelt like one
@@ -772,6 +1054,8 @@ class _SentenceReader:
                         matched = True
                         break
                 current = getattr(found, attribute)
+                if attribute == "modality" and value == "consensus" and current == "forecast":
+                    current = ""  # "expected by analysts": others' forecast, not the company's
                 if not current or current == "from":
                     setattr(found, attribute, value)
                     found.words.append(" ".join(t.text for t in tokens[index : index + length]))
@@ -809,7 +1093,16 @@ class _SentenceReader:
         if low in ("each", "apiece"):
             found.per = "each"
         elif low == "per" and following is not None and following.is_word:
-            found.per = words.noun_lemma(following)
+            unit_at = index + 1
+            while (
+                unit_at + 1 <= right
+                and tokens[unit_at + 1].is_word
+                and not words.is_function(tokens[unit_at + 1])
+                and not words.can_be_noun(tokens[unit_at])
+                or (unit_at + 1 <= right and tokens[unit_at].low in ("diluted", "basic", "adjusted"))
+            ):
+                unit_at += 1
+            found.per = words.noun_lemma(tokens[unit_at])
         elif low in ("a", "an") and following is not None and following.is_word:
             unit = words.noun_lemma(following)
             after = tokens[index + 2].low if index + 2 < len(tokens) else ""

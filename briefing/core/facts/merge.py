@@ -42,9 +42,16 @@ from .vocabulary import Vocabulary
 
 __all__ = ["Cluster", "Mention", "cluster_facts"]
 
-_QUALIFIERS = ("owner", "per", "scope", "modality", "period", "aspect", "context", "unit")
+_QUALIFIERS = (
+    "owner", "per", "scope", "modality", "period", "aspect", "basis", "when", "context",
+    "unit", "modifier",
+)  # fmt: skip
 _CLOSE_RATIO = 1.5
 """Values within this ratio of each other may be one quantity stated differently."""
+_REVISION_RATIO = 10.0
+"""How far a tally may move over days with nothing but the dates to say it was revised."""
+_CLOSE_PERCENT = 1.1
+"""Percentages are closer: 94% and 72% growth are two quantities, 94.6% and 96% one."""
 _SCALE_SLIP = 1000.0
 
 
@@ -65,8 +72,12 @@ class Mention:
     modality: str
     period: str
     aspect: str
+    basis: str
+    when: str
     context: str
     unit: str
+    modifier: str
+    """The noun's distinguishing modifiers, sorted ('data-center' in "data-center revenue")."""
     cue: str
     source: str
     article: str
@@ -149,8 +160,11 @@ def resolve(fact: Fact, vocabulary: Vocabulary) -> Mention:
         modality=frame.modality,
         period=frame.period,
         aspect=frame.aspect,
+        basis=frame.basis,
+        when=frame.when,
         context=vocabulary.canonical_head(frame.context),
         unit=frame.unit,
+        modifier=" ".join(sorted(m for m in mods if m not in vocabulary.weak_modifiers)),
         cue=frame.cue,
         source=fact.source,
         article=fact.article_id,
@@ -290,11 +304,14 @@ def _phrase(mention: Mention) -> str:
 
 def _identity(mention: Mention, links: _HeadLinks) -> tuple[object, ...]:
     head = links.root(mention.kind, mention.head)[1] if mention.head else ""
+    qualifiers = [mention.qualifier(name) for name in _QUALIFIERS]
+    if mention.kind is FigureKind.DATE:
+        qualifiers[0] = ""  # an event's date is the event's, whoever the sentence names
     return (
         mention.kind,
         head,
         mention.event if not mention.event.startswith("~") or not head else "",
-        *(mention.qualifier(name) for name in _QUALIFIERS),
+        *qualifiers,
     )
 
 
@@ -370,15 +387,16 @@ def _may_differ(cluster: Cluster, newcomers: list[Mention]) -> bool:
             return False  # one article states both: two quantities
     if isinstance(value, str):
         return True
+    kind = newcomers[0].kind
     for other in cluster.values():
-        if isinstance(other, str) or _plausibly_same(float(other), float(value)):
+        if isinstance(other, str) or _plausibly_same(float(other), float(value), kind):
             continue
-        if not _one_after_the_other(cluster.mentions, newcomers):
+        if not _revised_between(cluster.mentions, newcomers):
             return False
     return True
 
 
-def _plausibly_same(a: float, b: float) -> bool:
+def _plausibly_same(a: float, b: float, kind: FigureKind) -> bool:
     """Two values one quantity may be given as: close, a scale slip ($13 billion for
     $13 trillion), or a dropped digit (56 million for 256 million)."""
     if a == b:
@@ -387,7 +405,7 @@ def _plausibly_same(a: float, b: float) -> bool:
     if low == 0:
         return False
     ratio = high / low
-    if ratio <= _CLOSE_RATIO:
+    if ratio <= (_CLOSE_PERCENT if kind is FigureKind.PERCENT else _CLOSE_RATIO):
         return True
     slip = ratio / _SCALE_SLIP ** round(math.log(ratio, _SCALE_SLIP))
     if round(math.log(ratio, _SCALE_SLIP)) >= 1 and 0.9 <= slip <= 1.1:
@@ -401,14 +419,29 @@ def _digits(value: float) -> str:
     return f"{value:.6g}".replace(".", "").split("e")[0].strip("0")
 
 
-def _one_after_the_other(earlier: Sequence[Mention], later: Sequence[Mention]) -> bool:
-    """Every report of one set of values came on an earlier day than every report of
-    the other: a figure revised over time, however far it moved."""
-    days_a = [m.day for m in earlier if m.day is not None]
-    days_b = [m.day for m in later if m.day is not None]
+def _revised_between(earlier: Sequence[Mention], later: Sequence[Mention]) -> bool:
+    """A figure revised over time, however far it moved: the words say so ("rose to",
+    "up from", "now"), or one source gave both values on different days, or every
+    report of one value came before every report of the other and both were stated
+    by at least two sources (a tally that outlets followed, not one stray figure)."""
+    if any(m.cue for m in (*earlier, *later)):
+        return True
+    days_a = {m.source: m.day for m in earlier if m.day is not None}
+    days_b = {m.source: m.day for m in later if m.day is not None}
+    for source, day in days_b.items():
+        if source in days_a and days_a[source] != day:
+            return True
     if not days_a or not days_b:
         return False
-    return max(days_a) < min(days_b) or max(days_b) < min(days_a)
+    ordered = max(days_a.values()) < min(days_b.values()) or max(days_b.values()) < min(
+        days_a.values()
+    )
+    if not (ordered and len(days_a) >= 2 and len(days_b) >= 2):
+        return False
+    # Time alone does not make 207,528 pounds and 7 million pounds one tally.
+    values = [float(m.value) for m in (*earlier, *later) if isinstance(m.value, float | int)]
+    low = min((abs(v) for v in values), default=0.0)
+    return low > 0 and max(abs(v) for v in values) / low <= _REVISION_RATIO
 
 
 def _frame_reasons(mentions: Sequence[Mention]) -> list[str]:
@@ -447,10 +480,14 @@ def _attach_by_value(clusters: list[Cluster], vocabulary: Vocabulary) -> None:
             if not candidates:
                 continue
             candidates.sort(key=lambda c: (-_agreement(small, c), -len(c.sources())))
-            if len(candidates) > 1 and _agreement(small, candidates[0]) == _agreement(
-                small, candidates[1]
+            if (
+                len(candidates) > 1
+                and _agreement(small, candidates[0]) == _agreement(small, candidates[1])
+                and not _compatible(
+                    candidates[0].mentions, candidates[1].mentions, vocabulary, same_value=True
+                )
             ):
-                continue  # two equally good homes: the value alone cannot choose
+                continue  # two equally good, different homes: the value cannot choose
             target = candidates[0]
             shared = sorted(small.values() & target.values(), key=str)
             text = next(m.fact.figure.text for m in small.mentions if m.value_key == shared[0])

@@ -34,15 +34,15 @@ __all__ = [
 DATA_FILES = ("general.toml", "legal.toml")
 FORMAT = 1
 
-_SECTIONS_WITH_CLASSES = ("quantity_verbs", "modality", "scope", "period", "aspect")
+_SECTIONS_WITH_CLASSES = ("quantity_verbs", "modality", "scope", "period", "aspect", "basis", "when")
 _FIXED_CLASSES = {
     "quantity_verbs": ("level", "rise", "fall"),
-    "modality": ("maximum", "minimum", "potential", "forecast", "actual"),
+    "modality": ("maximum", "minimum", "potential", "forecast", "consensus", "actual"),
     "period": ("prior", "future"),
-    "aspect": ("share", "change", "rate"),
+    "aspect": ("share", "change", "rate", "increment"),
 }
 """Sections whose class names the engine itself reads; a misspelt one is an error."""
-_NOUN_LISTS = ("generic", "containers", "per_units", "money_defaults")
+_NOUN_LISTS = ("generic", "containers", "per_units", "money_defaults", "weak_modifiers")
 _GRAMMAR_LISTS = ("determiners", "prepositions", "auxiliaries", "adverbs", "conjunctions", "pronouns")
 
 
@@ -112,10 +112,15 @@ class Vocabulary:
     scope: PhraseTable
     period: PhraseTable
     aspect: PhraseTable
+    basis: PhraseTable
+    """'year-over-year' -> 'year': what a change is measured against."""
+    when: PhraseTable
+    """'third-quarter' -> 'q3': which period a figure is of."""
     generic_nouns: frozenset[str]
     containers: frozenset[str]
     per_units: frozenset[str]
     money_defaults: frozenset[str]
+    weak_modifiers: frozenset[str]
     grammar: Mapping[str, frozenset[str]]
     """Closed-class words by list: 'determiners', 'prepositions', 'auxiliaries'..."""
     contrast_family: Mapping[str, str]
@@ -136,6 +141,14 @@ class Vocabulary:
         if found is not None and found[1] == len(words):
             return found[0]
         return ""
+
+    def is_qualifier_word(self, word: str) -> bool:
+        """A one-word scope, modality, period, basis or period-of word ('worldwide',
+        'year-over-year', 'third-quarter'): never the noun a figure measures."""
+        return any(
+            table.get(word) is not None
+            for table in (self.scope, self.modality, self.period, self.basis, self.when)
+        )
 
     def canonical_head(self, lemma: str) -> str:
         return self.synonyms.get(lemma, lemma)
@@ -282,10 +295,13 @@ def _build(
         scope=sections["scope"],
         period=sections["period"],
         aspect=sections["aspect"],
+        basis=sections["basis"],
+        when=sections["when"],
         generic_nouns=frozenset(nouns["generic"]),
         containers=frozenset(nouns["containers"]),
         per_units=frozenset(nouns["per_units"]),
         money_defaults=frozenset(nouns["money_defaults"]),
+        weak_modifiers=frozenset(nouns["weak_modifiers"]),
         grammar={name: frozenset(words) for name, words in grammar.items()},
         contrast_family=families,
         synonyms=synonyms,
