@@ -1212,8 +1212,11 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
             and not scaled
             and not number.words
             and not _title_case_line(text, start)
+            and all(word[:1].isupper() for word in phrase[0].split())
         ):
-            phrase = None  # "500 Pearl Street", "7 World Trade Center": names, not counts
+            # "500 Pearl Street", "7 World Trade Center": names, not counts (but "33,000
+            # Boeing machinists" counts machinists)
+            phrase = None
         if phrase is None:
             if float(value) == 0 or (not scaled and not _is_tally(text, head_start, end, value)):
                 return None  # a bare "0m" counts nothing (a leftover "\x1b[0m", a unit)
@@ -1396,7 +1399,10 @@ def _counted_noun(text: str, pos: int) -> tuple[str, int] | None:
             ):
                 break
         elif lower.endswith("ly") and len(lower) > 4:
-            break
+            # "33,000 hourly workers": an adjective in -ly before a noun is kept
+            following = _NP_WORD.match(text, match.end())
+            if following is None or following.group(1).lower() in _NP_STOP:
+                break
         if not words:
             first_capitalised = word[0].isupper()
         words.append((lower, match.start(1), match.end(1)))

@@ -57,7 +57,8 @@ def facts_from_text(
     published_day: dt.date | None = None,
 ) -> list[Fact]:
     """Facts of an already-flattened text (``extract_facts`` without the HTML step)."""
-    figures = find_figures(text, published_day or parse_day(published))
+    published_day = published_day or parse_day(published)
+    figures = find_figures(text, published_day)
     if not figures:
         return []
     by_sentence: dict[tuple[int, int], list[Figure]] = {}
@@ -78,9 +79,9 @@ def facts_from_text(
         if start < slug_title:
             continue
         quote = text[start:end]
-        for figure, frame in zip(
-            in_sentence, read_frames(text, start, end, in_sentence, words), strict=True
-        ):
+        year = published_day.year if published_day else None
+        frames = read_frames(text, start, end, in_sentence, words, year)
+        for figure, frame in zip(in_sentence, frames, strict=True):
             if frame is None:
                 continue
             facts.append(Fact(figure, frame, quote, start, end, article_id, source, published))

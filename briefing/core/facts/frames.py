@@ -40,7 +40,8 @@ _HEDGE_WORDS = frozenset(
     "an estimated a reported reportedly total combined another additional further "
     "staggering whopping mere only".split()
 )
-_PERIOD_LINKS = frozenset({"from", "versus", "vs", "against"})
+_PERIOD_LINKS = frozenset({"from"})
+_EXPECT_VERBS = frozenset({"expect", "forecast", "project", "estimate", "anticipate", "predict"})
 _CHANGE_PREPOSITIONS = frozenset({"by"})
 _OWNER_PRONOUNS = frozenset({"it", "its", "they", "their", "he", "his", "she", "her"})
 _NOUN_LINKS = frozenset({"of", "at", "for", "in", "on"})
@@ -90,12 +91,19 @@ class Frame(NamedTuple):
 
 
 def read_frames(
-    text: str, start: int, end: int, figures: Sequence[Figure], words: Words
+    text: str,
+    start: int,
+    end: int,
+    figures: Sequence[Figure],
+    words: Words,
+    year: int | None = None,
 ) -> list[Frame | None]:
     """The frame of each figure of one sentence (``figures`` in text order); None for
-    a figure that says nothing a fact can be made of (a date with no event)."""
+    a figure that says nothing a fact can be made of (a date with no event).
+    ``year``: the article's year (a figure of an earlier year is of another time)."""
     tokens = tokenize(text, start, end, figures)
     reader = _SentenceReader(tokens, figures, words)
+    reader.year = year
     frames: list[Frame | None] = []
     for index in range(len(figures)):
         position = reader.position.get(index)
@@ -208,6 +216,7 @@ class _SentenceReader:
         self.conjunctions = grammar["conjunctions"]
         self.position = {t.fig: i for i, t in enumerate(tokens) if t.fig >= 0}
         self._lemmas: list[str] | None = None
+        self.year: int | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -226,10 +235,22 @@ class _SentenceReader:
         return self._lemmas
 
     def clause(self, position: int) -> tuple[int, int]:
-        """First and last token index of the comma-free stretch holding ``position``."""
+        """First and last token index of the comma-free stretch holding ``position``; a
+        short parenthesis on the left ("earnings per share (EPS) of $0.74") is inside."""
         tokens = self.tokens
         left = position
-        while left > 0 and not tokens[left - 1].is_clause_mark:
+        while left > 0:
+            before = tokens[left - 1]
+            if before.text == ")" and not before.is_figure:
+                opening = next(
+                    (i for i in range(left - 2, max(-1, left - 7), -1) if tokens[i].text == "("),
+                    -1,
+                )
+                if opening > 0 and not any(t.is_figure for t in tokens[opening:left]):
+                    left = opening
+                    continue
+            if before.is_clause_mark:
+                break
             left -= 1
         right = position
         while right + 1 < len(tokens) and not tokens[right + 1].is_clause_mark:
@@ -272,6 +293,10 @@ class _SentenceReader:
                 break
             if before.possessive or (words.only_verb(before) and not before.low.endswith("ed")):
                 break
+            if words.can_be_verb(before) and first >= 2 and (
+                tokens[first - 2].low in self.auxiliaries or tokens[first - 2].low == "to"
+            ):
+                break  # "would have increased wages": a verb, not a modifier
             first -= 1
         phrase = " ".join(t.text for t in tokens[first : index + 1])
         return head, phrase, self.modifier_lemmas(tokens[first:index]), first
@@ -418,6 +443,14 @@ class _SentenceReader:
                 if token.text in ("'", "’", "-", "$"):
                     index -= 1
                     continue
+                if token.text == ")":
+                    opening = next(
+                        (i for i in range(index - 1, max(-1, index - 6), -1) if tokens[i].text == "("),
+                        -1,
+                    )
+                    if opening >= clause_start:
+                        index = opening - 1  # "earnings per share (EPS) of $0.74"
+                        continue
                 break
             seen += 1
             low = token.low
@@ -450,6 +483,11 @@ class _SentenceReader:
                 index -= 1
                 continue
             if low in self.skip_left:
+                items.append(_Item("skip", index, index))
+                index -= 1
+                continue
+            if low in _NEW_CUES or low in _OLD_CUES:
+                items.append(_Item("skip", index, index))
                 index -= 1
                 continue
             if words.is_name(token):
@@ -463,8 +501,8 @@ class _SentenceReader:
                 index -= 1
                 continue
             if self.is_verb_here(index):
-                if words.is_reporting(token):
-                    items.append(_Item("report", index, index))
+                if words.is_reporting(token) or words.verb_lemma(token) in _EXPECT_VERBS:
+                    items.append(_Item("report", index, index, head=words.verb_lemma(token)))
                     break
                 event = words.event_lemma(token) or words.verb_lemma(token)
                 items.append(
@@ -506,8 +544,16 @@ class _SentenceReader:
         after_verb = False
         nearest = True
         blocked = False
+        held: _Item | None = None
         for number, item in enumerate(items):
             step = item.kind
+            if step == "skip":
+                low = self.tokens[item.first].low
+                if not after_verb and low in _OLD_CUES:
+                    found.cue = "old"
+                elif not after_verb and low in _NEW_CUES and not found.cue:
+                    found.cue = "new"
+                continue
             if step == "fig":
                 continue
             if step == "per":
@@ -516,13 +562,14 @@ class _SentenceReader:
                 low = self.tokens[item.first].low
                 if nearest and low in _PERIOD_LINKS:
                     found.period = found.period or "from"
-                if nearest and low in _CHANGE_PREPOSITIONS:
-                    found.aspect = "change"
                 passed = low
                 nearest = False
                 continue
             nearest = False
-            if step in ("report", "conj"):
+            if step == "report":
+                self.expectation(found, item.first)
+                break
+            if step == "conj":
                 break
             if step == "be":
                 if not found.event and not found.quantity:
@@ -555,6 +602,10 @@ class _SentenceReader:
                     if not found.quantity or found.quantity == "level":
                         found.quantity = quantity
                     found.verb_at = item.first
+                    if held is not None and not found.head:
+                        found.set_head(held.head, held.phrase, held.mods, held.first)
+                        found.aspect = found.aspect or "change"
+                        held = None
                     if quantity in ("rise", "fall"):
                         if passed == "to":
                             found.cue = found.cue or "new"
@@ -568,6 +619,15 @@ class _SentenceReader:
                     continue
                 if found.quantity == "level" and found.head:
                     break
+                if held is not None:
+                    if self.vocabulary.aspect.get(item.head) == "change" or (
+                        self.vocabulary.event_class(item.head) in ("raised", "lost")
+                    ):
+                        found.set_head(held.head, held.phrase, held.mods, held.first)
+                        found.aspect = found.aspect or "change"
+                    elif kind is FigureKind.PERCENT:
+                        found.aspect = found.aspect or "share"  # "rejected it by 94.2%"
+                    held = None
                 found.event, found.event_text = item.head, item.phrase
                 found.event_at = found.verb_at = item.first
                 found.words.append(item.phrase)
@@ -623,10 +683,35 @@ class _SentenceReader:
                     continue
                 if item.owner and not found.owner and item.last == position - 1:
                     found.owner, found.owner_text = item.owner, item.owner_text
+                if passed == "by" and not found.event and not found.head:
+                    # "raised pay by 25%", "increased wages by 25%": the verb's object
+                    # is what changed
+                    held = item
+                    passed = ""
+                    continue
                 if passed or found.event:
                     break
                 blocked = True  # an object stands between: "pay the families ... $473 million"
                 continue
+
+    def expectation(self, found: _Found, verb_at: int) -> None:
+        """"analysts expect", "Wall Street had expected", "Nvidia expects": a figure
+        someone expects is a forecast, and others' (analysts', a poll's) a consensus."""
+        tokens = self.tokens
+        if self.words.verb_lemma(tokens[verb_at]) not in _EXPECT_VERBS:
+            return
+        modality = self.vocabulary.modality
+        for index in range(verb_at - 1, max(-1, verb_at - 5), -1):
+            token = tokens[index]
+            if not token.is_word:
+                break
+            if "consensus" in (modality.get(token.low), modality.get(self.words.lemma(token))):
+                found.modality = "consensus"
+                found.words.append(f"{token.text} {tokens[verb_at].text}")
+                return
+        if not found.modality:
+            found.modality = "forecast"
+            found.words.append(tokens[verb_at].text)
 
     def outer_noun(self, item: _Item, items: list[_Item], number: int) -> _Item:
         """'revenue for the current quarter', 'the death toll from the quake': the
@@ -655,12 +740,17 @@ class _SentenceReader:
             return
         if not all(t.is_word for t in tokens[:colon]):
             return
-        last = colon - 1
+        per_at = next((i for i in range(colon) if tokens[i].low == "per"), colon)
+        last = per_at - 1
         while last > 0 and not self.words.can_be_noun(tokens[last]):
             last -= 1
+        if last < 0:
+            return
         head, phrase, mods, first = self.noun_phrase_ending(last)
         if first == 0:
             found.set_head(head, phrase, mods, first)
+            if per_at + 1 < colon and not found.per:
+                found.per = self.words.noun_lemma(tokens[colon - 1])  # "Earnings per share:"
 
     def is_verb_here(self, index: int) -> bool:
         """Whether a word is a verb where it stands: an inflected verb form ('rose',
@@ -729,10 +819,10 @@ class _SentenceReader:
 
     def walk_right(self, figure: Figure, found: _Found, position: int, clause_end: int) -> None:
         """A noun the amount names ("$1.5 billion settlement", "$34 billion in damage",
-        "25% of the vote") and a participle after a count ("six workers were killed")."""
+        "25% of the vote"), then the verb a count or a share is the subject of ("six
+        workers were killed", "96% of voting workers rejected the contract")."""
         tokens = self.tokens
         words = self.words
-        vocabulary = self.vocabulary
         index = position + 1
         if index > clause_end:
             return
@@ -746,58 +836,92 @@ class _SentenceReader:
                     if token.low == "of" and kind is FigureKind.PERCENT:
                         found.aspect = found.aspect or "share"
                     found.set_head(head, written, mods, index + 1)
-                    return
+                    index = last + 1
+                    if kind is not FigureKind.PERCENT:
+                        return
             elif token.is_word and not words.is_function(token) and not words.is_name(token):
                 phrase = self.noun_phrase_starting(index, clause_end)
                 if phrase is not None:
                     head, written, mods, last = phrase
-                    if found.head and found.head_at != position:
-                        found.context = found.context or head
-                    else:
-                        found.set_head(head, written, mods, index)
+                    # "the 40% raise", "a $1.5 billion settlement": the noun right after
+                    # the figure is what it measures; a noun it is "of" on the left
+                    # ("fell short of the 40% raise") only qualifies it.
+                    if found.head and found.head_at < position:
+                        found.context = found.context or found.head
+                    found.set_head(head, written, mods, index)
                     return
-        if kind is FigureKind.COUNT:
-            if found.event:
-                return
-            steps = 0
-            while index <= clause_end and steps < 4:
-                token = tokens[index]
-                if token.is_figure:
-                    if self.figure_kind(token) is FigureKind.COUNT and index > position + 1:
-                        index += 1  # "six workers and two inspectors were killed"
-                        steps += 1
-                        continue
-                    break
-                if not token.is_word:
-                    break
-                low = token.low
-                if low in ("and", "or"):
-                    following = tokens[index + 1] if index + 1 <= clause_end else None
-                    if following is None or self.figure_kind(following) is not FigureKind.COUNT:
-                        return
-                    index += 1
+        if kind not in (FigureKind.COUNT, FigureKind.PERCENT) or found.event:
+            return
+        self.verb_after(found, position, index, clause_end)
+
+    def verb_after(self, found: _Found, position: int, index: int, clause_end: int) -> None:
+        """The verb of a figure that is its sentence's subject, and for "voted to
+        strike", "voted in favour of rejecting the contract" the vote's object."""
+        tokens = self.tokens
+        words = self.words
+        steps = 0
+        while index <= clause_end and steps < 5:
+            token = tokens[index]
+            if token.is_figure:
+                if self.figure_kind(token) is FigureKind.COUNT and index > position + 1:
+                    index += 1  # "six workers and two inspectors were killed"
                     steps += 1
                     continue
-                if low in self.auxiliaries or low in ("reportedly", "also", "all", "now"):
-                    index += 1
-                    steps += 1
-                    continue
-                event = words.event_lemma(token)
-                if event and not words.is_name(token):
-                    found.event = event
-                    found.event_text = token.text
-                    found.words.append(token.text)
-                    return
-                if words.only_verb(token) or (
-                    words.can_be_verb(token) and low.endswith("ed") and index > position + 1
-                ):
-                    if words.is_reporting(token) or words.quantity_verb(token):
-                        return
-                    found.event = words.verb_lemma(token)
-                    found.event_text = token.text
-                    found.words.append(token.text)
-                    return
                 return
+            if not token.is_word:
+                return
+            low = token.low
+            if low in ("and", "or"):
+                following = tokens[index + 1] if index + 1 <= clause_end else None
+                if following is None or self.figure_kind(following) is not FigureKind.COUNT:
+                    return
+                index += 1
+                steps += 1
+                continue
+            if low in self.auxiliaries or low in ("reportedly", "also", "all", "now", "only"):
+                index += 1
+                steps += 1
+                continue
+            event = words.event_lemma(token)
+            is_verb = words.only_verb(token) or (
+                words.can_be_verb(token) and low.endswith(("ed", "s")) and index > position + 1
+            )
+            if not event and not is_verb:
+                return
+            if words.is_reporting(token) or (not event and words.quantity_verb(token)):
+                return
+            found.event = event or words.verb_lemma(token)
+            found.event_text = token.text
+            found.words.append(token.text)
+            if self.vocabulary.event_class(found.event) == "voted":
+                self.vote_object(found, index + 1, clause_end)
+            return
+
+    def vote_object(self, found: _Found, index: int, clause_end: int) -> None:
+        """"voted to strike", "voted in favour of rejecting the contract", "voted for
+        the deal": what the vote was for tells two shares apart."""
+        tokens = self.tokens
+        while index <= clause_end and tokens[index].low in (
+            "to", "in", "favour", "favor", "of", "for", "against", "overwhelmingly", "narrowly",
+            "the", "a", "an",
+        ):
+            if tokens[index].low == "against":
+                found.context = found.context or "against"
+            index += 1
+        if index > clause_end or not tokens[index].is_word:
+            return
+        token = tokens[index]
+        object_event = self.words.event_lemma(token) or (
+            self.words.verb_lemma(token) if self.words.can_be_verb(token) else ""
+        )
+        if object_event and object_event not in ("be", "have"):
+            found.event, found.event_text = object_event, token.text
+            found.words.append(token.text)
+            return
+        phrase = self.noun_phrase_starting(index, clause_end)
+        if phrase is not None:
+            found.context = found.context or phrase[0]
+            found.words.append(phrase[1])
 
     def inherit(
         self, index: int, position: int, found: _Found, earlier: Sequence[Frame | None]
@@ -813,6 +937,8 @@ class _SentenceReader:
             frame = earlier[previous] if previous < len(earlier) else None
             if frame is None or not (frame.head or frame.event):
                 return
+            if found.event and frame.event and found.event != frame.event:
+                return  # "rejected it by 94.2% and 96% voted to strike": two events
             between = self.tokens[self.position[previous] + 1 : position]
             if not all(self.is_link(token) for token in between):
                 return
@@ -943,6 +1069,7 @@ class _SentenceReader:
             spans.append((max(clause_start, found.verb_at - 2), position - 1))
         self.per_unit(found, position, right)
         self.increment(found, position, right)
+        self.other_year(found, figure, clause_start, right)
         if figure.kind is FigureKind.MONEY:
             self.recipient(found, position, right)
         for first, last in spans:
@@ -950,6 +1077,20 @@ class _SentenceReader:
         if found.period == "from":
             found.period = ""
             found.cue = found.cue or "old"
+
+    def other_year(self, found: _Found, figure: Figure, clause_start: int, right: int) -> None:
+        """"more than 30 people died in 2011", "the 2008 strike": a figure of an earlier
+        year than the article's own is of another time."""
+        if found.period or self.year is None or figure.kind is FigureKind.DATE:
+            return
+        for token in self.tokens[clause_start : right + 1]:
+            if token.is_figure or not token.low.isdigit() or len(token.low) != 4:
+                continue
+            year = int(token.low)
+            if 1900 <= year < self.year:
+                found.period = "prior"
+                found.words.append(token.text)
+                return
 
     def increment(self, found: _Found, position: int, right: int) -> None:
         """"an additional $473 million", "six more deaths": an increment, not a total."""
@@ -1067,9 +1208,16 @@ class _SentenceReader:
             if not before and token.low in ("in", "across", "throughout") and index + 1 <= last:
                 place_at = index + 2 if tokens[index + 1].low == "the" else index + 1
                 if place_at <= last and self.words.is_name(tokens[place_at]) and not found.scope:
-                    name = self.name_at(self.name_end(place_at, last))[0]
-                    found.scope = "place:" + name
-                    found.words.append(f"{token.text} {tokens[place_at].text}")
+                    name_end = self.name_end(place_at, last)
+                    after = tokens[name_end + 1] if name_end + 1 < len(tokens) else None
+                    # "in Texas", not "in Boeing's factories" or "in Windows devices"
+                    if not tokens[name_end].possessive and not (
+                        after is not None and after.is_word and self.words.can_be_noun(after)
+                        and not self.words.is_name(after) and not self.words.is_function(after)
+                    ):
+                        name = self.name_at(name_end)[0]
+                        found.scope = "place:" + name
+                        found.words.append(f"{token.text} {tokens[place_at].text}")
             index += 1
 
     def name_end(self, index: int, last: int) -> int:

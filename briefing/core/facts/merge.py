@@ -46,11 +46,11 @@ _QUALIFIERS = (
     "owner", "per", "scope", "modality", "period", "aspect", "basis", "when", "context",
     "unit", "modifier",
 )  # fmt: skip
-_CLOSE_RATIO = 1.5
+_CLOSE_RATIO = 1.1
 """Values within this ratio of each other may be one quantity stated differently."""
 _REVISION_RATIO = 10.0
 """How far a tally may move over days with nothing but the dates to say it was revised."""
-_CLOSE_PERCENT = 1.1
+_CLOSE_PERCENT = 1.05
 """Percentages are closer: 94% and 72% growth are two quantities, 94.6% and 96% one."""
 _SCALE_SLIP = 1000.0
 
@@ -182,6 +182,8 @@ def cluster_facts(facts: Iterable[Fact], vocabulary: Vocabulary) -> list[Cluster
         _learn_links([m for m in framed if m.kind is kind], links, vocabulary)
     clusters = _merge_same_frames(framed, links, vocabulary)
     _attach_by_value(clusters, vocabulary)
+    _merge_differing_values(clusters, links, vocabulary)
+    _attach_by_value(clusters, vocabulary)
     _attach_loose(clusters, loose)
     return clusters
 
@@ -194,10 +196,14 @@ class _HeadLinks:
 
     def __init__(self) -> None:
         self.parent: dict[tuple[FigureKind, str], tuple[FigureKind, str]] = {}
-        self.evidence: dict[tuple[FigureKind, str], list[str]] = {}
+        self.evidence: dict[tuple[FigureKind, str, str], str] = {}
+        """(kind, head, head) -> why the two nouns were linked."""
 
     def root(self, kind: FigureKind, head: str) -> tuple[FigureKind, str]:
-        key = (kind, head)
+        """The noun's representative. Links hold across kinds: "33,000 workers" and
+        "33,000 union members" make "96% of voting workers" and "94.6% of union
+        members" speak of one group too."""
+        key = (FigureKind.COUNT, head)
         parent = self.parent.get(key, key)
         if parent == key:
             return key
@@ -206,11 +212,18 @@ class _HeadLinks:
         return found
 
     def link(self, kind: FigureKind, first: str, second: str, reason: str) -> None:
+        self.evidence.setdefault((kind, *sorted((first, second))), reason)
         a, b = self.root(kind, first), self.root(kind, second)
-        if a == b:
-            return
-        self.parent[max(a, b)] = min(a, b)
-        self.evidence.setdefault(min(a, b), []).append(reason)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+    def reasons_for(self, kind: FigureKind, heads: set[str]) -> list[str]:
+        """Why the nouns of one cluster were linked (only links between them)."""
+        return [
+            reason
+            for (_kind, first, second), reason in self.evidence.items()
+            if first in heads and second in heads
+        ]
 
 
 def distinctive(kind: FigureKind, value: float | str) -> bool:
@@ -353,13 +366,12 @@ def _split_by_value(
         if best is None:
             kind = group[0].kind
             cluster = Cluster(kind, list(value_mentions))
-            head = str(identity[1])
-            if head:
-                cluster.reasons.extend(_frame_reasons(value_mentions))
-                cluster.reasons.extend(links.evidence.get((kind, head), ()))
+            cluster.reasons.extend(_frame_reasons(value_mentions))
             clusters.append(cluster)
         else:
             best.mentions.extend(value_mentions)
+    for cluster in clusters:
+        cluster.reasons.extend(links.reasons_for(cluster.kind, cluster.heads()))
     return clusters
 
 
@@ -407,6 +419,8 @@ def _plausibly_same(a: float, b: float, kind: FigureKind) -> bool:
     ratio = high / low
     if ratio <= (_CLOSE_PERCENT if kind is FigureKind.PERCENT else _CLOSE_RATIO):
         return True
+    if kind is FigureKind.COUNT and high < 50 and (high - low <= 3 or ratio <= 1.25):
+        return True  # "15 plaintiffs" against "twelve"
     slip = ratio / _SCALE_SLIP ** round(math.log(ratio, _SCALE_SLIP))
     if round(math.log(ratio, _SCALE_SLIP)) >= 1 and 0.9 <= slip <= 1.1:
         return True
@@ -436,7 +450,7 @@ def _revised_between(earlier: Sequence[Mention], later: Sequence[Mention]) -> bo
     ordered = max(days_a.values()) < min(days_b.values()) or max(days_b.values()) < min(
         days_a.values()
     )
-    if not (ordered and len(days_a) >= 2 and len(days_b) >= 2):
+    if not (ordered and len(days_a) + len(days_b) >= 3):
         return False
     # Time alone does not make 207,528 pounds and 7 million pounds one tally.
     values = [float(m.value) for m in (*earlier, *later) if isinstance(m.value, float | int)]
@@ -513,6 +527,86 @@ def _agreement(first: Cluster, second: Cluster) -> int:
     for name in _QUALIFIERS:
         score += len(first.stated(name) & second.stated(name))
     return score
+
+
+_STRICT_QUALIFIERS = (
+    "owner", "per", "scope", "modality", "period", "aspect", "basis", "when", "context", "unit",
+)  # fmt: skip
+
+
+def _merge_differing_values(
+    clusters: list[Cluster], links: _HeadLinks, vocabulary: Vocabulary
+) -> None:
+    """Key facts whose values differ become one when everything else about them agrees:
+    the same qualifiers, the same noun (or one says no noun and both the same event),
+    no article stating both values, and values one quantity can be given as (close,
+    a scale slip, a dropped digit, or a revision over days). The closest pairs first."""
+    while True:
+        best: tuple[float, int, int] | None = None
+        for i, first in enumerate(clusters):
+            for j in range(i + 1, len(clusters)):
+                second = clusters[j]
+                if first.kind is not second.kind or first.values() & second.values():
+                    continue
+                score = _sameness(first, second, links, vocabulary)
+                if score is None:
+                    continue
+                if best is None or score > best[0]:
+                    best = (score, i, j)
+        if best is None:
+            return
+        _, i, j = best
+        first, second = clusters[i], clusters[j]
+        first.mentions.extend(second.mentions)
+        first.reasons.extend(r for r in second.reasons if r not in first.reasons)
+        first.reasons.append(_difference_reason(first))
+        del clusters[j]
+
+
+def _sameness(
+    first: Cluster, second: Cluster, links: _HeadLinks, vocabulary: Vocabulary
+) -> float | None:
+    """How sure two clusters with different values are one quantity; None if not."""
+    for name in _STRICT_QUALIFIERS:
+        if first.stated(name) != second.stated(name):
+            return None
+    heads_a = {links.root(first.kind, h)[1] for h in first.heads()}
+    heads_b = {links.root(second.kind, h)[1] for h in second.heads()}
+    events_a, events_b = first.events(), second.events()
+    known_a = {e for e in events_a if not e.startswith("~")}
+    known_b = {e for e in events_b if not e.startswith("~")}
+    if known_a and known_b and not (known_a & known_b):
+        return None  # two stated events of different classes
+    if any(vocabulary.contrasting(x, y) for x in known_a for y in known_b):
+        return None
+    same_head = bool(heads_a & heads_b)
+    same_event = bool(known_a & known_b) or bool(events_a & events_b)
+    if heads_a and heads_b and not same_head:
+        return None
+    if not (same_head or (same_event and (not heads_a or not heads_b))):
+        return None
+    # "data-center revenue" and "revenue" are two quantities (modifiers of the same
+    # noun are compared; "union members" and "voting workers" are other nouns)
+    for word in first.heads() & second.heads():
+        mods_a = {m.modifier for m in first.mentions if m.head == word}
+        mods_b = {m.modifier for m in second.mentions if m.head == word}
+        if not (mods_a & mods_b):
+            return None
+    if not all(_may_differ(first, [m for m in second.mentions if m.value_key == v])
+               for v in second.values()):  # fmt: skip
+        return None
+    if not all(_may_differ(second, [m for m in first.mentions if m.value_key == v])
+               for v in first.values()):  # fmt: skip
+        return None
+    distance = min(
+        (_distance(first, v) for v in second.values() if not isinstance(v, str)), default=0.0
+    )
+    return (2.0 if same_head else 0.0) + (1.0 if same_event else 0.0) - distance
+
+
+def _difference_reason(cluster: Cluster) -> str:
+    values = sorted({m.fact.figure.text for m in cluster.mentions})
+    return "the same frame with other values: " + ", ".join(f"“{v}”" for v in values[:4])
 
 
 def _attach_loose(clusters: list[Cluster], loose: list[Mention]) -> None:

@@ -174,7 +174,7 @@ class Words:
 
     def only_verb(self, token: Token) -> bool:
         """A verb form that is no noun or adjective: 'lost', 'cancelled', 'died'."""
-        if not token.is_word:
+        if not token.is_word or token.low in self._function:
             return False
         parts = lexicon.parts_of_speech(token.low)
         return lexicon.VERB in parts and lexicon.NOUN not in parts

@@ -123,8 +123,8 @@ class Vocabulary:
     weak_modifiers: frozenset[str]
     grammar: Mapping[str, frozenset[str]]
     """Closed-class words by list: 'determiners', 'prepositions', 'auxiliaries'..."""
-    contrast_family: Mapping[str, str]
-    """Event class -> the family of classes it excludes ('killed' -> 'casualties')."""
+    contrast_families: Mapping[str, frozenset[str]]
+    """Event class -> the names of the families of classes it excludes."""
     synonyms: Mapping[str, str] = field(default_factory=dict)
     """Head lemma -> the canonical lemma of its synonym set (the user's [facts])."""
     labels: Mapping[str, str] = field(default_factory=dict)
@@ -157,8 +157,10 @@ class Vocabulary:
         """Two different event classes of one contrast family ('killed', 'injured')."""
         if not first or not second or first == second:
             return False
-        family = self.contrast_family.get(first)
-        return family is not None and family == self.contrast_family.get(second)
+        shared = self.contrast_families.get(first, frozenset()) & self.contrast_families.get(
+            second, frozenset()
+        )
+        return bool(shared)
 
 
 def _words(value: Any, where: str) -> list[str]:
@@ -209,7 +211,7 @@ def _build(
     reporting: set[str] = set()
     nouns: dict[str, set[str]] = {name: set() for name in _NOUN_LISTS}
     grammar: dict[str, set[str]] = {name: set() for name in _GRAMMAR_LISTS}
-    families: dict[str, str] = {}
+    families: dict[str, set[str]] = {}
     allowed_top = {
         "format", "events", "reporting", "nouns", "grammar", "contrasts", *_SECTIONS_WITH_CLASSES
     }  # fmt: skip
@@ -255,7 +257,7 @@ def _build(
                 nouns[name].update(_words(noun_table[name], f"{where}: nouns.{name}"))
         for family, classes in data.get("contrasts", {}).items():
             for name in _words(classes, f"{where}: contrasts.{family}"):
-                families[name.replace(" ", "_")] = family
+                families.setdefault(name.replace(" ", "_"), set()).add(family)
         grammar_table = data.get("grammar", {})
         _check_keys(grammar_table, _GRAMMAR_LISTS, f"{where}: grammar")
         for name in _GRAMMAR_LISTS:
@@ -303,7 +305,7 @@ def _build(
         money_defaults=frozenset(nouns["money_defaults"]),
         weak_modifiers=frozenset(nouns["weak_modifiers"]),
         grammar={name: frozenset(words) for name, words in grammar.items()},
-        contrast_family=families,
+        contrast_families={name: frozenset(found) for name, found in families.items()},
         synonyms=synonyms,
         labels=labels,
         digest=digest.hexdigest(),
