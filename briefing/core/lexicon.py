@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-__all__ = ["can_be", "lemma", "lemmas", "parts_of_speech", "past_participle"]
+__all__ = ["can_be", "lemma", "lemmas", "parts_of_speech"]
 
 NOUN = "NOUN"
 VERB = "VERB"
@@ -22,7 +22,6 @@ ADV = "ADV"
 _lock = threading.Lock()
 _module: Any = None
 _parts: dict[str, dict[str, tuple[str, ...]]] = {}
-_participles: dict[str, str] = {}
 
 
 def _library() -> Any:
@@ -64,8 +63,18 @@ def can_be(word: str, part: str) -> bool:
     return part in parts_of_speech(word)
 
 
+_all_lemmas: dict[str, tuple[str, ...]] = {}
+
+
 def lemmas(word: str) -> tuple[str, ...]:
     """Every lemma of a lower-case word, verbs first; the word itself when unknown."""
+    found_lemmas = _all_lemmas.get(word)
+    if found_lemmas is None:
+        found_lemmas = _all_lemmas[word] = _lemmas(word)
+    return found_lemmas
+
+
+def _lemmas(word: str) -> tuple[str, ...]:
     found = parts_of_speech(word)
     if not found:
         return (word,)
@@ -78,9 +87,19 @@ def lemmas(word: str) -> tuple[str, ...]:
     return tuple(ordered) or (word,)
 
 
+_lemmas_by_part: dict[tuple[str, str | None], str] = {}
+
+
 def lemma(word: str, part: str | None = None) -> str:
     """The base form of a lower-case word, as ``part`` if given: 'devices' -> 'device'."""
-    word = word.lower()
+    key = (word, part)
+    found_lemma = _lemmas_by_part.get(key)
+    if found_lemma is None:
+        found_lemma = _lemmas_by_part[key] = _lemma(word.lower(), part)
+    return found_lemma
+
+
+def _lemma(word: str, part: str | None) -> str:
     found = parts_of_speech(word)
     if part is not None and part in found:
         return found[part][0].lower()
@@ -97,21 +116,3 @@ def _guess_lemma(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
-
-
-def past_participle(verb: str) -> str:
-    """'kill' -> 'killed', 'seek' -> 'sought'; a guess for verbs the lexicon lacks."""
-    found = _participles.get(verb)
-    if found is None:
-        try:
-            forms = _library().getInflection(verb, tag="VBN")
-        except Exception:
-            forms = ()
-        if forms:
-            found = forms[-1] if len(forms) > 1 and forms[-1].endswith("lled") else forms[0]
-        elif verb.endswith("e"):
-            found = verb + "d"
-        else:
-            found = verb + "ed"
-        _participles[verb] = found
-    return found

@@ -28,6 +28,7 @@ from briefing.core import lexicon
 from briefing.core.models import Figure, FigureKind
 
 from .tokens import MONTHS_AND_DAYS, Token, Words, tokenize
+from .vocabulary import PhraseTable
 
 __all__ = ["Frame", "read_frames"]
 
@@ -136,6 +137,17 @@ def lexicon_can(token: Token, part: str) -> bool:
     return lexicon.can_be(token.low, part)
 
 
+def _merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching index ranges joined, so no word is read twice."""
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(span for span in spans if span[0] <= span[1]):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
 class _Found:
     """What the walks around one figure found so far."""
 
@@ -216,9 +228,15 @@ class _SentenceReader:
         self.conjunctions = grammar["conjunctions"]
         self.position = {t.fig: i for i, t in enumerate(tokens) if t.fig >= 0}
         self._lemmas: list[str] | None = None
+        self._lows: list[str] | None = None
         self.year: int | None = None
 
     # ------------------------------------------------------------------ helpers
+
+    def lows(self) -> list[str]:
+        if self._lows is None:
+            self._lows = [t.low for t in self.tokens]
+        return self._lows
 
     def lemmas(self) -> list[str]:
         """One lemma per token (figures as '#', marks as themselves)."""
@@ -1072,7 +1090,7 @@ class _SentenceReader:
         self.other_year(found, figure, clause_start, right)
         if figure.kind is FigureKind.MONEY:
             self.recipient(found, position, right)
-        for first, last in spans:
+        for first, last in _merged_spans(spans):
             self.phrases_in(found, first, last, before=last < position, kind=figure.kind)
         if found.period == "from":
             found.period = ""
@@ -1156,8 +1174,13 @@ class _SentenceReader:
     ) -> None:
         tokens = self.tokens
         lemmas = self.lemmas()
-        lows = [t.low for t in tokens]
+        lows = self.lows()
         vocabulary = self.vocabulary
+        starts = vocabulary.qualifier_starts
+        if not any(
+            lows[i] in starts or lemmas[i] in starts for i in range(first, last + 1)
+        ) and not any(tokens[i].low in ("in", "across", "throughout") for i in range(first, last + 1)):
+            return
         change = kind is FigureKind.PERCENT or found.aspect == "change"
         tables = (
             (vocabulary.basis, "basis") if change else (vocabulary.period, "period"),
@@ -1173,8 +1196,16 @@ class _SentenceReader:
                 index += 1
                 continue
             matched = False
-            for table, attribute in tables:
-                hit = table.match(lows, index) or table.match(lemmas, index)
+            low, lemma = lows[index], lemmas[index]
+            if low not in starts and lemma not in starts:
+                tables_here: tuple[tuple[PhraseTable, str], ...] = ()
+            else:
+                tables_here = tables
+            for table, attribute in tables_here:
+                table_starts = table.starts
+                hit = (table.match(lows, index) if low in table_starts else None) or (
+                    table.match(lemmas, index) if lemma in table_starts else None
+                )
                 if hit is None:
                     continue
                 value, length = hit

@@ -167,12 +167,24 @@ def _phrase_event(phrase: str, vocabulary: Vocabulary) -> str:
 
 
 def _participle(event: str, mentions: Sequence[Mention], vocabulary: Vocabulary) -> str:
+    """The event as a participle: the class's own ('killed'), else how the articles
+    write the verb when that is a past form ('crashed'), else a regular one."""
     if not event:
         return ""
-    if event.startswith("~"):
-        return lexicon.past_participle(event[1:].split()[-1]) if " " not in event[1:] else event[1:]
     found = vocabulary.events.get(event)
-    return found.label if found is not None else event
+    if found is not None:
+        return found.label
+    lemma = event[1:] if event.startswith("~") else event
+    written = Counter(
+        m.fact.frame.event_text.lower()
+        for m in mentions
+        if m.event == event and m.fact.frame.event_text.lower().endswith(("ed", "en", "wn", "t"))
+    )
+    if written:
+        return written.most_common(1)[0][0]
+    if lemma.endswith("e"):
+        return lemma + "d"
+    return lemma + "ed"
 
 
 def _with_qualifiers(text: str, mentions: Sequence[Mention]) -> str:

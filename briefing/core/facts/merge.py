@@ -33,11 +33,12 @@ import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from briefing.core.models import FigureKind
 
 from .extract import Fact, parse_day
+from .frames import Frame
 from .vocabulary import Vocabulary
 
 __all__ = ["Cluster", "Mention", "cluster_facts"]
@@ -46,6 +47,7 @@ _QUALIFIERS = (
     "owner", "per", "scope", "modality", "period", "aspect", "basis", "when", "context",
     "unit", "modifier",
 )  # fmt: skip
+_QUALIFIER_INDEX = {name: index for index, name in enumerate(_QUALIFIERS)}
 _CLOSE_RATIO = 1.1
 """Values within this ratio of each other may be one quantity stated differently."""
 _REVISION_RATIO = 10.0
@@ -83,54 +85,109 @@ class Mention:
     article: str
     day: dt.date | None
 
+    quals: tuple[str, ...] = ()
+    """The qualifiers in ``_QUALIFIERS`` order (read often, so kept together)."""
+
     @property
     def value_key(self) -> float | str:
         return self.value
 
     def qualifier(self, name: str) -> str:
-        return str(getattr(self, name))
+        return self.quals[_QUALIFIER_INDEX[name]]
 
     @property
     def is_loose(self) -> bool:
         """Says nothing of what it measures: only its value can place it."""
-        return not (self.head or self.event or any(self.qualifier(q) for q in _QUALIFIERS))
+        return not (self.head or self.event or any(self.quals))
 
 
-@dataclass(slots=True)
 class Cluster:
-    """Mentions merged into one key fact so far."""
+    """Mentions merged into one key fact so far, with what merging asks of them kept
+    up to date (values, sources, what each article states, stated qualifiers)."""
 
-    kind: FigureKind
-    mentions: list[Mention]
-    reasons: list[str] = field(default_factory=list)
+    __slots__ = ("_by_article", "_events", "_heads", "_sources", "_stated", "_values",
+                 "alive", "kind", "mentions", "reasons")  # fmt: skip
+
+    def __init__(self, kind: FigureKind, mentions: Iterable[Mention] = ()) -> None:
+        self.kind = kind
+        self.mentions: list[Mention] = []
+        self.reasons: list[str] = []
+        self.alive = True
+        self._values: set[float | str] = set()
+        self._sources: set[str] = set()
+        self._by_article: dict[str, set[float | str]] = {}
+        self._events: set[str] = set()
+        self._heads: set[str] = set()
+        self._stated: dict[str, set[str]] = {}
+        self.add(mentions)
+
+    def add(self, mentions: Iterable[Mention]) -> None:
+        for mention in mentions:
+            self.mentions.append(mention)
+            self._values.add(mention.value_key)
+            self._sources.add(mention.source)
+            if not mention.cue and not mention.period:
+                self._by_article.setdefault(mention.article, set()).add(mention.value_key)
+            if mention.event:
+                self._events.add(mention.event)
+            if mention.head:
+                self._heads.add(mention.head)
+        self._stated.clear()
+
+    def absorb(self, other: Cluster) -> None:
+        self.add(other.mentions)
+        self.reasons.extend(r for r in other.reasons if r not in self.reasons)
+        other.alive = False
 
     def values(self) -> set[float | str]:
-        return {m.value_key for m in self.mentions}
+        return self._values
 
     def sources(self) -> set[str]:
-        return {m.source for m in self.mentions}
+        return self._sources
 
     def by_article(self) -> dict[str, set[float | str]]:
-        found: dict[str, set[float | str]] = {}
-        for mention in self.mentions:
-            if not mention.cue and not mention.period:
-                found.setdefault(mention.article, set()).add(mention.value_key)
-        return found
+        return self._by_article
 
     def stated(self, name: str) -> set[str]:
-        return {m.qualifier(name) for m in self.mentions if m.qualifier(name)}
+        found = self._stated.get(name)
+        if found is None:
+            found = self._stated[name] = {
+                m.qualifier(name) for m in self.mentions if m.qualifier(name)
+            }
+        return found
 
     def events(self) -> set[str]:
-        return {m.event for m in self.mentions if m.event}
+        return self._events
 
     def heads(self) -> set[str]:
-        return {m.head for m in self.mentions if m.head}
+        return self._heads
 
 
-def resolve(fact: Fact, vocabulary: Vocabulary) -> Mention:
-    """The fact's frame in the vocabulary's terms: event classes, canonical nouns."""
+def resolve(
+    fact: Fact,
+    vocabulary: Vocabulary,
+    memo: dict[tuple[object, ...], tuple[str, str, tuple[str, ...]]] | None = None,
+) -> Mention:
+    """The fact's frame in the vocabulary's terms: event classes, canonical nouns.
+    ``memo`` keeps the answer per frame (the same frames recur across articles)."""
     frame = fact.frame
     figure = fact.figure
+    key = (figure.kind, frame)
+    resolved = memo.get(key) if memo is not None else None
+    if resolved is None:
+        resolved = _resolve_frame(frame, figure.kind, vocabulary)
+        if memo is not None:
+            memo[key] = resolved
+    head, event, quals = resolved
+    return Mention(
+        fact, figure.kind, figure.value, head, event, *quals, frame.cue, fact.source,
+        fact.article_id, parse_day(fact.published), quals,
+    )  # fmt: skip
+
+
+def _resolve_frame(
+    frame: Frame, kind: FigureKind, vocabulary: Vocabulary
+) -> tuple[str, str, tuple[str, ...]]:
     head = vocabulary.canonical_head(frame.head)
     mods = frame.mods.split()
     event = vocabulary.event_class(frame.event) if frame.event else ""
@@ -146,35 +203,28 @@ def resolve(fact: Fact, vocabulary: Vocabulary) -> Mention:
         event = head_event
     if head_event or head in vocabulary.generic_nouns:
         head = ""  # "41,000 deaths", "six people": the event says what is counted
-    if figure.kind is FigureKind.MONEY and head in vocabulary.money_defaults:
+    if kind is FigureKind.MONEY and head in vocabulary.money_defaults:
         head = ""
-    return Mention(
-        fact=fact,
-        kind=figure.kind,
-        value=figure.value,
-        head=head,
-        event=event,
-        owner=frame.owner,
-        per=vocabulary.canonical_head(frame.per),
-        scope=frame.scope,
-        modality=frame.modality,
-        period=frame.period,
-        aspect=frame.aspect,
-        basis=frame.basis,
-        when=frame.when,
-        context=vocabulary.canonical_head(frame.context),
-        unit=frame.unit,
-        modifier=" ".join(sorted(m for m in mods if m not in vocabulary.weak_modifiers)),
-        cue=frame.cue,
-        source=fact.source,
-        article=fact.article_id,
-        day=parse_day(fact.published),
+    quals = (
+        frame.owner,
+        vocabulary.canonical_head(frame.per),
+        frame.scope,
+        frame.modality,
+        frame.period,
+        frame.aspect,
+        frame.basis,
+        frame.when,
+        vocabulary.canonical_head(frame.context),
+        frame.unit,
+        " ".join(sorted(m for m in mods if m not in vocabulary.weak_modifiers)),
     )
+    return head, event, quals
 
 
 def cluster_facts(facts: Iterable[Fact], vocabulary: Vocabulary) -> list[Cluster]:
     """The key facts' mentions, merged; most sources first is left to the caller."""
-    mentions = [resolve(fact, vocabulary) for fact in facts]
+    memo: dict[tuple[object, ...], tuple[str, str, tuple[str, ...]]] = {}
+    mentions = [resolve(fact, vocabulary, memo) for fact in facts]
     loose = [m for m in mentions if m.is_loose]
     framed = [m for m in mentions if not m.is_loose]
     links = _HeadLinks()
@@ -317,14 +367,14 @@ def _phrase(mention: Mention) -> str:
 
 def _identity(mention: Mention, links: _HeadLinks) -> tuple[object, ...]:
     head = links.root(mention.kind, mention.head)[1] if mention.head else ""
-    qualifiers = [mention.qualifier(name) for name in _QUALIFIERS]
+    qualifiers = mention.quals
     if mention.kind is FigureKind.DATE:
-        qualifiers[0] = ""  # an event's date is the event's, whoever the sentence names
+        qualifiers = ("", *qualifiers[1:])  # an event's date is its own, whoever is named
     return (
         mention.kind,
         head,
         mention.event if not mention.event.startswith("~") or not head else "",
-        *qualifiers,
+        qualifiers,
     )
 
 
@@ -364,12 +414,11 @@ def _split_by_value(
             if distance < best_distance:
                 best, best_distance = cluster, distance
         if best is None:
-            kind = group[0].kind
-            cluster = Cluster(kind, list(value_mentions))
+            cluster = Cluster(group[0].kind, value_mentions)
             cluster.reasons.extend(_frame_reasons(value_mentions))
             clusters.append(cluster)
         else:
-            best.mentions.extend(value_mentions)
+            best.add(value_mentions)
     for cluster in clusters:
         cluster.reasons.extend(links.reasons_for(cluster.kind, cluster.heads()))
     return clusters
@@ -400,12 +449,12 @@ def _may_differ(cluster: Cluster, newcomers: list[Mention]) -> bool:
     if isinstance(value, str):
         return True
     kind = newcomers[0].kind
-    for other in cluster.values():
-        if isinstance(other, str) or _plausibly_same(float(other), float(value), kind):
-            continue
-        if not _revised_between(cluster.mentions, newcomers):
-            return False
-    return True
+    far = [
+        other
+        for other in cluster.values()
+        if not isinstance(other, str) and not _plausibly_same(float(other), float(value), kind)
+    ]
+    return not far or _revised_between(cluster.mentions, newcomers)
 
 
 def _plausibly_same(a: float, b: float, kind: FigureKind) -> bool:
@@ -438,10 +487,20 @@ def _revised_between(earlier: Sequence[Mention], later: Sequence[Mention]) -> bo
     "up from", "now"), or one source gave both values on different days, or every
     report of one value came before every report of the other and both were stated
     by at least two sources (a tally that outlets followed, not one stray figure)."""
-    if any(m.cue for m in (*earlier, *later)):
-        return True
-    days_a = {m.source: m.day for m in earlier if m.day is not None}
-    days_b = {m.source: m.day for m in later if m.day is not None}
+    for mention in earlier:
+        if mention.cue:
+            return True
+    for mention in later:
+        if mention.cue:
+            return True
+    days_a: dict[str, dt.date] = {}
+    for mention in earlier:
+        if mention.day is not None:
+            days_a[mention.source] = mention.day
+    days_b: dict[str, dt.date] = {}
+    for mention in later:
+        if mention.day is not None:
+            days_b[mention.source] = mention.day
     for source, day in days_b.items():
         if source in days_a and days_a[source] != day:
             return True
@@ -469,51 +528,72 @@ def _frame_reasons(mentions: Sequence[Mention]) -> list[str]:
 def _attach_by_value(clusters: list[Cluster], vocabulary: Vocabulary) -> None:
     """A key fact that states no more than another joins it when they share a value
     and nothing speaks against it: "the $150,000" with "$150,000 per work"."""
-    changed = True
-    while changed:
-        changed = False
-        clusters.sort(key=lambda c: (len(c.sources()), len(c.mentions)))
-        for index, small in enumerate(clusters):
-            candidates = []
-            for other in clusters:
-                if other is small or not (small.values() & other.values()):
-                    continue
-                if other.kind is not small.kind:
-                    continue
-                if not _compatible(small.mentions, other.mentions, vocabulary, same_value=True):
-                    continue
-                shared = small.values() & other.values()
-                if not all(distinctive(small.kind, v) or _strong_frame(small, other) for v in shared):
-                    continue
-                if small.values() - other.values() and not all(
-                    _may_differ(other, [m for m in small.mentions if m.value_key == v])
-                    for v in small.values() - other.values()
-                ):
-                    continue
-                candidates.append(other)
-            if not candidates:
+    for _ in range(3):
+        by_value: dict[tuple[FigureKind, float | str], list[Cluster]] = {}
+        for cluster in clusters:
+            for value in cluster.values():
+                by_value.setdefault((cluster.kind, value), []).append(cluster)
+        merged = False
+        for small in sorted(clusters, key=lambda c: (len(c.sources()), len(c.mentions))):
+            if not small.alive:
                 continue
-            candidates.sort(key=lambda c: (-_agreement(small, c), -len(c.sources())))
-            if (
-                len(candidates) > 1
-                and _agreement(small, candidates[0]) == _agreement(small, candidates[1])
-                and not _compatible(
-                    candidates[0].mentions, candidates[1].mentions, vocabulary, same_value=True
-                )
-            ):
-                continue  # two equally good, different homes: the value cannot choose
-            target = candidates[0]
+            target = _home_by_value(small, by_value, vocabulary)
+            if target is None:
+                continue
             shared = sorted(small.values() & target.values(), key=str)
             text = next(m.fact.figure.text for m in small.mentions if m.value_key == shared[0])
             target.reasons.append(
                 f"“{_phrase(small.mentions[0]) or small.mentions[0].fact.figure.text}” "
                 f"gives the same {text}"
             )
-            target.mentions.extend(small.mentions)
-            target.reasons.extend(r for r in small.reasons if r not in target.reasons)
-            del clusters[index]
-            changed = True
-            break
+            target.absorb(small)
+            for value in small.values():
+                homes = by_value.setdefault((small.kind, value), [])
+                if target not in homes:
+                    homes.append(target)
+            merged = True
+        clusters[:] = [c for c in clusters if c.alive]
+        if not merged:
+            return
+
+
+def _home_by_value(
+    small: Cluster,
+    by_value: dict[tuple[FigureKind, float | str], list[Cluster]],
+    vocabulary: Vocabulary,
+) -> Cluster | None:
+    candidates: list[Cluster] = []
+    seen: set[int] = set()
+    for value in small.values():
+        for other in by_value.get((small.kind, value), ()):
+            if other is small or not other.alive or id(other) in seen:
+                continue
+            seen.add(id(other))
+            if len(other.sources()) < len(small.sources()):
+                continue  # the smaller joins the larger, never the reverse
+            if not _compatible(small.mentions, other.mentions, vocabulary, same_value=True):
+                continue
+            shared = small.values() & other.values()
+            if not all(distinctive(small.kind, v) or _strong_frame(small, other) for v in shared):
+                continue
+            if small.values() - other.values() and not all(
+                _may_differ(other, [m for m in small.mentions if m.value_key == v])
+                for v in small.values() - other.values()
+            ):
+                continue
+            candidates.append(other)
+    if not candidates:
+        return None
+    candidates.sort(key=lambda c: (-_agreement(small, c), -len(c.sources())))
+    if (
+        len(candidates) > 1
+        and _agreement(small, candidates[0]) == _agreement(small, candidates[1])
+        and not _compatible(
+            candidates[0].mentions, candidates[1].mentions, vocabulary, same_value=True
+        )
+    ):
+        return None  # two equally good, different homes: the value cannot choose
+    return candidates[0]
 
 
 def _strong_frame(first: Cluster, second: Cluster) -> bool:
@@ -540,27 +620,45 @@ def _merge_differing_values(
     """Key facts whose values differ become one when everything else about them agrees:
     the same qualifiers, the same noun (or one says no noun and both the same event),
     no article stating both values, and values one quantity can be given as (close,
-    a scale slip, a dropped digit, or a revision over days). The closest pairs first."""
-    while True:
-        best: tuple[float, int, int] | None = None
-        for i, first in enumerate(clusters):
-            for j in range(i + 1, len(clusters)):
-                second = clusters[j]
-                if first.kind is not second.kind or first.values() & second.values():
-                    continue
-                score = _sameness(first, second, links, vocabulary)
-                if score is None:
-                    continue
-                if best is None or score > best[0]:
-                    best = (score, i, j)
-        if best is None:
+    a scale slip, a dropped digit, or a revision over days). The closest pairs first;
+    only clusters that share a noun or an event are compared."""
+    for _ in range(3):
+        blocks: dict[tuple[FigureKind, str], list[Cluster]] = {}
+        for cluster in clusters:
+            keys = {("h", links.root(cluster.kind, h)[1]) for h in cluster.heads()}
+            keys |= {("e", e) for e in cluster.events()}
+            for key in keys:
+                blocks.setdefault((cluster.kind, "".join(key)), []).append(cluster)
+        pairs: dict[tuple[int, int], tuple[Cluster, Cluster]] = {}
+        for members in blocks.values():
+            if len(members) > 200:
+                members = sorted(members, key=lambda c: -len(c.mentions))[:200]
+            for i, first in enumerate(members):
+                for second in members[i + 1 :]:
+                    key = (min(id(first), id(second)), max(id(first), id(second)))
+                    pairs.setdefault(key, (first, second))
+        scored = []
+        for first, second in pairs.values():
+            if first.values() & second.values():
+                continue
+            score = _sameness(first, second, links, vocabulary)
+            if score is not None:
+                scored.append((score, first, second))
+        scored.sort(key=lambda item: -item[0])
+        merged = False
+        for _score, first, second in scored:
+            if not (first.alive and second.alive):
+                continue
+            if _sameness(first, second, links, vocabulary) is None:
+                continue  # one of them grew since it was scored
+            keep, gone = (first, second) if len(first.mentions) >= len(second.mentions) else (
+                second, first)  # fmt: skip
+            keep.absorb(gone)
+            keep.reasons.append(_difference_reason(keep))
+            merged = True
+        clusters[:] = [c for c in clusters if c.alive]
+        if not merged:
             return
-        _, i, j = best
-        first, second = clusters[i], clusters[j]
-        first.mentions.extend(second.mentions)
-        first.reasons.extend(r for r in second.reasons if r not in first.reasons)
-        first.reasons.append(_difference_reason(first))
-        del clusters[j]
 
 
 def _sameness(
@@ -617,4 +715,4 @@ def _attach_loose(clusters: list[Cluster], loose: list[Mention]) -> None:
             continue
         homes = [c for c in clusters if c.kind is mention.kind and mention.value_key in c.values()]
         if len(homes) == 1:
-            homes[0].mentions.append(mention)
+            homes[0].add([mention])

@@ -34,7 +34,20 @@ MONTHS_AND_DAYS = frozenset(
 class Token:
     """One word, number, mark or figure of a sentence."""
 
-    __slots__ = ("cap", "end", "fig", "first", "low", "possessive", "start", "text")
+    __slots__ = (
+        "cap",
+        "end",
+        "fig",
+        "first",
+        "is_clause_mark",
+        "is_figure",
+        "is_hard_boundary",
+        "is_word",
+        "low",
+        "possessive",
+        "start",
+        "text",
+    )
 
     def __init__(
         self, text: str, start: int, end: int, fig: int = -1, first: bool = False
@@ -54,26 +67,10 @@ class Token:
         """First word of its sentence (a capital there says nothing)."""
         self.possessive = False
         """Followed by 's: "Delta's"."""
-
-    @property
-    def is_word(self) -> bool:
-        return self.fig < 0 and self.low[:1].isalpha()
-
-    @property
-    def is_figure(self) -> bool:
-        return self.fig >= 0
-
-    @property
-    def is_mark(self) -> bool:
-        return self.fig < 0 and not self.low[:1].isalnum()
-
-    @property
-    def is_hard_boundary(self) -> bool:
-        return self.fig < 0 and self.text in _HARD_BOUNDARIES
-
-    @property
-    def is_clause_mark(self) -> bool:
-        return self.fig < 0 and self.text in _CLAUSE_MARKS
+        self.is_figure = fig >= 0
+        self.is_word = fig < 0 and low[:1].isalpha()
+        self.is_hard_boundary = fig < 0 and text in _HARD_BOUNDARIES
+        self.is_clause_mark = fig < 0 and text in _CLAUSE_MARKS
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"Token({self.text!r}{', fig' if self.fig >= 0 else ''})"

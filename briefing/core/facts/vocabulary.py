@@ -60,11 +60,13 @@ class EventClass:
 class PhraseTable:
     """Phrases of lemmas, each with a value; found in a lemma sequence, longest first."""
 
-    __slots__ = ("_by_first", "_longest")
+    __slots__ = ("_by_first", "_longest", "starts")
 
     def __init__(self, entries: Iterable[tuple[str, str]] = ()) -> None:
         self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         self._longest = 1
+        self.starts: frozenset[str] = frozenset()
+        """The words phrases start with: a word outside it starts none."""
         for phrase, value in entries:
             self.add(phrase, value)
 
@@ -77,6 +79,7 @@ class PhraseTable:
         bucket.append((words, value))
         bucket.sort(key=lambda entry: -len(entry[0]))
         self._longest = max(self._longest, len(words))
+        self.starts = self.starts | {words[0]}
 
     def __contains__(self, word: object) -> bool:
         return any(len(w) == 1 for w, _ in self._by_first.get(str(word), ()))
@@ -125,6 +128,8 @@ class Vocabulary:
     """Closed-class words by list: 'determiners', 'prepositions', 'auxiliaries'..."""
     contrast_families: Mapping[str, frozenset[str]]
     """Event class -> the names of the families of classes it excludes."""
+    qualifier_starts: frozenset[str] = frozenset()
+    """Every word a scope, modality, period, basis or period-of phrase starts with."""
     synonyms: Mapping[str, str] = field(default_factory=dict)
     """Head lemma -> the canonical lemma of its synonym set (the user's [facts])."""
     labels: Mapping[str, str] = field(default_factory=dict)
@@ -306,6 +311,9 @@ def _build(
         weak_modifiers=frozenset(nouns["weak_modifiers"]),
         grammar={name: frozenset(words) for name, words in grammar.items()},
         contrast_families={name: frozenset(found) for name, found in families.items()},
+        qualifier_starts=frozenset().union(
+            *(sections[name].first_words() for name in ("scope", "modality", "period", "basis", "when"))
+        ),
         synonyms=synonyms,
         labels=labels,
         digest=digest.hexdigest(),
