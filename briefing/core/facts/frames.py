@@ -129,6 +129,11 @@ class _Item(NamedTuple):
     quantity: str = ""
 
 
+def _is_participle(written: str, lemma: str) -> bool:
+    """'sought', 'cancelled', 'taken': a past form (not the base form, not '-ing' or '-s')."""
+    return written != lemma and not written.endswith(("ing", "s"))
+
+
 def lexicon_known(token: Token) -> bool:
     return bool(lexicon.parts_of_speech(token.low))
 
@@ -311,6 +316,8 @@ class _SentenceReader:
                 break
             if before.possessive or (words.only_verb(before) and not before.low.endswith("ed")):
                 break
+            if words.is_reporting(before) and words.can_be_verb(before):
+                break
             if words.can_be_verb(before) and first >= 2 and (
                 tokens[first - 2].low in self.auxiliaries or tokens[first - 2].low == "to"
             ):
@@ -359,10 +366,10 @@ class _SentenceReader:
                 break
         if last < 0:
             return None
-        # The head is the last word that can be a noun.
+        # The head is the last word that can be a noun ("listening" after "all" is one).
         while last > first and not words.can_be_noun(tokens[last]):
             last -= 1
-        if not words.can_be_noun(tokens[last]):
+        if not words.can_be_noun(tokens[last]) and not tokens[last].low.endswith("ing"):
             return None
         head = words.noun_lemma(tokens[last])
         phrase = " ".join(t.text for t in tokens[first : last + 1])
@@ -379,6 +386,8 @@ class _SentenceReader:
         self.walk_left(figure, found, position, clause_start)
         if figure.kind is not FigureKind.DATE:
             self.walk_right(figure, found, position, clause_end)
+        if not found.head and clause_start > 0 and self.tokens[clause_start - 1].text == ":":
+            self.label_before_colon(found, clause_start - 1, events_only=figure.kind is FigureKind.DATE)
         if not found.head and figure.kind is not FigureKind.DATE:
             self.inherit(index, position, found, earlier)
         if not found.head and figure.kind is FigureKind.PERCENT:
@@ -439,8 +448,6 @@ class _SentenceReader:
         """The verb that governs the figure, the noun it is "of", and whose it is."""
         items = self.left_items(figure, position, clause_start)
         self.read_left(figure, found, position, items)
-        if not found.head and clause_start > 0 and self.tokens[clause_start - 1].text == ":":
-            self.label_before_colon(found, clause_start - 1)
 
     def left_items(self, figure: Figure, position: int, clause_start: int) -> list[_Item]:
         """The words left of a figure, grouped: noun phrases, names, verbs, prepositions."""
@@ -519,10 +526,26 @@ class _SentenceReader:
                 index -= 1
                 continue
             if self.is_verb_here(index):
+                passive_at = (
+                    index + 1 < position and tokens[index + 1].low == "at"
+                    and index > 0 and tokens[index - 1].low in _BE_FORMS
+                )  # fmt: skip
+                if passive_at:
+                    # "losses were put at $5.4 billion", "was estimated at": what is
+                    # measured is the subject
+                    items.append(_Item("verb", index, index, head=words.verb_lemma(token),
+                                       phrase=token.text, quantity="level"))  # fmt: skip
+                    index -= 1
+                    continue
                 if words.is_reporting(token) or words.verb_lemma(token) in _EXPECT_VERBS:
                     items.append(_Item("report", index, index, head=words.verb_lemma(token)))
                     break
-                event = words.event_lemma(token) or words.verb_lemma(token)
+                following = tokens[index + 1] if index + 1 < len(tokens) else None
+                event = (
+                    words.event_phrase(token, following)
+                    or words.event_lemma(token)
+                    or words.verb_lemma(token)
+                )
                 items.append(
                     _Item(
                         "verb",
@@ -613,7 +636,10 @@ class _SentenceReader:
                     passed = ""
                     continue
                 own_noun = found.head_at == position and kind is FigureKind.COUNT
-                if passed == "at" or (item.quantity and not (own_noun and item.quantity == "level")):
+                valuation = self.vocabulary.event_class(item.head) == "valued"
+                if (passed == "at" and valuation) or (
+                    item.quantity and not (own_noun and item.quantity == "level")
+                ):
                     # "valued at", "fixed at", "put at", "rose to": what the verb tells
                     # of is its subject
                     quantity = item.quantity or "level"
@@ -651,6 +677,19 @@ class _SentenceReader:
                 found.words.append(item.phrase)
                 after_verb = True
                 passed = ""
+                following = items[number + 1] if number + 1 < len(items) else None
+                if (
+                    following is not None
+                    and following.kind == "np"
+                    and following.last == item.first - 1
+                    and not found.head
+                    and _is_participle(self.tokens[item.first].low, item.head)
+                ):
+                    # "damages sought near $12.9 trillion", "flights cancelled": the
+                    # participle describes the noun before it, which is measured
+                    found.set_head(following.head, following.phrase, following.mods,
+                                   following.first)  # fmt: skip
+                    break
                 continue
             if step == "pron":
                 if after_verb and not found.owner:
@@ -691,7 +730,7 @@ class _SentenceReader:
                         found.words.append(item.phrase)
                     elif not found.head:
                         found.set_head(item.head, item.phrase, item.mods, item.first)
-                    elif self.vocabulary.event_class(item.head):
+                    elif self.vocabulary.event_class(item.head, noun=True):
                         found.context = item.head
                     if item.owner:
                         found.owner, found.owner_text = item.owner, item.owner_text
@@ -740,7 +779,7 @@ class _SentenceReader:
                 link.kind == "prep"
                 and self.tokens[link.first].low in ("for", "of", "in", "from", "at", "on")
                 and outer.kind == "np"
-                and not self.vocabulary.event_class(item.head)
+                and not self.vocabulary.event_class(item.head, noun=True)
             ):
                 vocabulary = self.vocabulary
                 if self.tokens[link.first].low == "of" and (
@@ -750,7 +789,7 @@ class _SentenceReader:
                 return outer
         return item
 
-    def label_before_colon(self, found: _Found, colon: int) -> None:
+    def label_before_colon(self, found: _Found, colon: int, *, events_only: bool = False) -> None:
         """"Revenue: $35.08 billion vs. $33.16 billion": a short label before a colon
         at the start of a sentence names the figures after it."""
         tokens = self.tokens
@@ -764,7 +803,11 @@ class _SentenceReader:
             last -= 1
         if last < 0:
             return
+        if not lexicon.can_be(tokens[last].low, lexicon.NOUN) and not tokens[last].low.isupper():
+            return  # "fernwire: $13 trillion" is a person's name, not a label
         head, phrase, mods, first = self.noun_phrase_ending(last)
+        if events_only and not self.vocabulary.event_class(head, noun=True):
+            return  # a date's label must name an event ("Background:" does not)
         if first == 0:
             found.set_head(head, phrase, mods, first)
             if per_at + 1 < colon and not found.per:
@@ -849,6 +892,10 @@ class _SentenceReader:
         if kind in (FigureKind.MONEY, FigureKind.PERCENT, FigureKind.SIZE):
             if token.low in ("of", "in") and index + 1 <= clause_end:
                 phrase = self.noun_phrase_starting(index + 1, clause_end)
+                overrides = kind is FigureKind.PERCENT and token.low == "of"
+                if phrase is not None and overrides and found.head:
+                    found.context = found.context or found.head  # "tracks represent 99.6% of streams"
+                    found.head = ""
                 if phrase is not None and not found.head:
                     head, written, mods, last = phrase
                     if token.low == "of" and kind is FigureKind.PERCENT:
@@ -1033,8 +1080,8 @@ class _SentenceReader:
             if token.is_hard_boundary or token.is_figure and self.figure_kind(token) is FigureKind.DATE:
                 return
             if token.is_clause_mark:
-                if crossed or steps > 2:
-                    return
+                if crossed or steps > 2 or not self.opens_clause(position):
+                    return  # "as it said in December, despite an injunction": not its event
                 crossed = True
                 index += 1
                 continue
@@ -1053,6 +1100,14 @@ class _SentenceReader:
                 return
             index += 1
 
+    def opens_clause(self, position: int) -> bool:
+        """Nothing but prepositions and marks before the figure in its clause: "On Dec.
+        29, the labels filed suit"."""
+        start, _ = self.clause(position)
+        return all(
+            not t.is_word or t.low in self.prepositions for t in self.tokens[start:position]
+        )
+
     def date_object(self, found: _Found, index: int) -> None:
         """The noun a dated verb acts on: "filed a lawsuit" -> lawsuit."""
         tokens = self.tokens
@@ -1060,7 +1115,7 @@ class _SentenceReader:
             phrase = self.noun_phrase_starting(index + 1, min(len(tokens) - 1, index + 4))
             if phrase is not None and not found.head:
                 head, written, mods, _ = phrase
-                if self.vocabulary.event_class(head):
+                if self.vocabulary.event_class(head, noun=True):
                     found.set_head(head, written, mods, index + 1)
 
     # ------------------------------------------------------------------ qualifiers
@@ -1291,10 +1346,23 @@ class _SentenceReader:
                 found.per = unit
         elif low == "for" and following is not None and following.low in ("each", "every"):
             rest = index + 2
-            while rest <= right and tokens[rest].low in ("of", "the", "one"):
+            while rest < len(tokens) and (
+                tokens[rest].low in ("of", "the", "one", "its", "their") or tokens[rest].low in _HEDGE_WORDS
+            ):
                 rest += 1
-            if rest <= right and tokens[rest].is_word:
-                found.per = words.noun_lemma(tokens[rest])
+            while (
+                rest + 1 < len(tokens)
+                and tokens[rest].is_word
+                and not words.can_be_noun(tokens[rest])
+                and tokens[rest + 1].is_word
+            ):
+                rest += 1  # "for each infringed work"
+            target = tokens[rest] if rest < len(tokens) else None
+            if target is not None and target.is_figure:
+                unit = self.figures[target.fig].unit.split()  # "for each of the 86 million works"
+                found.per = words.noun_lemma(Token(unit[-1], 0, 0)) if unit else "each"
+            elif target is not None and target.is_word and words.can_be_noun(target):
+                found.per = words.noun_lemma(target)
             else:
                 found.per = "each"
         if found.per:

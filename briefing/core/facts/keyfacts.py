@@ -238,12 +238,20 @@ def _revision_order(values: Sequence[_Value]) -> list[_Value] | None:
                 steps_ok = False
                 break
             earlier_sources.update(previous.sources)
+            updated_itself = bool(earlier_sources & set(current.sources))
             adopted = (
                 len(current.sources) >= 2
-                or bool(earlier_sources & set(current.sources))
+                or updated_itself
                 or any(m.cue == "new" for m in current.mentions)
             )
-            if not adopted:
+            # An early figure one outlet gave and nobody repeated is an error the
+            # others did not share, not a value they replaced.
+            replaced = (
+                len(previous.sources) >= 2
+                or updated_itself
+                or any(m.cue == "old" for m in previous.mentions)
+            )
+            if not (adopted and replaced):
                 steps_ok = False
                 break
         if steps_ok:

@@ -1,11 +1,16 @@
 """Labels a person can read, built from the frames of a key fact's figures:
 "Windows devices affected", "Delta: cost", "Damages sought per work",
-"Share of the vote", "Lawsuit filed"."""
+"Share of the vote", "Lawsuit filed".
+
+A part of the frame goes into the label only when most of the fact's articles state
+it: one article's "(forecast)" or owner does not name a fact that ten others state
+without it.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from briefing.core import lexicon
 from briefing.core.models import FigureKind
@@ -39,13 +44,17 @@ _SCOPE_WORDS = {
     "monthly": "monthly",
     "weekly": "weekly",
 }
-_MODALITY_WORDS = {
-    "maximum": "maximum",
-    "minimum": "minimum",
-    "potential": "potential",
-    "forecast": "forecast",
-    "actual": "actual",
+_WHEN_WORDS = {
+    "q1": "first quarter",
+    "q2": "second quarter",
+    "q3": "third quarter",
+    "q4": "fourth quarter",
+    "h1": "first half",
+    "h2": "second half",
+    "full_year": "full year",
 }
+_BASIS_WORDS = {"year": "year on year", "quarter": "quarter on quarter", "month": "month on month",
+                "week": "week on week"}  # fmt: skip
 _MONEY_EVENT_NOUNS = {
     "cost": "Cost",
     "valued": "Valuation",
@@ -58,91 +67,158 @@ _MONEY_EVENT_NOUNS = {
     "offered": "Offer",
     "acquired": "Price",
     "sought": "Amount sought",
+    "invested": "Investment",
+    "spent": "Spending",
+    "earned": "Earnings",
+    "borrowed": "Borrowing",
 }
+_CASUALTIES = frozenset(
+    {"killed", "injured", "hospitalized", "sickened", "missing", "displaced", "evacuated",
+     "rescued", "arrested"}
+)  # fmt: skip
+_MAJORITY = 0.5
 
 
 def label_for(mentions: Sequence[Mention], vocabulary: Vocabulary) -> str:
     kind = mentions[0].kind
-    owner = _most_common(m.fact.frame.owner_text for m in mentions)
-    phrase = _phrase(mentions)
-    event = _most_common(m.event for m in mentions)
+    stated = _Majority(mentions)
+    owner = stated.value(lambda m: m.fact.frame.owner_text)
+    head = stated.plurality(lambda m: m.head if m.head not in vocabulary.money_defaults else "")
+    event = stated.value(lambda m: m.event, share=1 / 3)
+    phrase = _event_noun_phrase(mentions, event, vocabulary, stated, any_event=kind is FigureKind.DATE)
+    phrase = phrase or _phrase(mentions, head)
     participle = _participle(event, mentions, vocabulary)
-    phrase_event = _phrase_event(phrase, vocabulary)
-    if phrase_event and phrase_event == event:
-        participle = ""  # "Settlement", not "Settlement settled"
+    if participle and phrase and _phrase_event(phrase, vocabulary) == event:
+        if kind is not FigureKind.DATE or _same_stem(phrase, mentions):
+            participle = ""  # "Settlement", not "Settlement settled"; but "Complaint filed"
     if kind is FigureKind.MONEY:
-        if not phrase:
-            text = _MONEY_EVENT_NOUNS.get(event, f"Amount {participle}".strip() if participle else "")
-            participle = ""
+        if phrase:
+            text = _capital(phrase) + (f" {participle}" if participle else "")
         else:
-            text = _capital(phrase)
-        text = f"{text} {participle}".strip() if participle else text
+            text = _MONEY_EVENT_NOUNS.get(event) or (
+                f"Amount {participle}" if participle else "Amount"
+            )
     elif kind is FigureKind.PERCENT:
-        aspect = _most_common(m.aspect for m in mentions)
-        noun = phrase or (participle and f"{participle}") or ""
+        aspect = stated.value(lambda m: m.aspect)
         if aspect == "share":
             text = f"Share of {_with_article(phrase)}" if phrase else "Share"
-            if participle and phrase:
-                text = f"{text} {participle}"
         elif aspect == "change":
-            text = f"Change in {phrase}" if phrase else f"Change ({participle})" if participle else "Change"
+            text = f"Change in {phrase}" if phrase else "Change"
         else:
-            text = _capital(noun) if noun else "Percentage"
-            if participle and phrase:
-                text = f"{text} {participle}"
+            text = _capital(phrase) if phrase else "Percentage"
+        if participle and (phrase or aspect == "share"):
+            text = f"{text} {participle}"
     elif kind is FigureKind.SIZE:
-        text = f"{_capital(phrase or 'data')} (size)"
-        if participle:
-            text = f"{_capital(phrase or 'data')} {participle} (size)"
+        text = f"{_capital(phrase or 'data')}{' ' + participle if participle else ''} (size)"
     elif kind is FigureKind.DATE:
-        if phrase and participle:
-            text = f"{_capital(phrase)} {participle}"
-        elif phrase:
-            text = _capital(phrase)
+        if phrase:
+            text = _capital(phrase) + (f" {participle}" if participle else "")
         else:
             text = _capital(participle or "event")
+    elif phrase:
+        text = _capital(phrase) + (f" {participle}" if participle else "")
+    elif participle:
+        text = f"People {participle}" if event in _CASUALTIES else _capital(participle)
     else:
-        if phrase and participle:
-            text = f"{_capital(phrase)} {participle}"
-        elif phrase:
-            text = _capital(phrase)
-        elif participle:
-            text = f"People {participle}" if event in ("killed", "injured", "missing", "displaced",
-                                                       "evacuated", "rescued", "arrested") else (
-                _capital(participle))  # fmt: skip
-        else:
-            text = "Count"
-    text = _with_qualifiers(text or "Amount", mentions)
+        text = "Count"
+    text = _with_qualifiers(text, stated, kind)
     if owner:
-        text = f"{owner}: {text[0].lower() + text[1:] if not _keeps_capital(text) else text}"
+        text = f"{owner}: {text if _keeps_capital(text) else text[0].lower() + text[1:]}"
     return vocabulary.labels.get(text.lower(), text)
 
 
-def _most_common(values: object) -> str:
-    counts = Counter(v for v in values if v)  # type: ignore[attr-defined]
-    if not counts:
+class _Majority:
+    """What most of a fact's articles state (an article repeating itself counts once)."""
+
+    def __init__(self, mentions: Sequence[Mention]) -> None:
+        self.mentions = mentions
+        self.articles = len({m.article for m in mentions}) or 1
+
+    def votes(self, read: Callable[[Mention], str]) -> Counter[str]:
+        seen: set[tuple[str, str]] = set()
+        votes: Counter[str] = Counter()
+        for mention in self.mentions:
+            value = read(mention)
+            if value and (mention.article, value) not in seen:
+                seen.add((mention.article, value))
+                votes[value] += 1
+        return votes
+
+    def value(self, read: Callable[[Mention], str], share: float = _MAJORITY) -> str:
+        """The most common value when at least ``share`` of the articles state it."""
+        votes = self.votes(read)
+        if not votes:
+            return ""
+        value, count = votes.most_common(1)[0]
+        return value if count >= share * self.articles else ""
+
+    def plurality(self, read: Callable[[Mention], str]) -> str:
+        votes = self.votes(read)
+        return votes.most_common(1)[0][0] if votes else ""
+
+
+def _phrase(mentions: Sequence[Mention], head: str) -> str:
+    """The noun phrase the articles write most for the fact's noun ('' for none)."""
+    if not head:
         return ""
-    return str(counts.most_common(1)[0][0])
-
-
-def _phrase(mentions: Sequence[Mention]) -> str:
-    """The noun phrase most mentions write, in lower case unless it is a name."""
     counts: Counter[str] = Counter()
     for mention in mentions:
-        phrase = mention.fact.frame.phrase
-        if phrase:
-            counts[_normal_phrase(phrase)] += 1
+        if mention.head != head:
+            continue
+        frame = mention.fact.frame
+        if frame.context and head != frame.head:
+            counts[head] += 1  # "metadata for 256 million tracks" counts metadata
+        elif frame.phrase:
+            counts[_normal_phrase(frame.phrase)] += 1
     if not counts:
         return ""
     return counts.most_common(1)[0][0]
 
 
+def _event_noun_phrase(
+    mentions: Sequence[Mention],
+    event: str,
+    vocabulary: Vocabulary,
+    stated: _Majority,
+    *,
+    any_event: bool = False,
+) -> str:
+    """The noun the articles name the event with ("complaint", "deaths", "claim"),
+    when a third of them do: it says more than any other noun in the sentences. For
+    a date, a noun of any event will do ("the complaint was unsealed")."""
+    if not event:
+        return ""
+
+    def read(mention: Mention) -> str:
+        frame = mention.fact.frame
+        if not (frame.head and frame.phrase):
+            return ""
+        named = _phrase_event(frame.phrase, vocabulary)
+        if named == event or (any_event and named):
+            return _normal_phrase(frame.phrase)
+        return ""
+
+    votes = stated.votes(read)
+    if sum(votes.values()) < stated.articles / 3:
+        return ""
+    return votes.most_common(1)[0][0] if votes else ""
+
+
+def _same_stem(phrase: str, mentions: Sequence[Mention]) -> bool:
+    """'settlement' and 'settle': the noun already says the verb."""
+    noun = lexicon.lemma(phrase.split()[-1].lower())
+    verbs = {m.fact.frame.event for m in mentions if m.fact.frame.event}
+    return any(len(v) >= 4 and noun.startswith(v[:4]) for v in verbs)
+
+
 def _normal_phrase(phrase: str) -> str:
+    """Lower case, except names and acronyms: 'Windows devices', 'EPS'."""
     words = phrase.split()
     out = []
-    for word in words:
-        keep = word[:1].isupper() and (word[1:].islower() is False or word.isupper())
-        out.append(word if keep or (word[:1].isupper() and word not in words[:1]) else word.lower())
+    for index, word in enumerate(words):
+        name_like = word[:1].isupper() and (index > 0 or word.isupper() or len(words) > 1)
+        out.append(word if name_like and not word.istitle() or (index > 0 and name_like)
+                   else word.lower())  # fmt: skip
     return " ".join(out)
 
 
@@ -156,63 +232,78 @@ def _capital(text: str) -> str:
 
 
 def _with_article(phrase: str) -> str:
-    return phrase if phrase.split()[0].lower() in ("the", "a", "an") else f"the {phrase}"
+    """'the vote', but 'listening' and 'listens' as they are."""
+    first = phrase.split()[0].lower()
+    if first in ("the", "a", "an") or phrase.endswith(("ing", "s")):
+        return phrase
+    return f"the {phrase}"
 
 
 def _phrase_event(phrase: str, vocabulary: Vocabulary) -> str:
-    if not phrase:
-        return ""
     words = [lexicon.lemma(w.lower()) for w in phrase.split()]
-    return vocabulary.event_class(" ".join(words[-2:])) or vocabulary.event_class(words[-1])
+    return vocabulary.event_class(" ".join(words[-2:]), noun=True) or vocabulary.event_class(
+        words[-1], noun=True
+    )
 
 
 def _participle(event: str, mentions: Sequence[Mention], vocabulary: Vocabulary) -> str:
     """The event as a participle: the class's own ('killed'), else how the articles
-    write the verb when that is a past form ('crashed'), else a regular one."""
+    write the verb when that is a past form ('crashed'), else nothing."""
     if not event:
         return ""
     found = vocabulary.events.get(event)
     if found is not None:
         return found.label
-    lemma = event[1:] if event.startswith("~") else event
-    written = Counter(
-        m.fact.frame.event_text.lower()
-        for m in mentions
-        if m.event == event and m.fact.frame.event_text.lower().endswith(("ed", "en", "wn", "t"))
-    )
-    if written:
-        return written.most_common(1)[0][0]
-    if lemma.endswith("e"):
-        return lemma + "d"
-    return lemma + "ed"
+    written: Counter[str] = Counter()
+    for mention in mentions:
+        if mention.event != event:
+            continue
+        text = mention.fact.frame.event_text.lower()
+        if text.endswith(("ed", "en", "wn")) or (
+            text != lexicon.lemma(text, lexicon.VERB) and not text.endswith(("ing", "s"))
+        ):
+            written[text] += 1
+    return written.most_common(1)[0][0] if written else ""
 
 
-def _with_qualifiers(text: str, mentions: Sequence[Mention]) -> str:
-    per = _most_common(m.per for m in mentions)
-    scope = _most_common(m.scope for m in mentions)
-    modality = _most_common(m.modality for m in mentions)
-    period = _most_common(m.period for m in mentions)
-    unit = _most_common(m.unit for m in mentions)
-    context = _most_common(m.context for m in mentions)
-    if context and context not in text.lower():
+def _with_qualifiers(text: str, stated: _Majority, kind: FigureKind) -> str:
+    per = stated.value(lambda m: m.per)
+    scope = stated.value(lambda m: m.scope)
+    modality = stated.value(lambda m: m.modality)
+    period = stated.value(lambda m: m.period)
+    when = stated.value(lambda m: m.when)
+    basis = stated.value(lambda m: m.basis)
+    context = stated.value(lambda m: m.context)
+    unit = stated.value(lambda m: m.unit)
+    aspect = stated.value(lambda m: m.aspect)
+    lower = text.lower()
+    if context and context not in lower and not context.startswith("to "):
         text = f"{text} ({context})"
-    if unit and mentions[0].kind is FigureKind.COUNT:
-        text = f"{text} ({lexicon.lemma(unit)}s)" if not unit.endswith("s") else f"{text} ({unit})"
+    if context.startswith("to "):
+        text = f"{text} {context}"
+    if unit and kind is FigureKind.COUNT and unit not in lower:
+        text = f"{text} (in {unit}s)"
     if per:
         text = f"{text} {'each' if per == 'each' else 'per ' + per}"
-    if scope:
+    if scope and kind is not FigureKind.DATE:
         if scope.startswith("place:"):
             text = f"{text} in {scope[6:].title()}"
         else:
             word = _SCOPE_WORDS.get(scope, scope)
-            if word.lower() in text.lower():
+            if word.lower() in lower:
                 pass
             elif word[:1].islower():
                 text = f"{_capital(word)} {text[0].lower() + text[1:]}"
             else:
                 text = f"{text} ({word})"
+    if when:
+        text = f"{text}, {_WHEN_WORDS.get(when, when)}"
+    if basis and kind is FigureKind.PERCENT:
+        text = f"{text}, {_BASIS_WORDS.get(basis, basis)}"
+    if aspect == "increment" and "additional" not in lower:
+        text = f"{text} (added)"
     if modality:
-        text = f"{text} ({_MODALITY_WORDS.get(modality, modality)})"
+        text = f"{text} ({modality})"
     if period == "prior":
         text = f"{text} (earlier period)"
     elif period == "future":

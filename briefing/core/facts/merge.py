@@ -189,6 +189,10 @@ def _resolve_frame(
     frame: Frame, kind: FigureKind, vocabulary: Vocabulary
 ) -> tuple[str, str, tuple[str, ...]]:
     head = vocabulary.canonical_head(frame.head)
+    context = vocabulary.canonical_head(frame.context)
+    if kind is FigureKind.COUNT and context and frame.context.isalpha():
+        # "metadata for 256 million tracks" counts metadata (of tracks)
+        head, context = context, ""
     mods = frame.mods.split()
     event = vocabulary.event_class(frame.event) if frame.event else ""
     if frame.event and not event:
@@ -196,11 +200,16 @@ def _resolve_frame(
     head_event = ""
     if head:
         head_event = (
-            (vocabulary.event_class(f"{mods[-1]} {head}") if mods else "")
-            or vocabulary.event_class(head)
+            (vocabulary.event_class(f"{mods[-1]} {head}", noun=True) if mods else "")
+            or vocabulary.event_class(head, noun=True)
         )
-    if head_event and (not event or event.startswith("~")):
+    light = frame.event in vocabulary.light_verbs
+    if head_event and (not event or event.startswith("~") or kind is FigureKind.MONEY or light):
+        # "lodge a $12.9 trillion claim", "an injunction was granted": the noun says
+        # what happened
         event = head_event
+    if kind is FigureKind.MONEY:
+        event = vocabulary.money_events.get(event, event)  # "a $13 trillion lawsuit"
     if head_event or head in vocabulary.generic_nouns:
         head = ""  # "41,000 deaths", "six people": the event says what is counted
     if kind is FigureKind.MONEY and head in vocabulary.money_defaults:
@@ -214,7 +223,7 @@ def _resolve_frame(
         frame.aspect,
         frame.basis,
         frame.when,
-        vocabulary.canonical_head(frame.context),
+        context,
         frame.unit,
         " ".join(sorted(m for m in mods if m not in vocabulary.weak_modifiers)),
     )
@@ -250,10 +259,10 @@ class _HeadLinks:
         """(kind, head, head) -> why the two nouns were linked."""
 
     def root(self, kind: FigureKind, head: str) -> tuple[FigureKind, str]:
-        """The noun's representative. Links hold across kinds: "33,000 workers" and
-        "33,000 union members" make "96% of voting workers" and "94.6% of union
-        members" speak of one group too."""
-        key = (FigureKind.COUNT, head)
+        """The noun's representative among the nouns linked for ``kind``. Shares use the
+        links of counts: "33,000 workers" and "33,000 union members" make "96% of
+        voting workers" and "94.6% of union members" speak of one group."""
+        key = (FigureKind.COUNT if kind is FigureKind.PERCENT else kind, head)
         parent = self.parent.get(key, key)
         if parent == key:
             return key
@@ -262,6 +271,8 @@ class _HeadLinks:
         return found
 
     def link(self, kind: FigureKind, first: str, second: str, reason: str) -> None:
+        if kind is FigureKind.PERCENT:
+            return  # a share's words are too loose to teach what a noun means
         self.evidence.setdefault((kind, *sorted((first, second))), reason)
         a, b = self.root(kind, first), self.root(kind, second)
         if a != b:
@@ -271,8 +282,9 @@ class _HeadLinks:
         """Why the nouns of one cluster were linked (only links between them)."""
         return [
             reason
-            for (_kind, first, second), reason in self.evidence.items()
+            for (link_kind, first, second), reason in self.evidence.items()
             if first in heads and second in heads
+            and (link_kind is kind or kind is FigureKind.PERCENT)
         ]
 
 
@@ -305,6 +317,8 @@ def _compatible(first: Sequence[Mention], second: Sequence[Mention], vocabulary:
     A qualifier one states and the other does not is allowed only when the values
     agree (a source that leaves out "per work" still states the same $150,000)."""
     for name in _QUALIFIERS:
+        if same_value and name in ("modifier", "context"):
+            continue  # "music files" and "audio files" agreeing on 86 million are one
         a = {m.qualifier(name) for m in first}
         b = {m.qualifier(name) for m in second}
         a_stated, b_stated = a - {""}, b - {""}

@@ -198,6 +198,17 @@ class Words:
                 return candidate
         return ""
 
+    def event_phrase(self, token: Token, following: Token | None) -> str:
+        """A two-word event ('ask for', 'lay off', 'walk out') starting at ``token``."""
+        if following is None or not token.is_word or not following.is_word:
+            return ""
+        classes = self.vocabulary
+        for candidate in lexicon.lemmas(token.low):
+            phrase = f"{candidate} {following.low}"
+            if classes.event_class(phrase):
+                return phrase
+        return ""
+
     def quantity_verb(self, token: Token) -> str:
         """'level', 'rise' or 'fall' for a verb that tells how much ('rose', 'reached')."""
         if not token.is_word:

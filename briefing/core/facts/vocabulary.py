@@ -107,7 +107,10 @@ class PhraseTable:
 class Vocabulary:
     events: Mapping[str, EventClass]
     event_words: PhraseTable
-    """Lemma or phrase -> event class name."""
+    """Lemma or phrase (verb or noun) -> event class name."""
+    event_nouns: PhraseTable
+    """The nouns and adjectives alone: a measured noun names an event only if it is
+    one of these ("41,000 deaths"), never because a verb is spelt like it ("files")."""
     quantity_verbs: PhraseTable
     """'rise', 'reach'... -> 'level', 'rise' or 'fall'."""
     reporting: frozenset[str]
@@ -128,6 +131,10 @@ class Vocabulary:
     """Closed-class words by list: 'determiners', 'prepositions', 'auxiliaries'..."""
     contrast_families: Mapping[str, frozenset[str]]
     """Event class -> the names of the families of classes it excludes."""
+    light_verbs: frozenset[str] = frozenset()
+    """Verbs that only say the event a noun names happened ("an injunction was granted")."""
+    money_events: Mapping[str, str] = field(default_factory=dict)
+    """What an amount attached to an event is: a lawsuit's amount is what it seeks."""
     qualifier_starts: frozenset[str] = frozenset()
     """Every word a scope, modality, period, basis or period-of phrase starts with."""
     synonyms: Mapping[str, str] = field(default_factory=dict)
@@ -137,12 +144,13 @@ class Vocabulary:
     digest: str = ""
     """Changes whenever any word here changes (part of the engine's version)."""
 
-    def event_class(self, lemma: str) -> str:
-        """The event class of a one-word or phrase lemma, or ''."""
+    def event_class(self, lemma: str, *, noun: bool = False) -> str:
+        """The event class of a one-word or phrase lemma, or ''; with ``noun``, only
+        if it names the event as a noun ("death", "settlement")."""
         if not lemma:
             return ""
         words = lemma.split()
-        found = self.event_words.match(words, 0)
+        found = (self.event_nouns if noun else self.event_words).match(words, 0)
         if found is not None and found[1] == len(words):
             return found[0]
         return ""
@@ -211,24 +219,31 @@ def _build(
 ) -> Vocabulary:
     events: dict[str, EventClass] = {}
     event_words = PhraseTable()
+    event_nouns = PhraseTable()
     owner_of_word: dict[str, str] = {}
     sections: dict[str, PhraseTable] = {name: PhraseTable() for name in _SECTIONS_WITH_CLASSES}
     reporting: set[str] = set()
     nouns: dict[str, set[str]] = {name: set() for name in _NOUN_LISTS}
     grammar: dict[str, set[str]] = {name: set() for name in _GRAMMAR_LISTS}
     families: dict[str, set[str]] = {}
+    money_events: dict[str, str] = {}
+    light_verbs: set[str] = set()
     allowed_top = {
-        "format", "events", "reporting", "nouns", "grammar", "contrasts", *_SECTIONS_WITH_CLASSES
+        "format", "events", "reporting", "nouns", "grammar", "contrasts", "money_events",
+        "light_verbs",
+        *_SECTIONS_WITH_CLASSES,
     }  # fmt: skip
 
-    def add_event(name: str, label: str, words: list[str], where: str) -> None:
+    def add_event(name: str, label: str, verbs: list[str], nouns: list[str], where: str) -> None:
         events[name] = EventClass(name, label)
-        for word in words:
+        for word in (*verbs, *nouns):
             other = owner_of_word.get(word)
             if other is not None and other != name:
                 raise VocabularyError(f"{where}: {word!r} is already in event class {other!r}")
             owner_of_word[word] = name
             event_words.add(word, name)
+        for word in nouns:
+            event_nouns.add(word, name)
 
     for file_name, data in tables:
         where = f"vocabulary/{file_name}"
@@ -237,11 +252,17 @@ def _build(
             here = f"{where}: events.{name}"
             if not isinstance(spec, dict):
                 raise VocabularyError(f"{here}: expected a table")
-            _check_keys(spec, ("label", "words"), here)
+            _check_keys(spec, ("label", "verbs", "nouns"), here)
             label = spec.get("label")
             if not isinstance(label, str) or not label.strip():
                 raise VocabularyError(f"{here}.label: expected a string")
-            add_event(name, label.strip(), _words(spec.get("words"), f"{here}.words"), here)
+            add_event(
+                name,
+                label.strip(),
+                _words(spec.get("verbs", []), f"{here}.verbs"),
+                _words(spec.get("nouns", []), f"{here}.nouns"),
+                here,
+            )
         for section in _SECTIONS_WITH_CLASSES:
             table = data.get(section, {})
             if not isinstance(table, dict):
@@ -260,6 +281,14 @@ def _build(
         for name in _NOUN_LISTS:
             if name in noun_table:
                 nouns[name].update(_words(noun_table[name], f"{where}: nouns.{name}"))
+        light_table = data.get("light_verbs", {})
+        _check_keys(light_table, ("verbs",), f"{where}: light_verbs")
+        if "verbs" in light_table:
+            light_verbs.update(_words(light_table["verbs"], f"{where}: light_verbs.verbs"))
+        for event, meaning in data.get("money_events", {}).items():
+            if not isinstance(meaning, str):
+                raise VocabularyError(f"{where}: money_events.{event}: expected a class name")
+            money_events[event] = meaning
         for family, classes in data.get("contrasts", {}).items():
             for name in _words(classes, f"{where}: contrasts.{family}"):
                 families.setdefault(name.replace(" ", "_"), set()).add(family)
@@ -280,11 +309,8 @@ def _build(
             name = "user:" + label
             lemmas = [" ".join(lexicon.lemma(w) for w in word.split()) for word in words]
             for word in lemmas:
-                # The user's word wins over a built-in class.
-                previous = owner_of_word.pop(word, None)
-                if previous is not None:
-                    event_words.add(word, name)
-            add_event(name, label, lemmas, "[facts] events")
+                owner_of_word.pop(word, None)  # the user's word wins over a built-in class
+            add_event(name, label, lemmas, lemmas, "[facts] events")
         for group in user.synonyms:
             heads = [lexicon.lemma(phrase.split()[-1]) for phrase in group if phrase.split()]
             if heads:
@@ -296,6 +322,7 @@ def _build(
     return Vocabulary(
         events=events,
         event_words=event_words,
+        event_nouns=event_nouns,
         quantity_verbs=sections["quantity_verbs"],
         reporting=frozenset(reporting),
         modality=sections["modality"],
@@ -311,6 +338,8 @@ def _build(
         weak_modifiers=frozenset(nouns["weak_modifiers"]),
         grammar={name: frozenset(words) for name, words in grammar.items()},
         contrast_families={name: frozenset(found) for name, found in families.items()},
+        money_events=money_events,
+        light_verbs=frozenset(light_verbs),
         qualifier_starts=frozenset().union(
             *(sections[name].first_words() for name in ("scope", "modality", "period", "basis", "when"))
         ),
