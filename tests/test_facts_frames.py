@@ -1,0 +1,137 @@
+"""What a figure measures, read from general English: the noun, the event, whose it is,
+and the qualifiers that make two figures different quantities. Sentences from many
+kinds of story (written for these tests), none from the shipped one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from briefing.core.facts import facts_from_text
+from briefing.core.facts.frames import Frame
+from briefing.core.facts.vocabulary import builtin_vocabulary
+
+DAY = dt.date(2024, 7, 20)
+
+
+def frame_of(sentence: str, figure_text: str) -> Frame:
+    facts = facts_from_text(sentence, article_id="a", source="S", published_day=DAY)
+    for fact in facts:
+        if fact.figure.text == figure_text:
+            return fact.frame
+    found = [f.figure.text for f in facts]
+    raise AssertionError(f"no fact for {figure_text!r} in {found}")
+
+
+def parts(frame: Frame) -> dict[str, Any]:
+    """The frame's parts, its event as the vocabulary's class when it has one."""
+    found = {k: v for k, v in frame._asdict().items() if v and k not in ("words", "phrase",
+             "event_text", "owner_text", "mods")}  # fmt: skip
+    if frame.event and builtin_vocabulary().event_class(frame.event):
+        found["event"] = builtin_vocabulary().event_class(frame.event)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "expected"),
+    [
+        # the thing counted and what happened to it
+        ("Six workers were killed when the bridge fell.", "Six workers",
+         {"head": "worker", "event": "killed"}),
+        ("The update crashed 8.5 million Windows devices on Friday.",
+         "8.5 million Windows devices", {"head": "device", "event": "crash"}),
+        ("Microsoft said 8.5 million Windows devices were affected.",
+         "8.5 million Windows devices", {"head": "device", "event": "affected"}),
+        ("On Friday, Delta cancelled 7,000 flights over five days.", "7,000 flights",
+         {"head": "flight", "event": "cancelled", "owner": "delta"}),
+        ("The quake killed 2,946 people and injured 5,674.", "5,674", {"event": "injured"}),
+        ("The number of deaths is now nine.", "nine", {"head": "death", "cue": "new"}),
+        ("The death toll rose to 41,000 on Monday.", "41,000", {"head": "toll", "cue": "new"}),
+        ("Two hundred thousand homes lost power.", "Two hundred thousand homes",
+         {"head": "home", "event": "lost"}),
+        # money: what it is for, and whose
+        ("The outage cost Delta $500 million, the airline said.", "$500 million",
+         {"event": "cost", "owner": "delta"}),
+        ("The firm agreed to a $1.5 billion settlement.", "$1.5 billion", {"head": "settlement"}),
+        ("Revenue rose to $35.1 billion in the quarter.", "$35.1 billion",
+         {"head": "revenue", "cue": "new"}),
+        ("Insured losses could reach $1.5 billion.", "$1.5 billion",
+         {"head": "loss", "scope": "insured", "modality": "potential"}),
+        ("He signed a five-year contract worth £300,000 a week.", "£300,000",
+         {"head": "contract", "event": "valued", "per": "week"}),
+        ("They seek up to $150,000 for each infringed work.", "$150,000",
+         {"event": "sought", "per": "work"}),
+        ("Jones must pay an additional $473 million in punitive damages.", "$473 million",
+         {"head": "damage", "event": "paid", "owner": "jones", "aspect": "increment"}),
+        ("Analysts had expected revenue of $33.16 billion.", "$33.16 billion",
+         {"head": "revenue", "modality": "consensus"}),
+        ("Net income was $9.24 billion a year earlier.", "$9.24 billion",
+         {"head": "income", "period": "prior"}),
+        # shares and changes
+        ("Labour won 33.7% of the vote.", "33.7%",
+         {"head": "vote", "event": "won", "aspect": "share"}),
+        ("Revenue grew 94% year over year.", "94%",
+         {"head": "revenue", "aspect": "change", "basis": "year"}),
+        ("Union members voted to reject the offer, and 96% voted to strike.", "96%",
+         {"event": "struck"}),
+        ("The contract would have raised wages by 25% over four years.", "25%",
+         {"head": "wage", "aspect": "change", "modality": "potential"}),
+        # where, and when
+        ("It recalled 2.03 million vehicles in the US and 2.2 million worldwide.",
+         "2.2 million", {"head": "vehicle", "event": "recalled", "scope": "world"}),
+        ("Fourth-quarter revenue will be about $37.5 billion, the company forecast.",
+         "$37.5 billion", {"head": "revenue", "when": "q4"}),
+        ("In 2011, more than 30 people died in a similar outbreak.", "30 people",
+         {"event": "killed", "period": "prior"}),
+        # dates and their events
+        ("On Dec. 29, the labels filed a lawsuit in New York.", "Dec. 29",
+         {"head": "lawsuit", "event": "filed"}),
+        ("The complaint was filed on Dec. 29 under seal.", "Dec. 29",
+         {"head": "complaint", "event": "filed"}),
+        ("A hearing is set for Jan. 20.", "Jan. 20", {"head": "hearing", "event": "scheduled"}),
+    ],
+)
+def test_a_frame_names_what_the_figure_measures(
+    sentence: str, figure: str, expected: dict[str, Any]
+) -> None:
+    found = parts(frame_of(sentence, figure))
+    assert {k: found.get(k) for k in expected} == expected, found
+
+
+def test_numbers_written_as_words_count_like_digits() -> None:
+    for sentence, figure, value in [
+        ("Six workers were killed.", "Six workers", 6),
+        ("A dozen people were hurt.", "A dozen people", 12),
+        ("Two hundred thousand homes lost power.", "Two hundred thousand homes", 200_000),
+    ]:
+        facts = facts_from_text(sentence, article_id="a", source="S", published_day=DAY)
+        assert [(f.figure.text, f.figure.value) for f in facts] == [(figure, value)]
+
+
+def test_a_reporting_verb_is_neither_the_event_nor_the_owner() -> None:
+    frame = frame_of("Microsoft said 8.5 million Windows devices were affected.",
+                     "8.5 million Windows devices")  # fmt: skip
+    assert frame.owner == "" and frame.event == "affect"
+
+
+def test_a_date_with_no_event_makes_no_fact() -> None:
+    facts = facts_from_text(
+        "It was sunny on Dec. 29, as it said it would be in December, despite an injunction.",
+        article_id="a",
+        source="S",
+        published_day=DAY,
+    )
+    assert facts == []
+
+
+def test_a_title_made_from_an_address_is_not_read() -> None:
+    text = "473163 alex jones ordered to pay nearly 1billion\n\nA jury awarded $965 million."
+    facts = facts_from_text(text, article_id="a", source="S", published_day=DAY)
+    assert [f.figure.text for f in facts] == ["$965 million"]
+
+
+def test_every_part_of_a_frame_keeps_its_words() -> None:
+    frame = frame_of("On Friday, Delta cancelled 7,000 flights.", "7,000 flights")
+    assert "cancelled" in frame.words and "Delta" in frame.words

@@ -1,0 +1,213 @@
+"""Merging facts across sources by evidence: one quantity in other words, different
+quantities kept apart, and disagreement, rounding and revision told apart. Every
+story here is invented for the tests; none is the shipped one."""
+
+from __future__ import annotations
+
+from _facts_cases import article, holding, merged, one_holding, same_fact, values
+
+from briefing.core.models import FactsVocabulary
+
+
+# --------------------------------------------------------------------------- one quantity
+
+
+def test_one_quantity_in_other_words_is_one_fact_by_its_value() -> None:
+    facts = merged(
+        article("a", "One", "Outage", "The faulty update crashed 8.5 million Windows devices."),
+        article("b", "Two", "Outage", "Microsoft said 8.5 million computers were affected."),
+        article("c", "Three", "Outage", "Some 8.5 million machines went down on Friday."),
+    )
+    fact = one_holding(facts, 8.5e6)
+    assert len(fact.sources) == 3 and fact.status == "agreed"
+    assert any("same 8.5 million" in reason for reason in fact.why)
+
+
+def test_words_linked_by_one_value_carry_a_disagreement_on_another() -> None:
+    """Once "devices" and "computers" are one quantity in this story, an outlet's
+    8.4 million computers disagrees with the 8.5 million devices."""
+    facts = merged(
+        article("a", "One", "Outage", "The update crashed 8.5 million Windows devices."),
+        article("b", "Two", "Outage", "Microsoft said 8.5 million computers were affected."),
+        article("c", "Three", "Outage", "The update crashed 8.5 million Windows devices."),
+        article("d", "Four", "Outage", "The update crashed 8.4 million computers."),
+    )
+    fact = one_holding(facts, 8.5e6)
+    assert values(fact) == {8.5e6, 8.4e6} and fact.status == "differs"
+    assert not fact.within_rounding
+
+
+def test_a_figure_that_says_less_joins_the_fact_of_its_value() -> None:
+    facts = merged(
+        article("a", "One", "Suit", "The labels seek statutory damages of $150,000 per work."),
+        article("b", "Two", "Suit", "That is $150,000 for each infringed work."),
+        article("c", "Three", "Suit", "The figure of $150,000 is the statutory maximum."),
+    )
+    assert len(one_holding(facts, 150_000.0).sources) == 3
+
+
+# --------------------------------------------------------------------------- apart
+
+
+def test_different_quantities_stay_apart_however_close_their_words() -> None:
+    facts = merged(
+        article(
+            "a",
+            "One",
+            "Quake",
+            "The earthquake killed six people and injured six others on Tuesday.",
+        ),
+        article("b", "Two", "Quake", "Six people were killed and six were injured."),
+    )
+    assert len(holding(facts, 6.0)) == 2
+    assert {k.label.split()[-1] for k in holding(facts, 6.0)} == {"killed", "injured"}
+
+
+def test_per_unit_scope_and_another_period_make_other_quantities() -> None:
+    facts = merged(
+        article(
+            "a",
+            "Wire",
+            "Results",
+            "Revenue was $35.1 billion in the quarter, up from $18.1 billion a year earlier.",
+            "Data center revenue was $30.8 billion.",
+        ),
+        article(
+            "b",
+            "Daily",
+            "Results",
+            "Revenue reached $35.1 billion, and data center revenue was $30.8 billion.",
+            "A year earlier, revenue was $18.1 billion.",
+        ),
+        article("c", "Post", "Pay", "He earns £300,000 a week, or £15.6 million a year."),
+    )
+    assert not same_fact(facts, 35.1e9, 18.1e9)  # this quarter's, last year's
+    assert not same_fact(facts, 35.1e9, 30.8e9)  # all revenue, one division's
+    assert not same_fact(facts, 300_000.0, 15.6e6)  # a week, a year
+
+
+def test_seats_stated_side_by_side_are_two_quantities() -> None:
+    """One article giving 412 and 121 seats is telling of two quantities."""
+    facts = merged(
+        article("a", "One", "Election", "Labour won 412 seats and the Conservatives 121 seats."),
+        article("b", "Two", "Election", "Labour took 412 seats, the Conservatives 121 seats."),
+        article("c", "Three", "Election", "The party won 411 seats."),
+    )
+    assert not same_fact(facts, 412.0, 121.0)
+
+
+def test_sought_and_awarded_are_never_one_fact() -> None:
+    facts = merged(
+        article("a", "One", "Verdict", "The families sought $550 million in damages."),
+        article("b", "Two", "Verdict", "The jury awarded $965 million in damages."),
+        article("c", "Three", "Verdict", "A jury awarded $965 million; lawyers had sought $550 million."),
+    )
+    assert not same_fact(facts, 550e6, 965e6)
+
+
+def test_the_company_forecast_is_not_the_result_nor_the_analysts_consensus() -> None:
+    facts = merged(
+        article(
+            "a",
+            "One",
+            "Results",
+            "Revenue was $35.1 billion, above the $33.2 billion analysts had expected.",
+        ),
+        article("b", "Two", "Results", "Analysts expected revenue of $33.2 billion."),
+        article("c", "Three", "Results", "Revenue came in at $35.1 billion."),
+    )
+    assert not same_fact(facts, 35.1e9, 33.2e9)
+
+
+# --------------------------------------------------------------------------- differs, rounding, revised
+
+
+def test_within_rounding_only_where_the_written_precision_allows() -> None:
+    rounded = merged(
+        article("a", "One", "Suit", "The damages sought reach $13 trillion."),
+        article("b", "Two", "Suit", "The damages sought reach $12.9 trillion."),
+    )
+    fact = one_holding(rounded, 13e12)
+    assert fact.status == "differs" and fact.within_rounding and "rounds to" in fact.note
+    exact = merged(
+        article("a", "One", "Suit", "Statutory damages are capped at $150,000 per work."),
+        article("b", "Two", "Suit", "Statutory damages are capped at $150,000 per work."),
+        article("c", "Three", "Suit", "Statutory damages are capped at $151,000 per work."),
+    )
+    fact = one_holding(exact, 150_000.0)
+    assert fact.status == "differs" and not fact.within_rounding
+    assert "rounds" not in fact.note
+
+
+def test_a_toll_revised_over_days_is_revised_with_its_history() -> None:
+    facts = merged(
+        article("a", "One", "Quake", "The quake killed 296 people.", published="2023-09-09T08:00:00+00:00"),
+        article("b", "Two", "Quake", "At least 296 people died.", published="2023-09-09T10:00:00+00:00"),
+        article("c", "Three", "Quake", "The death toll rose to 2,012.", published="2023-09-10T09:00:00+00:00"),
+        article("d", "Four", "Quake", "The quake killed 2,012 people.", published="2023-09-10T12:00:00+00:00"),
+        article("e", "Five", "Quake", "The death toll rose to 2,946.", published="2023-09-13T09:00:00+00:00"),
+        article("f", "Six", "Quake", "In all, 2,946 people were killed.", published="2023-09-13T12:00:00+00:00"),
+    )
+    fact = one_holding(facts, 2946.0)
+    assert fact.status == "revised"
+    assert [(r.value, r.first, r.last) for r in fact.history] == [
+        (296.0, "2023-09-09", "2023-09-09"),
+        (2012.0, "2023-09-10", "2023-09-10"),
+        (2946.0, "2023-09-13", "2023-09-13"),
+    ]
+    assert fact.note.startswith("Revised:")
+
+
+def test_an_early_stray_figure_is_a_disagreement_not_a_revision() -> None:
+    facts = merged(
+        article("a", "One", "Suit", "Damages are capped at $151,000 per work.", published="2026-01-15T08:00:00+00:00"),
+        article("b", "Two", "Suit", "Damages are capped at $150,000 per work.", published="2026-01-17T08:00:00+00:00"),
+        article("c", "Three", "Suit", "Damages are capped at $150,000 per work.", published="2026-01-18T08:00:00+00:00"),
+    )
+    assert one_holding(facts, 150_000.0).status == "differs"
+
+
+def test_single_when_one_source_states_it() -> None:
+    facts = merged(article("a", "One", "Suit", "The firm paid a $4 million fine."))
+    assert one_holding(facts, 4e6).status == "single"
+
+
+def test_single_source_trivia_ranks_below_what_several_sources_state() -> None:
+    facts = merged(
+        article("a", "One", "Outage", "Delta cancelled 7,000 flights. Its chief earns $9 million a year."),
+        article("b", "Two", "Outage", "Delta cancelled 7,000 flights on Friday."),
+        article("c", "Three", "Outage", "The airline, Delta, cancelled 7,000 flights."),
+    )
+    assert facts[0].values[0].value == 7000.0
+    assert facts.index(one_holding(facts, 9e6)) > 0
+
+
+# --------------------------------------------------------------------------- labels and the user's words
+
+
+def test_labels_are_built_from_what_most_articles_state() -> None:
+    facts = merged(
+        article("a", "One", "Quake", "The earthquake killed 2,946 people."),
+        article("b", "Two", "Quake", "In all, 2,946 people were killed."),
+        article("c", "Three", "Flights", "On Friday, Delta cancelled 7,000 flights."),
+        article("d", "Four", "Flights", "On Friday, Delta cancelled 7,000 flights."),
+    )
+    assert one_holding(facts, 2946.0).label == "People killed"
+    assert one_holding(facts, 7000.0).label == "Delta: flights cancelled"
+
+
+def test_the_users_words_join_and_relabel_facts() -> None:
+    stories = [
+        article("a", "One", "Scrape", "The group ripped 86 million songs."),
+        article("b", "Two", "Scrape", "The group ripped 87 million tunes."),
+    ]
+    assert not same_fact(merged(*stories), 86e6, 87e6)
+    words = FactsVocabulary(
+        synonyms=(("songs", "tunes"),),
+        events=(("scraped", ("rip",)),),
+        labels=(("Songs scraped", "Songs taken from the service"),),
+    )
+    facts = merged(*stories, vocabulary=words)
+    fact = one_holding(facts, 86e6)
+    assert values(fact) == {86e6, 87e6}
+    assert fact.label == "Songs taken from the service"
