@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from briefing.core.models import Config, FeedConfig, FullTextMode, Settings, Topic
+from briefing.core.models import (
+    Config,
+    FactsVocabulary,
+    FeedConfig,
+    FullTextMode,
+    Settings,
+    Topic,
+)
 from briefing.core.textclean import clean_text
 
 CONFIG_FILENAME = "feeds.toml"
@@ -113,7 +120,10 @@ def _toml_message(error: tomllib.TOMLDecodeError, text: str) -> str:
     return message
 
 
-_TOP_KEYS = {"topic", "settings", "feeds", "keys"}
+_TOP_KEYS = {"topic", "settings", "feeds", "keys", "facts"}
+_FACTS_KEYS = {"synonyms", "events", "labels"}
+_MAX_FACTS_WORD = 80
+"""A word or label in [facts] longer than this is refused (it is shown in the reader)."""
 _TOPIC_KEYS = {"name", "keywords", "exclude"}
 _SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
     "timeout": (int, float),
@@ -148,7 +158,10 @@ def parse_config(data: Mapping[str, Any], where: str = "<config>") -> Config:
         seen[key] = index
         feeds.append(feed)
     keys = _parse_keys(data.get("keys", {}), where)
-    return Config(topic=topic, settings=settings, feeds=tuple(feeds), path=where, keys=keys)
+    facts = _parse_facts(data.get("facts", {}), where)
+    return Config(
+        topic=topic, settings=settings, feeds=tuple(feeds), path=where, keys=keys, facts=facts
+    )
 
 
 def _refuse_unknown(table: Mapping[str, Any], allowed: set[str], where: str, section: str) -> None:
@@ -240,6 +253,64 @@ def _parse_settings(raw: Any, where: str) -> Settings:
             raise ConfigError(f"{where}: [settings] {key} must be greater than 0, got {value!r}")
         values[key] = float(number) if key == "timeout" else number
     return Settings(**values)
+
+
+def _parse_facts(raw: Any, where: str) -> FactsVocabulary:
+    """The [facts] table: a story's own words for its key facts (README: "Key facts
+    for your own story")."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: 'facts' must be a table ([facts])")
+    _refuse_unknown(raw, _FACTS_KEYS, where, "facts")
+    synonyms_raw = raw.get("synonyms", [])
+    if not isinstance(synonyms_raw, list) or not all(isinstance(g, list) for g in synonyms_raw):
+        raise ConfigError(
+            f'{where}: [facts] synonyms must be a list of lists of words, '
+            f'e.g. [["songs", "tracks"]]'
+        )
+    synonyms = []
+    for number, group in enumerate(synonyms_raw, start=1):
+        words = _facts_words(group, where, f"[facts] synonyms group {number}")
+        if len(words) < 2:
+            raise ConfigError(f"{where}: [facts] synonyms group {number} needs two words or more")
+        synonyms.append(words)
+    events_raw = raw.get("events", {})
+    if not isinstance(events_raw, dict):
+        raise ConfigError(
+            f'{where}: [facts] events must be a table of label = [words], '
+            f'e.g. scraped = ["scrape", "rip"]'
+        )
+    events = []
+    for label, words in events_raw.items():
+        _facts_text(label, where, "[facts] events label")
+        events.append((label.strip(), _facts_words(words, where, f"[facts] events.{label}")))
+    labels_raw = raw.get("labels", {})
+    if not isinstance(labels_raw, dict):
+        raise ConfigError(f'{where}: [facts] labels must be a table of "label" = "your label"')
+    labels = []
+    for automatic, own in labels_raw.items():
+        _facts_text(automatic, where, "[facts] labels key")
+        if not isinstance(own, str):
+            raise ConfigError(f"{where}: [facts] labels.{automatic!r} must be a string")
+        _facts_text(own, where, f"[facts] labels.{automatic!r}")
+        labels.append((automatic.strip(), own.strip()))
+    return FactsVocabulary(
+        synonyms=tuple(synonyms), events=tuple(events), labels=tuple(labels)
+    )
+
+
+def _facts_words(value: Any, where: str, key: str) -> tuple[str, ...]:
+    words = _string_list(value, where, key)
+    for word in words:
+        _facts_text(word, where, key)
+    return tuple(" ".join(word.lower().split()) for word in words)
+
+
+def _facts_text(value: str, where: str, key: str) -> None:
+    _refuse_control(value, where, key)
+    if not value.strip():
+        raise ConfigError(f"{where}: {key} must not be empty")
+    if len(value) > _MAX_FACTS_WORD:
+        raise ConfigError(f"{where}: {key} is longer than {_MAX_FACTS_WORD} characters")
 
 
 def _parse_feed(raw: Any, index: int, where: str, base_dir: Path | None) -> FeedConfig:

@@ -266,6 +266,17 @@ _NP_STOP = _word_set(
     here there today yesterday tomorrow
     """
 )
+# Irregular past forms: after a counted noun they are its verb ("200,000 homes lost
+# power"), never part of the noun.
+_IRREGULAR_PAST = _word_set(
+    """
+    lost left fell rose won took made gave went came saw said told paid sold hit cut put
+    shut spent sent built held kept brought bought thought caught fought sought found stood
+    began ran grew knew threw flew drew wrote broke spoke chose froze stole drove rode woke
+    wore tore struck stuck hung swung sank rang sang drank shrank sprang fled led fed met
+    felt dealt meant slept swept lent bent lit quit split spread bet let hurt cost became
+    """
+)
 # Words that look like participles but are nouns worth keeping in a counted phrase.
 _NP_KEEP = frozenset(
     {
@@ -1394,8 +1405,10 @@ def _counted_noun(text: str, pos: int) -> tuple[str, int] | None:
         if lower.endswith("'") or lower.endswith("’"):
             break
         if words:
-            if (lower.endswith(("ed", "ing")) and lower not in _NP_KEEP) or (
-                word[0].isupper() and not first_capitalised
+            if (
+                (lower.endswith(("ed", "ing")) and lower not in _NP_KEEP)
+                or lower in _IRREGULAR_PAST
+                or (word[0].isupper() and not first_capitalised)
             ):
                 break
         elif lower.endswith("ly") and len(lower) > 4:

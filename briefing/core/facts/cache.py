@@ -48,26 +48,35 @@ class FactCache(Protocol):
 @cache
 def engine_version() -> str:
     """A digest of everything extraction and merging depend on."""
-    from briefing import __version__
+    return "facts-" + digest_of(engine_sources(Path(__file__).parent))
+
+
+def engine_sources(package: Path) -> list[Path]:
+    """The files the engine's version is made of: this package's modules and
+    vocabulary files, and the core modules it reads text through."""
     from briefing.core import figures, lexicon, models, textclean
+
+    sources = sorted(package.glob("*.py")) + sorted((package / "vocabulary").glob("*.toml"))
+    sources += [Path(module.__file__ or "") for module in (figures, lexicon, models, textclean)]
+    return sources
+
+
+def digest_of(sources: list[Path]) -> str:
+    from briefing import __version__
 
     digest = hashlib.blake2b(digest_size=10)
     digest.update(f"{__version__} format {_CACHE_FORMAT}".encode())
-    package = Path(__file__).parent
-    sources = sorted(package.glob("*.py")) + sorted((package / "vocabulary").glob("*.toml"))
-    for module in (figures, lexicon, models, textclean):
-        sources.append(Path(module.__file__ or ""))
     for path in sources:
+        digest.update(path.name.encode())
         try:
-            digest.update(path.name.encode())
             digest.update(path.read_bytes())
         except OSError:  # no source file (a zip, a frozen app): the names must do
-            digest.update(path.name.encode())
+            pass
     try:
         digest.update(metadata.version("lemminflect").encode())
     except metadata.PackageNotFoundError:  # pragma: no cover - a dependency
         pass
-    return "facts-" + digest.hexdigest()
+    return digest.hexdigest()
 
 
 def fact_cache_key(article: Article) -> str:

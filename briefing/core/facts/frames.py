@@ -326,6 +326,15 @@ class _SentenceReader:
         phrase = " ".join(t.text for t in tokens[first : index + 1])
         return head, phrase, self.modifier_lemmas(tokens[first:index]), first
 
+    def qualifier_phrase_at(self, index: int) -> bool:
+        """A qualifier phrase starts here ("year over year", "a year earlier")."""
+        lows = self.lows()
+        vocabulary = self.vocabulary
+        return any(
+            table.match(lows, index) is not None
+            for table in (vocabulary.basis, vocabulary.period, vocabulary.when, vocabulary.scope)
+        )
+
     def modifier_lemmas(self, tokens: Sequence[Token]) -> str:
         """The modifiers of a noun that may tell two quantities apart ('data-center' in
         "data-center revenue"): not names, not qualifier words, not weak adjectives."""
@@ -904,7 +913,12 @@ class _SentenceReader:
                     index = last + 1
                     if kind is not FigureKind.PERCENT:
                         return
-            elif token.is_word and not words.is_function(token) and not words.is_name(token):
+            elif (
+                token.is_word
+                and not words.is_function(token)
+                and not words.is_name(token)
+                and not self.qualifier_phrase_at(index)
+            ):
                 phrase = self.noun_phrase_starting(index, clause_end)
                 if phrase is not None:
                     head, written, mods, last = phrase
@@ -1156,7 +1170,9 @@ class _SentenceReader:
         year than the article's own is of another time."""
         if found.period or self.year is None or figure.kind is FigureKind.DATE:
             return
-        for token in self.tokens[clause_start : right + 1]:
+        tokens = self.tokens
+        opening = tokens[:3] if len(tokens) > 2 and tokens[0].low in ("in", "since") else []
+        for token in (*opening, *tokens[clause_start : right + 1]):
             if token.is_figure or not token.low.isdigit() or len(token.low) != 4:
                 continue
             year = int(token.low)
