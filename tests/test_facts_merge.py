@@ -8,7 +8,6 @@ from _facts_cases import article, holding, merged, one_holding, same_fact, value
 
 from briefing.core.models import FactsVocabulary
 
-
 # --------------------------------------------------------------------------- one quantity
 
 
@@ -100,7 +99,9 @@ def test_sought_and_awarded_are_never_one_fact() -> None:
     facts = merged(
         article("a", "One", "Verdict", "The families sought $550 million in damages."),
         article("b", "Two", "Verdict", "The jury awarded $965 million in damages."),
-        article("c", "Three", "Verdict", "A jury awarded $965 million; lawyers had sought $550 million."),
+        article(
+            "c", "Three", "Verdict", "A jury awarded $965 million; lawyers had sought $550 million."
+        ),
     )
     assert not same_fact(facts, 550e6, 965e6)
 
@@ -141,12 +142,44 @@ def test_within_rounding_only_where_the_written_precision_allows() -> None:
 
 def test_a_toll_revised_over_days_is_revised_with_its_history() -> None:
     facts = merged(
-        article("a", "One", "Quake", "The quake killed 296 people.", published="2023-09-09T08:00:00+00:00"),
-        article("b", "Two", "Quake", "At least 296 people died.", published="2023-09-09T10:00:00+00:00"),
-        article("c", "Three", "Quake", "The death toll rose to 2,012.", published="2023-09-10T09:00:00+00:00"),
-        article("d", "Four", "Quake", "The quake killed 2,012 people.", published="2023-09-10T12:00:00+00:00"),
-        article("e", "Five", "Quake", "The death toll rose to 2,946.", published="2023-09-13T09:00:00+00:00"),
-        article("f", "Six", "Quake", "In all, 2,946 people were killed.", published="2023-09-13T12:00:00+00:00"),
+        article(
+            "a",
+            "One",
+            "Quake",
+            "The quake killed 296 people.",
+            published="2023-09-09T08:00:00+00:00",
+        ),
+        article(
+            "b", "Two", "Quake", "At least 296 people died.", published="2023-09-09T10:00:00+00:00"
+        ),
+        article(
+            "c",
+            "Three",
+            "Quake",
+            "The death toll rose to 2,012.",
+            published="2023-09-10T09:00:00+00:00",
+        ),
+        article(
+            "d",
+            "Four",
+            "Quake",
+            "The quake killed 2,012 people.",
+            published="2023-09-10T12:00:00+00:00",
+        ),
+        article(
+            "e",
+            "Five",
+            "Quake",
+            "The death toll rose to 2,946.",
+            published="2023-09-13T09:00:00+00:00",
+        ),
+        article(
+            "f",
+            "Six",
+            "Quake",
+            "In all, 2,946 people were killed.",
+            published="2023-09-13T12:00:00+00:00",
+        ),
     )
     fact = one_holding(facts, 2946.0)
     assert fact.status == "revised"
@@ -160,9 +193,27 @@ def test_a_toll_revised_over_days_is_revised_with_its_history() -> None:
 
 def test_an_early_stray_figure_is_a_disagreement_not_a_revision() -> None:
     facts = merged(
-        article("a", "One", "Suit", "Damages are capped at $151,000 per work.", published="2026-01-15T08:00:00+00:00"),
-        article("b", "Two", "Suit", "Damages are capped at $150,000 per work.", published="2026-01-17T08:00:00+00:00"),
-        article("c", "Three", "Suit", "Damages are capped at $150,000 per work.", published="2026-01-18T08:00:00+00:00"),
+        article(
+            "a",
+            "One",
+            "Suit",
+            "Damages are capped at $151,000 per work.",
+            published="2026-01-15T08:00:00+00:00",
+        ),
+        article(
+            "b",
+            "Two",
+            "Suit",
+            "Damages are capped at $150,000 per work.",
+            published="2026-01-17T08:00:00+00:00",
+        ),
+        article(
+            "c",
+            "Three",
+            "Suit",
+            "Damages are capped at $150,000 per work.",
+            published="2026-01-18T08:00:00+00:00",
+        ),
     )
     assert one_holding(facts, 150_000.0).status == "differs"
 
@@ -174,7 +225,12 @@ def test_single_when_one_source_states_it() -> None:
 
 def test_single_source_trivia_ranks_below_what_several_sources_state() -> None:
     facts = merged(
-        article("a", "One", "Outage", "Delta cancelled 7,000 flights. Its chief earns $9 million a year."),
+        article(
+            "a",
+            "One",
+            "Outage",
+            "Delta cancelled 7,000 flights. Its chief earns $9 million a year.",
+        ),
         article("b", "Two", "Outage", "Delta cancelled 7,000 flights on Friday."),
         article("c", "Three", "Outage", "The airline, Delta, cancelled 7,000 flights."),
     )

@@ -64,9 +64,7 @@ def _facts(draw: st.DrawFn) -> list[Fact]:
         day = dt.date(2026, 1, 1) + dt.timedelta(days=draw(st.integers(0, 9)))
         figure = Figure(kind, f"{value:g}", 0, 3, value, "", draw(st.sampled_from(["", "about"])))
         source = draw(st.sampled_from(["A", "B", "C", "D"]))
-        out.append(
-            Fact(figure, frame, "s", 0, 10, f"{source}{index % 5}", source, day.isoformat())
-        )
+        out.append(Fact(figure, frame, "s", 0, 10, f"{source}{index % 5}", source, day.isoformat()))
     return out
 
 

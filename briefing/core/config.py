@@ -264,7 +264,7 @@ def _parse_facts(raw: Any, where: str) -> FactsVocabulary:
     synonyms_raw = raw.get("synonyms", [])
     if not isinstance(synonyms_raw, list) or not all(isinstance(g, list) for g in synonyms_raw):
         raise ConfigError(
-            f'{where}: [facts] synonyms must be a list of lists of words, '
+            f"{where}: [facts] synonyms must be a list of lists of words, "
             f'e.g. [["songs", "tracks"]]'
         )
     synonyms = []
@@ -276,7 +276,7 @@ def _parse_facts(raw: Any, where: str) -> FactsVocabulary:
     events_raw = raw.get("events", {})
     if not isinstance(events_raw, dict):
         raise ConfigError(
-            f'{where}: [facts] events must be a table of label = [words], '
+            f"{where}: [facts] events must be a table of label = [words], "
             f'e.g. scraped = ["scrape", "rip"]'
         )
     events = []
@@ -293,9 +293,7 @@ def _parse_facts(raw: Any, where: str) -> FactsVocabulary:
             raise ConfigError(f"{where}: [facts] labels.{automatic!r} must be a string")
         _facts_text(own, where, f"[facts] labels.{automatic!r}")
         labels.append((automatic.strip(), own.strip()))
-    return FactsVocabulary(
-        synonyms=tuple(synonyms), events=tuple(events), labels=tuple(labels)
-    )
+    return FactsVocabulary(synonyms=tuple(synonyms), events=tuple(events), labels=tuple(labels))
 
 
 def _facts_words(value: Any, where: str, key: str) -> tuple[str, ...]:

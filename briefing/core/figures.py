@@ -1180,8 +1180,11 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
                     found = _CURRENCY_WORDS[word_currency.group(2).lower()]
                 # "300 pounds" may be a weight; only count pounds as money with a scale,
                 # and never "7 million pounds of meat".
-                if found == "GBP" and word_currency.group(2) and not currency and (
-                    not scaled or _OF_WORD.match(text, word_currency.end())
+                if (
+                    found == "GBP"
+                    and word_currency.group(2)
+                    and not currency
+                    and (not scaled or _OF_WORD.match(text, word_currency.end()))
                 ):
                     word_currency = None
                 if word_currency is not None:
@@ -1229,7 +1232,9 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
             # Boeing machinists" counts machinists)
             phrase = None
         if phrase is None:
-            if float(value) == 0 or (not scaled and not _is_tally(text, head_start, end, value)):
+            if float(value) == 0 or (
+                not scaled and not _is_tally(text, head_start, end, float(value))
+            ):
                 return None  # a bare "0m" counts nothing (a leftover "\x1b[0m", a unit)
             unit, tail = "", end
         else:

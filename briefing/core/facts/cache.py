@@ -10,6 +10,7 @@ existing cache: there is no version number to forget to bump.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections import OrderedDict
@@ -68,14 +69,11 @@ def digest_of(sources: list[Path]) -> str:
     digest.update(f"{__version__} format {_CACHE_FORMAT}".encode())
     for path in sources:
         digest.update(path.name.encode())
-        try:
+        # no source file (a zip, a frozen app): the names must do
+        with contextlib.suppress(OSError):
             digest.update(path.read_bytes())
-        except OSError:  # no source file (a zip, a frozen app): the names must do
-            pass
-    try:
+    with contextlib.suppress(metadata.PackageNotFoundError):  # a dependency: always there
         digest.update(metadata.version("lemminflect").encode())
-    except metadata.PackageNotFoundError:  # pragma: no cover - a dependency
-        pass
     return digest.hexdigest()
 
 

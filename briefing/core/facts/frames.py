@@ -36,12 +36,58 @@ _MAX_LEFT = 9
 """Words looked at left of a figure for its verb and noun."""
 _MAX_RIGHT = 7
 _HEDGE_WORDS = frozenset(
-    "about around roughly approximately nearly almost some more than less fewer at least "
-    "most up to as much many over under upwards of just close well beyond below above "
-    "an estimated a reported reportedly total combined another additional further "
-    "staggering whopping mere only".split()
+    [
+        "about",
+        "around",
+        "roughly",
+        "approximately",
+        "nearly",
+        "almost",
+        "some",
+        "more",
+        "than",
+        "less",
+        "fewer",
+        "at",
+        "least",
+        "most",
+        "up",
+        "to",
+        "as",
+        "much",
+        "many",
+        "over",
+        "under",
+        "upwards",
+        "of",
+        "just",
+        "close",
+        "well",
+        "beyond",
+        "below",
+        "above",
+        "an",
+        "estimated",
+        "a",
+        "reported",
+        "reportedly",
+        "total",
+        "combined",
+        "another",
+        "additional",
+        "further",
+        "staggering",
+        "whopping",
+        "mere",
+        "only",
+    ]
 )
 _PERIOD_LINKS = frozenset({"from"})
+_PLACE_LINKS = frozenset({"in", "at", "near", "outside", "inside", "across"})
+_ADJUNCT_LINKS = frozenset(
+    {"under", "with", "without", "via", "through", "despite", "after", "before", "during",
+     "within", "into", "amid", "among"}
+)  # fmt: skip
 _EXPECT_VERBS = frozenset({"expect", "forecast", "project", "estimate", "anticipate", "predict"})
 _CHANGE_PREPOSITIONS = frozenset({"by"})
 _OWNER_PRONOUNS = frozenset({"it", "its", "they", "their", "he", "his", "she", "her"})
@@ -166,8 +212,8 @@ class _Found:
         "event_text",
         "head",
         "head_at",
-        "mods",
         "modality",
+        "mods",
         "owner",
         "owner_text",
         "per",
@@ -251,7 +297,9 @@ class _SentenceReader:
                 if token.is_figure:
                     out.append("#")
                 elif token.is_word:
-                    out.append(token.low if self.words.is_function(token) else self.words.lemma(token))
+                    out.append(
+                        token.low if self.words.is_function(token) else self.words.lemma(token)
+                    )
                 else:
                     out.append(token.text)
             self._lemmas = out
@@ -290,9 +338,16 @@ class _SentenceReader:
         first = index
         while first > 0:
             before = tokens[first - 1]
-            if self.words.is_name(before) and not before.possessive:
-                first -= 1
-            elif before.low in ("of", "&", "and") and first >= 2 and self.words.is_name(tokens[first - 2]):
+            if (
+                self.words.is_name(before)
+                or (before.cap and not before.first and before.low == "new")
+            ) and not before.possessive:
+                first -= 1  # "New York": a capitalised "New" inside a name
+            elif (
+                before.low in ("of", "&", "and")
+                and first >= 2
+                and self.words.is_name(tokens[first - 2])
+            ):
                 first -= 2
             else:
                 break
@@ -318,8 +373,10 @@ class _SentenceReader:
                 break
             if words.is_reporting(before) and words.can_be_verb(before):
                 break
-            if words.can_be_verb(before) and first >= 2 and (
-                tokens[first - 2].low in self.auxiliaries or tokens[first - 2].low == "to"
+            if (
+                words.can_be_verb(before)
+                and first >= 2
+                and (tokens[first - 2].low in self.auxiliaries or tokens[first - 2].low == "to")
             ):
                 break  # "would have increased wages": a verb, not a modifier
             first -= 1
@@ -396,7 +453,9 @@ class _SentenceReader:
         if figure.kind is not FigureKind.DATE:
             self.walk_right(figure, found, position, clause_end)
         if not found.head and clause_start > 0 and self.tokens[clause_start - 1].text == ":":
-            self.label_before_colon(found, clause_start - 1, events_only=figure.kind is FigureKind.DATE)
+            self.label_before_colon(
+                found, clause_start - 1, events_only=figure.kind is FigureKind.DATE
+            )
         if not found.head and figure.kind is not FigureKind.DATE:
             self.inherit(index, position, found, earlier)
         if not found.head and figure.kind is FigureKind.PERCENT:
@@ -408,6 +467,8 @@ class _SentenceReader:
                 self.date_event_after(found, position)
             if not found.event:
                 return None
+            if not found.head:
+                self.shared_subject(index, position, found, earlier)
         if figure.kind is FigureKind.PERCENT:
             self.percent_aspect(found, position, clause_end)
         self.qualifiers(figure, found, position, clause_start, clause_end)
@@ -479,7 +540,11 @@ class _SentenceReader:
                     continue
                 if token.text == ")":
                     opening = next(
-                        (i for i in range(index - 1, max(-1, index - 6), -1) if tokens[i].text == "("),
+                        (
+                            i
+                            for i in range(index - 1, max(-1, index - 6), -1)
+                            if tokens[i].text == "("
+                        ),
                         -1,
                     )
                     if opening >= clause_start:
@@ -505,8 +570,11 @@ class _SentenceReader:
                 index -= 1
                 continue
             if low in self.conjunctions and low not in ("as", "than", "plus"):
-                if low in ("and", "or") and index > 0 and self.words.is_name(tokens[index - 1]) and (
-                    index + 1 < position and self.words.is_name(tokens[index + 1])
+                if (
+                    low in ("and", "or")
+                    and index > 0
+                    and self.words.is_name(tokens[index - 1])
+                    and (index + 1 < position and self.words.is_name(tokens[index + 1]))
                 ):
                     pass  # "Sony and Warner": inside a name list
                 else:
@@ -526,8 +594,24 @@ class _SentenceReader:
                 continue
             if words.is_name(token):
                 name, written, first = self.name_at(index)
+                if first > clause_start and tokens[first - 1].low in _PLACE_LINKS:
+                    # "filed the lawsuit in New York on January 2": a place, stepped over
+                    index = first - 2
+                    continue
                 items.append(_Item("name", first, index, head=name, phrase=written))
                 index = first - 1
+                continue
+            if (
+                low == "seal"
+                and index >= 2
+                and tokens[index - 1].low == "under"
+                and (tokens[index - 2].low == "from")
+            ):
+                # "came out from under seal on Jan. 15": unsealed
+                items.append(
+                    _Item("verb", index - 2, index, head="unseal", phrase="out from under seal")
+                )
+                index -= 3
                 continue
             if low == "worth":
                 items.append(_Item("verb", index, index, head="worth", phrase=token.text,
@@ -575,17 +659,23 @@ class _SentenceReader:
                     owner, owner_text, name_first = self.name_at(first - 1)
                     first = name_first
                 items.append(
-                    _Item("np", first, index, head=head, phrase=phrase, mods=mods,
-                          owner=owner, owner_text=owner_text)  # fmt: skip
+                    _Item(
+                        "np",
+                        first,
+                        index,
+                        head=head,
+                        phrase=phrase,
+                        mods=mods,
+                        owner=owner,
+                        owner_text=owner_text,
+                    )
                 )
                 index = first - 1
                 continue
             index -= 1
         return items
 
-    def read_left(
-        self, figure: Figure, found: _Found, position: int, items: list[_Item]
-    ) -> None:
+    def read_left(self, figure: Figure, found: _Found, position: int, items: list[_Item]) -> None:
         """Read the grouped words, nearest first: "<noun> of" names the figure, a verb
         is its event (or, for "rose", "was", "valued at", tells of its subject), a
         name before the verb is whose it is."""
@@ -726,13 +816,17 @@ class _SentenceReader:
                     if item.owner:
                         found.owner, found.owner_text = item.owner, item.owner_text
                     break  # the event's subject: a common noun is not an owner
+                if item.first > 0 and self.tokens[item.first - 1].low in _ADJUNCT_LINKS:
+                    continue  # "filed under seal on Dec. 29": an adjunct, not what is dated
                 item = self.outer_noun(item, items, number)
                 if self.vocabulary.modality.get(item.head) and not found.modality:
                     found.modality = str(self.vocabulary.modality.get(item.head))
                     found.words.append(item.phrase)
                     passed = ""
                     continue
-                takes_head = (passed in _NOUN_LINKS and not blocked) or (after_verb and found.quantity)
+                takes_head = (passed in _NOUN_LINKS and not blocked) or (
+                    after_verb and found.quantity
+                )
                 if takes_head:
                     if passed == "for" and kind is FigureKind.COUNT and found.head:
                         found.context = item.head  # "metadata for 256 million tracks"
@@ -761,7 +855,7 @@ class _SentenceReader:
                 continue
 
     def expectation(self, found: _Found, verb_at: int) -> None:
-        """"analysts expect", "Wall Street had expected", "Nvidia expects": a figure
+        """ "analysts expect", "Wall Street had expected", "Nvidia expects": a figure
         someone expects is a forecast, and others' (analysts', a poll's) a consensus."""
         tokens = self.tokens
         if self.words.verb_lemma(tokens[verb_at]) not in _EXPECT_VERBS:
@@ -799,7 +893,7 @@ class _SentenceReader:
         return item
 
     def label_before_colon(self, found: _Found, colon: int, *, events_only: bool = False) -> None:
-        """"Revenue: $35.08 billion vs. $33.16 billion": a short label before a colon
+        """ "Revenue: $35.08 billion vs. $33.16 billion": a short label before a colon
         at the start of a sentence names the figures after it."""
         tokens = self.tokens
         if colon == 0 or colon > 5:
@@ -835,8 +929,10 @@ class _SentenceReader:
         before = tokens[index - 1] if index > 0 else None
         if before is not None and (
             before.possessive
-            or before.low in self.vocabulary.grammar["determiners"]
-            and before.low not in ("up", "to", "as", "at", "than", "much", "over", "under")
+            or (
+                before.low in self.vocabulary.grammar["determiners"]
+                and before.low not in ("up", "to", "as", "at", "than", "much", "over", "under")
+            )
             or before.low in ("of", "for", "per", "by", "with", "in", "on")
         ):
             return False
@@ -903,7 +999,9 @@ class _SentenceReader:
                 phrase = self.noun_phrase_starting(index + 1, clause_end)
                 overrides = kind is FigureKind.PERCENT and token.low == "of"
                 if phrase is not None and overrides and found.head:
-                    found.context = found.context or found.head  # "tracks represent 99.6% of streams"
+                    found.context = (
+                        found.context or found.head
+                    )  # "tracks represent 99.6% of streams"
                     found.head = ""
                 if phrase is not None and not found.head:
                     head, written, mods, last = phrase
@@ -977,12 +1075,22 @@ class _SentenceReader:
             return
 
     def vote_object(self, found: _Found, index: int, clause_end: int) -> None:
-        """"voted to strike", "voted in favour of rejecting the contract", "voted for
+        """ "voted to strike", "voted in favour of rejecting the contract", "voted for
         the deal": what the vote was for tells two shares apart."""
         tokens = self.tokens
         while index <= clause_end and tokens[index].low in (
-            "to", "in", "favour", "favor", "of", "for", "against", "overwhelmingly", "narrowly",
-            "the", "a", "an",
+            "to",
+            "in",
+            "favour",
+            "favor",
+            "of",
+            "for",
+            "against",
+            "overwhelmingly",
+            "narrowly",
+            "the",
+            "a",
+            "an",
         ):
             if tokens[index].low == "against":
                 found.context = found.context or "against"
@@ -1034,13 +1142,14 @@ class _SentenceReader:
     def changed_amount(
         self, index: int, position: int, found: _Found, earlier: Sequence[Frame | None]
     ) -> None:
-        """"revenue of $35.1 billion, up 94% from a year ago": a change right after an
+        """ "revenue of $35.1 billion, up 94% from a year ago": a change right after an
         amount (only links between) is the change of what the amount measures."""
         tokens = self.tokens
         before = tokens[position - 1].low if position > 0 else ""
-        if before not in ("up", "down", "rising", "falling", "growing", "a", "an", "or"):
-            if not (position > 1 and tokens[position - 2].is_figure):
-                return
+        if before not in ("up", "down", "rising", "falling", "growing", "a", "an", "or") and not (
+            position > 1 and tokens[position - 2].is_figure
+        ):
+            return
         for previous in range(index - 1, -1, -1):
             if self.figures[previous].kind not in (FigureKind.MONEY, FigureKind.COUNT):
                 continue
@@ -1055,6 +1164,24 @@ class _SentenceReader:
             found.owner_text = found.owner_text or frame.owner_text
             found.when = found.when or frame.when
             found.aspect = found.aspect or "change"
+            return
+
+    def shared_subject(
+        self, index: int, position: int, found: _Found, earlier: Sequence[Frame | None]
+    ) -> None:
+        """ "The complaint was filed on Dec. 29 and unsealed on January 16": the second
+        date's event is of the same subject as the first's."""
+        for previous in range(index - 1, -1, -1):
+            if self.figures[previous].kind is not FigureKind.DATE:
+                continue
+            frame = earlier[previous] if previous < len(earlier) else None
+            if frame is None or not frame.head or frame.event == found.event:
+                return
+            between = self.tokens[self.position[previous] + 1 : position]
+            verbs = [t for t in between if t.is_word and t.low not in self.prepositions
+                     and t.low not in self.conjunctions and t.low not in self.auxiliaries]  # fmt: skip
+            if len(verbs) <= 1 and any(t.low == "and" for t in between):
+                found.set_head(frame.head, frame.phrase, frame.mods, position)
             return
 
     def is_link(self, token: Token) -> bool:
@@ -1084,14 +1211,14 @@ class _SentenceReader:
         hearing"."""
         tokens = self.tokens
         words = self.words
-        vocabulary = self.vocabulary
-        lemmas = self.lemmas()
         index = position + 1
         steps = 0
         crossed = False
         while index < len(tokens) and steps < 9:
             token = tokens[index]
-            if token.is_hard_boundary or token.is_figure and self.figure_kind(token) is FigureKind.DATE:
+            if token.is_hard_boundary or (
+                token.is_figure and self.figure_kind(token) is FigureKind.DATE
+            ):
                 return
             if token.is_clause_mark:
                 if crossed or steps > 2 or not self.opens_clause(position):
@@ -1118,9 +1245,7 @@ class _SentenceReader:
         """Nothing but prepositions and marks before the figure in its clause: "On Dec.
         29, the labels filed suit"."""
         start, _ = self.clause(position)
-        return all(
-            not t.is_word or t.low in self.prepositions for t in self.tokens[start:position]
-        )
+        return all(not t.is_word or t.low in self.prepositions for t in self.tokens[start:position])
 
     def date_object(self, found: _Found, index: int) -> None:
         """The noun a dated verb acts on: "filed a lawsuit" -> lawsuit."""
@@ -1148,7 +1273,10 @@ class _SentenceReader:
         right = min(right, position + 8)
         # Left: the modifiers that stand right before the figure, back to the first
         # preposition, conjunction, figure or verb; and the same before its noun or verb.
-        spans = [(self.modifiers_before(position, clause_start), position - 1), (position + 1, right)]
+        spans = [
+            (self.modifiers_before(position, clause_start), position - 1),
+            (position + 1, right),
+        ]
         for anchor in (found.head_at, found.event_at):
             if 0 <= anchor < position:
                 spans.append((self.modifiers_before(anchor, clause_start), anchor))
@@ -1166,7 +1294,7 @@ class _SentenceReader:
             found.cue = found.cue or "old"
 
     def other_year(self, found: _Found, figure: Figure, clause_start: int, right: int) -> None:
-        """"more than 30 people died in 2011", "the 2008 strike": a figure of an earlier
+        """ "more than 30 people died in 2011", "the 2008 strike": a figure of an earlier
         year than the article's own is of another time."""
         if found.period or self.year is None or figure.kind is FigureKind.DATE:
             return
@@ -1182,32 +1310,42 @@ class _SentenceReader:
                 return
 
     def increment(self, found: _Found, position: int, right: int) -> None:
-        """"an additional $473 million", "six more deaths": an increment, not a total."""
+        """ "an additional $473 million", "six more deaths": an increment, not a total."""
         tokens = self.tokens
         increments = self.vocabulary.aspect
         index = position - 1
         while index >= 0 and tokens[index].low in ("a", "an", "the", "yet"):
             index -= 1
-        if index >= 0 and increments.get(tokens[index].low) == "increment" and tokens[index].low != "more":
+        if (
+            index >= 0
+            and increments.get(tokens[index].low) == "increment"
+            and tokens[index].low != "more"
+        ):
             found.aspect = found.aspect or "increment"
             found.words.append(tokens[index].text)
             return
         after = position + 1
-        if after <= right and tokens[after].low == "more" and not (
-            after + 1 < len(tokens) and tokens[after + 1].low == "than"
+        if (
+            after <= right
+            and tokens[after].low == "more"
+            and not (after + 1 < len(tokens) and tokens[after + 1].low == "than")
         ):
             found.aspect = found.aspect or "increment"
             found.words.append("more")
 
     def recipient(self, found: _Found, position: int, right: int) -> None:
-        """"$90 million to William Aldenberg", "$120 million for Robbie Parker": whom an
+        """ "$90 million to William Aldenberg", "$120 million for Robbie Parker": whom an
         amount goes to tells two awards apart."""
         tokens = self.tokens
         index = position + 1
         # skip "in damages", "in punitive damages"
         if index <= right and tokens[index].low == "in":
             index += 1
-            while index <= right and tokens[index].is_word and not self.words.is_function(tokens[index]):
+            while (
+                index <= right
+                and tokens[index].is_word
+                and not self.words.is_function(tokens[index])
+            ):
                 index += 1
         if index + 1 <= right and tokens[index].low in ("to", "for"):
             name_at = index + 1
@@ -1250,7 +1388,9 @@ class _SentenceReader:
         starts = vocabulary.qualifier_starts
         if not any(
             lows[i] in starts or lemmas[i] in starts for i in range(first, last + 1)
-        ) and not any(tokens[i].low in ("in", "across", "throughout") for i in range(first, last + 1)):
+        ) and not any(
+            tokens[i].low in ("in", "across", "throughout") for i in range(first, last + 1)
+        ):
             return
         change = kind is FigureKind.PERCENT or found.aspect == "change"
         tables = (
@@ -1282,20 +1422,33 @@ class _SentenceReader:
                 value, length = hit
                 if attribute == "basis" and not change:
                     continue  # for an amount, "a year earlier" is another time
-                if attribute == "modality" and not before and index > first + 2 and value != "consensus":
+                if (
+                    attribute == "modality"
+                    and not before
+                    and index > first + 2
+                    and value != "consensus"
+                ):
                     break  # "$35.1 billion, beating expectations": not its own modality
-                if attribute == "scope" and self.words.is_name(token) and length == 1:
-                    # a capitalised scope word is a place only when it is one ("US"),
-                    # not a name that happens to be spelt like one
-                    if token.low not in ("us", "uk", "eu", "america", "britain", "europe", "china"):
-                        break
-                if attribute == "period" and value == "prior" and before:
-                    # before an amount, "up from", "compared with", "versus" make it the
-                    # old one only when they end right before it
-                    if index + length - 1 != last:
-                        index += length
-                        matched = True
-                        break
+                # a capitalised scope word is a place only when it is one ("US"), not
+                # a name that happens to be spelt like one
+                if (
+                    attribute == "scope"
+                    and self.words.is_name(token)
+                    and length == 1
+                    and token.low not in ("us", "uk", "eu", "america", "britain", "europe", "china")
+                ):
+                    break
+                # before an amount, "up from" makes it the old one only when it ends
+                # right before it
+                if (
+                    attribute == "period"
+                    and value == "prior"
+                    and before
+                    and index + length - 1 != last
+                ):
+                    index += length
+                    matched = True
+                    break
                 current = getattr(found, attribute)
                 if attribute == "modality" and value == "consensus" and current == "forecast":
                     current = ""  # "expected by analysts": others' forecast, not the company's
@@ -1314,8 +1467,11 @@ class _SentenceReader:
                     after = tokens[name_end + 1] if name_end + 1 < len(tokens) else None
                     # "in Texas", not "in Boeing's factories" or "in Windows devices"
                     if not tokens[name_end].possessive and not (
-                        after is not None and after.is_word and self.words.can_be_noun(after)
-                        and not self.words.is_name(after) and not self.words.is_function(after)
+                        after is not None
+                        and after.is_word
+                        and self.words.can_be_noun(after)
+                        and not self.words.is_name(after)
+                        and not self.words.is_function(after)
                     ):
                         name = self.name_at(name_end)[0]
                         found.scope = "place:" + name
@@ -1349,21 +1505,27 @@ class _SentenceReader:
                 and tokens[unit_at + 1].is_word
                 and not words.is_function(tokens[unit_at + 1])
                 and not words.can_be_noun(tokens[unit_at])
-                or (unit_at + 1 <= right and tokens[unit_at].low in ("diluted", "basic", "adjusted"))
-            ):
+            ) or (unit_at + 1 <= right and tokens[unit_at].low in ("diluted", "basic", "adjusted")):
                 unit_at += 1
             found.per = words.noun_lemma(tokens[unit_at])
         elif low in ("a", "an") and following is not None and following.is_word:
             unit = words.noun_lemma(following)
             after = tokens[index + 2].low if index + 2 < len(tokens) else ""
             if unit in self.vocabulary.per_units and after not in (
-                "earlier", "ago", "later", "before", "after", "prior", "previously"
+                "earlier",
+                "ago",
+                "later",
+                "before",
+                "after",
+                "prior",
+                "previously",
             ):
                 found.per = unit
         elif low == "for" and following is not None and following.low in ("each", "every"):
             rest = index + 2
             while rest < len(tokens) and (
-                tokens[rest].low in ("of", "the", "one", "its", "their") or tokens[rest].low in _HEDGE_WORDS
+                tokens[rest].low in ("of", "the", "one", "its", "their")
+                or tokens[rest].low in _HEDGE_WORDS
             ):
                 rest += 1
             while (
@@ -1375,8 +1537,8 @@ class _SentenceReader:
                 rest += 1  # "for each infringed work"
             target = tokens[rest] if rest < len(tokens) else None
             if target is not None and target.is_figure:
-                unit = self.figures[target.fig].unit.split()  # "for each of the 86 million works"
-                found.per = words.noun_lemma(Token(unit[-1], 0, 0)) if unit else "each"
+                unit_words = self.figures[target.fig].unit.split()  # "of the 86 million works"
+                found.per = words.noun_lemma(Token(unit_words[-1], 0, 0)) if unit_words else "each"
             elif target is not None and target.is_word and words.can_be_noun(target):
                 found.per = words.noun_lemma(target)
             else:
@@ -1402,7 +1564,12 @@ class _SentenceReader:
             tokens = self.tokens
             before = tokens[position - 1].low if position > 0 else ""
             after = tokens[position + 1].low if position + 1 <= clause_end else ""
-            if before in ("up", "down", "rise", "fall") or after in ("higher", "lower", "more", "less"):
+            if before in ("up", "down", "rise", "fall") or after in (
+                "higher",
+                "lower",
+                "more",
+                "less",
+            ):
                 aspect = "change"
         if aspect is not None:
             found.aspect = aspect

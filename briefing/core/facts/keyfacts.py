@@ -16,6 +16,7 @@ Disagreement, rounding and revision are different things:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from collections import Counter
@@ -60,7 +61,9 @@ def key_fact(cluster: Cluster, vocabulary: Vocabulary) -> KeyFact:
     mentions = cluster.mentions
     kind = cluster.kind
     values = _values(mentions)
-    ordered = sorted(values, key=lambda v: (-len(v.sources), -len(v.mentions), v.first or dt.date.max))
+    ordered = sorted(
+        values, key=lambda v: (-len(v.sources), -len(v.mentions), v.first or dt.date.max)
+    )
     label = label_for(mentions, vocabulary)
     fact_values = tuple(_fact_value(value, kind) for value in ordered)
     sources = {m.source for m in mentions}
@@ -187,13 +190,16 @@ def _fact_value(value: _Value, kind: FigureKind) -> FactValue:
         unit = figure.unit
     return FactValue(
         text=shown,
-        value=figure.value if not (kind is FigureKind.DATE and len(str(figure.value)) == 7)
+        value=figure.value
+        if not (kind is FigureKind.DATE and len(str(figure.value)) == 7)
         else max((m.value for m in group), key=lambda v: len(str(v))),
         unit=unit,
         sources=tuple(value.sources),
         articles=tuple(quoted),
         quotes=tuple(m.fact.sentence for m in quoted.values()),
-        spans=tuple((m.article, m.fact.sentence_start, m.fact.sentence_end) for m in quoted.values()),
+        spans=tuple(
+            (m.article, m.fact.sentence_start, m.fact.sentence_end) for m in quoted.values()
+        ),
     )
 
 
@@ -228,7 +234,7 @@ def _revision_order(values: Sequence[_Value]) -> list[_Value] | None:
         chronological = sorted(dated, key=lambda v: (v.median, v.first))
         steps_ok = True
         earlier_sources: set[str] = set()
-        for previous, current in zip(chronological, chronological[1:], strict=False):
+        for previous, current in itertools.pairwise(chronological):
             assert previous.last is not None and current.first is not None
             assert previous.median is not None and current.median is not None
             if not (current.median > previous.median and current.first >= previous.median):

@@ -85,12 +85,18 @@ def label_for(mentions: Sequence[Mention], vocabulary: Vocabulary) -> str:
     owner = stated.value(lambda m: m.fact.frame.owner_text)
     head = stated.plurality(lambda m: m.head if m.head not in vocabulary.money_defaults else "")
     event = stated.value(lambda m: m.event, share=1 / 3)
-    phrase = _event_noun_phrase(mentions, event, vocabulary, stated, any_event=kind is FigureKind.DATE)
+    phrase = _event_noun_phrase(
+        mentions, event, vocabulary, stated, any_event=kind is FigureKind.DATE
+    )
     phrase = phrase or _phrase(mentions, head)
     participle = _participle(event, mentions, vocabulary)
-    if participle and phrase and _phrase_event(phrase, vocabulary) == event:
-        if kind is not FigureKind.DATE or _same_stem(phrase, mentions):
-            participle = ""  # "Settlement", not "Settlement settled"; but "Complaint filed"
+    if (
+        participle
+        and phrase
+        and _phrase_event(phrase, vocabulary) == event
+        and (kind is not FigureKind.DATE or _same_stem(phrase, mentions))
+    ):
+        participle = ""  # "Settlement", not "Settlement settled"; but "Complaint filed"
     if kind is FigureKind.MONEY:
         if phrase:
             text = _capital(phrase) + (f" {participle}" if participle else "")
@@ -217,7 +223,7 @@ def _normal_phrase(phrase: str) -> str:
     out = []
     for index, word in enumerate(words):
         name_like = word[:1].isupper() and (index > 0 or word.isupper() or len(words) > 1)
-        out.append(word if name_like and not word.istitle() or (index > 0 and name_like)
+        out.append(word if (name_like and not word.istitle()) or (index > 0 and name_like)
                    else word.lower())  # fmt: skip
     return " ".join(out)
 

@@ -179,10 +179,30 @@ def resolve(
         if memo is not None:
             memo[key] = resolved
     head, event, quals = resolved
+    owner, per, scope, modality, period, aspect, basis, when, context, unit, modifier = quals
     return Mention(
-        fact, figure.kind, figure.value, head, event, *quals, frame.cue, fact.source,
-        fact.article_id, parse_day(fact.published), quals,
-    )  # fmt: skip
+        fact=fact,
+        kind=figure.kind,
+        value=figure.value,
+        head=head,
+        event=event,
+        owner=owner,
+        per=per,
+        scope=scope,
+        modality=modality,
+        period=period,
+        aspect=aspect,
+        basis=basis,
+        when=when,
+        context=context,
+        unit=unit,
+        modifier=modifier,
+        cue=frame.cue,
+        source=fact.source,
+        article=fact.article_id,
+        day=parse_day(fact.published),
+        quals=quals,
+    )
 
 
 def _resolve_frame(
@@ -200,9 +220,8 @@ def _resolve_frame(
     head_event = ""
     if head:
         head_event = (
-            (vocabulary.event_class(f"{mods[-1]} {head}", noun=True) if mods else "")
-            or vocabulary.event_class(head, noun=True)
-        )
+            vocabulary.event_class(f"{mods[-1]} {head}", noun=True) if mods else ""
+        ) or vocabulary.event_class(head, noun=True)
     light = frame.event in vocabulary.light_verbs
     if head_event and (not event or event.startswith("~") or kind is FigureKind.MONEY or light):
         # "lodge a $12.9 trillion claim", "an injunction was granted": the noun says
@@ -273,7 +292,8 @@ class _HeadLinks:
     def link(self, kind: FigureKind, first: str, second: str, reason: str) -> None:
         if kind is FigureKind.PERCENT:
             return  # a share's words are too loose to teach what a noun means
-        self.evidence.setdefault((kind, *sorted((first, second))), reason)
+        low, high = sorted((first, second))
+        self.evidence.setdefault((kind, low, high), reason)
         a, b = self.root(kind, first), self.root(kind, second)
         if a != b:
             self.parent[max(a, b)] = min(a, b)
@@ -283,7 +303,8 @@ class _HeadLinks:
         return [
             reason
             for (link_kind, first, second), reason in self.evidence.items()
-            if first in heads and second in heads
+            if first in heads
+            and second in heads
             and (link_kind is kind or kind is FigureKind.PERCENT)
         ]
 
@@ -350,7 +371,7 @@ def _learn_links(mentions: list[Mention], links: _HeadLinks, vocabulary: Vocabul
     for mention in mentions:
         if mention.head and distinctive(mention.kind, mention.value):
             by_value.setdefault(mention.value, {}).setdefault(mention.head, []).append(mention)
-    for value, by_head in by_value.items():
+    for by_head in by_value.values():
         if len(by_head) < 2:
             continue
         heads = sorted(by_head, key=lambda h: (-len({m.source for m in by_head[h]}), h))
@@ -649,8 +670,8 @@ def _merge_differing_values(
                 members = sorted(members, key=lambda c: -len(c.mentions))[:200]
             for i, first in enumerate(members):
                 for second in members[i + 1 :]:
-                    key = (min(id(first), id(second)), max(id(first), id(second)))
-                    pairs.setdefault(key, (first, second))
+                    pair = (min(id(first), id(second)), max(id(first), id(second)))
+                    pairs.setdefault(pair, (first, second))
         scored = []
         for first, second in pairs.values():
             if first.values() & second.values():

@@ -22,12 +22,42 @@ _WORD = re.compile(
     r"|(?P<number>\d[\d,.]*\d|\d)"
     r"|(?P<punct>[^\sA-Za-z\d])"
 )
-_HARD_BOUNDARIES = frozenset(";:()[]—–\"“”")
-_CLAUSE_MARKS = frozenset(",;:()[]—–\"“”")
+_HARD_BOUNDARIES = frozenset(';:()[]—–"“”')
+_CLAUSE_MARKS = frozenset(',;:()[]—–"“”')
 MONTHS_AND_DAYS = frozenset(
-    """january february march april may june july august september october november
-    december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday
-    thursday friday saturday sunday""".split()
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
 )
 
 
@@ -49,9 +79,7 @@ class Token:
         "text",
     )
 
-    def __init__(
-        self, text: str, start: int, end: int, fig: int = -1, first: bool = False
-    ) -> None:
+    def __init__(self, text: str, start: int, end: int, fig: int = -1, first: bool = False) -> None:
         self.text = text
         self.start = start
         self.end = end
@@ -90,6 +118,9 @@ def tokenize(text: str, start: int, end: int, figures: Sequence[Figure]) -> list
     first = next((t for t in tokens if t.is_word or t.is_figure), None)
     if first is not None:
         first.first = True
+    for index, token in enumerate(tokens[:-1]):
+        if token.text == ":":
+            tokens[index + 1].first = True  # "pgdn: Filed December 22": a new start
     return tokens
 
 

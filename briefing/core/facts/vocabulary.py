@@ -34,7 +34,15 @@ __all__ = [
 DATA_FILES = ("general.toml", "legal.toml")
 FORMAT = 1
 
-_SECTIONS_WITH_CLASSES = ("quantity_verbs", "modality", "scope", "period", "aspect", "basis", "when")
+_SECTIONS_WITH_CLASSES = (
+    "quantity_verbs",
+    "modality",
+    "scope",
+    "period",
+    "aspect",
+    "basis",
+    "when",
+)
 _FIXED_CLASSES = {
     "quantity_verbs": ("level", "rise", "fall"),
     "modality": ("maximum", "minimum", "potential", "forecast", "consensus", "actual"),
@@ -43,7 +51,14 @@ _FIXED_CLASSES = {
 }
 """Sections whose class names the engine itself reads; a misspelt one is an error."""
 _NOUN_LISTS = ("generic", "containers", "per_units", "money_defaults", "weak_modifiers")
-_GRAMMAR_LISTS = ("determiners", "prepositions", "auxiliaries", "adverbs", "conjunctions", "pronouns")
+_GRAMMAR_LISTS = (
+    "determiners",
+    "prepositions",
+    "auxiliaries",
+    "adverbs",
+    "conjunctions",
+    "pronouns",
+)
 
 
 class VocabularyError(ValueError):
@@ -341,7 +356,10 @@ def _build(
         money_events=money_events,
         light_verbs=frozenset(light_verbs),
         qualifier_starts=frozenset().union(
-            *(sections[name].first_words() for name in ("scope", "modality", "period", "basis", "when"))
+            *(
+                sections[name].first_words()
+                for name in ("scope", "modality", "period", "basis", "when")
+            )
         ),
         synonyms=synonyms,
         labels=labels,
