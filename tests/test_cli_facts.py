@@ -40,7 +40,7 @@ def test_facts_prints_a_readable_table(tmp_path: Path) -> None:
     damages = next(line for line in lines if line.startswith("Damages sought"))
     assert "$13 trillion" in damages and "DIFFERS" in damages
     assert "$12.9 trillion rounds to $13 trillion" in " ".join(result.stdout.split())
-    filed = [line for line in lines if line[12:].startswith("Lawsuit filed")]
+    filed = [line for line in lines if line[12:].startswith("Complaint filed")]
     assert len(filed) == 3
     assert all("[DISPUTED: 3 dates given]" in line for line in filed)
 
@@ -56,9 +56,15 @@ def test_facts_json_keeps_the_contract(tmp_path: Path) -> None:
     assert [v["value"] for v in damages["values"]] == [13000000000000, 12900000000000]
     assert all(v["sources"] and v["articles"] and v["quotes"] for v in damages["values"])
     assert {e["label"] for e in data["timeline"] if e["disputed"]} == {
-        "Lawsuit filed",
+        "Complaint filed",
         "Complaint unsealed",
     }
+    # Additions to the contract, every old key kept.
+    assert {"within_rounding", "why", "history"} <= set(damages)
+    assert damages["within_rounding"] is True
+    assert [h["value"] for h in damages["history"]] and all(
+        h["first"] and h["last"] for h in damages["history"]
+    )
 
 
 def test_export_writes_markdown_to_stdout(tmp_path: Path) -> None:
@@ -66,7 +72,12 @@ def test_export_writes_markdown_to_stdout(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     text = result.stdout
     headings = [line for line in text.splitlines() if line.startswith("## ")]
-    assert headings == ["## Key facts", "## Where sources differ", "## Timeline", "## Articles"]
+    assert headings == [
+        "## Key facts",
+        "## Where sources differ, and what was revised",
+        "## Timeline",
+        "## Articles",
+    ]
     assert text.startswith("# Briefing: Spotify and the labels v. Anna's Archive")
     tokens = MarkdownIt("commonmark").parse(text)
     kinds = {t.type for t in tokens}
@@ -84,7 +95,7 @@ def test_export_output_writes_the_file(tmp_path: Path) -> None:
     written = target.read_text(encoding="utf-8")
     printed = demo(tmp_path, "export").stdout
     assert without_generated(written) == without_generated(printed)
-    assert "## Where sources differ" in written
+    assert "## Where sources differ, and what was revised" in written
 
 
 @pytest.mark.parametrize(

@@ -69,9 +69,15 @@ def test_json_has_exactly_the_contract_names(sample: tuple[Briefing, list[Articl
     assert data["topic"] == "Spotify and the labels v. Anna's Archive"
     assert data["generated"] == "2026-02-10T12:00:00+00:00"
     for fact in data["facts"]:
-        assert set(fact) == {"id", "label", "kind", "status", "note", "values"}
+        # The first contract's keys, and the additions (why, history, within_rounding).
+        assert set(fact) == {
+            "id", "label", "kind", "status", "note", "values", "within_rounding", "why", "history"
+        }  # fmt: skip
         assert fact["kind"] in {"money", "count", "percent", "size", "date"}
-        assert fact["status"] in {"agreed", "differs", "single"}
+        assert fact["status"] in {"agreed", "differs", "revised", "single"}
+        assert isinstance(fact["within_rounding"], bool) and isinstance(fact["why"], list)
+        for report in fact["history"]:
+            assert set(report) == {"text", "value", "first", "last", "sources"}
         for value in fact["values"]:
             assert set(value) == {"text", "value", "unit", "sources", "articles", "quotes"}
             if fact["kind"] == "date":
@@ -80,9 +86,10 @@ def test_json_has_exactly_the_contract_names(sample: tuple[Briefing, list[Articl
             else:
                 assert isinstance(value["value"], int | float)
     for event in data["timeline"]:
-        # "disputed" is an addition to the contract: sources give the event other dates.
-        assert set(event) == {"date", "label", "sources", "articles", "disputed"}
-        assert event["disputed"] is (event["label"] in ("Lawsuit filed", "Complaint unsealed"))
+        # "disputed" and "fact" are additions: sources give the event other dates, and
+        # the key fact it belongs to.
+        assert set(event) == {"date", "label", "sources", "articles", "disputed", "fact"}
+        assert event["disputed"] is (event["label"] in ("Complaint filed", "Complaint unsealed"))
     rounding = [f for f in data["facts"] if "rounding" in f["note"]]
     assert rounding and all(f["status"] == "differs" for f in rounding)
     # Plain JSON types only: it serialises, and round-trips unchanged.
@@ -112,17 +119,17 @@ def test_markdown_has_every_section(sample: tuple[Briefing, list[Article]]) -> N
     assert headings == [
         "# Briefing: Spotify and the labels v. Anna's Archive",
         "## Key facts",
-        "## Where sources differ",
+        "## Where sources differ, and what was revised",
         "### Damages sought",
-        "### Statutory damages per work",
-        "### Lawsuit filed",
+        "### Complaint filed",
+        "### Statutory damages sought per work",
         "### Complaint unsealed",
         "## Timeline",
         "## Articles",
     ]
     assert "Generated 2026-02-10T12:00:00+00:00 from 18 articles by 6 sources." in text
     assert "Sources agree to within rounding" in text
-    assert "- **2025-12-29**: Lawsuit filed" in text
+    assert "- **2025-12-29**: Complaint filed" in text
     # Only on-topic articles are listed, each linked.
     listed = [line for line in text.splitlines() if line.startswith("- [")]
     assert len(listed) == 18
@@ -209,10 +216,10 @@ def test_markdown_marks_events_the_sources_date_differently(
     briefing, articles = sample
     timeline = briefing_to_markdown(briefing, articles).split("## Timeline", 1)[1]
     lines = timeline.split("## Articles", 1)[0].strip().splitlines()
-    filed = [line for line in lines if "Lawsuit filed" in line]
+    filed = [line for line in lines if "Complaint filed" in line]
     unsealed = [line for line in lines if "Complaint unsealed" in line]
     assert len(filed) == 3 and len(unsealed) == 2
-    assert all("Lawsuit filed — *disputed: 3 dates given* (" in line for line in filed)
+    assert all("Complaint filed — *disputed: 3 dates given* (" in line for line in filed)
     assert all("Complaint unsealed — *disputed: 2 dates given* (" in line for line in unsealed)
     others = [line for line in lines if line not in filed + unsealed]
     assert others and "disputed" not in "".join(others)
@@ -240,10 +247,12 @@ def test_table_reads_as_a_table(sample: tuple[Briefing, list[Article]]) -> None:
     assert any(line.split()[:3] == ["$12.9", "trillion", "Sample"] for line in block)
     assert any("rounds to" in line for line in block)
     assert "Timeline" in lines
-    assert any(line.startswith("2026-01-20  Injunction issued (") for line in lines)
-    filed = [line for line in lines if line[12:].startswith("Lawsuit filed")]
+    assert any(line.startswith("2026-01-20  Preliminary injunction (") for line in lines)
+    filed = [line for line in lines if line[12:].startswith("Complaint filed")]
     assert len(filed) == 3
-    assert all(line[12:].startswith("Lawsuit filed [DISPUTED: 3 dates given] (") for line in filed)
+    assert all(
+        line[12:].startswith("Complaint filed [DISPUTED: 3 dates given] (") for line in filed
+    )
 
 
 def test_table_strips_control_characters() -> None:

@@ -827,6 +827,8 @@ def _is_noise_token(text: str, start: int, end: int) -> bool:
     token = text[left:right]
     if len(token) <= 3:
         return False
+    if start > 0 and text[start - 1] in "[;\x9b\x1b" and text[end : end + 1] == "m":
+        return True  # what an escape sequence leaves behind: "[31m", "\x9b31m"
     if "://" in token or "www." in token or "=" in token or "<" in token or ">" in token:
         return True
     if "@" in token and any(c.isalpha() for c in token.split("@", 1)[1][:3]):

@@ -938,6 +938,13 @@ class _SentenceReader:
             return False
         if not words.can_be_noun(token) and not lexicon_can(token, "ADJ"):
             return True
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if (
+            following is not None
+            and token.low != words.verb_lemma(token)
+            and (following.is_figure or following.low in ("up", "about", "nearly", "almost"))
+        ):
+            return True  # "the claim reaches $13 trillion"
         if token.low != words.verb_lemma(token):
             if token.low.endswith("s") and not token.low.endswith("ss"):
                 # "rises" after a subject is a verb; "awarded damages" is a noun
@@ -950,7 +957,6 @@ class _SentenceReader:
             return True  # an inflected form: "rose", "filed", "cancelled"
         if before is None:
             return False
-        following = tokens[index + 1] if index + 1 < len(tokens) else None
         if following is not None and (
             following.is_figure
             or words.is_name(following)

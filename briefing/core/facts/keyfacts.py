@@ -105,11 +105,16 @@ def key_fact(cluster: Cluster, vocabulary: Vocabulary) -> KeyFact:
 
 
 def rank_key(fact: KeyFact) -> tuple[object, ...]:
-    """Facts that more sources state come first; single-source trivia last."""
+    """Facts that more sources state come first, and of those the ones sources
+    disagree on or revised; single-source trivia last."""
     sources = len(fact.sources)
     mentions = sum(len(v.articles) for v in fact.values)
     generic = fact.label.split(" (")[0] in ("Count", "Percentage", "Share", "Change", "Event")
-    return (-sources, generic, -mentions, _KIND_ORDER[fact.kind], fact.label)
+    return (-sources, generic, _STATUS_ORDER[fact.status], -mentions, _KIND_ORDER[fact.kind],
+            fact.label)  # fmt: skip
+
+
+_STATUS_ORDER = {"revised": 0, "differs": 0, "agreed": 1, "single": 2}
 
 
 _KIND_ORDER = {

@@ -662,6 +662,11 @@ def _merge_differing_values(
         for cluster in clusters:
             keys = {("h", links.root(cluster.kind, h)[1]) for h in cluster.heads()}
             keys |= {("e", e) for e in cluster.events()}
+            # close values too: one may say only its noun, the other only its event
+            for value in cluster.values():
+                if isinstance(value, float | int) and value > 0:
+                    bucket = int(math.log10(value) * 20)
+                    keys |= {("v", str(bucket)), ("v", str(bucket + 1))}
             for key in keys:
                 blocks.setdefault((cluster.kind, "".join(key)), []).append(cluster)
         pairs: dict[tuple[int, int], tuple[Cluster, Cluster]] = {}
@@ -717,7 +722,13 @@ def _sameness(
     if heads_a and heads_b and not same_head:
         return None
     if not (same_head or (same_event and (not heads_a or not heads_b))):
-        return None
+        # one says only what it is ("damages"), the other only what happened to it
+        # ("sought"): close values may still be one quantity
+        complementary = (heads_a and not heads_b and known_b and not known_a) or (
+            heads_b and not heads_a and known_a and not known_b
+        )
+        if not complementary or not _near(first, second):
+            return None
     # "data-center revenue" and "revenue" are two quantities (modifiers of the same
     # noun are compared; "union members" and "voting workers" are other nouns)
     for word in first.heads() & second.heads():
@@ -735,6 +746,15 @@ def _sameness(
         (_distance(first, v) for v in second.values() if not isinstance(v, str)), default=0.0
     )
     return (2.0 if same_head else 0.0) + (1.0 if same_event else 0.0) - distance
+
+
+def _near(first: Cluster, second: Cluster) -> bool:
+    """Every value of one within 5% of a value of the other."""
+    numbers_a = [float(v) for v in first.values() if not isinstance(v, str)]
+    numbers_b = [float(v) for v in second.values() if not isinstance(v, str)]
+    if not numbers_a or not numbers_b:
+        return False
+    return all(any(abs(a - b) <= 0.05 * max(abs(a), abs(b)) for b in numbers_b) for a in numbers_a)
 
 
 def _difference_reason(cluster: Cluster) -> str:
