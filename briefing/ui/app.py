@@ -76,6 +76,8 @@ from briefing.ui.view import (
     ReaderData,
     SearchIndex,
     Session,
+    fact_changes,
+    fact_signature,
     load_briefing,
     load_reader_data,
 )
@@ -137,7 +139,7 @@ class BriefingApp(App[int]):
         self.session = Session()
         self.saved_session = Session()
         """As read from the store: unchanged values are not written back."""
-        self.seen_baseline: set[str] | None = None
+        self.seen_baseline: dict[str, str] | None = None
         self.refreshing = False
         self.last_summary: RefreshSummary | None = None
         self.search_index = SearchIndex()
@@ -563,12 +565,8 @@ class BriefingApp(App[int]):
                 f"Cannot work out the key facts: {message.error}", severity="error", markup=False
             )
         message.data.briefing = message.briefing
-        self.main_screen.apply_briefing(self._new_fact_ids(message.data))
-
-    def _new_fact_ids(self, data: ReaderData) -> set[str]:
-        if self.seen_baseline is None or data.briefing is None:
-            return set()
-        return {fact.id for fact in data.briefing.facts} - self.seen_baseline
+        facts = message.briefing.facts if message.briefing is not None else ()
+        self.main_screen.apply_briefing(*fact_changes(facts, self.seen_baseline))
 
     def on_refresh_started(self, message: RefreshStarted) -> None:
         self._failed_feeds = 0
@@ -892,9 +890,9 @@ class BriefingApp(App[int]):
         if article is not None and article != saved.article:
             store.set_meta(META_ARTICLE, article)
         if data is not None and data.briefing is not None:
-            seen = {fact.id for fact in data.briefing.facts}
+            seen = {fact.id: fact_signature(fact) for fact in data.briefing.facts}
             if seen != saved.seen_facts:
-                store.set_meta(META_SEEN_FACTS, sorted(seen))
+                store.set_meta(META_SEEN_FACTS, seen)
         self.saved_session = Session(source, article, saved.seen_facts)
 
     def on_unmount(self) -> None:

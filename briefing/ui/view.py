@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Literal
@@ -233,14 +233,34 @@ META_ARTICLE = "ui.article"
 META_SEEN_FACTS = "ui.seen_facts"
 
 
+def fact_signature(fact: KeyFact) -> str:
+    """What a fact said: its status and values. Another signature next visit means
+    the fact changed (a new value, a revision, sources now agreeing)."""
+    return fact.status + "|" + "|".join(sorted(str(value.value) for value in fact.values))
+
+
+def fact_changes(
+    facts: Sequence[KeyFact], seen: Mapping[str, str] | None
+) -> tuple[set[str], set[str]]:
+    """(new fact ids, changed fact ids) against what the last visit saw; nothing is
+    new or changed on a first visit. A fact seen under the old format (no
+    signature) is never called changed."""
+    if seen is None:
+        return set(), set()
+    new = {f.id for f in facts if f.id not in seen}
+    changed = {f.id for f in facts if seen.get(f.id) and seen[f.id] != fact_signature(f)}
+    return new, changed
+
+
 @dataclass(slots=True)
 class Session:
     """The user's place, kept in the store between runs."""
 
     source: str | None = None
     article: str | None = None
-    seen_facts: set[str] | None = None
-    """Fact ids shown in the previous session; None when there was none."""
+    seen_facts: dict[str, str] | None = None
+    """Fact id -> signature, of the facts the previous session showed; None when there
+    was none."""
 
     @classmethod
     def load(cls, service: BriefingService) -> Session:
@@ -248,10 +268,15 @@ class Session:
         source = store.get_meta(META_SOURCE)
         article = store.get_meta(META_ARTICLE)
         seen = store.get_meta(META_SEEN_FACTS)
+        facts: dict[str, str] | None = None
+        if isinstance(seen, list):  # the first format: ids only
+            facts = {str(i): "" for i in seen}
+        elif isinstance(seen, dict):
+            facts = {str(k): str(v) for k, v in seen.items()}
         return cls(
             source if isinstance(source, str) else None,
             article if isinstance(article, str) else None,
-            {str(i) for i in seen} if isinstance(seen, list) else None,
+            facts,
         )
 
 

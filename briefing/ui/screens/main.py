@@ -106,6 +106,8 @@ class MainScreen(Screen[None]):
         self.differing_only = False
         self.timeline = False
         self.new_fact_ids: set[str] = set()
+        self.changed_fact_ids: set[str] = set()
+        """Facts whose status or values changed since the last visit."""
         self.shown_article_id: str | None = None
         self.shown_key: DocumentKey | None = None
         self.active_pane = "sources-pane"
@@ -316,8 +318,13 @@ class MainScreen(Screen[None]):
         self._renew_shown_article()
         self.show_status()
 
-    def apply_briefing(self, new_fact_ids: set[str]) -> None:
+    def apply_briefing(
+        self,
+        new_fact_ids: set[str],
+        changed_fact_ids: set[str] = frozenset(),  # type: ignore[assignment]
+    ) -> None:
         self.new_fact_ids = new_fact_ids
+        self.changed_fact_ids = set(changed_fact_ids)
         data = self.data
         if data is not None and self.scope.kind == "fact":
             fact = data.fact(self.scope.key)
@@ -371,9 +378,13 @@ class MainScreen(Screen[None]):
         fact_list = found.first()
         title = self.query_one("#facts-title", Label)
         if self.timeline:
+            from briefing.core.facts import timeline_disputes  # imported late: a slow import
+
             events_ = data.timeline()
             title.update(Text(f"Timeline ({len(events_)})"))
-            fact_list.show_timeline(events_, empty="No dated events yet.")
+            fact_list.show_timeline(
+                events_, empty="No dated events yet.", disputes=timeline_disputes(events_)
+            )
         else:
             facts = data.facts(differing_only=self.differing_only)
             which = "Key facts where sources differ" if self.differing_only else "Key facts"
@@ -387,7 +398,9 @@ class MainScreen(Screen[None]):
                 empty = "No facts where sources differ."
             else:
                 empty = "No key facts yet."
-            fact_list.show_facts(facts, self.new_fact_ids, empty=empty)
+            fact_list.show_facts(
+                facts, self.new_fact_ids, empty=empty, changed_ids=self.changed_fact_ids
+            )
         self._show_highlighted_fact()
 
     def _show_highlighted_fact(self) -> None:
@@ -401,7 +414,10 @@ class MainScreen(Screen[None]):
             events_ = data.timeline()
             number = int(option_id.removeprefix("event:"))
             if number < len(events_):
-                detail.show_event(events_[number], self._article_map(events_[number].articles))
+                event_ = events_[number]
+                detail.show_event(
+                    event_, self._article_map(event_.articles), data.fact(event_.fact)
+                )
             return
         fact = data.fact(option_id.removeprefix("fact:"))
         ids = [span[0] for value in fact.values for span in value.spans] if fact else []

@@ -165,12 +165,12 @@ def _counted(name: str, unread: int, total: int, *, star: bool = False) -> Text:
     return text
 
 
-def fact_prompt(fact: KeyFact, new: bool, width: int) -> Text:
+def fact_prompt(fact: KeyFact, new: bool, width: int, changed: bool = False) -> Text:
     mark, colour, _ = STATUS_MARKS.get(fact.status, STATUS_MARKS["single"])
     prompt = Text.assemble((mark, f"bold {colour}"), " ", end="")
-    if new:
+    if new or changed:
         # Before the label: the pane cuts a long label, and the mark with it.
-        prompt.append("NEW", style="bold reverse magenta")
+        prompt.append("NEW" if new else "CHANGED", style="bold reverse magenta")
         prompt.append(" ")
     prompt.append(clean_line(fact.label), style="bold")
     sources = len(fact.sources)
@@ -184,25 +184,42 @@ class FactList(ReaderList):
     """Ranked key facts, or the timeline of dated events."""
 
     def show_facts(
-        self, facts: Sequence[KeyFact], new_ids: set[str], *, empty: str, width: int = 0
+        self,
+        facts: Sequence[KeyFact],
+        new_ids: set[str],
+        *,
+        empty: str,
+        width: int = 0,
+        changed_ids: set[str] = frozenset(),  # type: ignore[assignment]
     ) -> None:
         """Two lines a fact: its label and sources, then every value that fits the
-        pane's ``width`` and a count of the rest."""
+        pane's ``width`` and a count of the rest. New facts, and facts whose status
+        or values changed since the last visit, are marked."""
         keep = self.highlighted_id
         width = width or self.scrollable_content_region.width or 40
         options: list[Option] = []
         for fact in facts:
-            options.append(
-                Option(fact_prompt(fact, fact.id in new_ids, width), id=f"fact:{fact.id}")
-            )
+            prompt = fact_prompt(fact, fact.id in new_ids, width, fact.id in changed_ids)
+            options.append(Option(prompt, id=f"fact:{fact.id}"))
         self._replace(options, keep, empty)
 
-    def show_timeline(self, events: Sequence[TimelineEvent], *, empty: str) -> None:
+    def show_timeline(
+        self,
+        events: Sequence[TimelineEvent],
+        *,
+        empty: str,
+        disputes: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        """One line an event; an event the sources date differently is marked, as the
+        CLI and the export mark it."""
         keep = self.highlighted_id
         options = []
         for number, event in enumerate(events):
             prompt = Text.assemble((clean_line(event.date), "bold"), "  ", end="")
             prompt.append(clean_line(event.label))
+            dates = (disputes or {}).get(event.label)
+            if dates:
+                prompt.append(f"  ≠ disputed: {len(dates)} dates", style="bold yellow")
             count = len(event.sources)
             prompt.append(f"  {count} source{'s' if count != 1 else ''}", style="bright_black")
             options.append(Option(prompt, id=f"event:{number}"))
@@ -313,6 +330,16 @@ class FactDetail(ReaderList):
         if fact.note:
             # On a line of its own, as written: the engine's note may hold parentheses.
             options.append(Option(Text(clean_line(fact.note), style="italic"), disabled=True))
+        if fact.status == "revised" and fact.history:
+            options.append(Option(Text("How it was revised:", style="bold"), disabled=True))
+            for report in fact.history:
+                when = report.first if report.last in ("", report.first) else (
+                    f"{report.first} to {report.last}"
+                )  # fmt: skip
+                line = Text(f"  {clean_line(when) or 'undated'}  ", style="bright_black", end="")
+                line.append(clean_line(report.text), style=f"bold {colour}")
+                line.append("  " + ", ".join(clean_line(s) for s in report.sources))
+                options.append(Option(line, disabled=True))
         for value_number, value in enumerate(fact.values):
             line = Text(end="")
             line.append(clean_line(value.text), style=f"bold {colour}")
@@ -328,13 +355,27 @@ class FactDetail(ReaderList):
                 if target is not None:
                     self.targets[option_id] = target
                 options.append(Option(prompt, id=option_id, disabled=target is None))
+        if fact.why:
+            # What made these figures one fact: the words, and the values that linked them.
+            options.append(Option(Text("Why one fact:", style="bold"), disabled=True))
+            for reason in fact.why[:6]:
+                options.append(
+                    Option(Text(f"  {shorten(reason, 200)}", style="bright_black"), disabled=True)
+                )
         with self.prevent(OptionList.OptionHighlighted):
             self.set_options(options)
             first = next(iter(self.targets), None)
             if first is not None:
                 self.highlight_id(first)
 
-    def show_event(self, event: TimelineEvent, articles: Mapping[str, Article]) -> None:
+    def show_event(
+        self,
+        event: TimelineEvent,
+        articles: Mapping[str, Article],
+        fact: KeyFact | None = None,
+    ) -> None:
+        """The event's articles; opening one goes to the dated sentence (from the key
+        fact the event belongs to), highlighted, as a fact's quote does."""
         self.targets = {}
         self.pinned_to_top = True
         self.fact_id = None
@@ -344,12 +385,18 @@ class FactDetail(ReaderList):
             Option(heading, disabled=True),
             Option(Text(f"  {sources}", style="bright_black"), disabled=True),
         ]
+        sentences: dict[str, tuple[str, int, int]] = {}
+        if fact is not None:
+            for value in fact.values:
+                if value.value == event.date:
+                    for span in value.spans:
+                        sentences.setdefault(span[0], span)
         for article_id in event.articles:
             article = articles.get(article_id)
             if article is None:
                 continue
             option_id = f"article:{article_id}"
-            self.targets[option_id] = (article_id, 0, 0)
+            self.targets[option_id] = sentences.get(article_id, (article_id, 0, 0))
             prompt = Text(f"  {clean_line(article.title)}", end="")
             prompt.append(f"  — {clean_line(article.source)}", style="bright_black")
             options.append(Option(prompt, id=option_id))
