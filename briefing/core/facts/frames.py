@@ -86,7 +86,7 @@ _PERIOD_LINKS = frozenset({"from"})
 _PLACE_LINKS = frozenset({"in", "at", "near", "outside", "inside", "across"})
 _ADJUNCT_LINKS = frozenset(
     {"under", "with", "without", "via", "through", "despite", "after", "before", "during",
-     "within", "into", "amid", "among"}
+     "within", "into", "amid", "among", "against"}
 )  # fmt: skip
 _EXPECT_VERBS = frozenset({"expect", "forecast", "project", "estimate", "anticipate", "predict"})
 _CHANGE_PREPOSITIONS = frozenset({"by"})
@@ -658,6 +658,16 @@ class _SentenceReader:
                 if first > 0 and tokens[first - 1].possessive and words.is_name(tokens[first - 1]):
                     owner, owner_text, name_first = self.name_at(first - 1)
                     first = name_first
+                elif first > 0 and tokens[first - 1].possessive:
+                    # "the site's domains": the possessor belongs to the phrase
+                    first -= 1
+                    while first > 0 and tokens[first - 1].low in ("the", "a", "an", "its", "their"):
+                        first -= 1
+                if first > clause_start and tokens[first - 1].low in _ADJUNCT_LINKS:
+                    # "filed under seal on Dec. 29", "an injunction against the site's
+                    # domains on Jan. 20": an adjunct, stepped over with its preposition
+                    index = first - 2
+                    continue
                 items.append(
                     _Item(
                         "np",
@@ -816,8 +826,6 @@ class _SentenceReader:
                     if item.owner:
                         found.owner, found.owner_text = item.owner, item.owner_text
                     break  # the event's subject: a common noun is not an owner
-                if item.first > 0 and self.tokens[item.first - 1].low in _ADJUNCT_LINKS:
-                    continue  # "filed under seal on Dec. 29": an adjunct, not what is dated
                 item = self.outer_noun(item, items, number)
                 if self.vocabulary.modality.get(item.head) and not found.modality:
                     found.modality = str(self.vocabulary.modality.get(item.head))
@@ -1222,6 +1230,9 @@ class _SentenceReader:
         crossed = False
         while index < len(tokens) and steps < 9:
             token = tokens[index]
+            if token.text == ":" and index == position + 1 and self.opens_clause(position):
+                index += 1  # "- Jan. 20: injunction against the site's domains"
+                continue
             if token.is_hard_boundary or (
                 token.is_figure and self.figure_kind(token) is FigureKind.DATE
             ):
@@ -1240,9 +1251,17 @@ class _SentenceReader:
                 return
             event = words.event_lemma(token)
             if event and not words.is_name(token):
+                following = tokens[index + 1] if index + 1 < len(tokens) else None
+                after = tokens[index + 2] if index + 2 < len(tokens) else None
+                verb = words.event_phrase(following, after) if following is not None else ""
+                if verb and self.vocabulary.event_class(event, noun=True):
+                    # "lawsuit made public": the noun, and what happened to it
+                    head, written, mods, _ = self.noun_phrase_ending(index)
+                    found.set_head(head, written, mods, index)
+                    event, token = verb, following  # type: ignore[assignment]
                 found.event = event
-                found.event_text = token.text
-                found.words.append(token.text)
+                found.event_text = token.text if token is not None else event
+                found.words.append(found.event_text)
                 self.date_object(found, index)
                 return
             index += 1

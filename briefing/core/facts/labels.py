@@ -205,9 +205,10 @@ def _event_noun_phrase(
         return ""
 
     votes = stated.votes(read)
-    if sum(votes.values()) < stated.articles / 3:
+    if not votes or sum(votes.values()) < stated.articles / 3:
         return ""
-    return votes.most_common(1)[0][0] if votes else ""
+    # the event's own noun first, then the most stated, then A to Z: never by chance
+    return min(votes, key=lambda p: (_phrase_event(p, vocabulary) != event, -votes[p], p))
 
 
 def _same_stem(phrase: str, mentions: Sequence[Mention]) -> bool:
