@@ -28,7 +28,6 @@ kept apart >= 0.9, and at least 9 of the top 10 facts key figures.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess
@@ -58,13 +57,19 @@ def score_dev(briefing: str) -> list[tuple[str, str]]:
     for story in sorted(p for p in (REAL / "dev").iterdir() if (p / "expected.json").is_file()):
         result = subprocess.run(
             ["bash", str(REAL / "run_story.sh"), str(story)],
-            env={**os.environ, "BRIEFING": briefing, "FACTS_SCORING": str(shared() / "facts-scoring"),
-                 "SHARED_BENCH": str(shared() / "bench")},  # fmt: skip
+            env={
+                **os.environ,
+                "BRIEFING": briefing,
+                "FACTS_SCORING": str(shared() / "facts-scoring"),
+                "SHARED_BENCH": str(shared() / "bench"),
+            },
             capture_output=True,
             text=True,
             check=False,
         )
-        summary = next((line for line in result.stdout.splitlines() if line.startswith("facts:")), "")
+        summary = next(
+            (line for line in result.stdout.splitlines() if line.startswith("facts:")), ""
+        )
         lines.append((story.name, summary or f"failed: {result.stderr.strip()[-200:]}"))
     return lines
 

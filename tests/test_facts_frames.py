@@ -157,6 +157,39 @@ def parts(frame: Frame) -> dict[str, Any]:
             {"head": "complaint", "event": "filed"},
         ),
         ("A hearing is set for Jan. 20.", "Jan. 20", {"head": "hearing", "event": "scheduled"}),
+        # what others expect, however the sentence gets there
+        (
+            "Analysts expect Nvidia to report earnings per share (EPS) of $0.74 on revenue"
+            " of $32.87 billion.",
+            "$0.74",
+            {"head": "earnings", "per": "share", "modality": "consensus"},
+        ),
+        (
+            "Analysts expect Nvidia to report earnings per share (EPS) of $0.74 on revenue"
+            " of $32.87 billion.",
+            "$32.87 billion",
+            {"head": "revenue", "modality": "consensus"},
+        ),
+        (
+            "Analysts expected earnings of $0.75 a share on revenue of $33.16 billion.",
+            "$33.16 billion",
+            {"head": "revenue", "modality": "consensus"},
+        ),
+        (
+            "Analysts expected $33.1 billion versus $35 billion a year earlier.",
+            "$35 billion",
+            {"modality": None, "period": "prior"},
+        ),
+        (
+            "Revenue beat analyst expectations, which were set at $33.12 billion.",
+            "$33.12 billion",
+            {"modality": "consensus"},
+        ),
+        (
+            "The company reported revenue of $35.08 billion.",
+            "$35.08 billion",
+            {"head": "revenue", "modality": None},
+        ),
     ],
 )
 def test_a_frame_names_what_the_figure_measures(

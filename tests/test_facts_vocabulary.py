@@ -84,6 +84,10 @@ def test_a_facts_table_in_feeds_toml(tmp_path: Path) -> None:
         ("[facts]\nsynonyms = ['songs']\n", r"\[facts\] synonyms must be a list of lists"),
         ("[facts]\nsynonyms = [['songs']]\n", r"synonyms group 1 needs two words"),
         ("[facts]\nevents = ['rip']\n", r"\[facts\] events must be a table"),
+        (
+            "[facts]\nevents = { a = ['rip'], b = ['Rip'] }\n",
+            r"\[facts\] events: 'rip' is in both 'a' and 'b'",
+        ),
         ("[facts.labels]\nSongs = 3\n", r"labels.'Songs' must be a string"),
         ('[facts]\nsynonyms = [["a\\u001b[31m", "b"]]\n', r"control characters"),
     ],

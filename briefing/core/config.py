@@ -280,9 +280,17 @@ def _parse_facts(raw: Any, where: str) -> FactsVocabulary:
             f'e.g. scraped = ["scrape", "rip"]'
         )
     events = []
+    event_of_word: dict[str, str] = {}
     for label, words in events_raw.items():
         _facts_text(label, where, "[facts] events label")
-        events.append((label.strip(), _facts_words(words, where, f"[facts] events.{label}")))
+        checked = _facts_words(words, where, f"[facts] events.{label}")
+        for word in checked:
+            other = event_of_word.setdefault(word.strip().lower(), label)
+            if other != label:
+                raise ConfigError(
+                    f"{where}: [facts] events: {word!r} is in both {other!r} and {label!r}"
+                )
+        events.append((label.strip(), checked))
     labels_raw = raw.get("labels", {})
     if not isinstance(labels_raw, dict):
         raise ConfigError(f'{where}: [facts] labels must be a table of "label" = "your label"')

@@ -83,6 +83,10 @@ _HEDGE_WORDS = frozenset(
     ]
 )
 _PERIOD_LINKS = frozenset({"from"})
+_CONTRAST_LINKS = frozenset(
+    {"vs", "versus", "against", "compared", "from", "to", "than", "and", "or", "but", "while"}
+)
+"""Words between two figures that set the second against the first."""
 _PLACE_LINKS = frozenset({"in", "at", "near", "outside", "inside", "across"})
 _ADJUNCT_LINKS = frozenset(
     {"under", "with", "without", "via", "through", "despite", "after", "before", "during",
@@ -281,6 +285,8 @@ class _SentenceReader:
         self._lemmas: list[str] | None = None
         self._lows: list[str] | None = None
         self.year: int | None = None
+        self.left_stop = -1
+        """The figure of the same kind the last walk left stopped at (its index), or -1."""
 
     # ------------------------------------------------------------------ helpers
 
@@ -379,9 +385,26 @@ class _SentenceReader:
                 and (tokens[first - 2].low in self.auxiliaries or tokens[first - 2].low == "to")
             ):
                 break  # "would have increased wages": a verb, not a modifier
+            if (
+                before.low.endswith("ed")
+                and first >= 2
+                and words.can_be_verb(before)
+                and self.is_subject_noun(tokens[first - 2])
+            ):
+                break  # "analysts expected earnings", "Nvidia reported revenue"
             first -= 1
         phrase = " ".join(t.text for t in tokens[first : index + 1])
         return head, phrase, self.modifier_lemmas(tokens[first:index]), first
+
+    def is_subject_noun(self, token: Token) -> bool:
+        """A name or a noun that cannot be a verb, as the subject of a verb in -ed
+        after it ("analysts expected", "the company reported")."""
+        words = self.words
+        if not token.is_word or token.possessive or words.is_function(token):
+            return False
+        if token.low in self.skip_left:
+            return False
+        return words.is_name(token) or (words.can_be_noun(token) and not words.can_be_verb(token))
 
     def qualifier_phrase_at(self, index: int) -> bool:
         """A qualifier phrase starts here ("year over year", "a year earlier")."""
@@ -456,6 +479,19 @@ class _SentenceReader:
             self.label_before_colon(
                 found, clause_start - 1, events_only=figure.kind is FigureKind.DATE
             )
+        if (
+            not found.modality
+            and not found.event
+            and 0 <= self.left_stop < len(earlier)
+            and (previous := earlier[self.left_stop]) is not None
+            and previous.modality in ("forecast", "consensus")
+            and not _CONTRAST_LINKS.intersection(
+                self.lows()[self.position[self.left_stop] + 1 : position]
+            )
+        ):
+            # "analysts expect EPS of $0.74 on revenue of $32.87 billion": the figures
+            # one verb of expecting governs are all expected
+            found.modality = previous.modality
         if not found.head and figure.kind is not FigureKind.DATE:
             self.inherit(index, position, found, earlier)
         if not found.head and figure.kind is FigureKind.PERCENT:
@@ -526,10 +562,12 @@ class _SentenceReader:
         items: list[_Item] = []
         index = position - 1
         seen = 0
+        self.left_stop = -1
         while index >= clause_start and seen < _MAX_LEFT:
             token = tokens[index]
             if token.is_figure:
                 if self.figure_kind(token) is figure.kind:
+                    self.left_stop = token.fig
                     break
                 items.append(_Item("fig", index, index))
                 index -= 1
@@ -707,6 +745,10 @@ class _SentenceReader:
             if step == "fig":
                 continue
             if step == "per":
+                if not found.head and not found.per:
+                    # "earnings per share of $0.74": the unit before the noun's "of"
+                    found.per = self.words.noun_lemma(self.tokens[item.last])
+                    found.words.append(f"per {self.tokens[item.last].text}")
                 continue
             if step == "prep":
                 low = self.tokens[item.first].low
@@ -720,6 +762,7 @@ class _SentenceReader:
                 self.expectation(found, item.first)
                 break
             if step == "conj":
+                self.relative_antecedent(found, item.first)
                 break
             if step == "be":
                 if not found.event and not found.quantity:
@@ -867,7 +910,9 @@ class _SentenceReader:
         someone expects is a forecast, and others' (analysts', a poll's) a consensus."""
         tokens = self.tokens
         if self.words.verb_lemma(tokens[verb_at]) not in _EXPECT_VERBS:
-            return
+            verb_at = self.expecting_verb(verb_at)
+            if verb_at < 0:
+                return
         modality = self.vocabulary.modality
         for index in range(verb_at - 1, max(-1, verb_at - 5), -1):
             token = tokens[index]
@@ -880,6 +925,42 @@ class _SentenceReader:
         if not found.modality:
             found.modality = "forecast"
             found.words.append(tokens[verb_at].text)
+
+    def relative_antecedent(self, found: _Found, at: int) -> None:
+        """ "analyst expectations, which were set at $33.12 billion": the noun a
+        relative clause hangs on is what its figure measures."""
+        tokens = self.tokens
+        if found.head or tokens[at].low not in ("which", "that"):
+            return
+        noun_at = at - 1
+        if noun_at >= 0 and tokens[noun_at].text == ",":
+            noun_at -= 1
+        if noun_at < 0:
+            return
+        noun = tokens[noun_at]
+        words = self.words
+        if not noun.is_word or words.is_function(noun) or not words.can_be_noun(noun):
+            return
+        head, phrase, mods, first = self.noun_phrase_ending(noun_at)
+        found.set_head(head, phrase, mods, first)
+        found.words.append(phrase)
+        modality = self.vocabulary.modality.get(head)
+        if modality and not found.modality:
+            found.modality = modality
+
+    def expecting_verb(self, verb_at: int) -> int:
+        """ "analysts expect Nvidia to report $0.74": the verb of expecting whose
+        object reports the figure (its index), or -1."""
+        tokens = self.tokens
+        if verb_at < 2 or tokens[verb_at - 1].low != "to":
+            return -1
+        for index in range(verb_at - 2, max(-1, verb_at - 7), -1):
+            token = tokens[index]
+            if not token.is_word or token.low in self.conjunctions:
+                return -1
+            if self.words.verb_lemma(token) in _EXPECT_VERBS:
+                return index
+        return -1
 
     def outer_noun(self, item: _Item, items: list[_Item], number: int) -> _Item:
         """'revenue for the current quarter', 'the death toll from the quake': the
@@ -897,6 +978,12 @@ class _SentenceReader:
                     outer.head in vocabulary.generic_nouns or outer.head in vocabulary.containers
                 ):
                     return item  # "the number of deaths", "a total of 57 cases"
+                if (
+                    outer.first >= 2
+                    and self.tokens[outer.first - 1].low in ("a", "an", "per")
+                    and (self.tokens[outer.first - 2].is_figure)
+                ):
+                    return item  # "$0.75 a share on revenue of $33.16 billion"
                 return outer
         return item
 
