@@ -23,6 +23,8 @@ from briefing.core.models import (
     FeedConfig,
     FullTextMode,
     Settings,
+    SyncBackendName,
+    SyncConfig,
     Topic,
 )
 from briefing.core.textclean import clean_text
@@ -120,7 +122,7 @@ def _toml_message(error: tomllib.TOMLDecodeError, text: str) -> str:
     return message
 
 
-_TOP_KEYS = {"topic", "settings", "feeds", "keys", "facts"}
+_TOP_KEYS = {"topic", "settings", "feeds", "keys", "facts", "sync"}
 _FACTS_KEYS = {"synonyms", "events", "labels"}
 _MAX_FACTS_WORD = 80
 """A word or label in [facts] longer than this is refused (it is shown in the reader)."""
@@ -159,8 +161,15 @@ def parse_config(data: Mapping[str, Any], where: str = "<config>") -> Config:
         feeds.append(feed)
     keys = _parse_keys(data.get("keys", {}), where)
     facts = _parse_facts(data.get("facts", {}), where)
+    sync = _parse_sync(data["sync"], where) if "sync" in data else None
     return Config(
-        topic=topic, settings=settings, feeds=tuple(feeds), path=where, keys=keys, facts=facts
+        topic=topic,
+        settings=settings,
+        feeds=tuple(feeds),
+        path=where,
+        keys=keys,
+        facts=facts,
+        sync=sync,
     )
 
 
@@ -484,3 +493,100 @@ def _parse_keys(raw: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]
                 keys.append(key)
         parsed.append((command, tuple(keys)))
     return tuple(parsed)
+
+
+_SYNC_KEYS = {
+    "backend",
+    "url",
+    "username",
+    "password_env",
+    "password_command",
+    "category",
+    "full_text",
+}
+_SYNC_BACKENDS: dict[str, SyncBackendName] = {"greader": "greader", "miniflux": "miniflux"}
+_SECRET_KEYS = {"password", "token", "api_key", "secret", "passwd"}
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _parse_sync(raw: Any, where: str) -> SyncConfig:
+    """``[sync]``: a feed server that briefing reads through (README, "Sync").
+
+    The secret itself is refused here: it comes from ``password_env`` or
+    ``password_command`` when the server is first asked, never from this file.
+    """
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: 'sync' must be a table ([sync])")
+    secret = sorted(set(raw) & _SECRET_KEYS)
+    if secret:
+        raise ConfigError(
+            f"{where}: [sync] {secret[0]!r}: the secret never sits in feeds.toml;"
+            " set password_env (an environment variable) or password_command"
+            " (a command that prints it)"
+        )
+    _refuse_unknown(raw, _SYNC_KEYS, where, "sync")
+    for key, value in raw.items():
+        if key != "full_text" and not isinstance(value, str):
+            raise ConfigError(f"{where}: [sync] {key} must be a string, got {value!r}")
+        if isinstance(value, str):
+            _refuse_control(value, where, f"[sync] {key}")
+    backend = _SYNC_BACKENDS.get(str(raw.get("backend", "")).strip())
+    if backend is None:
+        found = raw.get("backend")
+        got = f", got {found!r}" if found is not None else " (it is missing)"
+        raise ConfigError(f'{where}: [sync] backend must be "greader" or "miniflux"{got}')
+    url = _sync_url(str(raw.get("url", "")).strip(), where)
+    username = str(raw.get("username", "")).strip()
+    if backend == "greader" and not username:
+        raise ConfigError(
+            f"{where}: [sync] username is missing (the Google Reader API logs in with one)"
+        )
+    password_env = str(raw.get("password_env", "")).strip()
+    password_command = str(raw.get("password_command", "")).strip()
+    if password_env and password_command:
+        raise ConfigError(f"{where}: [sync] set password_env or password_command, not both")
+    if not password_env and not password_command:
+        what = "API key" if backend == "miniflux" and not username else "password"
+        raise ConfigError(
+            f"{where}: [sync] needs password_env (an environment variable holding the {what})"
+            f" or password_command (a command that prints it)"
+        )
+    if password_env and not _ENV_NAME.fullmatch(password_env):
+        raise ConfigError(
+            f"{where}: [sync] password_env must be the name of an environment variable,"
+            f" got {password_env!r}"
+        )
+    category = " ".join(str(raw.get("category", "")).split())
+    full_text = _parse_full_text(raw.get("full_text", "auto"), where, "[sync]")
+    return SyncConfig(
+        backend=backend,
+        url=url,
+        username=username,
+        password_env=password_env,
+        password_command=password_command,
+        category=category,
+        full_text=full_text,
+    )
+
+
+def _sync_url(url: str, where: str) -> str:
+    if not url:
+        raise ConfigError(f"{where}: [sync] url is missing (the server's base URL)")
+    if "@" in url.split("//", 1)[-1].split("/", 1)[0]:
+        # Never echo it: the part before '@' may be a password.
+        raise ConfigError(
+            f"{where}: [sync] url must not hold a user or password; use username and"
+            " password_env or password_command"
+        )
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- urlsplit validates the port lazily
+    except ValueError:
+        raise ConfigError(f"{where}: [sync] bad url {url!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{where}: [sync] url must be an http(s) URL with a host, got {url!r}")
+    if any(c.isspace() for c in url):
+        raise ConfigError(f"{where}: [sync] bad url {url!r} (contains spaces)")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{where}: [sync] url must not have a query or fragment, got {url!r}")
+    return url.rstrip("/")

@@ -47,6 +47,32 @@ class FeedConfig:
     tags: tuple[str, ...] = ()
     enabled: bool = True
     full_text: FullTextMode = "auto"
+    via: str = ""
+    """The feed server it comes through ('Miniflux at https://rss.example.org'),
+    or '' for a feed of feeds.toml, fetched directly."""
+
+
+SyncBackendName = Literal["greader", "miniflux"]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncConfig:
+    """The ``[sync]`` table of feeds.toml: a feed server the articles come from.
+
+    It never holds the secret, only where to get it.
+    """
+
+    backend: SyncBackendName
+    url: str
+    """The server's base URL, without a trailing slash."""
+    username: str = ""
+    """Required for greader; for miniflux, '' means the secret is an API key."""
+    password_env: str = ""
+    password_command: str = ""
+    category: str = ""
+    """Follow only this folder (category) of the server; '' for all."""
+    full_text: FullTextMode = "auto"
+    """The full-text setting of every feed that comes through the server."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +101,7 @@ class Config:
     keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """The reader's ``[keys]``: (command id, Textual key names), as the user wrote them."""
     facts: FactsVocabulary = field(default_factory=FactsVocabulary)
+    sync: SyncConfig | None = None
 
     def feed(self, name: str) -> FeedConfig | None:
         return next((f for f in self.feeds if f.name == name), None)
@@ -214,6 +241,27 @@ class PageReport:
 
 
 @dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What one refresh did through the feed server of ``[sync]``."""
+
+    server: str
+    """'Miniflux at https://rss.example.org' (the same words as ``FeedConfig.via``)."""
+    error: str | None = None
+    """One line a person can act on when the server step failed; the cache stays."""
+    feeds: int = 0
+    new: int = 0
+    """Articles the server had that the cache did not."""
+    marks_pulled: int = 0
+    """Read or starred marks made elsewhere and applied here."""
+    marks_pushed: int = 0
+    """Marks made here that the server now holds."""
+    marks_queued: int = 0
+    """Marks made here still waiting for the server (sent on the next refresh)."""
+    requests: int = 0
+    elapsed: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class RefreshSummary:
     results: tuple[FeedResult, ...]
     started: str
@@ -221,6 +269,8 @@ class RefreshSummary:
     offline: bool = False
     pages: PageReport | None = None
     """The page step's report; None when it did not run (``--no-full-text``)."""
+    sync: SyncReport | None = None
+    """What the feed server step did; None without ``[sync]``."""
 
     @property
     def any_succeeded(self) -> bool:
