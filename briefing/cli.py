@@ -29,7 +29,14 @@ from briefing.core.config import (
     load_config,
     user_config_dir,
 )
-from briefing.core.models import Article, FeedResult, FetchStatus, PageReport, RefreshSummary
+from briefing.core.models import (
+    Article,
+    FeedResult,
+    FetchStatus,
+    PageReport,
+    RefreshSummary,
+    SyncReport,
+)
 from briefing.core.service import BriefingService, DataOrigin, age_in_words, open_sample
 from briefing.core.store import Store, StoreError, default_cache_dir
 from briefing.core.textclean import clean_line
@@ -326,7 +333,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_fetch(service: BriefingService, *, full_text: bool) -> int:
     interactive = sys.stderr.isatty()
     total = len([f for f in service.config.feeds if f.enabled])
-    if total == 0:
+    if total == 0 and service.server_sync is None:
         # A config problem the user fixes in feeds.toml: exit 2, like every config error.
         where = service.config.path or "the config"
         raise UsageError(f"{where}: no enabled feeds: add a [[feeds]] entry or set enabled = true")
@@ -354,6 +361,8 @@ def cmd_fetch(service: BriefingService, *, full_text: bool) -> int:
         f"{plural(len(summary.results), 'feed')}: {plural(new, 'new article')}, {failed} failed",
         file=totals_out,
     )
+    if summary.sync is not None and summary.sync.error is None:
+        print(format_sync_line(summary.sync), file=totals_out)
     if summary.pages is not None:
         for line in format_page_failures(summary.pages, limit=10 if interactive else None):
             print(line)
@@ -375,6 +384,17 @@ def cmd_fetch(service: BriefingService, *, full_text: bool) -> int:
             file=sys.stderr,
         )
     return EXIT_FAILED
+
+
+def format_sync_line(report: SyncReport) -> str:
+    """'sync: https://rss.example.org (Miniflux API): 200 feeds, 12 new; marks: 3 pulled,
+    2 sent, 0 waiting (31 requests, 1.2 s)'."""
+    return (
+        f"sync: {clean_line(report.server)}: {plural(report.feeds, 'feed')}, {report.new} new;"
+        f" marks: {report.marks_pulled} pulled, {report.marks_pushed} sent,"
+        f" {report.marks_queued} waiting ({plural(report.requests, 'request')},"
+        f" {report.elapsed:.1f} s)"
+    )
 
 
 def time_ago(iso_time: str | None) -> str:
@@ -529,20 +549,51 @@ def cmd_feeds(service: BriefingService, *, as_json: bool) -> int:
                 "on_topic": s.on_topic,
                 "unread": s.unread,
                 "sample": is_sample(service),
+                "via": s.via or None,
             }
             for s in sources
         ]
         print(json.dumps(payload, indent=2, ensure_ascii=False))
         return EXIT_OK
-    rows = [("FEED", "STATUS", "ARTICLES", "ON TOPIC", "LAST SUCCESS", "NOTE")]
+    via = any(s.via for s in sources)
+    rows = [
+        (
+            "FEED",
+            "STATUS",
+            "ARTICLES",
+            "ON TOPIC",
+            "LAST SUCCESS",
+            *(("VIA",) if via else ()),
+            "NOTE",
+        )
+    ]
     for s in sources:
         status = s.last_status or "never fetched"
         if not s.enabled:
             status = "disabled"
         success = time_ago(s.last_success)
-        rows.append((s.name, status, str(s.articles), str(s.on_topic), success, s.last_error or ""))
+        server = (s.via or "feeds.toml",) if via else ()
+        rows.append(
+            (s.name, status, str(s.articles), str(s.on_topic), success, *server, s.last_error or "")
+        )
     print_table(rows, sys.stdout)
+    if service.server_sync is not None:
+        print(format_sync_status(service.server_sync.status()), file=sys.stderr)
     return EXIT_OK
+
+
+def format_sync_status(status: dict[str, object]) -> str:
+    """'sync: https://rss.example.org (Miniflux API): last synced 3 min ago; 2 marks waiting'."""
+    server = clean_line(str(status["server"]))
+    queued = status["queued"] if isinstance(status["queued"], int) else 0
+    success = status["last_success"] if isinstance(status["last_success"], str) else None
+    line = f"sync: {server}: last synced {time_ago(success)}"
+    if queued:
+        line += f"; {plural(queued, 'mark')} waiting to be sent"
+    error = status["last_error"]
+    if isinstance(error, str) and error:
+        line += f"; last try failed: {clean_line(error).removeprefix('sync: ')}"
+    return line
 
 
 def cmd_facts(service: BriefingService, *, as_json: bool) -> int:

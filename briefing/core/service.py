@@ -26,12 +26,14 @@ from briefing.core.models import (
     FetchStatus,
     PageReport,
     RefreshSummary,
+    SyncReport,
 )
 from briefing.core.store import FULL_TEXT_PENDING, Store, StoreError, parse_utc, utc_now
 from briefing.core.topic import TopicFilter, match_feed_entries
 
 if TYPE_CHECKING:
     from briefing.core.fetch import FetchOutcome
+    from briefing.core.sync.engine import ServerSync
 
 ProgressCallback = Callable[[FeedResult, int, int], None]
 """Called after each feed is stored: (result, feeds done, feeds total)."""
@@ -66,6 +68,8 @@ class SourceSummary:
     articles: int
     on_topic: int
     unread: int
+    via: str = ""
+    """The feed server it comes through ('' for a feed of feeds.toml)."""
 
 
 STALE_AFTER_SECONDS = 24 * 3600
@@ -92,6 +96,13 @@ class BriefingService:
     def __init__(
         self, config: Config, store: Store, *, origin: DataOrigin = DataOrigin.CACHE
     ) -> None:
+        self.server_sync: ServerSync | None = None
+        """The feed server of ``[sync]``; its feeds join ``config.feeds``."""
+        if config.sync is not None:
+            from briefing.core.sync.engine import ServerSync
+
+            self.server_sync = ServerSync(config, store)
+            config = self.server_sync.with_server_feeds(config)
         self.config = config
         self.store = store
         self.topic_filter = TopicFilter(config.topic)
@@ -153,6 +164,7 @@ class BriefingService:
                     articles=total,
                     on_topic=on_topic,
                     unread=unread,
+                    via=feed.via,
                 )
             )
         return summaries
@@ -202,9 +214,15 @@ class BriefingService:
     # ------------------------------------------------------------------ state
 
     def set_read(self, ids: Sequence[str], read: bool = True) -> None:
+        if self.server_sync is not None:  # queued for the server with the flag
+            self.server_sync.record_marks(ids, "read", read)
+            return
         self.store.set_flags(ids, read=read)
 
     def set_starred(self, ids: Sequence[str], starred: bool) -> None:
+        if self.server_sync is not None:
+            self.server_sync.record_marks(ids, "starred", starred)
+            return
         self.store.set_flags(ids, starred=starred)
 
     # ------------------------------------------------------------------ refresh
@@ -230,7 +248,7 @@ class BriefingService:
         from briefing.core.fetch import fetch_feeds
 
         started = utc_now()
-        feeds = [f for f in self.config.feeds if f.enabled]
+        feeds = [f for f in self.config.feeds if f.enabled and not f.via]
         states = {f.name: self.store.feed_state(f.name) or FeedState(f.name, f.url) for f in feeds}
         base_dir = Path(self.config.path).parent if self.config.path else None
         results: list[FeedResult] = []
@@ -238,7 +256,11 @@ class BriefingService:
         # States of feeds with nothing new (a 304, an error) are written in
         # batches: one transaction each is most of a warm refresh's store time.
         batch = _StateBatch(self.store)
+        sync: SyncReport | None = None
         try:
+            if self.server_sync is not None:  # the server's feeds come through it
+                sync = await self._refresh_through_server(batch, results, on_progress, len(feeds))
+            through_server = len(results)
             # aclosing: a callback that raises (Ctrl-C) stops the downloads and
             # closes their connections now, not whenever the generator is collected.
             outcomes = fetch_feeds(
@@ -249,7 +271,7 @@ class BriefingService:
                     result = self._store_outcome(outcome, batch)
                     results.append(result)
                     if on_progress is not None:
-                        on_progress(result, len(results), len(feeds))
+                        on_progress(result, len(results), through_server + len(feeds))
         finally:
             batch.flush()
         any_succeeded = any(r.status is not FetchStatus.ERROR for r in results)
@@ -259,7 +281,9 @@ class BriefingService:
                 self.origin = DataOrigin.NETWORK
         order = {name: index for index, name in enumerate(self.feed_names)}
         results.sort(key=lambda r: order.get(r.name, len(order)))
-        summary = RefreshSummary(results=tuple(results), started=started, finished=utc_now())
+        summary = RefreshSummary(
+            results=tuple(results), started=started, finished=utc_now(), sync=sync
+        )
         if not (full_text and any_succeeded):
             return summary
         feeds_done = summary
@@ -274,6 +298,34 @@ class BriefingService:
             )  # fmt: skip
             pages = PageReport(error=reason)
         return replace(summary, pages=pages, finished=utc_now())
+
+    async def _refresh_through_server(
+        self,
+        batch: _StateBatch,
+        results: list[FeedResult],
+        on_progress: ProgressCallback | None,
+        direct: int,
+    ) -> SyncReport:
+        """The sync step (``briefing.core.sync.engine``): its feeds are stored with
+        ``_store_outcome`` like fetched ones; a failed sync is one result."""
+        import asyncio
+
+        server_sync = self.server_sync
+        assert server_sync is not None
+
+        def on_result(result: FeedResult, server_feeds: int) -> None:
+            results.append(result)
+            if on_progress is not None:
+                on_progress(result, len(results), server_feeds + direct)
+
+        store_outcome = partial(self._store_outcome, batch=batch)
+        report = await asyncio.to_thread(
+            server_sync.refresh, self.topic_filter, store_outcome, on_result
+        )
+        if report.error is not None:
+            results.append(FeedResult(report.server, FetchStatus.ERROR, error=report.error))
+        self.config = server_sync.with_server_feeds(self.config)
+        return report
 
     async def fetch_full_texts(
         self,

@@ -14,6 +14,8 @@ code. Layout of keys:
 ``sources``           names of the feeds that have articles stored
 ``facts:<key>``       extracted facts of one article version (facts engine)
 ``meta:<name>``       small UI and session state
+``sync:<account>:<name>``  what the feed server sync keeps (core/sync/state.py and
+                      queue.py), through ``get_record``/``put_records``
 """
 
 from __future__ import annotations
@@ -267,6 +269,26 @@ class Store:
                 self.directory,
                 rebuildable=False,
             ) from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes (``set_flags``, ``put_records``) so that all or none land.
+
+        Nests: the methods' own transactions join the caller's."""
+        with self._transaction():
+            yield
+
+    def get_record(self, key: str, default: Any = None) -> Any:
+        """A JSON value another core module keeps under its own ``key`` (``sync:...``)."""
+        return self._get(key, default)
+
+    def put_records(self, values: Mapping[str, Any], *, delete: Iterable[str] = ()) -> None:
+        """Write (and delete) such values in one transaction."""
+        with self._transaction():
+            for key, value in values.items():
+                self._cache.set(key, value)
+            for key in delete:
+                self._cache.delete(key)
 
     def get_meta(self, name: str, default: Any = None) -> Any:
         return self._get(f"meta:{name}", default)

@@ -1,0 +1,469 @@
+"""One refresh through the feed server: pull, reconcile marks, store, push.
+
+1. Pull what changed on the server (its subscriptions, new entries, marks).
+2. Decide each mark with ``reconcile.decide`` against the marks waiting in
+   the queue and the marks the server held at the last sync.
+3. Store the entries through the same path as fetched feeds (the service's
+   ``_store_outcome``, so the topic filter, key facts and full-text step see
+   them unchanged), one feed at a time, and set the marks decided.
+4. Send the waiting marks the server lacks, read them back, and let go of
+   those it was seen to hold.
+
+Entries the server deleted stay in the cache like articles a feed drops
+(until ``retention_days``; starred ones for ever). A server that cannot be
+reached leaves everything as it was, marks queued.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from briefing.core.fetch import FetchOutcome
+from briefing.core.models import (
+    Config,
+    FeedConfig,
+    FeedResult,
+    FeedState,
+    FetchStatus,
+    ParsedEntry,
+    ParsedFeed,
+    SyncReport,
+)
+from briefing.core.store import Store, article_id, utc_now
+from briefing.core.sync.account import Account
+from briefing.core.sync.queue import MarkQueue, QueuedMark
+from briefing.core.sync.reconcile import Pending, decide, needs_time
+from briefing.core.sync.server import (
+    FLAGS,
+    EntryState,
+    Flag,
+    MarkChange,
+    PullResult,
+    ServerEntry,
+    SyncBackend,
+    SyncError,
+)
+from briefing.core.sync.state import BaseEntry, SyncState
+from briefing.core.sync.transport import SyncTransport, UrllibTransport
+from briefing.core.textclean import clean_line
+from briefing.core.topic import TopicFilter, TopicMatch
+
+StoreOutcome = Callable[[FetchOutcome], FeedResult]
+LOCK_SECONDS = 15 * 60
+"""A sync lock older than this is taken over (its process hung or its clock jumped)."""
+
+
+class ServerSync:
+    """The feed server of one service: its client (and login), state and queue."""
+
+    def __init__(
+        self, config: Config, store: Store, *, transport: SyncTransport | None = None
+    ) -> None:
+        if config.sync is None:
+            raise ValueError("ServerSync needs a [sync] table")
+        self.sync = config.sync
+        self.account = Account(config.sync)
+        self.store = store
+        self.timeout = config.settings.timeout
+        self.own_names = tuple(f.name for f in config.feeds if not f.via)
+        self.queue = MarkQueue(store, self.account.key)
+        self._transport = transport
+        self._backend: SyncBackend | None = None
+
+    @property
+    def label(self) -> str:
+        return self.account.label
+
+    @property
+    def backend(self) -> SyncBackend:
+        if self._backend is None:
+            transport = self._transport or UrllibTransport(timeout=self.timeout)
+            if self.sync.backend == "greader":
+                from briefing.core.sync.greader import GReaderClient
+
+                self._backend = GReaderClient(self.account, transport)
+            else:
+                from briefing.core.sync.miniflux import MinifluxClient
+
+                self._backend = MinifluxClient(self.account, transport)
+        return self._backend
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+
+    # ------------------------------------------------------------------ no network
+
+    def feeds(self) -> tuple[FeedConfig, ...]:
+        """The server's feeds as the last sync saw them (none before the first)."""
+        state = SyncState.load(self.store, self.account.key, entries=False)
+        return state.feed_configs(self.label, self.sync.full_text)
+
+    def with_server_feeds(self, config: Config) -> Config:
+        own = tuple(f for f in config.feeds if not f.via)
+        return replace(config, feeds=own + self.feeds())
+
+    def status(self) -> dict[str, Any]:
+        """Last attempt, last success, last error and the marks still queued."""
+        state = SyncState.load(self.store, self.account.key, entries=False)
+        meta = state.meta
+        return {
+            "server": self.label,
+            "last_attempt": meta.get("last_attempt"),
+            "last_success": meta.get("last_success"),
+            "last_error": meta.get("last_error"),
+            "queued": len(self.queue),
+        }
+
+    def record_marks(self, article_ids: Sequence[str], flag: Flag, value: bool) -> None:
+        """Set a mark here, and queue it for the server in the same transaction."""
+        with self.store.transaction():
+            if flag == "read":
+                self.store.set_flags(article_ids, read=value)
+            else:
+                self.store.set_flags(article_ids, starred=value)
+            state = SyncState.load(self.store, self.account.key)
+            entries = state.entry_of_article(article_ids)
+            if entries:
+                pairs = [(entries[a], a) for a in article_ids if a in entries]
+                self.queue.add(pairs, flag, value, time.time())
+
+    # ------------------------------------------------------------------ refresh
+
+    def refresh(
+        self,
+        topic_filter: TopicFilter,
+        store_outcome: StoreOutcome,
+        on_result: Callable[[FeedResult, int], None],
+    ) -> SyncReport:
+        """Pull, reconcile, store and push. ``on_result(result, feeds)`` is called
+        for each stored feed, with the number of feeds the server has."""
+        started = time.monotonic()
+        backend = self.backend
+        before = backend.requests
+        if not self._lock():
+            message = "sync: another briefing is syncing with this server now; try again soon"
+            return SyncReport(server=self.label, error=message)
+        try:
+            return self._refresh(backend, topic_filter, store_outcome, on_result, started, before)
+        finally:
+            self._unlock()
+
+    def _refresh(
+        self,
+        backend: SyncBackend,
+        topic_filter: TopicFilter,
+        store_outcome: StoreOutcome,
+        on_result: Callable[[FeedResult, int], None],
+        started: float,
+        before: int,
+    ) -> SyncReport:
+        state = SyncState.load(self.store, self.account.key)
+        state.meta["last_attempt"] = utc_now()
+        try:
+            pull = backend.pull(state.known())
+        except (SyncError, *_HOSTILE) as error:
+            message = _message(error, self.label)
+            state.meta["last_error"] = message
+            state.save(entries=False)
+            return SyncReport(
+                server=self.label,
+                error=message,
+                marks_queued=len(self.queue),
+                requests=backend.requests - before,
+                elapsed=time.monotonic() - started,
+            )
+        state.take_feeds(pull.feeds, self.own_names)
+        pending = self.queue.pending()
+        plan = _plan(state, pull, pending, backend)
+        # The articles, through the same path as a fetched feed.
+        new = 0
+        followed = state.order
+        for feed_id in followed:
+            result = store_outcome(self._outcome(state, feed_id, pull, plan, topic_filter))
+            new += result.new
+            on_result(result, len(followed))
+        for entry, server_entry in plan.fresh.items():
+            name = state.name_of(server_entry.feed_id)
+            if name is not None:
+                state.entries[entry] = BaseEntry(
+                    article_id(name, str(entry)),
+                    server_entry.feed_id,
+                    server_entry.state.read,
+                    server_entry.state.starred,
+                )
+        for entry in plan.gone:
+            state.entries.pop(entry, None)
+        for entry, server_state in plan.server_now.items():
+            if entry in state.entries:
+                state.entries[entry] = _with_state(state.entries[entry], server_state)
+        pulled = self._apply_local(state, plan, pending)
+        # What waits here and the server lacks.
+        settled = list(plan.settled)
+        pushed = 0
+        push_error: str | None = None
+        if plan.changes:
+            try:
+                outcome = backend.push(plan.changes)
+            except (SyncError, *_HOSTILE) as failure:
+                push_error = f"{_message(failure, self.label)} (marks stay queued)"
+            else:
+                for change in plan.changes:
+                    mark = pending[(change.entry, change.flag)]
+                    seen = outcome.confirmed.get(change.entry)
+                    if change.entry in outcome.gone:
+                        settled.append(mark)
+                    elif seen is not None and seen.flag(change.flag) == change.value:
+                        settled.append(mark)
+                        pushed += 1
+                for entry, seen in outcome.confirmed.items():
+                    if entry in state.entries:
+                        state.entries[entry] = _with_state(state.entries[entry], seen)
+        self.queue.settle(settled)
+        state.meta.update(
+            cursor=dict(pull.cursor),
+            foreign=sorted(pull.foreign),
+            last_error=push_error,
+        )
+        if push_error is None:
+            state.meta["last_success"] = utc_now()
+        state.save()
+        return SyncReport(
+            server=self.label,
+            error=push_error,
+            feeds=len(followed),
+            new=new,
+            marks_pulled=pulled,
+            marks_pushed=pushed,
+            marks_queued=len(self.queue),
+            requests=backend.requests - before,
+            elapsed=time.monotonic() - started,
+        )
+
+    def _outcome(
+        self,
+        state: SyncState,
+        feed_id: str,
+        pull: PullResult,
+        plan: _Plan,
+        topic_filter: TopicFilter,
+    ) -> FetchOutcome:
+        feed = state.feeds[feed_id]
+        name = feed["name"]
+        config = FeedConfig(
+            name=name,
+            url=feed["url"] or feed.get("site", ""),
+            full_text=self.sync.full_text,
+            via=self.label,
+        )
+        stored_state = self.store.feed_state(name) or FeedState(name=name, url=config.url)
+        changed = plan.by_feed.get(feed_id, [])
+        gone_here = any(state.entries.get(e, _NOWHERE).feed == feed_id for e in plan.gone)
+        if not changed and not gone_here:
+            return FetchOutcome(config, stored_state, None, True, None, 0.0)
+        # save_entries takes a feed's whole list: the entries kept are given back
+        # as they are stored, and those the server deleted are left out, so that
+        # they expire like articles a feed drops.
+        changed_ids = {e.id for e in changed}
+        stored = {a.id: a for a in self.store.load_articles([name], topic_filter)}
+        entries = [e.entry for e in changed]
+        matches: dict[str, TopicMatch] = {}
+        for entry, base in state.entries.items():
+            if base.feed != feed_id or entry in changed_ids or entry in plan.gone:
+                continue
+            article = stored.get(base.article)
+            if article is None:
+                continue
+            entries.append(
+                ParsedEntry(
+                    id=str(entry),
+                    title=article.title,
+                    link=article.link,
+                    author=article.author,
+                    published=article.published,
+                    summary=article.summary,
+                    content=article.content,
+                )
+            )
+            matches[str(entry)] = TopicMatch(article.on_topic, article.relevance)
+        parsed = ParsedFeed(
+            title=feed.get("title", name), link=feed.get("site", ""), entries=tuple(entries)
+        )
+        return FetchOutcome(config, stored_state, parsed, False, None, 0.0, analysis=matches)
+
+    def _apply_local(
+        self, state: SyncState, plan: _Plan, pending: dict[tuple[int, Flag], QueuedMark]
+    ) -> int:
+        """Set the marks decided, except where a newer mark was made meanwhile."""
+        pulled = 0
+        with self.store.transaction():
+            fresh = self.queue.pending()
+            flags = self.store.flags()
+            groups: dict[tuple[bool, bool], list[str]] = {}
+            for entry, (read, starred) in plan.local.items():
+                base = state.entries.get(entry)
+                if base is None:
+                    continue
+                moved = any(
+                    fresh.get((entry, f)) is not None
+                    and (
+                        pending.get((entry, f)) is None
+                        or fresh[(entry, f)].seq != pending[(entry, f)].seq
+                    )
+                    for f in FLAGS
+                )
+                if moved:
+                    continue
+                now = flags.get(base.article, [False, False])
+                if [read, starred] != now:
+                    if entry not in plan.fresh:
+                        pulled += (read != now[0]) + (starred != now[1])
+                    groups.setdefault((read, starred), []).append(base.article)
+            for (read, starred), ids in groups.items():
+                self.store.set_flags(ids, read=read, starred=starred)
+        return pulled
+
+    # ------------------------------------------------------------------ lock
+
+    def _lock(self) -> bool:
+        """One sync per account at a time across processes: two at once could each
+        send the same mark, and Miniflux flips a mark sent twice."""
+        key = f"sync:{self.account.key}:lock"
+        with self.store.transaction():
+            held = self.store.get_record(key)
+            if (
+                isinstance(held, dict)
+                and _alive(held.get("pid"))
+                and held.get("pid") != os.getpid()
+            ):
+                since = held.get("since")
+                if isinstance(since, int | float) and time.time() - since < LOCK_SECONDS:
+                    return False
+            self.store.put_records({key: {"pid": os.getpid(), "since": time.time()}})
+        return True
+
+    def _unlock(self) -> None:
+        self.store.put_records({}, delete=[f"sync:{self.account.key}:lock"])
+
+
+_NOWHERE = BaseEntry("", "", False, False)
+_HOSTILE = (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError)
+"""What an answer of an unexpected shape can raise in a client; never a traceback."""
+
+
+def _message(error: Exception, server: str) -> str:
+    if isinstance(error, SyncError):
+        return str(error)
+    return (
+        f"sync: {server} answered in a way briefing cannot use"
+        f" ({type(error).__name__}: {clean_line(str(error))[:120]})"
+    )
+
+
+class _Plan:
+    """What a pull means for each entry: the marks to show, send and let go."""
+
+    def __init__(self) -> None:
+        self.server_now: dict[int, EntryState] = {}
+        self.fresh: dict[int, ServerEntry] = {}
+        """Entries the store does not have yet."""
+        self.by_feed: dict[str, list[ServerEntry]] = {}
+        """New and changed entries to store, by server feed id."""
+        self.gone: set[int] = set()
+        self.local: dict[int, tuple[bool, bool]] = {}
+        self.changes: list[MarkChange] = []
+        self.settled: list[QueuedMark] = []
+
+
+def _plan(
+    state: SyncState,
+    pull: PullResult,
+    pending: dict[tuple[int, Flag], QueuedMark],
+    backend: SyncBackend,
+) -> _Plan:
+    plan = _Plan()
+    followed = set(state.order)
+    if not pull.complete_states:
+        plan.server_now.update({e: b.state for e, b in state.entries.items()})
+    plan.server_now.update(pull.states)
+    for item in pull.entries:
+        if item.feed_id not in followed:
+            continue
+        plan.server_now[item.id] = item.state
+        plan.by_feed.setdefault(item.feed_id, []).append(item)
+        if item.id not in state.entries:
+            plan.fresh[item.id] = item
+    if pull.present is not None:
+        plan.gone = {e for e in state.entries if e not in pull.present}
+    # Marks whose outcome hangs on when the server changed them (rule 4).
+    ask = [
+        entry
+        for (entry, flag), mark in pending.items()
+        if entry in plan.server_now
+        and needs_time(
+            flag,
+            server=plan.server_now[entry].flag(flag),
+            base=_base_flag(state, entry, flag),
+            pending=Pending(mark.value, mark.at),
+        )
+        and plan.server_now[entry].changed is None
+    ]
+    times: dict[int, float] = {}
+    if ask:
+        try:
+            times = backend.changed_times(sorted(set(ask)))
+        except (SyncError, *_HOSTILE):
+            times = {}  # without the server's times, the marks made here win (rule 4)
+    for entry, server in plan.server_now.items():
+        values: dict[Flag, bool] = {}
+        for flag in FLAGS:
+            mark = pending.get((entry, flag))
+            decision = decide(
+                flag,
+                server=server.flag(flag),
+                base=_base_flag(state, entry, flag),
+                pending=Pending(mark.value, mark.at) if mark else None,
+                server_changed=server.changed if server.changed is not None else times.get(entry),
+            )
+            values[flag] = decision.local
+            if mark is not None and decision.settle:
+                plan.settled.append(mark)
+            if mark is not None and decision.push:
+                plan.changes.append(MarkChange(entry, flag, mark.value))
+        plan.local[entry] = (values["read"], values["starred"])
+    for (entry, _flag), mark in pending.items():
+        if entry in plan.gone or (entry not in plan.server_now and entry not in state.entries):
+            plan.settled.append(mark)  # the server no longer has it: the mark stays here
+    return plan
+
+
+def _base_flag(state: SyncState, entry: int, flag: Flag) -> bool | None:
+    base = state.entries.get(entry)
+    if base is None:
+        return None
+    return base.read if flag == "read" else base.starred
+
+
+def _with_state(base: BaseEntry, state: EntryState) -> BaseEntry:
+    return BaseEntry(base.article, base.feed, state.read, state.starred)
+
+
+def _alive(pid: object) -> bool:
+    if type(pid) is not int or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def server_error_result(report: SyncReport) -> FeedResult:
+    """The one line of a failed sync, as the reader and `briefing fetch` list failures."""
+    return FeedResult(report.server, FetchStatus.ERROR, error=report.error)

@@ -1,0 +1,178 @@
+"""What the store keeps of the feed server, per account, as JSON records.
+
+``sync:<account>:feeds``    {"order": [server feed id...], "feeds": {id: {name, title,
+                            url, site, category}}}: the subscriptions, each with the
+                            name briefing gave it once (names never change, so
+                            article ids and marks stay put when a feed is renamed)
+``sync:<account>:entries``  {entry id: [article id, server feed id, read, starred]}:
+                            every stored entry, and its marks as the server last
+                            held them (the base of the three-way rule in reconcile)
+``sync:<account>:meta``     {"cursor": {...}, "foreign": [ids], "last_attempt",
+                            "last_success", "last_error"}
+``sync:<account>:queue``    see queue.py
+
+A damaged record reads as empty: the next pull asks for everything again, and
+since article ids come from the feed's name and the server's entry id, nothing
+is stored twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from briefing.core.models import FeedConfig, FullTextMode
+from briefing.core.store import Store
+from briefing.core.sync.server import EntryState, Known, ServerFeed
+
+
+@dataclass(frozen=True, slots=True)
+class BaseEntry:
+    article: str
+    feed: str
+    read: bool
+    starred: bool
+
+    @property
+    def state(self) -> EntryState:
+        return EntryState(read=self.read, starred=self.starred)
+
+
+class SyncState:
+    def __init__(self, store: Store, account_key: str) -> None:
+        self.store = store
+        self.prefix = f"sync:{account_key}:"
+        self.order: list[str] = []
+        self.feeds: dict[str, dict[str, str]] = {}
+        self.entries: dict[int, BaseEntry] = {}
+        self.meta: dict[str, Any] = {}
+        self._loaded_entries = False
+
+    # ------------------------------------------------------------------ loading
+
+    @classmethod
+    def load(cls, store: Store, account_key: str, *, entries: bool = True) -> SyncState:
+        state = cls(store, account_key)
+        feeds = store.get_record(state.prefix + "feeds")
+        if isinstance(feeds, dict) and isinstance(feeds.get("feeds"), dict):
+            table = {
+                k: v
+                for k, v in feeds["feeds"].items()
+                if isinstance(k, str)
+                and isinstance(v, dict)
+                and all(isinstance(v.get(f), str) for f in ("name", "url"))
+            }
+            order = feeds.get("order")
+            state.order = [i for i in order if i in table] if isinstance(order, list) else []
+            state.order += [i for i in table if i not in state.order]
+            state.feeds = table
+        meta = store.get_record(state.prefix + "meta")
+        state.meta = meta if isinstance(meta, dict) else {}
+        if entries:
+            state._load_entries()
+        return state
+
+    def _load_entries(self) -> None:
+        record = self.store.get_record(self.prefix + "entries")
+        self.entries = {}
+        if isinstance(record, dict):
+            for key, value in record.items():
+                if (
+                    isinstance(key, str)
+                    and key.isdigit()
+                    and isinstance(value, list)
+                    and len(value) == 4
+                    and isinstance(value[0], str)
+                    and isinstance(value[1], str)
+                    and type(value[2]) is bool
+                    and type(value[3]) is bool
+                ):
+                    self.entries[int(key)] = BaseEntry(*value)
+        self._loaded_entries = True
+
+    # ------------------------------------------------------------------ views
+
+    @property
+    def cursor(self) -> dict[str, object]:
+        cursor = self.meta.get("cursor")
+        return cursor if isinstance(cursor, dict) else {}
+
+    @property
+    def foreign(self) -> frozenset[int]:
+        ids = self.meta.get("foreign")
+        return frozenset(i for i in ids if type(i) is int) if isinstance(ids, list) else frozenset()
+
+    def known(self) -> Known:
+        return Known(
+            entries={entry: base.feed for entry, base in self.entries.items()},
+            foreign=self.foreign,
+            cursor=self.cursor,
+        )
+
+    def entry_of_article(self, article_ids: Iterable[str]) -> dict[str, int]:
+        wanted = set(article_ids)
+        return {base.article: e for e, base in self.entries.items() if base.article in wanted}
+
+    def feed_configs(self, via: str, full_text: FullTextMode) -> tuple[FeedConfig, ...]:
+        configs = []
+        for feed_id in self.order:
+            feed = self.feeds[feed_id]
+            category = feed.get("category", "")
+            configs.append(
+                FeedConfig(
+                    name=feed["name"],
+                    url=feed["url"] or feed.get("site", ""),
+                    tags=(category,) if category else (),
+                    full_text=full_text,
+                    via=via,
+                )
+            )
+        return tuple(configs)
+
+    # ------------------------------------------------------------------ changing
+
+    def take_feeds(self, feeds: Sequence[ServerFeed], taken: Iterable[str]) -> None:
+        """The server's subscriptions now; a feed seen before keeps its name, a new
+        one gets its title, made unique against ``taken`` (feeds.toml) and the rest."""
+        used = {name.casefold() for name in taken}
+        table: dict[str, dict[str, str]] = {}
+        kept = {i: f for i, f in self.feeds.items() if i in {feed.id for feed in feeds}}
+        used |= {f["name"].casefold() for f in kept.values()}
+        for feed in feeds:
+            name = kept[feed.id]["name"] if feed.id in kept else _unique(feed.title, used)
+            used.add(name.casefold())
+            table[feed.id] = {
+                "name": name,
+                "title": feed.title,
+                "url": feed.url,
+                "site": feed.site,
+                "category": feed.category,
+            }
+        self.feeds = table
+        self.order = [feed.id for feed in feeds]
+
+    def name_of(self, feed_id: str) -> str | None:
+        feed = self.feeds.get(feed_id)
+        return feed["name"] if feed else None
+
+    def save(self, *, entries: bool = True) -> None:
+        records: dict[str, Any] = {
+            self.prefix + "feeds": {"order": self.order, "feeds": self.feeds},
+            self.prefix + "meta": self.meta,
+        }
+        if entries and self._loaded_entries:
+            records[self.prefix + "entries"] = {
+                str(e): [b.article, b.feed, b.read, b.starred] for e, b in self.entries.items()
+            }
+        self.store.put_records(records)
+
+
+def _unique(title: str, used: set[str]) -> str:
+    name = title.strip() or "Untitled feed"
+    if name.casefold() not in used:
+        return name
+    number = 2
+    while f"{name} ({number})".casefold() in used:
+        number += 1
+    return f"{name} ({number})"
