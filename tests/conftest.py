@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _sync_server import account, miniflux  # noqa: F401 -- the sync tests' real Miniflux
 from pytest_httpserver import HTTPServer
 
 from briefing.core.models import Topic
