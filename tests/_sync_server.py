@@ -27,6 +27,7 @@ elsewhere the sync server tests are skipped with the reason.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import json
@@ -39,6 +40,8 @@ import signal
 import socket
 import subprocess
 import tempfile
+import textwrap
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -49,6 +52,11 @@ from typing import Any
 
 import pytest
 from _fetch_helpers import Reply, TestServer, rss_feed, serve
+
+from briefing.core.config import load_config
+from briefing.core.models import Article, RefreshSummary
+from briefing.core.service import BriefingService
+from briefing.core.store import Store
 
 PG_VERSION = "15"
 PG_BIN = Path(f"/usr/lib/postgresql/{PG_VERSION}/bin")
@@ -485,9 +493,12 @@ class ServerAccount:
         env: str = "BRIEFING_TEST_SYNC_SECRET",
         url: str | None = None,
         category: str = "",
-        username: bool = True,
+        username: bool = False,
     ) -> tuple[str, str]:
-        """The [sync] table for this account, and the secret its env variable holds."""
+        """The [sync] table for this account, and the secret its env variable holds.
+
+        For miniflux, an API key unless ``username`` (then the password: Miniflux
+        checks a bcrypt hash on every request, which is slow)."""
         base = url or self.server.url
         if backend == "greader":
             user, secret = self.greader_username, self.greader_password
@@ -509,9 +520,12 @@ class ServerAccount:
 
 
 _RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}
+_NOW = int(time.time())
 
 
-def story_feed(name: str, count: int, *, start: int = 1, on_topic_every: int = 2) -> bytes:
+def story_feed(
+    name: str, count: int, *, start: int = 1, on_topic_every: int = 2, link_base: str = ""
+) -> bytes:
     """A feed of ``count`` stories written for these tests; every other one is on topic."""
     items = []
     for n in range(start, start + count):
@@ -519,10 +533,11 @@ def story_feed(name: str, count: int, *, start: int = 1, on_topic_every: int = 2
         items.append(
             {
                 "title": f"{name} story {n}: filing {n} names {topic}",
-                "link": f"https://{name}.example.org/story/{n}",
+                "link": f"{link_base or f'https://{name}.example.org'}/story/{n}",
                 "guid": f"urn:{name}:{n}",
+                # Recent, so that retention never takes them during a test.
                 "pubDate": time.strftime(
-                    "%a, %d %b %Y %H:%M:%S +0000", time.gmtime(1768000000 + n * 3600)
+                    "%a, %d %b %Y %H:%M:%S +0000", time.gmtime(_NOW - (400 - n) * 600)
                 ),
                 "description": (
                     f"&lt;p&gt;The {name} desk reports that filing {n} concerns {topic}"
@@ -577,3 +592,170 @@ def miniflux() -> Iterator[MinifluxServer]:
 @pytest.fixture
 def account(miniflux: MinifluxServer) -> ServerAccount:
     return miniflux.new_account()
+
+
+class SwitchableProxy:
+    """A TCP forwarder to the server that can be switched off, as a network would
+    go away: while off, its port refuses connections."""
+
+    def __init__(self, target: str) -> None:
+        host, port = target.removeprefix("http://").split(":")
+        self.target = (host, int(port))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._listener: socket.socket | None = None
+        self._threads: list[threading.Thread] = []
+        self.on()
+
+    def on(self) -> None:
+        if self._listener is not None:
+            return
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self._listener = listener
+        thread = threading.Thread(target=self._accept, args=(listener,), daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def off(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=10)
+            except OSError:
+                client.close()
+                continue
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while True:
+            data = source.recv(65536)
+            if not data:
+                break
+            sink.sendall(data)
+    with contextlib.suppress(OSError):
+        sink.shutdown(socket.SHUT_WR)
+    with contextlib.suppress(OSError):
+        source.close()
+
+
+class RecordingTransport:
+    """The real transport, with a log of what was asked (method, path, form fields)."""
+
+    def __init__(self) -> None:
+        from briefing.core.sync.transport import UrllibTransport
+
+        self.inner = UrllibTransport(timeout=10)
+        self.calls: list[tuple[str, str, str]] = []
+
+    @property
+    def requests(self) -> int:
+        return self.inner.requests
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> Any:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        self.calls.append((method, parts.path, (body or b"").decode("utf-8", "replace")))
+        return self.inner.request(method, url, headers, body)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def paths(self, method: str | None = None) -> list[str]:
+        return [p for m, p, _ in self.calls if method is None or m == method]
+
+
+# --------------------------------------------------------------------------- a briefing against it
+
+BACKENDS = ["greader", "miniflux"]
+TOPIC = textwrap.dedent(
+    """\
+    [topic]
+    name = "Spotify and the labels v. Anna's Archive"
+    keywords = ["Anna's Archive"]
+
+    [settings]
+    timeout = 10
+    """
+)
+
+
+def write_config(folder: Path, sync_table: str, extra: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "feeds.toml"
+    path.write_text(TOPIC + "\n" + sync_table + "\n" + extra, encoding="utf-8")
+    return path
+
+
+class Reader:
+    """One briefing install: its own feeds.toml and cache, against the server."""
+
+    def __init__(self, folder: Path, config: Path) -> None:
+        self.folder = folder
+        self.config_path = config
+        self.cache = folder / "cache"
+        self.service = self.open()
+
+    def open(self) -> BriefingService:
+        return BriefingService(load_config(self.config_path), Store(self.cache))
+
+    def refresh(self) -> RefreshSummary:
+        return asyncio.run(self.service.refresh(full_text=False))
+
+    def articles(self, *, all: bool = True) -> dict[str, Article]:
+        return {a.title: a for a in self.service.articles(include_off_topic=all)}
+
+    def ids(self) -> dict[str, str]:
+        return {title: article.id for title, article in self.articles().items()}
+
+    def close(self) -> None:
+        self.service.store.close()
+
+
+def reader_for(
+    tmp_path: Path,
+    account: ServerAccount,
+    backend: str,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    name: str = "laptop",
+    **table: Any,
+) -> Reader:
+    sync_table, secret = account.sync_table(backend, **table)
+    monkeypatch.setenv("BRIEFING_TEST_SYNC_SECRET", secret)
+    return Reader(tmp_path / name, write_config(tmp_path / name, sync_table))
+
+
+def server_entries(account: ServerAccount) -> dict[str, dict[str, Any]]:
+    return {e["title"]: e for e in account.entries()}
+
+
+def local(reader: Reader, title: str) -> tuple[bool, bool]:
+    article = reader.articles()[title]
+    return article.read, article.starred
+
+
+def titles(account: ServerAccount, feed: str) -> list[str]:
+    return sorted(t for t in server_entries(account) if t.startswith(feed))

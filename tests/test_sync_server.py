@@ -6,72 +6,23 @@ PostgreSQL cluster); every test has a Miniflux user of its own.
 
 from __future__ import annotations
 
-import asyncio
-import textwrap
 from pathlib import Path
 
 import pytest
-from _sync_server import ServerAccount, story_feed
-
-from briefing.core.config import load_config
-from briefing.core.models import FetchStatus, RefreshSummary
-from briefing.core.service import BriefingService
-from briefing.core.store import Store
-
-BACKENDS = ["greader", "miniflux"]
-TOPIC = textwrap.dedent(
-    """\
-    [topic]
-    name = "Spotify and the labels v. Anna's Archive"
-    keywords = ["Anna's Archive"]
-
-    [settings]
-    timeout = 10
-    """
+from _sync_server import (
+    BACKENDS,
+    Reader,
+    ServerAccount,
+    SwitchableProxy,
+    local,
+    reader_for,
+    server_entries,
+    story_feed,
+    titles,
+    write_config,
 )
 
-
-def write_config(folder: Path, sync_table: str, extra: str = "") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "feeds.toml"
-    path.write_text(TOPIC + "\n" + sync_table + "\n" + extra, encoding="utf-8")
-    return path
-
-
-class Reader:
-    """One briefing install: its own feeds.toml and cache, against the server."""
-
-    def __init__(self, folder: Path, config: Path) -> None:
-        self.folder = folder
-        self.config_path = config
-        self.cache = folder / "cache"
-        self.service = self.open()
-
-    def open(self) -> BriefingService:
-        return BriefingService(load_config(self.config_path), Store(self.cache))
-
-    def refresh(self) -> RefreshSummary:
-        return asyncio.run(self.service.refresh(full_text=False))
-
-    def articles(self, *, all: bool = True) -> dict[str, object]:
-        return {a.title: a for a in self.service.articles(include_off_topic=all)}
-
-    def close(self) -> None:
-        self.service.store.close()
-
-
-def reader_for(
-    tmp_path: Path,
-    account: ServerAccount,
-    backend: str,
-    monkeypatch: pytest.MonkeyPatch,
-    *,
-    name: str = "laptop",
-    **table: object,
-) -> Reader:
-    sync_table, secret = account.sync_table(backend, **table)  # type: ignore[arg-type]
-    monkeypatch.setenv("BRIEFING_TEST_SYNC_SECRET", secret)
-    return Reader(tmp_path / name, write_config(tmp_path / name, sync_table))
+from briefing.core.models import FetchStatus
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -88,14 +39,115 @@ def test_a_refresh_takes_feeds_and_entries_from_the_server(
     assert summary.sync.new == 10
     articles = reader.articles()
     assert len(articles) == 10
-    on_topic = {t for t, a in articles.items() if a.on_topic}  # type: ignore[attr-defined]
+    on_topic = {t for t, a in articles.items() if a.on_topic}
     assert on_topic == {t for t in articles if "Anna’s Archive" in t}
     assert len(on_topic) == 5
     sources = {s.name: s for s in reader.service.sources()}
-    assert sources["Wire Desk"].via == reader.service.server_sync.label  # type: ignore[union-attr]
+    assert sources["Wire Desk"].via == reader.service.server_sync.label
     assert sources["Wire Desk"].articles == 6
     # A second refresh with nothing new asks for no entry bodies and changes nothing.
     again = reader.refresh()
     assert again.sync is not None and again.sync.new == 0
     assert all(r.status is FetchStatus.UNCHANGED for r in again.results)
     reader.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_marks_made_here_reach_the_server_and_marks_made_there_arrive(
+    tmp_path: Path, account: ServerAccount, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account.subscribe("/wire.rss", story_feed("wire", 6))
+    reader = reader_for(tmp_path, account, backend, monkeypatch)
+    reader.refresh()
+    first, second, third, fourth = titles(account, "wire")[:4]
+    ids = reader.ids()
+    # Here: read one, star another.
+    reader.service.set_read([ids[first]], True)
+    reader.service.set_starred([ids[second]], True)
+    # There (another device): read a third, star a fourth.
+    on_server = server_entries(account)
+    account.set_status([int(on_server[third]["id"])], "read")
+    account.toggle_star(int(on_server[fourth]["id"]))
+    summary = reader.refresh()
+    assert summary.sync is not None and summary.sync.error is None
+    assert summary.sync.marks_pushed == 2 and summary.sync.marks_queued == 0
+    assert summary.sync.marks_pulled == 2
+    on_server = server_entries(account)
+    assert on_server[first]["status"] == "read" and not on_server[first]["starred"]
+    assert on_server[second]["status"] == "unread" and on_server[second]["starred"]
+    assert local(reader, third) == (True, False)
+    assert local(reader, fourth) == (False, True)
+    # And back: unread and unstar here, unstar there.
+    reader.service.set_read([ids[first]], False)
+    reader.service.set_starred([ids[second]], False)
+    account.toggle_star(int(on_server[fourth]["id"]))
+    reader.refresh()
+    on_server = server_entries(account)
+    assert on_server[first]["status"] == "unread"
+    assert not on_server[second]["starred"]
+    assert local(reader, fourth) == (False, False)
+    # Nothing left to send: a refresh sends no mark (and so flips nothing).
+    before = {t: (e["status"], e["starred"]) for t, e in server_entries(account).items()}
+    quiet = reader.refresh()
+    assert quiet.sync is not None and quiet.sync.marks_pushed == 0
+    assert {t: (e["status"], e["starred"]) for t, e in server_entries(account).items()} == before
+    reader.close()
+
+
+def test_two_caches_against_one_server_share_marks_offline_ones_included(
+    tmp_path: Path, miniflux: object, account: ServerAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A laptop on the Google Reader API behind a network that goes away, a server
+    on Miniflux's own API: what one marks, the other sees."""
+    account.subscribe("/wire.rss", story_feed("wire", 8))
+    network = SwitchableProxy(account.server.url)
+    gr_table, gr_secret = account.sync_table("greader", env="LAPTOP_SECRET", url=network.url)
+    mf_table, mf_secret = account.sync_table("miniflux", env="DESK_SECRET")
+    monkeypatch.setenv("LAPTOP_SECRET", gr_secret)
+    monkeypatch.setenv("DESK_SECRET", mf_secret)
+    laptop = Reader(tmp_path / "laptop", write_config(tmp_path / "laptop", gr_table))
+    desk = Reader(tmp_path / "desk", write_config(tmp_path / "desk", mf_table))
+    laptop.refresh()
+    desk.refresh()
+    names = titles(account, "wire")
+    assert sorted(laptop.articles()) == sorted(desk.articles()) == names
+    laptop_ids = laptop.ids()
+    desk_ids = desk.ids()
+
+    # Online: the laptop reads one, the desk stars another.
+    laptop.service.set_read([laptop_ids[names[0]]], True)
+    laptop.refresh()
+    desk.service.set_starred([desk_ids[names[1]]], True)
+    desk.refresh()
+    laptop.refresh()
+    assert local(desk, names[0]) == (True, False)
+    assert local(laptop, names[1]) == (False, True)
+
+    # Offline: the laptop reads two and stars one; its refresh fails and keeps them.
+    network.off()
+    laptop.service.set_read([laptop_ids[names[2]], laptop_ids[names[3]]], True)
+    laptop.service.set_starred([laptop_ids[names[4]]], True)
+    failed = laptop.refresh()
+    assert failed.sync is not None and failed.sync.error is not None
+    assert "cannot reach" in failed.sync.error and "connection refused" in failed.sync.error
+    assert failed.sync.marks_queued == 3
+    assert [r.status for r in failed.results] == [FetchStatus.ERROR]
+    assert local(laptop, names[2]) == (True, False)  # shown read here meanwhile
+    # A new process on the laptop (the queue is in the store, not in memory).
+    laptop.close()
+    laptop = Reader(laptop.folder, laptop.config_path)
+    desk.refresh()
+    assert local(desk, names[2]) == (False, False)  # the server has not heard yet
+
+    network.on()
+    back = laptop.refresh()
+    assert back.sync is not None and back.sync.error is None
+    assert back.sync.marks_pushed == 3 and back.sync.marks_queued == 0
+    desk.refresh()
+    assert local(desk, names[2]) == (True, False)
+    assert local(desk, names[3]) == (True, False)
+    assert local(desk, names[4]) == (False, True)
+    assert local(desk, names[5]) == (False, False)
+    network.off()
+    laptop.close()
+    desk.close()
