@@ -654,6 +654,14 @@ def _pipe(source: socket.socket, sink: socket.socket) -> None:
         source.close()
 
 
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    form: dict[str, list[str]]
+
+
 class RecordingTransport:
     """The real transport, with a log of what was asked (method, path, form fields)."""
 
@@ -661,7 +669,7 @@ class RecordingTransport:
         from briefing.core.sync.transport import UrllibTransport
 
         self.inner = UrllibTransport(timeout=10)
-        self.calls: list[tuple[str, str, str]] = []
+        self.calls: list[Call] = []
 
     @property
     def requests(self) -> int:
@@ -674,17 +682,19 @@ class RecordingTransport:
         headers: Mapping[str, str] | None = None,
         body: bytes | None = None,
     ) -> Any:
-        from urllib.parse import urlsplit
+        from urllib.parse import parse_qs, urlsplit
 
         parts = urlsplit(url)
-        self.calls.append((method, parts.path, (body or b"").decode("utf-8", "replace")))
+        self.calls.append(
+            Call(method, parts.path, parse_qs(parts.query), parse_qs((body or b"").decode()))
+        )
         return self.inner.request(method, url, headers, body)
 
     def close(self) -> None:
         self.inner.close()
 
     def paths(self, method: str | None = None) -> list[str]:
-        return [p for m, p, _ in self.calls if method is None or m == method]
+        return [c.path for c in self.calls if method is None or c.method == method]
 
 
 # --------------------------------------------------------------------------- a briefing against it

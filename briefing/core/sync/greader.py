@@ -398,7 +398,7 @@ class GReaderClient:
                 if answer.body.strip() != b"OK":
                     raise SyncError(
                         f"sync: {self.base} answered {API}edit-tag with"
-                        f" {_snippet(answer.body)!r}, not OK; the marks stay queued",
+                        f" {_snippet(answer.body)!r}, not OK",
                         SyncErrorKind.SERVER,
                     )
         wanted = list(dict.fromkeys(change.entry for change in changes))

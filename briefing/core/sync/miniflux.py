@@ -293,12 +293,13 @@ class MinifluxClient:
                 answer = self._request(
                     "PUT", "/v1/entries", body={"entry_ids": batch, "status": status}
                 )
+                if _nothing_updated(answer):
+                    gone.update(batch)  # none of them is on the server any more
+                    continue
                 self._expect_no_content(answer, "/v1/entries")
         for star in dict.fromkeys(stars):
             answer = self._request("PUT", f"/v1/entries/{star}/bookmark")
-            if answer.status == 404 or (
-                answer.status == 500 and b"nothing has been updated" in answer.body
-            ):
+            if answer.status == 404 or _nothing_updated(answer):
                 gone.add(star)  # the server no longer has it
                 continue
             self._expect_no_content(answer, f"/v1/entries/{star}/bookmark")
@@ -327,9 +328,14 @@ class MinifluxClient:
             )
         raise SyncError(
             f"sync: {self.base} answered HTTP {answer.status} for {path}:"
-            f" {_error_text(answer.body)}; the marks stay queued",
+            f" {_error_text(answer.body)}",
             SyncErrorKind.SERVER,
         )
+
+
+def _nothing_updated(answer: SyncResponse) -> bool:
+    """Miniflux's answer to a change of entries it does not have (500, not 404)."""
+    return answer.status == 500 and b"nothing has been updated" in answer.body
 
 
 def _in_category(feeds: tuple[ServerFeed, ...], category: str, base: str) -> tuple[ServerFeed, ...]:
