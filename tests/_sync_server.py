@@ -494,6 +494,7 @@ class ServerAccount:
         url: str | None = None,
         category: str = "",
         username: bool = False,
+        full_text: bool | None = None,
     ) -> tuple[str, str]:
         """The [sync] table for this account, and the secret its env variable holds.
 
@@ -516,6 +517,8 @@ class ServerAccount:
             lines.append(f'username = "{user}"')
         if category:
             lines.append(f'category = "{category}"')
+        if full_text is not None:
+            lines.append(f"full_text = {'true' if full_text else 'false'}")
         return "\n".join(lines) + "\n", secret
 
 

@@ -6,11 +6,14 @@ PostgreSQL cluster); every test has a Miniflux user of its own.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from _fetch_helpers import Reply, rss_feed
 from _sync_server import (
     BACKENDS,
+    MinifluxServer,
     Reader,
     ServerAccount,
     SwitchableProxy,
@@ -23,6 +26,8 @@ from _sync_server import (
 )
 
 from briefing.core.models import FetchStatus
+
+_HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -151,3 +156,95 @@ def test_two_caches_against_one_server_share_marks_offline_ones_included(
     network.off()
     laptop.close()
     desk.close()
+
+
+def test_a_category_follows_only_that_folder(
+    tmp_path: Path, account: ServerAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account.subscribe("/wire.rss", story_feed("wire", 3), category="Legal")
+    account.subscribe("/sport.rss", story_feed("sport", 3), category="Sport")
+    for backend in BACKENDS:
+        reader = reader_for(tmp_path, account, backend, monkeypatch, name=backend, category="legal")
+        summary = reader.refresh()
+        assert summary.sync is not None and summary.sync.error is None
+        assert [r.name for r in summary.results] == ["Wire Desk"]
+        assert all(t.startswith("wire") for t in reader.articles())
+        assert len(reader.articles()) == 3
+        assert reader.service.config.feeds[0].tags == ("Legal",)
+        reader.close()
+    missing = reader_for(tmp_path, account, "greader", monkeypatch, name="none", category="Tech")
+    error = missing.refresh().sync.error  # type: ignore[union-attr]
+    assert error is not None and "no folder named 'Tech'" in error and "Legal, Sport" in error
+    missing.close()
+
+
+def test_key_facts_and_full_text_work_on_articles_from_the_server(
+    tmp_path: Path,
+    miniflux: MinifluxServer,
+    account: ServerAccount,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Teasers from the server get their page fetched like a feed's, and the key
+    facts merge what the articles say."""
+    pages = miniflux.feeds
+    for n in (1, 2):
+        page = (
+            "<html><body><article><h1>Filing</h1>"
+            + "".join(
+                f"<p>Paragraph {i}: the labels told the court that Anna's Archive copied"
+                f" 86 million music files, and sought $13 trillion in damages.</p>"
+                for i in range(8)
+            )
+            + "</article></body></html>"
+        ).encode()
+        pages.route(f"/pages/story/{n}", lambda _r, body=page: Reply(200, body, _HTML))
+    teasers = rss_feed(
+        [
+            {
+                "title": f"Teaser {n} on Anna&#8217;s Archive",
+                "link": pages.url(f"/pages/story/{n}"),
+                "guid": f"urn:teaser:{n}",
+                "description": "Short.",
+            }
+            for n in (1, 2)
+        ],
+        title="Teaser Desk",
+    )
+    account.subscribe("/teasers.rss", teasers)
+    reader = reader_for(tmp_path, account, "miniflux", monkeypatch)
+    summary = asyncio.run(reader.service.refresh(full_text=True))
+    assert summary.pages is not None and summary.pages.fetched == 2, summary.pages
+    article = reader.articles()["Teaser 1 on Anna’s Archive"]
+    assert "86 million music files" in article.full_text
+    facts = reader.service.briefing().facts
+    assert any("86 million" in v.text for f in facts for v in f.values)
+    reader.close()
+
+
+async def test_r_in_the_reader_sends_marks_and_brings_the_servers(
+    tmp_path: Path, account: ServerAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from _ui_helpers import make_app, settle, wait_for
+
+    from briefing.ui.widgets.article_list import ArticleList
+
+    account.subscribe("/wire.rss", story_feed("wire", 3, on_topic_every=1))
+    # The stories link to example.org: no page step, no lookup of those names.
+    reader = reader_for(tmp_path, account, "greader", monkeypatch, full_text=False)
+    await reader.service.refresh(full_text=False)
+    app = make_app(reader.service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        articles = app.main_screen.query_one(ArticleList)
+        current = articles.current
+        assert current is not None and not current.read
+        await pilot.press("m")  # read here
+        others = [t for t in titles(account, "wire") if t != current.title]
+        account.toggle_star(int(server_entries(account)[others[0]]["id"]))  # starred there
+        await pilot.press("r")
+        await wait_for(pilot, lambda: not app.refreshing, timeout=20)
+        await settle(pilot)
+        assert server_entries(account)[current.title]["status"] == "read"
+        starred = {a.title for a in articles.articles if a.starred}
+        assert starred == {others[0]}
+    reader.close()

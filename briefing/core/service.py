@@ -323,7 +323,8 @@ class BriefingService:
             server_sync.refresh, self.topic_filter, store_outcome, on_result
         )
         if report.error is not None:
-            results.append(FeedResult(report.server, FetchStatus.ERROR, error=report.error))
+            failed = FeedResult(report.server, FetchStatus.ERROR, error=report.error)
+            on_result(failed, len(results) + 1)
         self.config = server_sync.with_server_feeds(self.config)
         return report
 

@@ -1,0 +1,193 @@
+"""Errors a person can act on, one line each, and the cache keeps working offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _cli_helpers import run_briefing
+from _fetch_helpers import serve
+from _sync_server import (
+    Reader,
+    RecordingTransport,
+    ServerAccount,
+    free_port,
+    reader_for,
+    story_feed,
+    write_config,
+)
+
+from briefing.core.models import FetchStatus, RefreshSummary
+from briefing.core.sync.engine import ServerSync
+
+
+def only_error(summary: RefreshSummary) -> str:
+    """The refresh failed as one line, for the server, and nothing else."""
+    assert summary.sync is not None and summary.sync.error is not None
+    (result,) = summary.results
+    assert result.status is FetchStatus.ERROR and result.error == summary.sync.error
+    assert "\n" not in result.error
+    return result.error
+
+
+def synced_then(
+    tmp_path: Path, account: ServerAccount, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> Reader:
+    account.subscribe("/wire.rss", story_feed("wire", 4))
+    reader = reader_for(tmp_path, account, backend, monkeypatch)
+    first = reader.refresh()
+    assert first.sync is not None and first.sync.error is None
+    return reader
+
+
+def reopened(reader: Reader) -> Reader:
+    """The same install started again (the secret is read again)."""
+    reader.close()
+    return Reader(reader.folder, reader.config_path)
+
+
+@pytest.mark.parametrize("backend", ["greader", "miniflux"])
+def test_a_wrong_password_says_so_and_the_cache_stays(
+    tmp_path: Path, account: ServerAccount, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = synced_then(tmp_path, account, backend, monkeypatch)
+    monkeypatch.setenv("BRIEFING_TEST_SYNC_SECRET", "not-the-password")
+    reader = reopened(reader)
+    error = only_error(reader.refresh())
+    if backend == "greader":
+        assert f"refused the login of '{account.greader_username}'" in error
+        assert "wrong username or password" in error
+    else:
+        assert "refused the API key (wrong, revoked or expired)" in error
+    assert "not-the-password" not in error
+    assert len(reader.articles()) == 4  # the cache keeps working
+    reader.close()
+
+
+def test_a_wrong_account_password_on_miniflux_basic_auth(
+    tmp_path: Path, account: ServerAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sync_table, _secret = account.sync_table("miniflux", username=True)
+    monkeypatch.setenv("BRIEFING_TEST_SYNC_SECRET", "wrong-one")
+    reader = Reader(tmp_path / "r", write_config(tmp_path / "r", sync_table))
+    error = only_error(reader.refresh())
+    assert error == (
+        f"sync: {account.server.url} refused the login of '{account.username}':"
+        " wrong username or password"
+    )
+    reader.close()
+
+
+@pytest.mark.parametrize("backend", ["greader", "miniflux"])
+def test_an_unreachable_server_says_so(
+    tmp_path: Path, account: ServerAccount, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    reader = reader_for(tmp_path, account, backend, monkeypatch, url=closed)
+    error = only_error(reader.refresh())
+    assert error == f"sync: cannot reach {closed}: connection refused"
+    reader.close()
+
+
+def test_the_google_reader_api_switched_off_says_where_to_switch_it_on(
+    tmp_path: Path, account: ServerAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = synced_then(tmp_path, account, "greader", monkeypatch)
+    account.set_greader(enabled=False)
+    reader = reopened(reader)
+    error = only_error(reader.refresh())
+    assert "Google Reader API is switched off" in error
+    assert "Settings > Integrations > Google Reader" in error
+    assert len(reader.articles()) == 4
+    account.set_greader(enabled=True)
+    assert reader.refresh().sync.error is None  # type: ignore[union-attr]
+    reader.close()
+
+
+@pytest.mark.parametrize("backend", ["greader", "miniflux"])
+def test_a_server_without_the_api_says_so(
+    tmp_path: Path, account: ServerAccount, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serve() as elsewhere:  # a web server, but no feed server
+        reader = reader_for(tmp_path, account, backend, monkeypatch, url=elsewhere.base)
+        error = only_error(reader.refresh())
+    if backend == "greader":
+        assert error.startswith(f"sync: no Google Reader API at {elsewhere.base} (HTTP ")
+        assert "for /accounts/ClientLogin" in error
+    else:
+        assert error == (
+            f"sync: no Miniflux API at {elsewhere.base} (HTTP 404 for /v1/feeds): check [sync] url"
+        )
+    reader.close()
+
+
+def test_an_expired_session_token_is_renewed_by_logging_in_again(
+    tmp_path: Path, account: ServerAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Miniflux's token is derived from the stored password hash: saving the same
+    password again in its settings expires every session a client holds."""
+    reader = synced_then(tmp_path, account, "greader", monkeypatch)
+    recording = RecordingTransport()
+    service = reader.service
+    service.server_sync = ServerSync(service.config, service.store, transport=recording)
+    reader.refresh()
+    account.set_greader(enabled=True)  # the same password, a new hash
+    service.set_read([next(iter(reader.ids().values()))], True)
+    summary = reader.refresh()
+    assert summary.sync is not None and summary.sync.error is None
+    assert summary.sync.marks_pushed == 1
+    assert recording.paths().count("/accounts/ClientLogin") == 2
+    reader.close()
+
+
+def test_a_revoked_api_key_says_so(
+    tmp_path: Path, account: ServerAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = synced_then(tmp_path, account, "miniflux", monkeypatch)
+    account.server.database.psql(f"DELETE FROM api_keys WHERE user_id = {account.user_id}")
+    error = only_error(reader.refresh())
+    assert "refused the API key (wrong, revoked or expired)" in error
+    assert "Settings > API Keys" in error
+    assert len(reader.articles()) == 4
+    reader.close()
+
+
+def test_the_command_line_prints_one_line_and_reads_the_cache_offline(
+    tmp_path: Path, account: ServerAccount
+) -> None:
+    account.subscribe("/wire.rss", story_feed("wire", 4))
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(account.greader_password + "\n", encoding="utf-8")
+    sync_table, _ = account.sync_table("greader")
+    config = write_config(
+        tmp_path,
+        sync_table.replace(
+            'password_env = "BRIEFING_TEST_SYNC_SECRET"', f'password_command = "cat {secret_file}"'
+        ),
+    )
+    cache = tmp_path / "cache"
+
+    def briefing(*args: str) -> tuple[int, str, str]:
+        done = run_briefing("--config", str(config), "--cache-dir", str(cache), *args, cwd=tmp_path)
+        return done.returncode, done.stdout, done.stderr
+
+    status, out, err = briefing("fetch", "--no-full-text")
+    assert status == 0, err
+    assert "Wire Desk: new (4 new, 0 updated)" in out
+    assert "sync: " + account.server.url + " (Google Reader API): 1 feed, 4 new;" in err
+    status, out, err = briefing("feeds")
+    assert status == 0 and "VIA" in out.splitlines()[0]
+    assert f"{account.server.url} (Google Reader API)" in out
+    # The password is changed on the server: one line, exit 1, and no secret shown.
+    secret_file.write_text("an-old-password\n", encoding="utf-8")
+    status, out, err = briefing("fetch", "--no-full-text")
+    assert status == 1, out + err
+    lines = [line for line in (out + err).splitlines() if "refused the login" in line]
+    assert len(lines) == 1 and "Traceback" not in out + err, out + err
+    assert "an-old-password" not in out + err
+    assert account.greader_password not in out + err
+    assert "the cache still holds 4 articles" in err
+    status, out, err = briefing("feeds")
+    assert "last try failed:" in err and "refused the login" in err
+    status, out, err = briefing("--offline", "articles", "--all")
+    assert status == 0 and out.count("wire story") == 4
