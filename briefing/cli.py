@@ -393,7 +393,7 @@ def format_sync_line(report: SyncReport) -> str:
         f"sync: {clean_line(report.server)}: {plural(report.feeds, 'feed')}, {report.new} new;"
         f" marks: {report.marks_pulled} pulled, {report.marks_pushed} sent,"
         f" {report.marks_queued} waiting ({plural(report.requests, 'request')},"
-        f" {report.elapsed:.1f} s)"
+        f" {report.elapsed:.2f} s)"
     )
 
 

@@ -599,15 +599,21 @@ def account(miniflux: MinifluxServer) -> ServerAccount:
 
 class SwitchableProxy:
     """A TCP forwarder to the server that can be switched off, as a network would
-    go away: while off, its port refuses connections."""
+    go away: while off, its port refuses connections. It counts the HTTP requests
+    that go through, and can hold each one back ``latency`` seconds, as a
+    distant server would (the benchmarks use both)."""
 
-    def __init__(self, target: str) -> None:
+    _REQUEST_LINE = re.compile(rb"(?:GET|POST|PUT|DELETE|PATCH) /[^ ]* HTTP/1\.[01]\r\n")
+
+    def __init__(self, target: str, *, latency: float = 0.0) -> None:
         host, port = target.removeprefix("http://").split(":")
         self.target = (host, int(port))
+        self.latency = latency
+        self.requests = 0
+        self._lock = threading.Lock()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._listener: socket.socket | None = None
-        self._threads: list[threading.Thread] = []
         self.on()
 
     def on(self) -> None:
@@ -616,11 +622,9 @@ class SwitchableProxy:
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
-        listener.listen(16)
+        listener.listen(64)
         self._listener = listener
-        thread = threading.Thread(target=self._accept, args=(listener,), daemon=True)
-        thread.start()
-        self._threads.append(thread)
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
 
     def off(self) -> None:
         listener, self._listener = self._listener, None
@@ -636,25 +640,33 @@ class SwitchableProxy:
             except OSError:
                 return
             try:
-                upstream = socket.create_connection(self.target, timeout=10)
+                upstream = socket.create_connection(self.target, timeout=60)
             except OSError:
                 client.close()
                 continue
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
+            for sock in (client, upstream):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
 
-
-def _pipe(source: socket.socket, sink: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        while True:
-            data = source.recv(65536)
-            if not data:
-                break
-            sink.sendall(data)
-    with contextlib.suppress(OSError):
-        sink.shutdown(socket.SHUT_WR)
-    with contextlib.suppress(OSError):
-        source.close()
+    def _pipe(self, source: socket.socket, sink: socket.socket, asks: bool) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                if asks:
+                    found = len(self._REQUEST_LINE.findall(data))
+                    if found:
+                        with self._lock:
+                            self.requests += found
+                        if self.latency:
+                            time.sleep(self.latency)
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+        with contextlib.suppress(OSError):
+            source.close()
 
 
 @dataclass(frozen=True)

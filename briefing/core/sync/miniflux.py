@@ -17,6 +17,7 @@ import email.utils
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -39,6 +40,7 @@ from briefing.core.textclean import clean_line, clean_text, is_web_url
 
 PAGE_SIZE = 1_000
 STATUS_BATCH = 1_000
+STAR_REQUESTS_AT_ONCE = 8
 MAX_PAGES = 10_000
 CURSOR_MARGIN = 2
 """Seconds taken off the server's clock for the next ``changed_after``: a change
@@ -297,12 +299,10 @@ class MinifluxClient:
                     gone.update(batch)  # none of them is on the server any more
                     continue
                 self._expect_no_content(answer, "/v1/entries")
-        for star in dict.fromkeys(stars):
-            answer = self._request("PUT", f"/v1/entries/{star}/bookmark")
-            if answer.status == 404 or _nothing_updated(answer):
-                gone.add(star)  # the server no longer has it
-                continue
-            self._expect_no_content(answer, f"/v1/entries/{star}/bookmark")
+        # One request per star (the API flips one entry at a time), a few at once.
+        with ThreadPoolExecutor(STAR_REQUESTS_AT_ONCE) as pool:
+            toggled = list(pool.map(self._toggle_star, dict.fromkeys(stars)))
+        gone.update(entry for entry, there in toggled if not there)
         wanted = {change.entry for change in changes}
         seen: dict[int, EntryState] = {}
         for item in self.entries_after(0, [("changed_after", str(since))]):
@@ -316,6 +316,14 @@ class MinifluxClient:
             c for c in changes if c.entry in seen and seen[c.entry].flag(c.flag) != c.value
         )
         return PushResult(confirmed=seen, gone=frozenset(gone), unconfirmed=unconfirmed)
+
+    def _toggle_star(self, entry: int) -> tuple[int, bool]:
+        """Flip one entry's star; (entry, whether the server has it)."""
+        answer = self._request("PUT", f"/v1/entries/{entry}/bookmark")
+        if answer.status == 404 or _nothing_updated(answer):
+            return entry, False
+        self._expect_no_content(answer, f"/v1/entries/{entry}/bookmark")
+        return entry, True
 
     def _expect_no_content(self, answer: SyncResponse, path: str) -> None:
         if answer.status in (200, 204):
