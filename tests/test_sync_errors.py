@@ -191,3 +191,20 @@ def test_the_command_line_prints_one_line_and_reads_the_cache_offline(
     assert "last try failed:" in err and "refused the login" in err
     status, out, err = briefing("--offline", "articles", "--all")
     assert status == 0 and out.count("wire story") == 4
+
+
+def test_a_redirect_is_reported_never_followed_with_the_credentials(
+    tmp_path: Path, account: ServerAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from _fetch_helpers import Reply
+
+    with serve() as moved, serve() as elsewhere:
+        moved.route("/v1/feeds", Reply(302, b"", {"Location": elsewhere.url("/v1/feeds")}))
+        reader = reader_for(tmp_path, account, "miniflux", monkeypatch, url=moved.base)
+        error = only_error(reader.refresh())
+        assert error == (
+            f"sync: {moved.base} redirects /v1/feeds to {elsewhere.url('/v1/feeds')};"
+            " put the address it should be in [sync] url"
+        )
+        assert elsewhere.requests == []  # the API key never went there
+    reader.close()
