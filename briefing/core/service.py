@@ -214,16 +214,23 @@ class BriefingService:
     # ------------------------------------------------------------------ state
 
     def set_read(self, ids: Sequence[str], read: bool = True) -> None:
-        if self.server_sync is not None:  # queued for the server with the flag
-            self.server_sync.record_marks(ids, "read", read)
-            return
-        self.store.set_flags(ids, read=read)
+        self.set_flags(ids, read=read)
 
     def set_starred(self, ids: Sequence[str], starred: bool) -> None:
-        if self.server_sync is not None:
-            self.server_sync.record_marks(ids, "starred", starred)
+        self.set_flags(ids, starred=starred)
+
+    def set_flags(
+        self, ids: Sequence[str], *, read: bool | None = None, starred: bool | None = None
+    ) -> None:
+        """Store marks; with ``[sync]`` they are queued for the server in the same write."""
+        if self.server_sync is None:
+            self.store.set_flags(ids, read=read, starred=starred)
             return
-        self.store.set_flags(ids, starred=starred)
+        with self.store.transaction():
+            if read is not None:
+                self.server_sync.record_marks(ids, "read", read)
+            if starred is not None:
+                self.server_sync.record_marks(ids, "starred", starred)
 
     # ------------------------------------------------------------------ refresh
 

@@ -695,8 +695,9 @@ class BriefingApp(App[int]):
             self.open_link(message.link)
 
     def on_flags_changed(self, message: FlagsChanged) -> None:
+        # Through the service: with [sync], marks are queued for the server too.
         self.flag_writer.write(
-            self.service.store, message.ids, read=message.read, starred=message.starred
+            self.service, message.ids, read=message.read, starred=message.starred
         )
 
     def on_export_requested(self, message: ExportRequested) -> None:

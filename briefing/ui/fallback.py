@@ -51,7 +51,8 @@ class RefreshPlan:
 
 
 def has_enabled_feeds(service: BriefingService) -> bool:
-    return any(feed.enabled for feed in service.config.feeds)
+    # With [sync], the server's feeds are known only after its first refresh.
+    return service.server_sync is not None or any(feed.enabled for feed in service.config.feeds)
 
 
 class Fallback:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from briefing.core.store import Store, StoreError
+from briefing.core.store import StoreError
 from briefing.core.textclean import clean_line
 
 SLOW_AFTER = 0.5
@@ -23,9 +24,18 @@ RETRY_AFTER = 5.0
 """Seconds between tries of a write that failed."""
 
 
+class FlagTarget(Protocol):
+    """Where marks go: the service (which queues them for a feed server with
+    ``[sync]``), or a bare store."""
+
+    def set_flags(
+        self, ids: Sequence[str], *, read: bool | None = None, starred: bool | None = None
+    ) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class FlagWrite:
-    store: Store
+    store: FlagTarget
     ids: tuple[str, ...]
     read: bool | None = None
     starred: bool | None = None
@@ -57,7 +67,7 @@ class FlagWriter:
 
     def write(
         self,
-        store: Store,
+        store: FlagTarget,
         ids: Sequence[str],
         *,
         read: bool | None = None,
