@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _fetch_helpers import Reply, rss_feed
@@ -26,6 +27,7 @@ from _sync_server import (
 )
 
 from briefing.core.models import FetchStatus
+from briefing.core.store import Store
 
 _HTML = {"Content-Type": "text/html; charset=utf-8"}
 
@@ -247,4 +249,41 @@ async def test_r_in_the_reader_sends_marks_and_brings_the_servers(
         assert server_entries(account)[current.title]["status"] == "read"
         starred = {a.title for a in articles.articles if a.starred}
         assert starred == {others[0]}
+    reader.close()
+
+
+def test_an_entry_rewritten_on_the_server_is_stored_again_a_new_mark_alone_is_not(
+    tmp_path: Path, account: ServerAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Miniflux's API lists an entry again when its marks or its text change; only a
+    new text is stored again (the digest in the sync state tells them apart)."""
+    account.subscribe("/wire.rss", story_feed("wire", 3))
+    reader = reader_for(tmp_path, account, "miniflux", monkeypatch)
+    reader.refresh()
+    first, second = titles(account, "wire")[:2]
+    on_server = server_entries(account)
+    account.set_status([int(on_server[first]["id"])], "read")
+    saved: list[str] = []
+    save_entries = Store.save_entries
+
+    def counting(store: Store, source: str, *args: Any, **kwargs: Any) -> Any:
+        saved.append(source)
+        return save_entries(store, source, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "save_entries", counting)
+    marked = reader.refresh()
+    (result,) = marked.results
+    assert result.status is FetchStatus.UNCHANGED and result.updated == 0
+    assert marked.sync is not None and marked.sync.marks_pulled == 1
+    assert saved == []  # the feed's articles were not written again
+    account.server.database.psql(
+        "UPDATE entries SET content = '<p>Revised: the filing now lists 99,000 files.</p>',"
+        f" changed_at = now() WHERE id = {int(on_server[second]['id'])}"
+    )
+    rewritten = reader.refresh()
+    (result,) = rewritten.results
+    assert result.status is FetchStatus.UPDATED and result.updated == 1
+    assert saved == ["Wire Desk"]
+    assert "99,000 files" in reader.articles()[second].body_html
+    assert local(reader, first) == (True, False)
     reader.close()

@@ -47,7 +47,7 @@ from briefing.core.sync.server import (
     SyncBackend,
     SyncError,
 )
-from briefing.core.sync.state import BaseEntry, SyncState
+from briefing.core.sync.state import BaseEntry, SyncState, text_digest
 from briefing.core.sync.transport import SyncTransport, UrllibTransport
 from briefing.core.textclean import clean_line
 from briefing.core.topic import TopicFilter, TopicMatch
@@ -195,7 +195,11 @@ class ServerSync:
                     server_entry.feed_id,
                     server_entry.state.read,
                     server_entry.state.starred,
+                    plan.digests[entry],
                 )
+        for entry, digest in plan.digests.items():
+            if entry in state.entries:
+                state.entries[entry] = replace(state.entries[entry], digest=digest)
         for entry in plan.gone:
             state.entries.pop(entry, None)
         for entry, server_state in plan.server_now.items():
@@ -373,6 +377,8 @@ class _Plan:
         """Entries the store does not have yet."""
         self.by_feed: dict[str, list[ServerEntry]] = {}
         """New and changed entries to store, by server feed id."""
+        self.digests: dict[int, str] = {}
+        """The text digest of each entry stored this time."""
         self.gone: set[int] = set()
         self.local: dict[int, tuple[bool, bool]] = {}
         self.changes: list[MarkChange] = []
@@ -394,8 +400,13 @@ def _plan(
         if item.feed_id not in followed:
             continue
         plan.server_now[item.id] = item.state
+        digest = text_digest(item.entry)
+        known = state.entries.get(item.id)
+        if known is not None and known.digest == digest:
+            continue  # listed again for a new mark only: its text is stored already
+        plan.digests[item.id] = digest
         plan.by_feed.setdefault(item.feed_id, []).append(item)
-        if item.id not in state.entries:
+        if known is None:
             plan.fresh[item.id] = item
     if pull.present is not None:
         plan.gone = {e for e in state.entries if e not in pull.present}
@@ -449,7 +460,7 @@ def _base_flag(state: SyncState, entry: int, flag: Flag) -> bool | None:
 
 
 def _with_state(base: BaseEntry, state: EntryState) -> BaseEntry:
-    return BaseEntry(base.article, base.feed, state.read, state.starred)
+    return replace(base, read=state.read, starred=state.starred)
 
 
 def _alive(pid: object) -> bool:

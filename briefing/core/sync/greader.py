@@ -32,6 +32,7 @@ import html
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -63,6 +64,7 @@ _LABEL = "/label/"
 PAGE_SIZE = 10_000
 """Ids per page: most accounts fit in one, which no other device can disturb."""
 CONTENTS_BATCH = 250
+CONTENTS_AT_ONCE = 4
 EDIT_BATCH = 250
 PAGING_ATTEMPTS = 3
 MAX_PAGES = 1_000
@@ -327,20 +329,34 @@ class GReaderClient:
         raise _unexpected(self.base, "stream/items/ids", f"more than {MAX_PAGES} pages")
 
     def contents(self, ids: Sequence[int]) -> list[dict[str, Any]]:
-        """The items of these ids; ids the server no longer has are left out."""
-        items: list[dict[str, Any]] = []
-        for batch in _chunks(ids, self.contents_batch):
-            form = [("i", long_item_id(entry)) for entry in batch]
-            answer = self._call("POST", "stream/items/contents", [("output", "json")], form)
-            if answer.status in (400, 404) and b"no items" in answer.body.lower():
-                continue  # Miniflux: none of these exist any more
-            _check_status(answer, self.base, API + "stream/items/contents")
-            data = _decode_json(answer, self.base, API + "stream/items/contents")
-            found = data.get("items") if isinstance(data, dict) else None
-            if not isinstance(found, list):
-                raise _unexpected(self.base, "stream/items/contents", "no items list")
-            items.extend(item for item in found if isinstance(item, dict))
-        return items
+        """The items of these ids; ids the server no longer has are left out.
+
+        Batches go a few at a time: the server's time to gather them is most of
+        a first sync."""
+        batches = list(_chunks(ids, self.contents_batch))
+        if len(batches) > 1:  # log in once, before the batches share the session
+            if self._auth is None:
+                self._login()
+            if self._token is None:
+                self._token = self._fetch_token()
+        if len(batches) <= 1:
+            found = [self._contents_batch(batch) for batch in batches]
+        else:
+            with ThreadPoolExecutor(CONTENTS_AT_ONCE) as pool:
+                found = list(pool.map(self._contents_batch, batches))
+        return [item for batch in found for item in batch]
+
+    def _contents_batch(self, batch: Sequence[int]) -> list[dict[str, Any]]:
+        form = [("i", long_item_id(entry)) for entry in batch]
+        answer = self._call("POST", "stream/items/contents", [("output", "json")], form)
+        if answer.status in (400, 404) and b"no items" in answer.body.lower():
+            return []  # Miniflux: none of these exist any more
+        _check_status(answer, self.base, API + "stream/items/contents")
+        data = _decode_json(answer, self.base, API + "stream/items/contents")
+        found = data.get("items") if isinstance(data, dict) else None
+        if not isinstance(found, list):
+            raise _unexpected(self.base, "stream/items/contents", "no items list")
+        return [item for item in found if isinstance(item, dict)]
 
     def pull(self, known: Known) -> PullResult:
         feeds = _followed(self.subscriptions(), self.account.config.category, self.base)
@@ -443,7 +459,8 @@ def _entry_of(item: Mapping[str, Any]) -> ServerEntry | None:
         return None
     read, starred = state_of(item.get("categories") or ())
     content = _body(item.get("content"))
-    summary = _body(item.get("summary"))
+    raw_summary, raw_content = item.get("summary"), item.get("content")
+    summary = "" if raw_summary == raw_content else _body(raw_summary)
     if summary == content:
         summary = ""
     title = _text(item, "title")

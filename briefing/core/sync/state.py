@@ -4,9 +4,12 @@
                             url, site, category}}}: the subscriptions, each with the
                             name briefing gave it once (names never change, so
                             article ids and marks stay put when a feed is renamed)
-``sync:<account>:entries``  {entry id: [article id, server feed id, read, starred]}:
-                            every stored entry, and its marks as the server last
-                            held them (the base of the three-way rule in reconcile)
+``sync:<account>:entries``  {entry id: [article id, server feed id, read, starred,
+                            digest]}: every stored entry, its marks as the server
+                            last held them (the base of the three-way rule in
+                            reconcile), and a digest of its text, so that an entry
+                            the server lists again only for a new mark is not
+                            stored again
 ``sync:<account>:meta``     {"cursor": {...}, "foreign": [ids], "last_attempt",
                             "last_success", "last_error"}
 ``sync:<account>:queue``    see queue.py
@@ -18,11 +21,12 @@ is stored twice.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from briefing.core.models import FeedConfig, FullTextMode
+from briefing.core.models import FeedConfig, FullTextMode, ParsedEntry
 from briefing.core.store import Store
 from briefing.core.sync.server import EntryState, Known, ServerFeed
 
@@ -33,6 +37,7 @@ class BaseEntry:
     feed: str
     read: bool
     starred: bool
+    digest: str = ""
 
     @property
     def state(self) -> EntryState:
@@ -82,11 +87,12 @@ class SyncState:
                     isinstance(key, str)
                     and key.isdigit()
                     and isinstance(value, list)
-                    and len(value) == 4
+                    and len(value) in (4, 5)
                     and isinstance(value[0], str)
                     and isinstance(value[1], str)
                     and type(value[2]) is bool
                     and type(value[3]) is bool
+                    and (len(value) == 4 or isinstance(value[4], str))
                 ):
                     self.entries[int(key)] = BaseEntry(*value)
         self._loaded_entries = True
@@ -163,7 +169,8 @@ class SyncState:
         }
         if entries and self._loaded_entries:
             records[self.prefix + "entries"] = {
-                str(e): [b.article, b.feed, b.read, b.starred] for e, b in self.entries.items()
+                str(e): [b.article, b.feed, b.read, b.starred, b.digest]
+                for e, b in self.entries.items()
             }
         self.store.put_records(records)
 
@@ -176,3 +183,11 @@ def _unique(title: str, used: set[str]) -> str:
     while f"{name} ({number})".casefold() in used:
         number += 1
     return f"{name} ({number})"
+
+
+def text_digest(entry: ParsedEntry) -> str:
+    """What a server entry says, in 12 characters: it changes when its text does."""
+    basis = "\0".join(
+        (entry.title, entry.link, entry.author, entry.published or "", entry.summary, entry.content)
+    )
+    return hashlib.sha1(basis.encode("utf-8", "surrogatepass")).hexdigest()[:12]

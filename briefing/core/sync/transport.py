@@ -20,7 +20,7 @@ import urllib.request
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from briefing import __version__
 
@@ -77,16 +77,17 @@ class UrllibTransport:
         self.max_bytes = max_bytes
         self.requests = 0
         self._lock = threading.Lock()
-        context = ssl.create_default_context()
-        try:
-            import certifi
+        self._opener: urllib.request.OpenerDirector | None = None
 
-            context.load_verify_locations(certifi.where())
-        except (ImportError, OSError, ssl.SSLError):
-            pass  # the system's store alone
-        self._opener = urllib.request.build_opener(
-            _NoRedirects(), urllib.request.HTTPSHandler(context=context)
-        )
+    def _open(self, request: urllib.request.Request) -> Any:
+        with self._lock:
+            if self._opener is None:
+                # Made on first use: loading the certificates takes about 50 ms.
+                self._opener = urllib.request.build_opener(
+                    _NoRedirects(), urllib.request.HTTPSHandler(context=_tls_context())
+                )
+            opener = self._opener
+        return opener.open(request, timeout=self.timeout)
 
     def request(
         self,
@@ -100,7 +101,7 @@ class UrllibTransport:
         with self._lock:
             self.requests += 1
         try:
-            with self._opener.open(request, timeout=self.timeout) as answer:
+            with self._open(request) as answer:
                 return self._response(answer.status, answer.headers, answer)
         except urllib.error.HTTPError as error:
             with error:
@@ -133,7 +134,19 @@ class UrllibTransport:
         return body
 
     def close(self) -> None:
-        self._opener.close()
+        if self._opener is not None:
+            self._opener.close()
+
+
+def _tls_context() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    try:
+        import certifi
+
+        context.load_verify_locations(certifi.where())
+    except (ImportError, OSError, ssl.SSLError):
+        pass  # the system's store alone
+    return context
 
 
 def _reason(reason: object, timeout: float) -> str:
