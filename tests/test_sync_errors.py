@@ -208,3 +208,58 @@ def test_a_redirect_is_reported_never_followed_with_the_credentials(
         )
         assert elsewhere.requests == []  # the API key never went there
     reader.close()
+
+
+def test_text_from_the_server_is_hostile_and_cleaned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server (or what it relays from a feed) can send escape sequences, control
+    characters and links that are not http(s): none of them gets through."""
+    import json
+
+    from _fetch_helpers import Reply
+
+    feed = {
+        "id": 7,
+        "title": "Evil\x1b[2J\x1b]0;owned\x07 Desk\r",
+        "feed_url": "https://evil.example.org/feed",
+        "site_url": "javascript:alert(1)",
+        "category": {"id": 1, "title": "All\x9b31m"},
+    }
+    entry = {
+        "id": 70,
+        "feed_id": 7,
+        "status": "unread",
+        "starred": False,
+        "title": "Anna's Archive \x1b[31mred\x1b[0m title\x00",
+        "url": "javascript:alert(document.cookie)",
+        "author": "Mallory\x1b[1m",
+        "published_at": "2026-01-16T10:00:00Z",
+        "changed_at": "2026-01-16T10:00:00Z",
+        "content": "<p>Body \x1b[5mblink\x1b[0m with [red]markup[/red].</p>",
+    }
+    with serve() as hostile:
+        hostile.route("/v1/feeds", Reply(200, json.dumps([feed]).encode()))
+        hostile.route(
+            "/v1/entries",
+            lambda r: Reply(
+                200,
+                json.dumps(
+                    {"total": 1, "entries": [] if "after_entry_id=70" in r.path else [entry]}
+                ).encode(),
+            ),
+        )
+        monkeypatch.setenv("BRIEFING_TEST_SYNC_SECRET", "key")
+        table = f'[sync]\nbackend = "miniflux"\nurl = "{hostile.base}"\npassword_env = "BRIEFING_TEST_SYNC_SECRET"\n'
+        reader = Reader(tmp_path / "r", write_config(tmp_path / "r", table))
+        summary = reader.refresh()
+    assert summary.sync is not None and summary.sync.error is None, summary.sync
+    (result,) = summary.results
+    assert result.name == "Evil Desk"
+    (article,) = reader.articles().values()
+    assert article.title == "Anna's Archive red title"
+    assert article.link == "" and article.author == "Mallory"
+    assert "\x1b" not in article.content and "[red]markup[/red]" in article.content
+    (source,) = reader.service.sources()
+    assert source.tags == ("All31m",)  # a lone C1 CSI goes, its harmless parameters stay
+    reader.close()

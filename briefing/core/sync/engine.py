@@ -355,7 +355,15 @@ class ServerSync:
 
 
 _NOWHERE = BaseEntry("", "", False, False)
-_HOSTILE = (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError)
+_HOSTILE = (
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    RecursionError,
+)
 """What an answer of an unexpected shape can raise in a client; never a traceback."""
 
 
