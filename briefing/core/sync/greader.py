@@ -31,6 +31,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -122,6 +123,7 @@ class GReaderClient:
         self._secret: Secret | None = None
         self._auth: str | None = None
         self._token: str | None = None
+        self._session_lock = threading.RLock()
 
     @property
     def requests(self) -> int:
@@ -188,27 +190,36 @@ class GReaderClient:
         token when the server says so, else a fresh login."""
         path = API + call + (("?" + urlencode(query, quote_via=quote)) if query else "")
         for attempt in range(3):
-            if self._auth is None:
-                self._login()
-            headers = {"Authorization": f"GoogleLogin auth={self._auth}"}
+            auth, token = self._session(need_token=method == "POST")
+            headers = {"Authorization": f"GoogleLogin auth={auth}"}
             body = None
             if method == "POST":
-                if self._token is None:
-                    self._token = self._fetch_token()
                 headers["Content-Type"] = "application/x-www-form-urlencoded"
-                body = urlencode([*(form or ()), ("T", self._token)], quote_via=quote).encode()
+                body = urlencode([*(form or ()), ("T", token)], quote_via=quote).encode()
             answer = self._send(method, path, headers, body)
             if answer.status != 401:
                 return answer
-            if attempt == 0 and answer.header("x-reader-google-bad-token").lower() == "true":
-                self._token = None
-            else:
-                self._auth = self._token = None
+            bad_token = answer.header("x-reader-google-bad-token").lower() == "true"
+            with self._session_lock:  # calls running at once renew it once, not each
+                if attempt == 0 and bad_token:
+                    if self._token == token:
+                        self._token = None
+                elif self._auth == auth:
+                    self._auth = self._token = None
         raise SyncError(
             f"sync: {self.base} refused its session token even after a fresh login"
             f" (HTTP 401 for {API}{call}); try again later",
             SyncErrorKind.TOKEN,
         )
+
+    def _session(self, *, need_token: bool) -> tuple[str, str]:
+        """(Auth, T), logging in and asking for the token when there are none."""
+        with self._session_lock:
+            if self._auth is None:
+                self._login()
+            if need_token and self._token is None:
+                self._token = self._fetch_token()
+            return self._auth or "", self._token or ""
 
     def _fetch_token(self) -> str:
         headers = {"Authorization": f"GoogleLogin auth={self._auth}"}
@@ -334,11 +345,6 @@ class GReaderClient:
         Batches go a few at a time: the server's time to gather them is most of
         a first sync."""
         batches = list(_chunks(ids, self.contents_batch))
-        if len(batches) > 1:  # log in once, before the batches share the session
-            if self._auth is None:
-                self._login()
-            if self._token is None:
-                self._token = self._fetch_token()
         if len(batches) <= 1:
             found = [self._contents_batch(batch) for batch in batches]
         else:
@@ -359,11 +365,16 @@ class GReaderClient:
         return [item for item in found if isinstance(item, dict)]
 
     def pull(self, known: Known) -> PullResult:
-        feeds = _followed(self.subscriptions(), self.account.config.category, self.base)
+        with ThreadPoolExecutor(4) as pool:  # four lists, asked for at once
+            asked = pool.submit(self.subscriptions)
+            listed = pool.submit(self.stream_ids, READING_LIST)
+            unread_listed = pool.submit(self.stream_ids, READING_LIST, READ)
+            starred_listed = pool.submit(self.stream_ids, STARRED)
+            feeds = _followed(asked.result(), self.account.config.category, self.base)
+            every = listed.result()
+            unread = set(unread_listed.result())
+            starred = set(starred_listed.result())
         followed = {feed.id for feed in feeds}
-        every = self.stream_ids(READING_LIST)
-        unread = set(self.stream_ids(READING_LIST, exclude=READ))
-        starred = set(self.stream_ids(STARRED))
         present = frozenset(every)
         wanted = [e for e in every if e not in known.entries and e not in known.foreign]
         entries: list[ServerEntry] = []

@@ -68,6 +68,8 @@ class MinifluxClient:
         self._secret: Secret | None = None
         self._clock: tuple[float, float] | None = None
         """(the server's time, our monotonic time) at its last answer with a Date."""
+        self._answer_times: list[float] = []
+        """The server's time at each answer of the pull running now."""
 
     @property
     def requests(self) -> int:
@@ -109,6 +111,7 @@ class MinifluxClient:
         server_time = _server_time(answer)
         if server_time is not None:
             self._clock = (server_time, time.monotonic())
+            self._answer_times.append(server_time)
         if answer.status in (401, 403):
             username = self.account.config.username
             if username:
@@ -238,27 +241,30 @@ class MinifluxClient:
         return server_time + (time.monotonic() - seen)
 
     def pull(self, known: Known) -> PullResult:
-        feeds = self.subscriptions()
-        started = self._server_now()
+        """The subscriptions, the entries after the newest one stored, and the
+        entries changed since the last pull, asked for at once."""
+        self._answer_times = []
         category = self.account.config.category
-        scope: list[tuple[str, str]] = []
+        newest = max(known.entries, default=0)
+        since = known.cursor.get("changed_after")
+        with ThreadPoolExecutor(3) as pool:
+            asked = pool.submit(self.subscriptions)
+            scope: list[tuple[str, str]] = []
+            if category:
+                scope = _category_scope(self._json("/v1/categories", expect=list), category)
+            new = pool.submit(self.entries_after, newest, scope)
+            changed = None
+            if known.entries and isinstance(since, int | float):
+                changed_query = [("changed_after", str(int(since))), *scope]
+                changed = pool.submit(self.entries_after, 0, changed_query)
+            feeds = asked.result()
+            raw = new.result() + (changed.result() if changed is not None else [])
         if category:
             feeds = _in_category(feeds, category, self.base)
-            categories = self._json("/v1/categories", expect=list)
-            ids = [
-                c.get("id")
-                for c in categories
-                if isinstance(c, dict)
-                and isinstance(c.get("title"), str)
-                and clean_line(c["title"]).casefold() == category.casefold()
-            ]
-            scope = [("category_id", str(ids[0]))] if ids else []
+        # The next changed_after: the server's clock at the first answer, less a
+        # margin, so that a change made while this pull ran is seen next time.
+        started = min(self._answer_times, default=time.time())
         followed = {feed.id for feed in feeds}
-        newest = max(known.entries, default=0)
-        raw = self.entries_after(newest, scope)
-        since = known.cursor.get("changed_after")
-        if known.entries and isinstance(since, int | float):
-            raw += self.entries_after(0, [("changed_after", str(int(since))), *scope])
         entries: dict[int, ServerEntry] = {}
         for item in raw:
             entry = _entry_of(item)
@@ -344,6 +350,20 @@ class MinifluxClient:
 def _nothing_updated(answer: SyncResponse) -> bool:
     """Miniflux's answer to a change of entries it does not have (500, not 404)."""
     return answer.status == 500 and b"nothing has been updated" in answer.body
+
+
+def _category_scope(categories: list[Any], category: str) -> list[tuple[str, str]]:
+    """The ``category_id`` parameter for the category of that title (none if absent:
+    ``_in_category`` then says so)."""
+    for item in categories:
+        title = item.get("title") if isinstance(item, dict) else None
+        if (
+            isinstance(title, str)
+            and clean_line(title).casefold() == category.casefold()
+            and type(item.get("id")) is int
+        ):
+            return [("category_id", str(item["id"]))]
+    return []
 
 
 def _in_category(feeds: tuple[ServerFeed, ...], category: str, base: str) -> tuple[ServerFeed, ...]:
