@@ -39,6 +39,10 @@ from briefing.core.sync.transport import UrllibTransport
 SECRET_ENV = "BRIEFING_TEST_SYNC_SECRET"
 
 
+def version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("-")[0].split(".")[:3] if part.isdigit())
+
+
 class RawGReader:
     """The Google Reader API spoken by hand, as a careless client would."""
 
@@ -97,10 +101,12 @@ def test_item_ids_are_sent_in_the_long_form_because_a_bare_id_is_read_as_hex(
     story = max(on_server, key=lambda t: int(on_server[t]["id"]))
     entry = int(on_server[story]["id"])
     assert entry >= 10 and int(str(entry), 16) != entry
-    # The pitfall: a bare decimal id is read as hex, so the entry itself stays unread.
+    # The pitfall: a bare decimal id is read as hex, so the entry itself stays unread
+    # (up to Miniflux 2.2.8; the tests' trixie package is 2.2.6).
     raw = RawGReader(account)
     assert raw.post("edit-tag", [("i", str(entry)), ("a", READ)]) == (200, "OK")
-    assert server_entries(account)[story]["status"] == "unread"
+    if version(account.server.version) <= (2, 2, 8):
+        assert server_entries(account)[story]["status"] == "unread"
     # briefing sends the long form, and the entry it means is the one marked.
     reader = reader_for(tmp_path, account, "greader", monkeypatch)
     reader.refresh()
