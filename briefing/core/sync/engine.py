@@ -178,6 +178,7 @@ class ServerSync:
                 elapsed=time.monotonic() - started,
             )
         state.take_feeds(pull.feeds, self.own_names)
+        entries_before = dict(state.entries)
         pending = self.queue.pending()
         plan = _plan(state, pull, pending, backend)
         # The articles, through the same path as a fetched feed.
@@ -235,7 +236,8 @@ class ServerSync:
         )
         if push_error is None:
             state.meta["last_success"] = utc_now()
-        state.save()
+        # The entries record is the large one: written only when something in it moved.
+        state.save(entries=state.entries != entries_before)
         return SyncReport(
             server=self.label,
             error=push_error,
