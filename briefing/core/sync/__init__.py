@@ -7,7 +7,9 @@ One module per job:
                 ``password_command``), never printed
 * ``transport`` the HTTP seam the clients use (method, headers, body), on the
                 standard library for now
-* ``server``    what both clients return (feeds, entries, marks) and their errors
+* ``server``    what both clients return (feeds, entries, marks), their errors,
+                and the answer helpers they share
+* ``client``    what both clients share: account, transport, the secret, sending
 * ``greader``   the Google Reader API client (the subset real servers answer alike)
 * ``miniflux``  Miniflux's own REST API client
 * ``reconcile`` the rule that decides, per article and mark, who wins

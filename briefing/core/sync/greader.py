@@ -32,14 +32,15 @@ import html
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from briefing.core.models import ParsedEntry
-from briefing.core.sync.account import Account, Secret
+from briefing.core.sync.account import Account
+from briefing.core.sync.client import ServerClient
 from briefing.core.sync.server import (
     EntryState,
     Known,
@@ -50,8 +51,12 @@ from briefing.core.sync.server import (
     ServerFeed,
     SyncError,
     SyncErrorKind,
+    error_text,
+    in_category,
+    refuse_redirect,
+    text_field,
 )
-from briefing.core.sync.transport import SyncResponse, SyncTransport, TransportError
+from briefing.core.sync.transport import SyncResponse, SyncTransport
 from briefing.core.textclean import clean_line, clean_text, is_web_url
 
 API = "/reader/api/0/"
@@ -99,7 +104,7 @@ def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
         yield items[start : start + size]
 
 
-class GReaderClient:
+class GReaderClient(ServerClient):
     """One account on a Google Reader API server. Keeps its session across refreshes."""
 
     def __init__(
@@ -111,45 +116,20 @@ class GReaderClient:
         contents_batch: int = CONTENTS_BATCH,
         edit_batch: int = EDIT_BATCH,
     ) -> None:
-        self.account = account
-        self.transport = transport
-        self.base = account.config.url
-        self.label = account.label
+        super().__init__(account, transport)
         self.page_size = page_size
         self.contents_batch = contents_batch
         self.edit_batch = edit_batch
-        self.between_pages: Callable[[str], None] | None = None
-        """Called between two pages of a list (the tests change the list there)."""
-        self._secret: Secret | None = None
         self._auth: str | None = None
         self._token: str | None = None
         self._session_lock = threading.RLock()
 
-    @property
-    def requests(self) -> int:
-        return self.transport.requests
-
-    def close(self) -> None:
-        self.transport.close()
-
     # ------------------------------------------------------------------ HTTP
 
-    def _send(
-        self, method: str, path: str, headers: Mapping[str, str], body: bytes | None = None
-    ) -> SyncResponse:
-        try:
-            return self.transport.request(method, self.base + path, headers, body)
-        except TransportError as error:
-            raise SyncError(
-                f"sync: cannot reach {self.base}: {error}", SyncErrorKind.UNREACHABLE
-            ) from None
-
     def _login(self) -> None:
-        if self._secret is None:
-            self._secret = self.account.read_secret()
         username = self.account.config.username
-        form = urlencode({"Email": username, "Passwd": self._secret.reveal()}).encode()
-        answer = self._send(
+        form = urlencode({"Email": username, "Passwd": self.secret().reveal()}).encode()
+        answer = self.send(
             "POST",
             "/accounts/ClientLogin",
             {"Content-Type": "application/x-www-form-urlencoded"},
@@ -162,7 +142,7 @@ class GReaderClient:
                 " (Miniflux: Settings > Integrations > Google Reader)",
                 SyncErrorKind.LOGIN,
             )
-        _refuse_redirect(answer, self.base, "/accounts/ClientLogin")
+        refuse_redirect(answer, self.base, "/accounts/ClientLogin")
         auth = ""
         if answer.status == 200:
             for line in answer.body.decode("utf-8", "replace").splitlines():
@@ -196,7 +176,7 @@ class GReaderClient:
             if method == "POST":
                 headers["Content-Type"] = "application/x-www-form-urlencoded"
                 body = urlencode([*(form or ()), ("T", token)], quote_via=quote).encode()
-            answer = self._send(method, path, headers, body)
+            answer = self.send(method, path, headers, body)
             if answer.status != 401:
                 return answer
             bad_token = answer.header("x-reader-google-bad-token").lower() == "true"
@@ -223,12 +203,12 @@ class GReaderClient:
 
     def _fetch_token(self) -> str:
         headers = {"Authorization": f"GoogleLogin auth={self._auth}"}
-        answer = self._send("GET", API + "token", headers)
+        answer = self.send("GET", API + "token", headers)
         if answer.status == 401:
             self._auth = None
             self._login()
             headers = {"Authorization": f"GoogleLogin auth={self._auth}"}
-            answer = self._send("GET", API + "token", headers)
+            answer = self.send("GET", API + "token", headers)
         token = answer.body.decode("utf-8", "replace").strip() if answer.status == 200 else ""
         if not token or len(token) > 1000 or any(c.isspace() for c in token):
             raise SyncError(
@@ -273,9 +253,9 @@ class GReaderClient:
                     category = _label_name(label)
                     if category:
                         break
-            url = _text(item, "url")
-            site = _text(item, "htmlUrl")
-            title = _text(item, "title")
+            url = text_field(item, "url")
+            site = text_field(item, "htmlUrl")
+            title = text_field(item, "title")
             feeds.append(
                 ServerFeed(
                     id=item["id"],
@@ -370,7 +350,9 @@ class GReaderClient:
             listed = pool.submit(self.stream_ids, READING_LIST)
             unread_listed = pool.submit(self.stream_ids, READING_LIST, READ)
             starred_listed = pool.submit(self.stream_ids, STARRED)
-            feeds = _followed(asked.result(), self.account.config.category, self.base)
+            feeds = in_category(
+                asked.result(), self.account.config.category, self.base, word="folder"
+            )
             every = listed.result()
             unread = set(unread_listed.result())
             starred = set(starred_listed.result())
@@ -425,7 +407,7 @@ class GReaderClient:
                 if answer.body.strip() != b"OK":
                     raise SyncError(
                         f"sync: {self.base} answered {API}edit-tag with"
-                        f" {_snippet(answer.body)!r}, not OK",
+                        f" {error_text(answer.body)!r}, not OK",
                         SyncErrorKind.SERVER,
                     )
         wanted = list(dict.fromkeys(change.entry for change in changes))
@@ -474,8 +456,8 @@ def _entry_of(item: Mapping[str, Any]) -> ServerEntry | None:
     summary = "" if raw_summary == raw_content else _body(raw_summary)
     if summary == content:
         summary = ""
-    title = _text(item, "title")
-    author = _text(item, "author")
+    title = text_field(item, "title")
+    author = text_field(item, "author")
     changed = item.get("updated")
     parsed = ParsedEntry(
         id=str(entry_id),
@@ -496,11 +478,6 @@ def _entry_of(item: Mapping[str, Any]) -> ServerEntry | None:
             changed=float(changed) if isinstance(changed, int | float) else None,
         ),
     )
-
-
-def _text(item: Mapping[str, Any], key: str) -> str:
-    value = item.get(key)
-    return value if isinstance(value, str) else ""
 
 
 def _body(part: object) -> str:
@@ -546,38 +523,13 @@ def _label_name(label: Mapping[str, Any]) -> str:
     return ""
 
 
-def _followed(feeds: tuple[ServerFeed, ...], category: str, base: str) -> tuple[ServerFeed, ...]:
-    if not category:
-        return feeds
-    wanted = category.casefold()
-    chosen = tuple(f for f in feeds if f.category.casefold() == wanted)
-    if not chosen:
-        names = sorted({f.category for f in feeds if f.category}, key=str.casefold)
-        has = ", ".join(names[:10]) if names else "none"
-        raise SyncError(
-            f"sync: {base} has no folder named {category!r} with feeds ([sync] category;"
-            f" its folders: {has})",
-            SyncErrorKind.SERVER,
-        )
-    return chosen
-
-
 # ---------------------------------------------------------------------- errors
-
-
-def _refuse_redirect(answer: SyncResponse, base: str, path: str) -> None:
-    if 300 <= answer.status < 400:
-        where = clean_line(answer.header("location"))[:200] or "elsewhere"
-        raise SyncError(
-            f"sync: {base} redirects {path} to {where}; put the address it should be in [sync] url",
-            SyncErrorKind.NO_API,
-        )
 
 
 def _check_status(answer: SyncResponse, base: str, path: str) -> None:
     if answer.status == 200:
         return
-    _refuse_redirect(answer, base, path)
+    refuse_redirect(answer, base, path)
     if answer.status in (404, 405, 501):
         raise SyncError(
             f"sync: {base} does not serve {path} (HTTP {answer.status}): not a Google Reader"
@@ -585,7 +537,7 @@ def _check_status(answer: SyncResponse, base: str, path: str) -> None:
             SyncErrorKind.NO_API,
         )
     raise SyncError(
-        f"sync: {base} answered HTTP {answer.status} for {path}: {_snippet(answer.body)}",
+        f"sync: {base} answered HTTP {answer.status} for {path}: {error_text(answer.body)}",
         SyncErrorKind.SERVER,
     )
 
@@ -612,14 +564,3 @@ def _shape(data: object) -> str:
     if isinstance(data, list):
         return "an empty list" if not data else "a list"
     return type(data).__name__
-
-
-def _snippet(body: bytes) -> str:
-    text = body.decode("utf-8", "replace")
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and isinstance(data.get("error_message"), str):
-        text = data["error_message"]
-    return clean_line(text)[:160] or "(empty)"

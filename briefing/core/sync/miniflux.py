@@ -16,14 +16,15 @@ import base64
 import email.utils
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from briefing.core.models import ParsedEntry
-from briefing.core.sync.account import Account, Secret
+from briefing.core.sync.account import Account
+from briefing.core.sync.client import ServerClient
 from briefing.core.sync.server import (
     EntryState,
     Known,
@@ -34,8 +35,12 @@ from briefing.core.sync.server import (
     ServerFeed,
     SyncError,
     SyncErrorKind,
+    error_text,
+    in_category,
+    refuse_redirect,
+    text_field,
 )
-from briefing.core.sync.transport import SyncResponse, SyncTransport, TransportError
+from briefing.core.sync.transport import SyncResponse, SyncTransport
 from briefing.core.textclean import clean_line, clean_text, is_web_url
 
 PAGE_SIZE = 1_000
@@ -48,7 +53,7 @@ made while a pull runs is seen again next time, never missed (applying it
 twice changes nothing)."""
 
 
-class MinifluxClient:
+class MinifluxClient(ServerClient):
     def __init__(
         self,
         account: Account,
@@ -57,37 +62,22 @@ class MinifluxClient:
         page_size: int = PAGE_SIZE,
         status_batch: int = STATUS_BATCH,
     ) -> None:
-        self.account = account
-        self.transport = transport
-        self.base = account.config.url
-        self.label = account.label
+        super().__init__(account, transport)
         self.page_size = page_size
         self.status_batch = status_batch
-        self.between_pages: Callable[[str], None] | None = None
-        """Called between two pages of entries (the tests change the list there)."""
-        self._secret: Secret | None = None
         self._clock: tuple[float, float] | None = None
         """(the server's time, our monotonic time) at its last answer with a Date."""
         self._answer_times: list[float] = []
         """The server's time at each answer of the pull running now."""
 
-    @property
-    def requests(self) -> int:
-        return self.transport.requests
-
-    def close(self) -> None:
-        self.transport.close()
-
     # ------------------------------------------------------------------ HTTP
 
     def _headers(self) -> dict[str, str]:
-        if self._secret is None:
-            self._secret = self.account.read_secret()
         username = self.account.config.username
         if username:
-            pair = f"{username}:{self._secret.reveal()}".encode()
+            pair = f"{username}:{self.secret().reveal()}".encode()
             return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
-        return {"X-Auth-Token": self._secret.reveal()}
+        return {"X-Auth-Token": self.secret().reveal()}
 
     def _request(
         self,
@@ -101,13 +91,8 @@ class MinifluxClient:
         if body is not None:
             headers["Content-Type"] = "application/json"
             payload = json.dumps(body).encode()
-        url = self.base + path + (("?" + urlencode(query, quote_via=quote)) if query else "")
-        try:
-            answer = self.transport.request(method, url, headers, payload)
-        except TransportError as error:
-            raise SyncError(
-                f"sync: cannot reach {self.base}: {error}", SyncErrorKind.UNREACHABLE
-            ) from None
+        target = path + (("?" + urlencode(query, quote_via=quote)) if query else "")
+        answer = self.send(method, target, headers, payload)
         server_time = _server_time(answer)
         if server_time is not None:
             self._clock = (server_time, time.monotonic())
@@ -125,13 +110,7 @@ class MinifluxClient:
                     " make one in Miniflux under Settings > API Keys"
                 )
             raise SyncError(message, SyncErrorKind.LOGIN)
-        if 300 <= answer.status < 400:
-            where = clean_line(answer.header("location"))[:200] or "elsewhere"
-            raise SyncError(
-                f"sync: {self.base} redirects {path} to {where}; put the address it should"
-                " be in [sync] url",
-                SyncErrorKind.NO_API,
-            )
+        refuse_redirect(answer, self.base, path)
         return answer
 
     def _json(
@@ -147,7 +126,7 @@ class MinifluxClient:
         if answer.status != 200:
             raise SyncError(
                 f"sync: {self.base} answered HTTP {answer.status} for {path}:"
-                f" {_error_text(answer.body)}",
+                f" {error_text(answer.body)}",
                 SyncErrorKind.SERVER,
             )
         try:
@@ -175,9 +154,9 @@ class MinifluxClient:
                 continue
             category = item.get("category")
             folder = category.get("title") if isinstance(category, dict) else ""
-            url = _text(item, "feed_url")
-            site = _text(item, "site_url")
-            title = _text(item, "title")
+            url = text_field(item, "feed_url")
+            site = text_field(item, "site_url")
+            title = text_field(item, "title")
             feeds.append(
                 ServerFeed(
                     id=str(item["id"]),
@@ -260,7 +239,7 @@ class MinifluxClient:
             feeds = asked.result()
             raw = new.result() + (changed.result() if changed is not None else [])
         if category:
-            feeds = _in_category(feeds, category, self.base)
+            feeds = in_category(feeds, category, self.base, word="category")
         # The next changed_after: the server's clock at the first answer, less a
         # margin, so that a change made while this pull ran is seen next time.
         started = min(self._answer_times, default=time.time())
@@ -342,7 +321,7 @@ class MinifluxClient:
             )
         raise SyncError(
             f"sync: {self.base} answered HTTP {answer.status} for {path}:"
-            f" {_error_text(answer.body)}",
+            f" {error_text(answer.body)}",
             SyncErrorKind.SERVER,
         )
 
@@ -354,7 +333,7 @@ def _nothing_updated(answer: SyncResponse) -> bool:
 
 def _category_scope(categories: list[Any], category: str) -> list[tuple[str, str]]:
     """The ``category_id`` parameter for the category of that title (none if absent:
-    ``_in_category`` then says so)."""
+    ``in_category`` then says so)."""
     for item in categories:
         title = item.get("title") if isinstance(item, dict) else None
         if (
@@ -366,34 +345,15 @@ def _category_scope(categories: list[Any], category: str) -> list[tuple[str, str
     return []
 
 
-def _in_category(feeds: tuple[ServerFeed, ...], category: str, base: str) -> tuple[ServerFeed, ...]:
-    wanted = category.casefold()
-    chosen = tuple(f for f in feeds if f.category.casefold() == wanted)
-    if not chosen:
-        names = sorted({f.category for f in feeds if f.category}, key=str.casefold)
-        has = ", ".join(names[:10]) if names else "none"
-        raise SyncError(
-            f"sync: {base} has no category named {category!r} with feeds ([sync] category;"
-            f" its categories: {has})",
-            SyncErrorKind.SERVER,
-        )
-    return chosen
-
-
-def _text(item: Mapping[str, Any], key: str) -> str:
-    value = item.get(key)
-    return value if isinstance(value, str) else ""
-
-
 def _entry_of(item: Mapping[str, Any]) -> ServerEntry | None:
     status = item.get("status")
     if status not in ("read", "unread") or type(item.get("feed_id")) is not int:
         return None  # 'removed', or damaged
     entry_id: int = item["id"]
-    title = _text(item, "title")
-    url = clean_line(_text(item, "url"))
-    author = _text(item, "author")
-    content = _text(item, "content")
+    title = text_field(item, "title")
+    url = clean_line(text_field(item, "url"))
+    author = text_field(item, "author")
+    content = text_field(item, "content")
     parsed = ParsedEntry(
         id=str(entry_id),
         title=clean_line(title),
@@ -447,14 +407,3 @@ def _server_time(answer: SyncResponse) -> float | None:
         return email.utils.parsedate_to_datetime(stamp).timestamp()
     except (TypeError, ValueError):
         return None
-
-
-def _error_text(body: bytes) -> str:
-    text = body.decode("utf-8", "replace")
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
-    if isinstance(data, dict) and isinstance(data.get("error_message"), str):
-        text = data["error_message"]
-    return clean_line(text)[:160] or "(empty)"

@@ -8,11 +8,14 @@ server's own integers (Miniflux's entry id is the Google Reader item id too).
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from briefing.core.models import ParsedEntry
+from briefing.core.sync.transport import SyncResponse
+from briefing.core.textclean import clean_line
 
 Flag = Literal["read", "starred"]
 FLAGS: tuple[Flag, ...] = ("read", "starred")
@@ -135,3 +138,54 @@ class SyncBackend(Protocol):
     def push(self, changes: Sequence[MarkChange]) -> PushResult: ...
 
     def close(self) -> None: ...
+
+
+# ---------------------------------------------------------------------- for both clients
+
+
+def text_field(item: Mapping[str, Any], key: str) -> str:
+    """A string field of a decoded answer, '' when missing or of another type."""
+    value = item.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def error_text(body: bytes) -> str:
+    """What an error answer says, on one line: Miniflux's ``error_message``, else the body."""
+    text = body.decode("utf-8", "replace")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("error_message"), str):
+        text = data["error_message"]
+    return clean_line(text)[:160] or "(empty)"
+
+
+def refuse_redirect(answer: SyncResponse, base: str, path: str) -> None:
+    """A 3xx is reported: following it would send the credentials elsewhere."""
+    if 300 <= answer.status < 400:
+        where = clean_line(answer.header("location"))[:200] or "elsewhere"
+        raise SyncError(
+            f"sync: {base} redirects {path} to {where}; put the address it should be in [sync] url",
+            SyncErrorKind.NO_API,
+        )
+
+
+def in_category(
+    feeds: tuple[ServerFeed, ...], category: str, base: str, *, word: str
+) -> tuple[ServerFeed, ...]:
+    """The feeds of ``[sync] category`` (any case); an error naming the server's own
+    (``word`` is what the server calls them: folder, category)."""
+    if not category:
+        return feeds
+    wanted = category.casefold()
+    chosen = tuple(f for f in feeds if f.category.casefold() == wanted)
+    if not chosen:
+        names = sorted({f.category for f in feeds if f.category}, key=str.casefold)
+        has = ", ".join(names[:10]) if names else "none"
+        raise SyncError(
+            f"sync: {base} has no {word} named {category!r} with feeds ([sync] category;"
+            f" its {word}s: {has})",
+            SyncErrorKind.SERVER,
+        )
+    return chosen
