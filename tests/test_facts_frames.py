@@ -185,6 +185,46 @@ def parts(frame: Frame) -> dict[str, Any]:
             "$33.12 billion",
             {"modality": "consensus"},
         ),
+        # a verb that moves a figure: the new value, of the verb's object
+        (
+            "The aftershock raised the death toll to 2,946.",
+            "2,946",
+            {"event": "killed", "cue": "new"},
+        ),
+        (
+            "Officials revised the number of confirmed deaths to 2,122 on Sunday.",
+            "2,122",
+            {"head": "death", "cue": "new"},
+        ),
+        (
+            "Valuation rose from $14 billion in 2021 to $157 billion this year.",
+            "$157 billion",
+            {"head": "valuation", "cue": "new", "period": None},
+        ),
+        (
+            "Valuation rose from $14 billion in 2021 to $157 billion this year.",
+            "$14 billion",
+            {"head": "valuation", "cue": "old"},
+        ),
+        (
+            "It grew revenue from zero to $3.6 billion.",
+            "$3.6 billion",
+            {"head": "revenue", "cue": "new"},
+        ),
+        # another year named in the clause before
+        (
+            "It is the worst outbreak since 2011, when 147 people were infected.",
+            "147 people",
+            {"period": "prior"},
+        ),
+        # places reached take no event; an event word among the noun's modifiers counts
+        ("Illnesses were reported in 18 states.", "18 states", {"head": "state", "event": None}),
+        (
+            "So far 34 sick people have been identified.",
+            "34 sick people",
+            {"event": "sickened"},
+        ),
+        ("About 40 people fell ill after the meal.", "40 people", {"event": "sickened"}),
         (
             "The company reported revenue of $35.08 billion.",
             "$35.08 billion",
@@ -213,6 +253,13 @@ def test_a_reporting_verb_is_neither_the_event_nor_the_owner() -> None:
     frame = frame_of("Microsoft said 8.5 million Windows devices were affected.",
                      "8.5 million Windows devices")  # fmt: skip
     assert frame.owner == "" and frame.event == "affect"
+
+
+def test_a_figure_given_as_of_a_day_keeps_that_day() -> None:
+    assert frame_of("As of July 25, 2024, 34 people were sickened.", "34 people").as_of == (
+        "2024-07-25"
+    )
+    assert frame_of("On July 25, 34 people were sickened.", "34 people").as_of == ""
 
 
 def test_a_date_with_no_event_makes_no_fact() -> None:

@@ -191,6 +191,28 @@ def test_a_toll_revised_over_days_is_revised_with_its_history() -> None:
     assert fact.note.startswith("Revised:")
 
 
+def test_an_outbreak_tally_given_as_of_a_day_is_revised_by_that_day() -> None:
+    # Every article is dated the same day; the sentences say which day each count is
+    # of, and the states reached are counted whatever happened there.
+    same_day = "2024-08-01T12:00:00+00:00"
+    facts = merged(
+        article("a", "One", "Recall", "As of July 25, 2024, 34 people were sickened in 13 states.",
+                published=same_day),
+        article("b", "Two", "Recall", "As of July 30, 2024, 34 people have fallen ill in 13 states.",
+                published=same_day),
+        article("c", "Three", "Recall",
+                "Since the last update, 14 more illnesses have been reported, bringing the total"
+                " to 57.", published=same_day),
+        article("d", "Four", "Recall", "In all, 57 people have been sickened across 18 states.",
+                published=same_day),
+    )  # fmt: skip
+    sickened = one_holding(facts, 57.0)
+    assert values(sickened) == {34.0, 57.0}
+    assert sickened.status == "revised"
+    assert [r.value for r in sickened.history] == [34.0, 57.0]
+    assert values(one_holding(facts, 18.0)) == {13.0, 18.0}
+
+
 def test_an_early_stray_figure_is_a_disagreement_not_a_revision() -> None:
     facts = merged(
         article(

@@ -97,6 +97,13 @@ def test_counts_keep_the_counted_noun_phrase(
     )
 
 
+def test_a_fraction_of_a_point_is_a_rate_only_near_rate_words() -> None:
+    assert texts("He scored half a point in the final round.") == []
+    assert [f.kind for f in find_figures("BP said its 500 BP stations stay open.")] == [
+        FigureKind.COUNT
+    ]
+
+
 def test_a_count_without_a_noun_needs_a_scale_word() -> None:
     assert only("Metadata for about 256 million.").value == 256e6
     assert only("Metadata for about 256 million.").unit == ""
@@ -112,6 +119,13 @@ def test_a_count_without_a_noun_needs_a_scale_word() -> None:
         ("It covers 99.6 per cent of listens.", "99.6 per cent", 99.6),
         ("It covers about 37 percent of users.", "37 percent", 37.0),
         ("Sales rose 12-percent.", "12-percent", 12.0),
+        # rates: basis points are hundredths of a percentage point
+        ("The Fed cut rates by 50 basis points.", "50 basis points", 0.5),
+        ("A 25bp cut in rates.", "25bp", 0.25),
+        ("The 75-basis-point hike.", "75-basis-point", 0.75),
+        ("Rates were cut by half a percentage point.", "half a percentage point", 0.5),
+        ("It lowered the rate by a quarter point.", "a quarter point", 0.25),
+        ("A three-quarter-point rise in rates.", "A three-quarter-point", 0.75),
     ],
 )
 def test_percent(sentence: str, text: str, value: float) -> None:

@@ -440,6 +440,17 @@ _PERCENT_AFTER = re.compile(
     r"\s{1,3}percentage\s+points?\b",
     re.IGNORECASE,
 )
+_BASIS_POINTS_AFTER = re.compile(r"(?:\s{1,3}|-)?(?:(?i:basis[\s-]points?)\b|bps?\b)")
+_BASIS_POINTS_GLUED = re.compile(r"bps?\b")
+"""'50 basis points', '25bp', '75 bps': hundredths of a percentage point."""
+_FRACTION_OF_A_POINT = re.compile(
+    r"(?<![\w-])(?:(?:a|one)[\s-]+)?(half|quarter|three[\s-]quarters?)"
+    r"(?:(?:\s+of)?\s+an?\s+|[\s-]+)(?:percentage[\s-]+)?point(?![\w-])",
+    re.IGNORECASE,
+)
+"""'half a percentage point', 'a quarter point', 'a half-point cut': a percentage."""
+_RATE_WORDS = re.compile(r"\b(?:rates?|yields?|cuts?|hikes?|raised?|lowered|interest)\b", re.I)
+_FRACTIONS = {"half": 0.5, "quarter": 0.25, "three quarter": 0.75, "three quarters": 0.75}
 _SIZE_AFTER = re.compile(
     r"(?:\s{1,3}|-)?((?:[KMGTPE]i?B)|(?:kilo|mega|giga|tera|peta|exa|kibi|mebi|gibi|tebi|pebi|exbi)"
     r"bytes?)(?![A-Za-z0-9])"
@@ -611,8 +622,28 @@ def _scan(text: str, published: dt.date | None) -> list[Figure]:
             continue
         figures.append(figure)
         consumed = figure.end
+    figures.extend(_fractions_of_a_point(text, figures))
     figures.sort(key=lambda f: (f.start, f.end))
     return figures
+
+
+def _fractions_of_a_point(text: str, found: list[Figure]) -> list[Figure]:
+    """ "cut rates by half a percentage point", "a quarter-point rise": percentages
+    written as a fraction of a point, where no other figure is."""
+    fractions = []
+    for match in _FRACTION_OF_A_POINT.finditer(text):
+        start, end = match.span()
+        if any(f.start < end and start < f.end for f in found):
+            continue
+        if "percentage" not in match.group(0).lower() and not _RATE_WORDS.search(
+            text, max(0, start - 60), min(len(text), end + 60)
+        ):
+            continue  # "half a point" in a game is not a rate
+        word = " ".join(match.group(1).lower().replace("-", " ").split())
+        fractions.append(
+            Figure(FigureKind.PERCENT, match.group(0), start, end, _FRACTIONS[word], "%")
+        )
+    return fractions
 
 
 def _word_number_starts(text: str) -> list[int]:
@@ -888,6 +919,7 @@ def _digits_number(text: str, start: int, end: int) -> _Number | None:
                 "plus",
                 "dollar",
                 "euro",
+                "basis",
             )
         ):
             return None
@@ -1129,7 +1161,12 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
                 scaled = True
                 scale_suffix = letters
                 bare_year = False
-            elif end < len(text) and text[end].isalpha() and not _SIZE_AFTER.match(text, end):
+            elif (
+                end < len(text)
+                and text[end].isalpha()
+                and not _SIZE_AFTER.match(text, end)
+                and not _BASIS_POINTS_GLUED.match(text, end)
+            ):
                 return None  # letters glued on that are not a unit: "3D", "1990s", "5G"
 
     # Ranges: "$1-2 billion", "250 to 300 TB", "between 10 and 20 million files".
@@ -1151,8 +1188,16 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
         if after[:1] == "%" or (spaced and next_letter in "pP")
         else None
     )
+    basis_points = (
+        _BASIS_POINTS_AFTER.match(text, end)
+        if percent is None and not currency and not scale_suffix and next_letter in "bB"
+        else None
+    )
     if percent is not None and not currency and not scale_suffix:
         kind, unit, tail = FigureKind.PERCENT, "%", percent.end()
+    elif basis_points is not None:
+        kind, unit, tail = FigureKind.PERCENT, "%", basis_points.end()
+        value = value / 100
     else:
         size = (
             _SIZE_AFTER.match(text, end)

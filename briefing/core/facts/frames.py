@@ -139,6 +139,8 @@ class Frame(NamedTuple):
     """A container the thing is counted in: 'row' in "rows of metadata"."""
     words: str = ""
     """The words that made this frame, as written, for explanations."""
+    as_of: str = ""
+    """The day the figure is given as of ("As of July 25, 34 people..."): ISO, or ''."""
 
 
 def read_frames(
@@ -159,6 +161,14 @@ def read_frames(
     for index in range(len(figures)):
         position = reader.position.get(index)
         frames.append(None if position is None else reader.frame(index, position, frames))
+    as_of = reader.as_of_day()
+    if as_of:
+        frames = [
+            frame._replace(as_of=as_of)
+            if frame is not None and figure.kind is not FigureKind.DATE
+            else frame
+            for frame, figure in zip(frames, figures, strict=True)
+        ]
     return frames
 
 
@@ -473,6 +483,8 @@ class _SentenceReader:
         if figure.kind is FigureKind.COUNT:
             self.counted_noun(figure, found, position)
         self.walk_left(figure, found, position, clause_start)
+        if figure.kind is not FigureKind.DATE and not found.cue:
+            self.moved_to(found, position, clause_start)
         if figure.kind is not FigureKind.DATE:
             self.walk_right(figure, found, position, clause_end)
         if not found.head and clause_start > 0 and self.tokens[clause_start - 1].text == ":":
@@ -508,6 +520,8 @@ class _SentenceReader:
         if figure.kind is FigureKind.PERCENT:
             self.percent_aspect(found, position, clause_end)
         self.qualifiers(figure, found, position, clause_start, clause_end)
+        if figure.kind is FigureKind.COUNT and found.head:
+            self.event_of_places_and_modifiers(found, position)
         if figure.kind is FigureKind.PERCENT and found.basis and not found.aspect:
             found.aspect = "change"
         if found.head and self.vocabulary.is_qualifier_word(found.head):
@@ -591,6 +605,14 @@ class _SentenceReader:
                 break
             seen += 1
             low = token.low
+            if (
+                low in ("zero", "nothing", "scratch")
+                and index > 0
+                and tokens[index - 1].low == "from"
+            ):
+                items.append(_Item("skip", index - 1, index))  # "grew revenue from zero to"
+                index -= 2
+                continue
             if index > 0 and tokens[index - 1].low == "per":
                 items.append(_Item("per", index - 1, index))
                 index -= 2
@@ -733,6 +755,7 @@ class _SentenceReader:
         nearest = True
         blocked = False
         held: _Item | None = None
+        held_via = ""
         for number, item in enumerate(items):
             step = item.kind
             if step == "skip":
@@ -786,6 +809,24 @@ class _SentenceReader:
                 if found.quantity and found.quantity != "level":
                     after_verb = True
                     passed = ""
+                    continue
+                if held is None and passed == "to" and self.is_mover(item.first):
+                    # "bringing the total to 57": the verb only says it is a new value
+                    found.cue = found.cue or "new"
+                    found.quantity = found.quantity or "level"
+                    found.verb_at = item.first
+                    found.words.append(f"{item.phrase} to")
+                    after_verb = True
+                    passed = ""
+                    continue
+                if held is not None and held_via == "to" and self.is_mover(item.first):
+                    found.set_head(held.head, held.phrase, held.mods, held.first)
+                    found.cue = found.cue or "new"
+                    found.quantity = found.quantity or "level"
+                    found.verb_at = item.first
+                    found.words.append(f"{item.phrase} {held.phrase} to")
+                    held = None
+                    after_verb = True
                     continue
                 own_noun = found.head_at == position and kind is FigureKind.COUNT
                 valuation = self.vocabulary.event_class(item.head) == "valued"
@@ -863,6 +904,16 @@ class _SentenceReader:
                     break  # "in Texas", "by LSEG": another figure's or a place
                 continue
             if step == "np":
+                if (
+                    held is not None
+                    and passed == "of"
+                    and (
+                        item.head in self.vocabulary.generic_nouns
+                        or item.head in self.vocabulary.containers
+                    )
+                ):
+                    passed = ""  # "the number of deaths to 2,122": deaths is still held
+                    continue
                 if after_verb and found.event and not found.quantity:
                     if kind is FigureKind.DATE and not found.head:
                         found.set_head(item.head, item.phrase, item.mods, item.first)
@@ -894,16 +945,23 @@ class _SentenceReader:
                     continue
                 if item.owner and not found.owner and item.last == position - 1:
                     found.owner, found.owner_text = item.owner, item.owner_text
-                if passed == "by" and not found.event and not found.head:
-                    # "raised pay by 25%", "increased wages by 25%": the verb's object
-                    # is what changed
-                    held = item
+                if (
+                    (passed == "by" or (passed == "to" and self.mover_follows(items, number)))
+                    and not found.event
+                    and not found.head
+                ):
+                    # "raised pay by 25%", "increased wages by 25%", "raised the death
+                    # toll to 2,946": the verb's object is what changed
+                    held, held_via = item, passed
                     passed = ""
                     continue
                 if passed or found.event:
                     break
                 blocked = True  # an object stands between: "pay the families ... $473 million"
                 continue
+        if held is not None and held_via == "to" and found.cue == "new" and not found.head:
+            # "officials revised the number of deaths to 2,122"
+            found.set_head(held.head, held.phrase, held.mods, held.first)
 
     def expectation(self, found: _Found, verb_at: int) -> None:
         """ "analysts expect", "Wall Street had expected", "Nvidia expects": a figure
@@ -925,6 +983,76 @@ class _SentenceReader:
         if not found.modality:
             found.modality = "forecast"
             found.words.append(tokens[verb_at].text)
+
+    def event_of_places_and_modifiers(self, found: _Found, position: int) -> None:
+        """ "sickened in 13 states": a count of places takes no event, since the same
+        states are counted whatever happened there; "34 sick people have been
+        identified": an event word among the noun's modifiers beats a verb of no
+        event class."""
+        vocabulary = self.vocabulary
+        if found.head in vocabulary.places:
+            if position > 0 and self.tokens[position - 1].low in ("in", "across", "from"):
+                found.event = found.event_text = found.context = ""
+            return
+        if found.event and vocabulary.event_class(found.event):
+            return
+        for word in found.mods.split():
+            if vocabulary.event_class(word, noun=True):
+                found.event = found.event_text = word
+                return
+
+    def as_of_day(self) -> str:
+        """ "As of July 25, 34 people...", "figures as at Sunday 9 a.m.": the full date
+        a sentence gives its figures as of (ISO), or ''."""
+        tokens = self.tokens
+        for index, figure in enumerate(self.figures):
+            position = self.position.get(index)
+            if figure.kind is not FigureKind.DATE or position is None or position < 2:
+                continue
+            if tokens[position - 2].low == "as" and tokens[position - 1].low in ("of", "at"):
+                value = str(figure.value)
+                if len(value) == 10:
+                    return value
+        return ""
+
+    def mover_follows(self, items: Sequence[_Item], number: int) -> bool:
+        """The noun phrase ``items[number]`` is the object of a verb that moves a
+        figure ("raised the death toll to", "revised the number of deaths to")."""
+        for item in items[number + 1 : number + 6]:
+            if item.kind == "verb" or (item.kind == "skip" and self.is_mover(item.first)):
+                return self.is_mover(item.first)
+            if item.kind not in ("skip", "prep", "np"):
+                return False
+            if item.kind == "prep" and self.tokens[item.first].low != "of":
+                return False
+        return False
+
+    def is_mover(self, index: int) -> bool:
+        """A verb that moves a figure to a new value ("raised", "bringing")."""
+        token = self.tokens[index]
+        movers = self.vocabulary.grammar["movers"]
+        return (
+            self.words.verb_lemma(token) in movers
+            or token.low in movers
+            or self.words.quantity_verb(token) in ("rise", "fall")  # "grew revenue to"
+        )
+
+    def moved_to(self, found: _Found, position: int, clause_start: int) -> None:
+        """ "bringing the total number of people hospitalized to 57": a figure after
+        the "to" of a verb that moves a figure is a new value."""
+        tokens = self.tokens
+        index = position - 1
+        while index >= clause_start and tokens[index].low in _HEDGE_WORDS - {"to"}:
+            index -= 1
+        if index < clause_start or tokens[index].low != "to":
+            return
+        for before in range(index - 1, max(clause_start - 1, index - 10), -1):
+            token = tokens[before]
+            if token.is_figure or not token.is_word:
+                return
+            if self.is_mover(before):
+                found.cue = found.cue or "new"
+                return
 
     def relative_antecedent(self, found: _Found, at: int) -> None:
         """ "analyst expectations, which were set at $33.12 billion": the noun a
@@ -1160,6 +1288,13 @@ class _SentenceReader:
                 index += 1
                 steps += 1
                 continue
+            following = tokens[index + 1] if index + 1 <= clause_end else None
+            phrase = words.event_phrase(token, following)
+            if phrase and following is not None:
+                # "200 workers were laid off", "1,200 people fell ill"
+                found.event, found.event_text = phrase, f"{token.text} {following.text}"
+                found.words.append(found.event_text)
+                return
             event = words.event_lemma(token)
             is_verb = words.only_verb(token) or (
                 words.can_be_verb(token) and low.endswith(("ed", "s")) and index > position + 1
@@ -1238,6 +1373,8 @@ class _SentenceReader:
             found.context = found.context or frame.context
             if not found.owner:
                 found.owner, found.owner_text = frame.owner, frame.owner_text
+            if frame.cue == "old" and not found.cue and any(t.low == "to" for t in between):
+                found.cue = "new"  # "from $14 billion to $157 billion"
             return
 
     def changed_amount(
@@ -1292,6 +1429,8 @@ class _SentenceReader:
         index = self.tokens.index(token)
         if index > 0 and self.tokens[index - 1].low in ("per", "a", "an", "each"):
             return True  # "$150,000 per work, or $13 trillion"
+        if len(token.low) == 4 and token.low.isdigit():
+            return True  # "from $14 billion in 2021 to $157 billion"
         if not token.is_word:
             return token.text in (",", "-", "–", "—", "(", ")")
         low = token.low
@@ -1412,9 +1551,25 @@ class _SentenceReader:
             return
         tokens = self.tokens
         opening = tokens[:3] if len(tokens) > 2 and tokens[0].low in ("in", "since") else []
-        for token in (*opening, *tokens[clause_start : right + 1]):
+        if clause_start >= 2 and tokens[clause_start].low == "when":
+            opening = [*opening, tokens[clause_start - 2]]  # "since 2011, when 147 fell ill"
+        others = [
+            at
+            for at in range(clause_start, right + 1)
+            if tokens[at].is_figure and at != self.position[self.figures.index(figure)]
+        ]
+        here = self.position[self.figures.index(figure)]
+        for at, token in (
+            *((-1, t) for t in opening),
+            *((clause_start + i, t) for i, t in enumerate(tokens[clause_start : right + 1])),
+        ):
             if token.is_figure or not token.low.isdigit() or len(token.low) != 4:
                 continue
+            if at >= 0 and any(
+                abs(other - at) < abs(here - at) or (other < at and at - other <= abs(here - at))
+                for other in others
+            ):
+                continue  # "from $14 billion in 2021 to $157 billion": the nearer figure's
             year = int(token.low)
             if 1900 <= year < self.year:
                 found.period = "prior"

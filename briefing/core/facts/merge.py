@@ -200,9 +200,22 @@ def resolve(
         cue=frame.cue,
         source=fact.source,
         article=fact.article_id,
-        day=parse_day(fact.published),
+        day=_day_of(fact),
         quals=quals,
     )
+
+
+_AS_OF_LEAD = dt.timedelta(days=2)
+
+
+def _day_of(fact: Fact) -> dt.date | None:
+    """The day a figure stands for: the day it is given "as of", when the sentence
+    says so and that day is not after the article; else the article's day."""
+    published = parse_day(fact.published)
+    as_of = parse_day(fact.frame.as_of) if fact.frame.as_of else None
+    if as_of is not None and (published is None or as_of <= published + _AS_OF_LEAD):
+        return as_of
+    return published
 
 
 def _resolve_frame(
@@ -492,6 +505,26 @@ def _may_differ(cluster: Cluster, newcomers: list[Mention]) -> bool:
     return not far or _revised_between(cluster.mentions, newcomers)
 
 
+def _may_join(first: Cluster, second: Cluster) -> bool:
+    """Whether two clusters' values may be one quantity: no article states a value of
+    each (unless it says one replaced the other), and values far apart were revised
+    over time (the evidence of either whole cluster counts: "bringing the total to
+    57" in one report is enough for the 59 its neighbour reported)."""
+    for one, other in ((first, second), (second, first)):
+        stated_together = one.by_article()
+        for mention in other.mentions:
+            if mention.cue or mention.period:
+                continue
+            present = stated_together.get(mention.article)
+            if present and mention.value_key not in present:
+                return False
+    numbers_a = [float(v) for v in first.values() if not isinstance(v, str)]
+    numbers_b = [float(v) for v in second.values() if not isinstance(v, str)]
+    kind = first.kind
+    far = any(not _plausibly_same(a, b, kind) for a in numbers_a for b in numbers_b)
+    return not far or _revised_between(first.mentions, second.mentions)
+
+
 def _plausibly_same(a: float, b: float, kind: FigureKind) -> bool:
     """Two values one quantity may be given as: close, a scale slip ($13 billion for
     $13 trillion), or a dropped digit (56 million for 256 million)."""
@@ -736,11 +769,7 @@ def _sameness(
         mods_b = {m.modifier for m in second.mentions if m.head == word}
         if not (mods_a & mods_b):
             return None
-    if not all(_may_differ(first, [m for m in second.mentions if m.value_key == v])
-               for v in second.values()):  # fmt: skip
-        return None
-    if not all(_may_differ(second, [m for m in first.mentions if m.value_key == v])
-               for v in first.values()):  # fmt: skip
+    if not _may_join(first, second):
         return None
     distance = min(
         (_distance(first, v) for v in second.values() if not isinstance(v, str)), default=0.0
@@ -766,8 +795,8 @@ def _attach_loose(clusters: list[Cluster], loose: list[Mention]) -> None:
     """A figure that says nothing of what it measures joins the one key fact of its
     kind that states its exact value, or is left out."""
     for mention in loose:
-        if not distinctive(mention.kind, mention.value):
-            continue
+        if not distinctive(mention.kind, mention.value) and not mention.cue:
+            continue  # a bare "57" says too little, unless "bringing the total to 57"
         homes = [c for c in clusters if c.kind is mention.kind and mention.value_key in c.values()]
         if len(homes) == 1:
             homes[0].add([mention])

@@ -50,7 +50,7 @@ _FIXED_CLASSES = {
     "aspect": ("share", "change", "rate", "increment"),
 }
 """Sections whose class names the engine itself reads; a misspelt one is an error."""
-_NOUN_LISTS = ("generic", "containers", "per_units", "money_defaults", "weak_modifiers")
+_NOUN_LISTS = ("generic", "containers", "per_units", "money_defaults", "weak_modifiers", "places")
 _GRAMMAR_LISTS = (
     "determiners",
     "prepositions",
@@ -58,6 +58,7 @@ _GRAMMAR_LISTS = (
     "adverbs",
     "conjunctions",
     "pronouns",
+    "movers",
 )
 
 
@@ -142,6 +143,8 @@ class Vocabulary:
     per_units: frozenset[str]
     money_defaults: frozenset[str]
     weak_modifiers: frozenset[str]
+    places: frozenset[str]
+    """'state', 'country': a count of the places an event reached takes no event."""
     grammar: Mapping[str, frozenset[str]]
     """Closed-class words by list: 'determiners', 'prepositions', 'auxiliaries'..."""
     contrast_families: Mapping[str, frozenset[str]]
@@ -351,6 +354,7 @@ def _build(
         per_units=frozenset(nouns["per_units"]),
         money_defaults=frozenset(nouns["money_defaults"]),
         weak_modifiers=frozenset(nouns["weak_modifiers"]),
+        places=frozenset(nouns["places"]),
         grammar={name: frozenset(words) for name, words in grammar.items()},
         contrast_families={name: frozenset(found) for name, found in families.items()},
         money_events=money_events,
