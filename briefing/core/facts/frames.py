@@ -97,9 +97,9 @@ _CHANGE_PREPOSITIONS = frozenset({"by"})
 _OWNER_PRONOUNS = frozenset({"it", "its", "they", "their", "he", "his", "she", "her"})
 _NOUN_LINKS = frozenset({"of", "at", "for", "in", "on"})
 _NEW_CUES = frozenset({"now", "revised", "updated", "latest"})
-_OLD_CUES = frozenset(
-    {"initially", "originally", "first", "earlier", "previously", "previous", "prior", "old"}
-)
+_OLD_CUES = frozenset({"initially", "originally", "earlier", "previously", "previous", "prior"})
+"""Words that make a figure an old value ("initially", "previously"); not "first" or
+"old", which are more often adjectives ("a first responder", "a 20-year-old")."""
 
 
 class Frame(NamedTuple):

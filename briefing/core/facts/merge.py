@@ -266,6 +266,7 @@ def cluster_facts(facts: Iterable[Fact], vocabulary: Vocabulary) -> list[Cluster
     """The key facts' mentions, merged; most sources first is left to the caller."""
     memo: dict[tuple[object, ...], tuple[str, str, tuple[str, ...]]] = {}
     mentions = [resolve(fact, vocabulary, memo) for fact in facts]
+    _full_owner_names(mentions)
     loose = [m for m in mentions if m.is_loose]
     framed = [m for m in mentions if not m.is_loose]
     links = _HeadLinks()
@@ -277,6 +278,32 @@ def cluster_facts(facts: Iterable[Fact], vocabulary: Vocabulary) -> list[Cluster
     _attach_by_value(clusters, vocabulary)
     _attach_loose(clusters, loose)
     return clusters
+
+
+def _full_owner_names(mentions: list[Mention]) -> None:
+    """ "Alex Jones" and then "Jones": a one-word owner that is the last word of just
+    one longer owner named in the story is that owner."""
+    owners = {m.owner for m in mentions if m.owner}
+    by_last: dict[str, set[str]] = {}
+    for owner in owners:
+        words = owner.split()
+        if len(words) > 1:
+            by_last.setdefault(words[-1], set()).add(owner)
+    full = {
+        owner: next(iter(longer))
+        for owner in owners
+        if " " not in owner and len(longer := by_last.get(owner, set())) == 1
+    }
+    if not full:
+        return
+    owner_at = _QUALIFIER_INDEX["owner"]
+    for mention in mentions:
+        named = full.get(mention.owner)
+        if named is not None:
+            mention.owner = named
+            quals = list(mention.quals)
+            quals[owner_at] = named
+            mention.quals = tuple(quals)
 
 
 # ----------------------------------------------------------------------------- evidence
@@ -792,11 +819,17 @@ def _difference_reason(cluster: Cluster) -> str:
 
 
 def _attach_loose(clusters: list[Cluster], loose: list[Mention]) -> None:
-    """A figure that says nothing of what it measures joins the one key fact of its
-    kind that states its exact value, or is left out."""
+    """A figure that says nothing of what it measures joins the key fact of its kind
+    that states its exact value (of several, the one most sources state it in), or
+    is left out."""
     for mention in loose:
         if not distinctive(mention.kind, mention.value) and not mention.cue:
             continue  # a bare "57" says too little, unless "bringing the total to 57"
         homes = [c for c in clusters if c.kind is mention.kind and mention.value_key in c.values()]
-        if len(homes) == 1:
-            homes[0].add([mention])
+        if len(homes) == 1 or (len(homes) > 1 and distinctive(mention.kind, mention.value)):
+            home = max(homes, key=lambda c: _sources_stating(c, mention.value_key))
+            home.add([mention])
+
+
+def _sources_stating(cluster: Cluster, value: float | str) -> int:
+    return len({m.source for m in cluster.mentions if m.value_key == value})
