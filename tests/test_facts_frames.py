@@ -217,6 +217,29 @@ def parts(frame: Frame) -> dict[str, Any]:
             "147 people",
             {"period": "prior"},
         ),
+        # an event under way since a day; event phrases of three words
+        (
+            "The members, who have been on strike since September 13, went back.",
+            "September 13",
+            {"event": "struck"},
+        ),
+        (
+            "They have been on the picket line since September 13.",
+            "September 13",
+            {"event": "struck"},
+        ),
+        (
+            "They must return to work by the start of their shift on Nov. 12.",
+            "Nov. 12",
+            {"event": "returned"},
+        ),
+        ("Workers walked off the job on Sept. 13.", "Sept. 13", {"event": "struck"}),
+        # a second figure after "and will" shares the noun, of a later time
+        (
+            "Average pay is $75,608 and will rise to $119,309 under the contract.",
+            "$119,309",
+            {"head": "pay", "period": "future", "cue": "new"},
+        ),
         # places reached take no event; an event word among the noun's modifiers counts
         ("Illnesses were reported in 18 states.", "18 states", {"head": "state", "event": None}),
         (

@@ -406,6 +406,29 @@ class _SentenceReader:
         phrase = " ".join(t.text for t in tokens[first : index + 1])
         return head, phrase, self.modifier_lemmas(tokens[first:index]), first
 
+    def event_noun_of(self, item: _Item) -> str:
+        """The event a noun phrase names ("picket line", "strike"), as its lemmas, or ''."""
+        vocabulary = self.vocabulary
+        if item.mods:
+            pair = f"{item.mods.split()[-1]} {item.head}"
+            if vocabulary.event_class(pair, noun=True):
+                return pair
+        return item.head if vocabulary.event_class(item.head, noun=True) else ""
+
+    def verb_phrase_ending(self, index: int, clause_start: int) -> int:
+        """Where an event phrase of three words that ends at ``index`` starts ("return
+        to work", "go on strike"), or -1. Noun phrases ("death toll") are not verbs."""
+        lemmas = self.lemmas()
+        start = index - 2
+        if start < clause_start or not self.tokens[start].is_word:
+            return -1
+        vocabulary = self.vocabulary
+        hit = vocabulary.event_words.match(lemmas, start)
+        if hit is None or hit[1] != 3:
+            return -1
+        noun = vocabulary.event_nouns.match(lemmas, start)
+        return -1 if noun is not None and noun[1] == 3 else start
+
     def is_subject_noun(self, token: Token) -> bool:
         """A name or a noun that cannot be a verb, as the subject of a verb in -ed
         after it ("analysts expected", "the company reported")."""
@@ -629,7 +652,11 @@ class _SentenceReader:
                 items.append(_Item("aux", index, index))
                 index -= 1
                 continue
-            if low in self.conjunctions and low not in ("as", "than", "plus"):
+            if (
+                low in self.conjunctions
+                and low not in ("as", "than", "plus")
+                and not (low == "since" and index == position - 1)  # "since Sept. 13"
+            ):
                 if (
                     low in ("and", "or")
                     and index > 0
@@ -677,6 +704,20 @@ class _SentenceReader:
                 items.append(_Item("verb", index, index, head="worth", phrase=token.text,
                                    quantity="level"))  # fmt: skip
                 index -= 1
+                continue
+            phrase_start = self.verb_phrase_ending(index, clause_start)
+            if phrase_start >= 0:
+                # "return to work on Nov. 12", "walked off the job": an event phrase
+                items.append(
+                    _Item(
+                        "verb",
+                        phrase_start,
+                        index,
+                        head=" ".join(self.lemmas()[phrase_start : index + 1]),
+                        phrase=" ".join(t.text for t in tokens[phrase_start : index + 1]),
+                    )
+                )
+                index = phrase_start - 1
                 continue
             if self.is_verb_here(index):
                 passive_at = (
@@ -920,6 +961,16 @@ class _SentenceReader:
                     if item.owner:
                         found.owner, found.owner_text = item.owner, item.owner_text
                     break  # the event's subject: a common noun is not an owner
+                if (
+                    kind is FigureKind.DATE
+                    and passed == "since"
+                    and not found.event
+                    and (noun_event := self.event_noun_of(item))
+                ):
+                    # "on strike since September 13": the noun is the event, under way
+                    found.event, found.event_text = noun_event, item.phrase
+                    found.words.append(f"{item.phrase} since")
+                    break
                 item = self.outer_noun(item, items, number)
                 if self.vocabulary.modality.get(item.head) and not found.modality:
                     found.modality = str(self.vocabulary.modality.get(item.head))
@@ -1375,6 +1426,8 @@ class _SentenceReader:
                 found.owner, found.owner_text = frame.owner, frame.owner_text
             if frame.cue == "old" and not found.cue and any(t.low == "to" for t in between):
                 found.cue = "new"  # "from $14 billion to $157 billion"
+            if not found.period and any(t.low in ("will", "shall") for t in between):
+                found.period = "future"  # "is $75,608 and will rise to $119,309"
             return
 
     def changed_amount(
@@ -1437,6 +1490,7 @@ class _SentenceReader:
         vocabulary = self.vocabulary
         return (
             low in self.skip_left
+            or low in self.auxiliaries  # "is $75,608 and will rise to $119,309"
             or low in self.conjunctions
             or low in self.prepositions
             or low in ("compared", "versus", "vs", "against", "or", "and", "from", "while")
