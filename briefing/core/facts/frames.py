@@ -406,6 +406,14 @@ class _SentenceReader:
         phrase = " ".join(t.text for t in tokens[first : index + 1])
         return head, phrase, self.modifier_lemmas(tokens[first:index]), first
 
+    def names_another_figure(self, first: int) -> bool:
+        """The noun phrase starting at ``first`` is another figure's: "$13 trillion in
+        damages", "$5 million fines"."""
+        tokens = self.tokens
+        if first >= 1 and tokens[first - 1].is_figure:
+            return True
+        return first >= 2 and tokens[first - 1].low in ("in", "of") and tokens[first - 2].is_figure
+
     def event_noun_of(self, item: _Item) -> str:
         """The event a noun phrase names ("picket line", "strike"), as its lemmas, or ''."""
         vocabulary = self.vocabulary
@@ -764,6 +772,18 @@ class _SentenceReader:
                     first -= 1
                     while first > 0 and tokens[first - 1].low in ("the", "a", "an", "its", "their"):
                         first -= 1
+                link_at = first - 1
+                while link_at > clause_start and tokens[link_at].text[:1].isupper():
+                    link_at -= 1  # "in New York federal court"
+                if (
+                    figure.kind is FigureKind.DATE
+                    and link_at >= clause_start
+                    and tokens[link_at].low in _PLACE_LINKS
+                    and head in self.vocabulary.places
+                ):
+                    # "filed a lawsuit in New York federal court on Dec. 29": a place
+                    index = link_at - 1
+                    continue
                 if first > clause_start and tokens[first - 1].low in _ADJUNCT_LINKS:
                     # "filed under seal on Dec. 29", "an injunction against the site's
                     # domains on Jan. 20": an adjunct, stepped over with its preposition
@@ -941,6 +961,17 @@ class _SentenceReader:
                 if not passed and kind is FigureKind.MONEY and number == 0:
                     found.owner, found.owner_text = item.head, item.phrase  # "cost Delta $5m"
                     continue
+                if passed == "for" and not found.event and kind is FigureKind.MONEY:
+                    suing = next((i for i in items[number + 1 :] if i.kind != "name"), None)
+                    if (
+                        suing is not None
+                        and suing.kind == "verb"
+                        and self.vocabulary.event_class(suing.head) in ("filed", "sought")
+                    ):
+                        # "sue Anna's Archive for $13.4 trillion": what the suit seeks
+                        found.event, found.event_text = suing.head, suing.phrase
+                        found.words.append(f"{suing.phrase} {item.phrase} for")
+                        break
                 if passed:
                     break  # "in Texas", "by LSEG": another figure's or a place
                 continue
@@ -982,7 +1013,8 @@ class _SentenceReader:
                 )
                 if takes_head:
                     if passed == "for" and kind is FigureKind.COUNT and found.head:
-                        found.context = item.head  # "metadata for 256 million tracks"
+                        if not self.names_another_figure(item.first):
+                            found.context = item.head  # "metadata for 256 million tracks"
                         found.words.append(item.phrase)
                     elif not found.head:
                         found.set_head(item.head, item.phrase, item.mods, item.first)
@@ -1743,6 +1775,8 @@ class _SentenceReader:
                 value, length = hit
                 if attribute == "basis" and not change:
                     continue  # for an amount, "a year earlier" is another time
+                if attribute == "modality" and not before and kind is FigureKind.DATE:
+                    break  # "an order on Jan. 2 aimed at stopping": not the date's
                 if (
                     attribute == "modality"
                     and not before

@@ -274,7 +274,7 @@ def _participle(event: str, mentions: Sequence[Mention], vocabulary: Vocabulary)
 
 
 def _with_qualifiers(text: str, stated: _Majority, kind: FigureKind) -> str:
-    per = stated.value(lambda m: m.per)
+    per = stated.value(lambda m: m.fact.frame.per if m.per else "")  # as written
     scope = stated.value(lambda m: m.scope)
     modality = stated.value(lambda m: m.modality)
     period = stated.value(lambda m: m.period)

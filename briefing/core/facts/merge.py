@@ -223,7 +223,13 @@ def _resolve_frame(
 ) -> tuple[str, str, tuple[str, ...]]:
     head = vocabulary.canonical_head(frame.head)
     context = vocabulary.canonical_head(frame.context)
-    if kind is FigureKind.COUNT and context and frame.context.isalpha():
+    if (
+        kind is FigureKind.COUNT
+        and context
+        and frame.context.isalpha()
+        and not vocabulary.event_class(context, noun=True)
+        and context not in vocabulary.money_defaults
+    ):
         # "metadata for 256 million tracks" counts metadata (of tracks)
         head, context = context, ""
     mods = frame.mods.split()
@@ -272,12 +278,28 @@ def cluster_facts(facts: Iterable[Fact], vocabulary: Vocabulary) -> list[Cluster
     links = _HeadLinks()
     for kind in FigureKind:
         _learn_links([m for m in framed if m.kind is kind], links, vocabulary)
+    _linked_per_units(framed, links)
     clusters = _merge_same_frames(framed, links, vocabulary)
     _attach_by_value(clusters, vocabulary)
     _merge_differing_values(clusters, links, vocabulary)
     _attach_by_value(clusters, vocabulary)
     _attach_loose(clusters, loose)
     return clusters
+
+
+def _linked_per_units(mentions: list[Mention], links: _HeadLinks) -> None:
+    """ "$150,000 per work" and "$151,000 per file": per units are counted nouns, and
+    nouns the story's counts showed to be one ("86 million works", "86 million
+    files") are one unit."""
+    per_at = _QUALIFIER_INDEX["per"]
+    for mention in mentions:
+        if mention.per:
+            root = links.root(FigureKind.COUNT, mention.per)[1]
+            if root != mention.per:
+                mention.per = root
+                quals = list(mention.quals)
+                quals[per_at] = root
+                mention.quals = tuple(quals)
 
 
 def _full_owner_names(mentions: list[Mention]) -> None:
@@ -766,6 +788,8 @@ def _sameness(
 ) -> float | None:
     """How sure two clusters with different values are one quantity; None if not."""
     for name in _STRICT_QUALIFIERS:
+        if name == "owner" and first.kind is FigureKind.DATE:
+            continue  # an event's date is its own, whoever is named
         if first.stated(name) != second.stated(name):
             return None
     heads_a = {links.root(first.kind, h)[1] for h in first.heads()}
