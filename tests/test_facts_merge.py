@@ -213,6 +213,39 @@ def test_an_outbreak_tally_given_as_of_a_day_is_revised_by_that_day() -> None:
     assert values(one_holding(facts, 18.0)) == {13.0, 18.0}
 
 
+def test_each_partys_share_and_seats_are_their_own_facts() -> None:
+    facts = merged(
+        article("a", "One", "Vote", "Labour took 33.7% of the vote and won 412 seats."),
+        article("b", "Two", "Vote", "Labour won 33.7% of the vote, up 1.6 points on 2019."),
+        article("c", "Three", "Vote", "The Conservatives took 23.7% of the vote."),
+        article("d", "Four", "Vote", "Labour won 412 seats, giving it a majority of 174."),
+    )
+    labour = one_holding(facts, 33.7)
+    assert values(labour) == {33.7} and labour.status == "agreed"
+    assert 23.7 not in values(labour)
+    assert one_holding(facts, 412.0).status == "agreed"
+    assert 174.0 not in values(one_holding(facts, 412.0))
+
+
+def test_a_quake_toll_risen_over_days_is_one_revised_fact() -> None:
+    facts = merged(
+        article("a", "One", "Quake", "The death toll from the earthquake has risen to 820.",
+                published="2023-09-09T10:00:00+00:00"),
+        article("b", "Two", "Quake", "The quake killed at least 820 people.",
+                published="2023-09-09T12:00:00+00:00"),
+        article("c", "Three", "Quake", "The death toll from the earthquake has risen to 2,122.",
+                published="2023-09-10T18:00:00+00:00"),
+        article("d", "Four", "Quake", "Officials said 2,122 people have died.",
+                published="2023-09-10T20:00:00+00:00"),
+        article("e", "Five", "Quake", "More than 2,400 people were injured.",
+                published="2023-09-10T20:00:00+00:00"),
+    )  # fmt: skip
+    toll = one_holding(facts, 2122.0)
+    assert values(toll) == {820.0, 2122.0}
+    assert toll.status == "revised"
+    assert 2400.0 not in values(toll)
+
+
 def test_an_early_stray_figure_is_a_disagreement_not_a_revision() -> None:
     facts = merged(
         article(

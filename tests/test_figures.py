@@ -104,6 +104,21 @@ def test_a_fraction_of_a_point_is_a_rate_only_near_rate_words() -> None:
     ]
 
 
+def test_a_bare_number_is_a_count_when_the_sentence_says_it_is_a_tally() -> None:
+    assert texts("The death toll from the earthquake has risen to 2,122.") == ["2,122"]
+    assert texts("The toll climbed past 2,000 on Sunday.") == ["2,000"]
+    assert texts("Labour won 412 seats, giving it a majority of 174.") == ["412 seats", "174"]
+
+
+def test_points_beside_a_percentage_are_percentage_points() -> None:
+    shares = find_figures("Labour took 33.7% of the vote, up 1.6 points on 2019.")
+    assert [(f.kind, f.value) for f in shares] == [
+        (FigureKind.PERCENT, 33.7),
+        (FigureKind.PERCENT, 1.6),
+    ]
+    assert only("He scored 21 points in the final.").kind is FigureKind.COUNT
+
+
 def test_a_count_without_a_noun_needs_a_scale_word() -> None:
     assert only("Metadata for about 256 million.").value == 256e6
     assert only("Metadata for about 256 million.").unit == ""

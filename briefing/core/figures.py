@@ -624,7 +624,36 @@ def _scan(text: str, published: dt.date | None) -> list[Figure]:
         consumed = figure.end
     figures.extend(_fractions_of_a_point(text, figures))
     figures.sort(key=lambda f: (f.start, f.end))
-    return figures
+    return _points_beside_percentages(text, figures)
+
+
+_POINTS = frozenset({"point", "points", "pts", "pt"})
+
+
+def _points_beside_percentages(text: str, figures: list[Figure]) -> list[Figure]:
+    """ "33.7% of the vote, up 1.6 points": points in a sentence about percentages are
+    percentage points (a score of "21 points" has no percentage beside it)."""
+    if not any(f.kind is FigureKind.PERCENT for f in figures):
+        return figures
+    out = []
+    for figure in figures:
+        if (
+            figure.kind is FigureKind.COUNT
+            and figure.unit.lower() in _POINTS
+            and isinstance(figure.value, float)
+            and figure.value < 100
+        ):
+            nearest = min(
+                (abs(f.start - figure.start) for f in figures if f.kind is FigureKind.PERCENT),
+                default=10_000,
+            )
+            if nearest <= 120:
+                figure = Figure(
+                    FigureKind.PERCENT, figure.text, figure.start, figure.end, figure.value, "%",
+                    figure.hedge,
+                )  # fmt: skip
+        out.append(figure)
+    return out
 
 
 def _fractions_of_a_point(text: str, found: list[Figure]) -> list[Figure]:
@@ -1397,8 +1426,10 @@ def _range_after(text: str, low: _Number, low_end: int, currency: str) -> Figure
 # A bare number is a count when its sentence says it is a tally: "the death toll rose
 # to 41,000", "the number of deaths is now nine", "nine have died", "killing 2,900".
 _TALLY_BEFORE = re.compile(
-    r"\b(?:toll|number\s+of\s+[a-z-]+(?:\s+[a-z-]+)?|total|tally|count)"
+    r"\b(?:toll|number\s+of\s+[a-z-]+(?:\s+[a-z-]+)?|total|tally|count|majority)"
+    r"(?:\s+(?:from|in|of)\s+(?:the\s+|last\s+\w+'s\s+)?[a-z-]+(?:\s+[a-z-]+)?)?"
     r"(?:\s+(?:of|is|was|are|were|now|has|have|had|risen|rose|climbed|jumped|increased|grew|"
+    r"past|beyond|above|passing|"
     r"reached|hit|topped|passed|exceeded|surpassed|stands|stood|at|to|from|officially|"
     r"confirmed|already|so|far|climbs|rises|reaches|more|than|least|nearly|about|some|"
     r"over|almost|roughly|approximately|around))+\s+$",

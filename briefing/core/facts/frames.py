@@ -80,6 +80,7 @@ _HEDGE_WORDS = frozenset(
         "whopping",
         "mere",
         "only",
+        "past",
     ]
 )
 _PERIOD_LINKS = frozenset({"from"})
@@ -1176,13 +1177,17 @@ class _SentenceReader:
     def outer_noun(self, item: _Item, items: list[_Item], number: int) -> _Item:
         """'revenue for the current quarter', 'the death toll from the quake': the
         noun before the preposition is what is measured; the inner phrase qualifies."""
-        if number + 2 < len(items):
-            link, outer = items[number + 1], items[number + 2]
+        rest = [i for i in items[number + 1 : number + 5] if i.kind != "skip"]
+        if len(rest) >= 2:
+            link, outer = rest[0], rest[1]
             if (
                 link.kind == "prep"
                 and self.tokens[link.first].low in ("for", "of", "in", "from", "at", "on")
                 and outer.kind == "np"
-                and not self.vocabulary.event_class(item.head, noun=True)
+                and (
+                    not self.vocabulary.event_class(item.head, noun=True)
+                    or self.event_noun_of(outer)  # "the death toll from the earthquake"
+                )
             ):
                 vocabulary = self.vocabulary
                 if self.tokens[link.first].low == "of" and (
@@ -1311,9 +1316,13 @@ class _SentenceReader:
                 phrase = self.noun_phrase_starting(index + 1, clause_end)
                 overrides = kind is FigureKind.PERCENT and token.low == "of"
                 if phrase is not None and overrides and found.head:
-                    found.context = (
-                        found.context or found.head
-                    )  # "tracks represent 99.6% of streams"
+                    if found.phrase[:1].isupper() and not found.owner:
+                        # "Labour took 33.7% of the vote": whose share it is
+                        found.owner, found.owner_text = found.head, found.phrase
+                    else:
+                        found.context = (
+                            found.context or found.head
+                        )  # "tracks represent 99.6% of streams"
                     found.head = ""
                 if phrase is not None and not found.head:
                     head, written, mods, last = phrase
