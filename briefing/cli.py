@@ -29,6 +29,7 @@ from briefing.core.config import (
     load_config,
     user_config_dir,
 )
+from briefing.core.cachefile import Fault
 from briefing.core.models import (
     Article,
     FeedResult,
@@ -38,7 +39,7 @@ from briefing.core.models import (
     SyncReport,
 )
 from briefing.core.service import BriefingService, DataOrigin, age_in_words, open_sample
-from briefing.core.store import Store, StoreError, default_cache_dir
+from briefing.core.store import ArticleHeader, Store, StoreError, default_cache_dir
 from briefing.core.textclean import clean_line
 from briefing.ui.keymap import keymap_from_config
 
@@ -122,7 +123,13 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rebuild-cache",
         action="store_true",
-        help="move an unreadable cache aside (kept, renamed) and start a new one",
+        help="replace an unreadable cache by a new one (the old one is kept, renamed)",
+    )
+    parser.add_argument(
+        "--repair-cache",
+        action="store_true",
+        help="copy everything still readable of a damaged cache into a new one"
+        " (the old one is kept, renamed)",
     )
 
 
@@ -140,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return report_store_error(error)
     except EmptyCacheError as error:
         print(f"briefing: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except CacheAlreadyReported:
         return EXIT_FAILED
     except KeyboardInterrupt:
         number = received[0] if received else signal.SIGINT
@@ -188,22 +197,39 @@ def interrupt_signals(received: list[int]) -> Iterator[None]:
 
 
 def report_store_error(error: StoreError) -> int:
-    print(f"briefing: error: {error}", file=sys.stderr)
+    print(f"briefing: error: {clean_line(str(error))}", file=sys.stderr)
+    if error.fault == Fault.DAMAGED:
+        print(
+            "briefing: run `briefing --repair-cache` to copy everything still readable into"
+            " a new cache (the damaged one is kept).",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     if not error.rebuildable:
         return EXIT_FAILED
     if sys.stdin.isatty() and sys.stderr.isatty():
-        answer = input("Move it aside (nothing is deleted) and start a new cache? [y/N] ")
+        answer = input("Copy what can still be read into a new cache (the old one is kept)? [y/N] ")
         if answer.strip().lower() in ("y", "yes"):
-            moved = Store.move_aside(error.directory)
-            print(
-                f"briefing: the old cache is kept at {moved}; run briefing again.", file=sys.stderr
-            )
-            return EXIT_OK
+            return EXIT_OK if rebuild_cache(error.directory) else EXIT_FAILED
     print(
-        "briefing: run `briefing --rebuild-cache` to move it aside (it is kept) and start afresh.",
+        "briefing: run `briefing --rebuild-cache` to start a new cache from what can still be"
+        " read (the old one is kept, renamed).",
         file=sys.stderr,
     )
     return EXIT_FAILED
+
+
+def rebuild_cache(directory: Path) -> bool:
+    """--rebuild-cache / --repair-cache: says what it did; False when it could not."""
+    from briefing.core.cacheupkeep import repair_cache
+
+    try:
+        report = repair_cache(directory)
+    except StoreError as error:
+        print(f"briefing: error: {clean_line(str(error))}", file=sys.stderr)
+        return False
+    print(f"briefing: {clean_line(report.message)}", file=sys.stderr)
+    return True
 
 
 def cache_dir_from(args: argparse.Namespace) -> Path:
@@ -215,19 +241,31 @@ def cache_dir_from(args: argparse.Namespace) -> Path:
 
 
 def open_service(args: argparse.Namespace) -> BriefingService:
+    """The service over the cache; a cache is moved aside only when asked to
+    (--rebuild-cache, --repair-cache), never because of an error."""
     cache_dir = cache_dir_from(args)
-    if args.rebuild_cache:
-        try:
-            Store(cache_dir).close()
-        except StoreError as error:
-            moved = Store.move_aside(error.directory)
-            print(f"briefing: moved the unreadable cache to {moved}", file=sys.stderr)
+    if (args.rebuild_cache or args.repair_cache) and not rebuild_cache(cache_dir):
+        raise CacheAlreadyReported
     if args.demo:
         return open_sample(cache_dir)
     location = find_config(args.config)
     config = load_config(location.path)
     keymap_from_config(config)  # a bad [keys] table is a config error for every command
-    return BriefingService(config, Store(cache_dir))
+    store = Store(cache_dir)
+    if store.notes.migrated_from is not None:
+        print(
+            f"briefing: upgraded the cache at {cache_dir} to this version's layout;"
+            f" the old one is kept at {store.notes.migrated_from}",
+            file=sys.stderr,
+        )
+    service = BriefingService(config, store)
+    if store.read_only:
+        print(f"briefing: note: {clean_line(store.notes.read_only)}", file=sys.stderr)
+    return service
+
+
+class CacheAlreadyReported(Exception):
+    """The cache could not be rebuilt or repaired, and the user was told why."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -245,6 +283,13 @@ def run(args: argparse.Namespace) -> int:
     if command == "fetch" and args.offline:
         raise UsageError("fetch cannot run with --offline")
     service = open_service(args)
+    if command == "fetch" and service.store.read_only:
+        service.store.close()
+        print(
+            f"briefing: error: cannot fetch: {clean_line(service.store.notes.read_only)}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     try:
         if command is None:
             return cmd_open_reader(service, args)
@@ -261,6 +306,9 @@ def run(args: argparse.Namespace) -> int:
             return cmd_export(service, args.output)
         raise UsageError(f"unknown command {command!r}")
     finally:
+        report = service.damage_report()
+        if report:
+            print(f"briefing: warning: {clean_line(report)}", file=sys.stderr)
         service.store.close()
 
 
@@ -419,9 +467,10 @@ def format_page_line(pages: PageReport) -> str:
     """'pages: 12 fetched, 1 failed, 30 skipped, 5 unchanged, 9 fresh (2.3 s)'."""
     if pages.error:
         return f"pages: stopped: {clean_line(pages.error)}"
+    elsewhere = f", {pages.elsewhere} being fetched by another briefing" if pages.elsewhere else ""
     return (
         f"pages: {pages.fetched} fetched, {pages.failed} failed, {pages.skipped} skipped,"
-        f" {pages.unchanged} unchanged, {pages.fresh} fresh ({pages.elapsed:.1f} s)"
+        f" {pages.unchanged} unchanged, {pages.fresh} fresh{elsewhere} ({pages.elapsed:.1f} s)"
     )
 
 
@@ -488,7 +537,7 @@ def cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
-def article_json(article: Article, *, sample: bool = False) -> dict[str, object]:
+def article_json(article: Article | ArticleHeader, *, sample: bool = False) -> dict[str, object]:
     return {
         "id": article.id,
         "source": article.source,
@@ -503,7 +552,10 @@ def article_json(article: Article, *, sample: bool = False) -> dict[str, object]
 
 
 def cmd_articles(service: BriefingService, *, include_all: bool, as_json: bool) -> int:
-    articles = service.articles(include_off_topic=include_all)
+    # On-topic ones come from the index, without their bodies.
+    articles: Sequence[Article | ArticleHeader] = (
+        service.articles(include_off_topic=True) if include_all else service.headers()
+    )
     if as_json:
         for article in articles:
             print(json.dumps(article_json(article, sample=is_sample(service)), ensure_ascii=False))
@@ -511,10 +563,10 @@ def cmd_articles(service: BriefingService, *, include_all: bool, as_json: bool) 
     rows = [("DATE", "SOURCE", "TITLE")]
     for article in articles:
         date = (article.published or article.first_seen or "")[:10]
-        marker = "" if article.on_topic else " (off topic)"
-        rows.append((date, article.source, article.title + marker))
+        off_topic = isinstance(article, Article) and not article.on_topic
+        rows.append((date, article.source, article.title + (" (off topic)" if off_topic else "")))
     if len(rows) == 1:
-        cached = len(articles) if include_all else len(service.articles(include_off_topic=True))
+        cached = len(articles) if include_all else sum(s.articles for s in service.sources())
         if cached:
             print(
                 (

@@ -471,13 +471,11 @@ def service(site: Site, tmp_path: Path) -> Iterator[BriefingService]:
 def pretend_pages_were_checked(service: BriefingService, hours_ago: float) -> None:
     """Move every stored page's last check back in time, as if that long had passed."""
     then = (datetime.now(UTC) - timedelta(hours=hours_ago)).isoformat()
-    key = "pages:Wire"
-    records = service.store.get_meta(key, {})
-    assert records, "no page checks were stored"
-    for record in records.values():
-        assert record["checked"], record
-        record["checked"] = then
-    service.store.set_meta(key, records)
+    store = service.store
+    validators = store.page_validators(a.id for a in service.articles())
+    assert validators, "no page checks were stored"
+    assert all(v.checked for v in validators.values()), validators
+    store.save_page_results([], {i: replace(v, checked=then) for i, v in validators.items()})
 
 
 def by_guid(service: BriefingService) -> dict[str, Article]:

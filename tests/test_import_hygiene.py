@@ -49,6 +49,6 @@ def test_feedparser_diskcache_pycurl_and_lxml_stay_behind_one_module_each() -> N
             if f"import {library}" in text or f"from {library}" in text:
                 users[library].add(path.name)
     assert users["feedparser"] <= {"feedparser_.py", "feedparse.py"}
-    assert users["diskcache"] == {"store.py"}
+    assert users["diskcache"] == {"cachefile.py"}
     assert users["pycurl"] == {"httpclient.py"}
     assert users["lxml"] == {"fastparse.py"}

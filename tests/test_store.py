@@ -115,32 +115,70 @@ def test_editing_the_topic_rematches_without_a_refresh(cache_dir: Path) -> None:
         assert store.load_articles(topic_filter=wider)[0].on_topic
 
 
-def test_values_are_json_not_pickles(cache_dir: Path) -> None:
-    with Store(cache_dir) as store:
-        save(store, "Wire", [entry(1)])
+def raw_rows(cache_dir: Path) -> list[tuple[object, int, int, bytes]]:
     connection = sqlite3.connect(cache_dir / "cache.db")
-    rows = connection.execute("SELECT key, mode, value, filename FROM Cache").fetchall()
+    rows = connection.execute("SELECT key, raw, mode, value FROM Cache").fetchall()
     connection.close()
-    assert rows
+    return rows
+
+
+def test_values_are_json_not_pickles(cache_dir: Path) -> None:
     import zlib
 
-    for key, mode, value, filename in rows:
-        raw = value if value is not None else (cache_dir / filename).read_bytes()
-        assert raw[:1] != b"\x80", f"{key!r} looks pickled"
-        json.loads(zlib.decompress(raw))  # diskcache.JSONDisk: zlib-compressed JSON
-        json.loads(zlib.decompress(key) if isinstance(key, bytes) else key)
-        assert mode in (1, 2, 3, 4)
+    with Store(cache_dir) as store:
+        save(store, "Wire", [entry(1, body="<p>Anna's Archive " + "long words " * 600 + "</p>")])
+    rows = raw_rows(cache_dir)
+    assert rows
+    compressed = 0
+    for key, raw, mode, value in rows:
+        assert isinstance(key, str) and raw == 1  # plain text keys, kept in order
+        assert mode == 1 and isinstance(value, bytes), key  # in the database, raw bytes
+        assert value[:1] != b"\x80", f"{key!r} looks pickled"
+        if value[:1] == b"x":
+            compressed += 1
+            value = zlib.decompress(value)
+        json.loads(value)
+    assert compressed >= 1  # the long article was compressed
+
+
+def test_a_tampered_pickle_is_never_unpickled(cache_dir: Path, tmp_path: Path) -> None:
+    import pickle
+
+    marker = tmp_path / "pwned"
+
+    class Exploit:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, (f"touch {marker}",))
+
+    with Store(cache_dir) as store:
+        save(store, "Wire", [entry(1)])
+        store.set_meta("ui.source", "all")
+    connection = sqlite3.connect(cache_dir / "cache.db")
+    with connection:  # another program rewrites two rows as pickles (diskcache's mode 4)
+        payload = pickle.dumps(Exploit())
+        connection.execute(
+            "UPDATE Cache SET mode = 4, value = ? WHERE key IN ('meta:ui.source', ?)",
+            (payload, f"a:{article_id('Wire', 'guid-1')}"),
+        )
+    connection.close()
+    with Store(cache_dir) as store:
+        assert store.get_meta("ui.source") is None
+        assert store.load_articles() == []
+        assert len(store.damaged) == 2
+    assert not marker.exists()
 
 
 def test_schema_version_is_recorded_and_a_newer_one_is_refused(cache_dir: Path) -> None:
-    Store(cache_dir).close()
-    import diskcache
+    from briefing.core import cachefile
 
-    with diskcache.Cache(str(cache_dir), disk=diskcache.JSONDisk) as raw:
-        assert raw.get("schema") == {"version": SCHEMA_VERSION}
-        raw.set("schema", {"version": SCHEMA_VERSION + 1})
-    with pytest.raises(StoreError, match="schema version"):
+    Store(cache_dir).close()
+    raw = cachefile.open_writable(cache_dir)
+    assert raw.get("schema") == {"version": SCHEMA_VERSION}
+    raw.set("schema", {"version": SCHEMA_VERSION + 1})
+    raw.close()
+    with pytest.raises(StoreError, match="schema version") as caught:
         Store(cache_dir)
+    assert not caught.value.rebuildable  # a newer briefing's cache is not to be moved aside
 
 
 def test_a_corrupt_cache_gives_a_clear_error_and_can_be_moved_aside(cache_dir: Path) -> None:
@@ -171,6 +209,7 @@ def test_cli_on_a_corrupt_cache_prints_one_message_and_no_traceback(tmp_path: Pa
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "cannot be read" in result.stderr and "--rebuild-cache" in result.stderr
+    assert cache.exists() and not any(".damaged-" in p.name for p in tmp_path.iterdir())
     rebuilt = subprocess.run(
         [sys.executable, "-m", "briefing", "--cache-dir", str(cache), "--rebuild-cache", "feeds"],
         capture_output=True,
@@ -178,8 +217,9 @@ def test_cli_on_a_corrupt_cache_prints_one_message_and_no_traceback(tmp_path: Pa
         stdin=subprocess.DEVNULL,
     )
     assert rebuilt.returncode == 0, rebuilt.stderr
-    assert "moved the unreadable cache" in rebuilt.stderr
-    assert any(p.name.startswith("cache.broken-") for p in tmp_path.iterdir())
+    assert "copied 0 readable articles" in rebuilt.stderr
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("cache.damaged-")]
+    assert len(aside) == 1 and (aside[0] / "cache.db").read_bytes() == b"garbage" * 1000
 
 
 SCRIPT_HEADER = textwrap.dedent(
@@ -306,17 +346,14 @@ def test_stored_times_parse_as_aware_utc_or_none() -> None:
 
 
 def test_damaged_records_are_left_out_and_the_rest_stays_readable(cache_dir: Path) -> None:
+    second = article_id("Wire", "guid-2")
     with Store(cache_dir) as store:
         save(store, "Wire", [entry(1), entry(2), entry(3)])
         store.set_flags([article_id("Wire", "guid-1")], read=True)
         raw = store._cache  # another program writing odd shapes
-        records = raw.get("articles:Wire")
-        records[article_id("Wire", "guid-2")]["title"] = 12
-        records["junk"] = "not a record"
-        raw.set("articles:Wire", records)
-        flags = raw.get("flags")
-        flags["bad-flag"] = 7
-        raw.set("flags", flags)
+        record = raw.get(f"a:{second}")
+        raw.set(f"a:{second}", {**record, "title": 12})
+        raw.set("f:junk", "not a mark")
         state = {"name": "Wire", "url": "https://example.org/feed", "last_success": 12}
         raw.set("feed:Wire", state)
         raw.set("sources", ["Wire", 5])
@@ -324,10 +361,12 @@ def test_damaged_records_are_left_out_and_the_rest_stays_readable(cache_dir: Pat
         articles = store.load_articles()
         assert [a.title for a in articles] == ["Anna's Archive story 1", "Anna's Archive story 3"]
         assert articles[0].read
+        assert store.damaged == {f"a:{second}"}  # reported
         assert store.feed_state("Wire") is None  # as if never fetched
         assert store.source_names() == ["Wire"]
         # The next refresh writes the damaged article again.
-        save(store, "Wire", [entry(1), entry(2), entry(3)])
+        counts = save(store, "Wire", [entry(1), entry(2), entry(3)])
+        assert counts.new == 1
         assert len(store.load_articles()) == 3
 
 
@@ -335,8 +374,7 @@ def test_cli_on_damaged_records_prints_no_traceback(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     with Store(cache) as store:
         save(store, "Wire", [entry(1), entry(2)])
-        records = store._cache.get("articles:Wire")
-        store._cache.set("articles:Wire", {**records, "x": "not a record", "y": {"id": 5}})
+        store._cache.set(f"a:{article_id('Wire', 'guid-2')}", {"id": 5})
         store._cache.set("feed:Wire", {"name": "Wire", "url": 3, "last_success": 12})
     config = tmp_path / "feeds.toml"
     config.write_text(
@@ -364,6 +402,8 @@ def test_cli_on_damaged_records_prints_no_traceback(tmp_path: Path) -> None:
         )
         assert "Traceback" not in result.stderr, (command, result.stderr)
         assert result.returncode == 0, (command, result.stderr)
+        if command == "facts":  # what reads the articles' bodies says what it left out
+            assert "1 damaged record" in result.stderr and "--repair-cache" in result.stderr
         if command == "articles":
             assert "Anna's Archive story 1" in result.stdout
 
@@ -378,19 +418,19 @@ def test_a_failed_write_is_a_store_error_and_keeps_what_was_stored(
         written: list[str] = []
 
         def disk_full(key: str, *args: object, **kwargs: object) -> None:
-            if key in ("flags", "sources", "meta:last"):
+            if key in (f"f:{identifier}", "sources", "meta:last"):
                 raise sqlite3.OperationalError("database or disk is full")
             written.append(key)
             real_set(key, *args, **kwargs)
 
         monkeypatch.setattr(store._cache, "set", disk_full)
-        with pytest.raises(StoreError, match=r"cannot write to the cache at .*disk is full"):
+        with pytest.raises(StoreError, match=r"the disk holding the cache at .* is full"):
             store.set_flags([identifier], starred=True)
-        with pytest.raises(StoreError, match="cannot write"):
-            # articles:Second is written, then sources fails: the whole transaction goes
+        with pytest.raises(StoreError, match="is full"):
+            # the articles of Second are written, then sources fails: the whole transaction goes
             save(store, "Second", [entry(1), entry(2)])
-        assert "articles:Second" in written
-        with pytest.raises(StoreError, match="cannot write"):
+        assert f"a:{article_id('Second', 'guid-1')}" in written
+        with pytest.raises(StoreError, match="is full"):
             store.set_meta("last", "x")
         monkeypatch.setattr(store._cache, "set", real_set)
         assert [a.id for a in store.load_articles()] == [identifier]

@@ -31,10 +31,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from briefing.core.models import Article, FullTextMode, PageReport, Settings
-from briefing.core.store import FULL_TEXT_PENDING, parse_utc
+from briefing.core.store import FULL_TEXT_PENDING, PageValidators, parse_utc
 from briefing.core.textclean import clean_text, html_to_text, is_web_url
 
 if TYPE_CHECKING:
@@ -114,22 +114,14 @@ def wants_page(article: Article, mode: FullTextMode) -> bool:
         return False
     if mode == "always":
         return True
-    own_text = article.content or article.summary
-    if word_count(own_text) < AUTO_MIN_WORDS:
+    return wants_page_under_auto(article.content, article.summary)
+
+
+def wants_page_under_auto(content: str, summary: str) -> bool:
+    """``wants_page`` under "auto", from the entry's own text (the store keeps it)."""
+    if word_count(content or summary) < AUTO_MIN_WORDS:
         return True
-    return not article.content and is_teaser(article.summary)
-
-
-@dataclass(frozen=True, slots=True)
-class PageValidators:
-    """What the last good answer for a page said, to make the next GET conditional."""
-
-    url: str
-    """The entry link these belong to; a changed link makes them void."""
-    etag: str | None
-    last_modified: str | None
-    checked: str = ""
-    """When the page last answered well (200 or 304), as UTC ISO; '' if unknown."""
+    return not content and is_teaser(summary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +315,7 @@ class _PageFetcher:
         # when downloads outrun extraction (a fast site of big pages).
         self.bodies_in_hand = asyncio.Semaphore(max(1, settings.concurrency) + 2 * EXTRACT_WORKERS)
         self.extractor = _ExtractPool()
+        self.unreachable = UnreachableHosts()
 
     async def fetch(self, job: PageJob) -> PageResult:
         from briefing.core.httpclient import PAGE_ACCEPT, FetchError
@@ -334,15 +327,22 @@ class _PageFetcher:
             # holds a slot another site could use; the host slot is free again
             # as soon as the body is in, while extraction runs.
             async with self.host_slots.of(job.url):
+                dead = self.unreachable.reason(job.url)
+                if dead is not None:
+                    return _failed(job, dead)
                 await self.bodies_in_hand.acquire()
                 holding_body = True
                 async with self.global_slots:
-                    response = await self.http.get(
-                        job.url,
-                        etag=known.etag if known else None,
-                        last_modified=known.last_modified if known else None,
-                        accept=PAGE_ACCEPT,
-                    )
+                    try:
+                        response = await self.http.get(
+                            job.url,
+                            etag=known.etag if known else None,
+                            last_modified=known.last_modified if known else None,
+                            accept=PAGE_ACCEPT,
+                        )
+                    except FetchError as error:
+                        self.unreachable.note(job.url, str(error))
+                        raise
             if response.not_modified:
                 if known is None:
                     return _failed(job, "the server answered 304 without being asked to")
@@ -376,6 +376,55 @@ class _PageFetcher:
 
 def _failed(job: PageJob, reason: str) -> PageResult:
     return PageResult(job, failed_status(reason), None, job.validators)
+
+
+NOT_ASKED_AGAIN = " (not asked again in this refresh)"
+
+# How the HTTP client says a host cannot be reached at all (httpclient._connect_error).
+_UNREACHABLE = (
+    re.compile(r"^DNS lookup failed for (?P<proxy>proxy )?host (?P<host>\S+)$"),
+    re.compile(r"^connection refused by (?P<proxy>proxy )?(?P<host>\S+?):(?P<port>\d+)$"),
+    re.compile(r"^network unreachable for (?P<proxy>proxy )?(?P<host>\S+)$"),
+)
+
+
+class UnreachableHosts:
+    """Hosts that failed DNS, refused a connection or had no route, in one refresh:
+    their other pages are not asked for (they fail at once with the same reason).
+
+    Recognised from the HTTP client's reasons; a proxy that cannot be reached
+    stands for every host.
+    """
+
+    def __init__(self) -> None:
+        self._dead: dict[str, str] = {}
+
+    def note(self, url: str, reason: str) -> None:
+        for pattern in _UNREACHABLE:
+            match = pattern.match(reason)
+            if match is None:
+                continue
+            if match.group("proxy"):
+                self._dead["*"] = reason
+                return
+            host = match.group("host").strip("[]").lower()
+            port = match.groupdict().get("port")
+            self._dead[f"{host}:{port}" if port else host] = reason
+            return
+
+    def reason(self, url: str) -> str | None:
+        if not self._dead:
+            return None
+        found = self._dead.get("*")
+        if found is None:
+            try:
+                parts = urlsplit(url)
+                host = (parts.hostname or "").lower()
+                port = parts.port or (443 if parts.scheme == "https" else 80)
+            except ValueError:
+                return None
+            found = self._dead.get(host) or self._dead.get(f"{host}:{port}")
+        return None if found is None else found + NOT_ASKED_AGAIN
 
 
 # --------------------------------------------------------------------------- extraction pool
@@ -705,99 +754,130 @@ def _same_words(a: str, b: str) -> bool:
 # --------------------------------------------------------------------------- the page step
 
 
-def _meta_key(source: str) -> str:
-    return f"pages:{source}"
+def load_validators(store: Store, ids: Iterable[str]) -> dict[str, PageValidators]:
+    """Page validators by article id, kept in the store (``p:<id>``)."""
+    return store.page_validators(ids)
 
 
-def load_validators(store: Store, sources: Iterable[str]) -> dict[str, PageValidators]:
-    """Page validators by article id, kept in the store per feed."""
-    found: dict[str, PageValidators] = {}
-    for source in set(sources):
-        records = store.get_meta(_meta_key(source), {})
-        if not isinstance(records, dict):
-            continue
-        for identifier, record in records.items():
-            if isinstance(record, dict) and isinstance(record.get("url"), str):
-                found[str(identifier)] = PageValidators(
-                    record["url"],
-                    _str_or_none(record.get("etag")),
-                    _str_or_none(record.get("lm")),
-                    _str_or_none(record.get("checked")) or "",
-                )
-    return found
+@dataclass(frozen=True, slots=True)
+class IndexPlan:
+    """A ``PagePlan`` made from the store's page index, and what it settled for good."""
+
+    plan: PagePlan
+    validators: dict[str, PageValidators]
+    at_rest: dict[str, tuple[str, list[str]]]
+    """Per feed: (its mode, the entries the page step will not act on again under it)."""
 
 
-def _str_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+NO_LINK_REASON = "the entry has no http(s) link"
+
+
+def plan_from_index(store: Store, modes: Mapping[str, FullTextMode], *, now: datetime) -> IndexPlan:
+    """``plan_pages`` over the store's page index: only the articles with something to
+    do are read (pages never fetched, pages due for revalidation, statuses to settle);
+    pages that are fresh, or settled for good, cost no article read.
+
+    The count of skipped pages comes from each feed's counts (its on-topic articles
+    whose own text is long, under "auto").
+    """
+    recent_after = (now - timedelta(days=REVALIDATE_WITHIN_DAYS)).isoformat()
+    checked_after = (now - RECHECK_AFTER).isoformat()
+    checked_before = (now + CLOCK_SLACK).isoformat()
+    candidates: list[str] = []
+    no_link: list[tuple[str, str]] = []
+    at_rest: dict[str, tuple[str, list[str]]] = {}
+    skipped = fresh = 0
+    counts = store.feed_counts(modes)
+    for source, mode in modes.items():
+        feed_counts = counts.get(source)
+        if feed_counts is not None:
+            if mode == "never":
+                skipped += feed_counts.on_topic
+            elif mode == "auto":
+                skipped += feed_counts.on_topic - feed_counts.short
+        entries, recorded_mode = store.page_entries(source, mode)
+        rest: list[str] = []
+        for entry in entries:
+            wanted = mode == "always" or (mode == "auto" and entry.short)
+            if not wanted:
+                (rest if entry.state == STATUS_SKIPPED else candidates).append(entry.id)
+                continue
+            if not entry.web_link:
+                no_link.append((entry.label, NO_LINK_REASON))
+                if entry.state != "failed":
+                    candidates.append(entry.id)
+                continue
+            if entry.state in ("", STATUS_PENDING, STATUS_SKIPPED, "ok0"):
+                candidates.append(entry.id)
+            elif entry.time >= recent_after:
+                if entry.state == STATUS_OK and _checked_between(
+                    entry.checked, checked_after, checked_before
+                ):
+                    fresh += 1
+                else:
+                    candidates.append(entry.id)
+            else:
+                rest.append(entry.id)  # old, read or failed: kept as it is
+        if rest or recorded_mode != mode:
+            at_rest[source] = (mode, rest)
+    validators = load_validators(store, candidates)
+    articles = store.articles_by_id(candidates).values()
+    detail = plan_pages(articles, modes, now=now, validators=validators)
+    plan = PagePlan(
+        detail.fetch,
+        detail.settle,
+        skipped,
+        tuple(no_link),
+        fresh + detail.fresh,
+    )
+    return IndexPlan(plan, validators, at_rest)
 
 
 class _PageWriter:
-    """Writes results to the store in batches: one transaction per feed per batch,
-    so 200 pages are not 200 rewrites of a feed's articles."""
+    """Writes results to the store in batches: one transaction per batch for the
+    articles and validators of every page that came back in it."""
 
     FLUSH_EVERY = 50
     FLUSH_SECONDS = 2.0
 
-    def __init__(
-        self,
-        store: Store,
-        validators: dict[str, PageValidators],
-        known_ids: Mapping[str, set[str]],
-        checked_at: str,
-    ) -> None:
+    def __init__(self, store: Store, checked_at: str) -> None:
         self.store = store
         self.checked_at = checked_at
-        self.validators = validators
-        self.known_ids = known_ids
-        self.articles: list[Article] = []
-        self.touched_sources: set[str] = set()
+        self.articles: dict[str, Article] = {}
+        self.validators: dict[str, PageValidators | None] = {}
         self.last_flush = time.monotonic()
 
     def add(self, articles: Iterable[Article], validators: PageValidators | None) -> None:
         """Queue changed articles; ``validators`` (a good answer's) replace theirs, None drops them."""
         for article in articles:
-            self.articles.append(article)
-            self.touched_sources.add(article.source)
-            if validators is not None:
-                self.validators[article.id] = replace(validators, checked=self.checked_at)
-            else:
-                self.validators.pop(article.id, None)
-        if (
-            len(self.articles) >= self.FLUSH_EVERY
-            or time.monotonic() - self.last_flush >= self.FLUSH_SECONDS
-        ):
-            self.flush()
+            self.articles[article.id] = article
+            self.validators[article.id] = (
+                None if validators is None else replace(validators, checked=self.checked_at)
+            )
+        self._maybe_flush()
 
     def note_validators(self, article: Article, validators: PageValidators | None) -> None:
         """For an answer that changes nothing in the article (a 304)."""
         if validators is not None:
             self.validators[article.id] = replace(validators, checked=self.checked_at)
-            self.touched_sources.add(article.source)
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        if (
+            len(self.articles) + len(self.validators) >= self.FLUSH_EVERY
+            or time.monotonic() - self.last_flush >= self.FLUSH_SECONDS
+        ):
+            self.flush()
 
     def flush(self) -> None:
-        if self.articles:
-            self.store.update_articles(self.articles)
-        for source in self.touched_sources:
-            ids = self.known_ids.get(source, set())
-            records = {
-                identifier: {
-                    "url": v.url,
-                    "etag": v.etag,
-                    "lm": v.last_modified,
-                    "checked": v.checked,
-                }
-                for identifier, v in self.validators.items()
-                if identifier in ids
-            }
-            self.store.set_meta(_meta_key(source), records)
-        self.articles = []
-        self.touched_sources = set()
+        articles, validators = list(self.articles.values()), self.validators
+        self.articles, self.validators = {}, {}
         self.last_flush = time.monotonic()
+        self.store.save_page_results(articles, validators)
 
 
 async def fetch_full_texts(
     store: Store,
-    articles: Sequence[Article],
     modes: Mapping[str, FullTextMode],
     settings: Settings,
     *,
@@ -807,42 +887,63 @@ async def fetch_full_texts(
 ) -> PageReport:
     """The page step: plan, mark pending, fetch, extract and store, then report.
 
-    ``articles`` are the stored articles (all of them; off-topic ones and those
-    of feeds not in ``modes`` are left alone); ``modes`` maps each enabled
-    feed's name to its ``full_text`` setting. ``on_marked`` is called once the
+    ``modes`` maps each enabled feed's name to its ``full_text`` setting; other
+    feeds' articles are left alone. The plan comes from the store's page index
+    (``plan_from_index``). Pages another live process's page step is fetching
+    into the same cache are left to it. ``on_marked`` is called once the
     articles waiting for their page are stored as pending, before the first
     page is asked for: a reader that reloads then shows what is still to come.
     """
     started = time.monotonic()
     now = now or datetime.now(UTC)
-    validators = load_validators(store, modes)
-    plan = plan_pages(articles, modes, now=now, validators=validators)
-    known_ids: dict[str, set[str]] = {}
-    for article in articles:
-        known_ids.setdefault(article.source, set()).add(article.id)
-    writer = _PageWriter(store, validators, known_ids, now.isoformat())
+    indexed = plan_from_index(store, modes, now=now)
+    plan, validators = indexed.plan, indexed.validators
+    jobs = page_jobs(plan.fetch, validators)
+    elsewhere = store.claim_pages(job.url for job in jobs)
+    try:
+        if elsewhere:
+            jobs = [job for job in jobs if job.url not in elsewhere]
+        fetch = [a for job in jobs for a in job.articles]
+        # Settled ones and fresh 'pending' marks go in first, so a UI that reloads
+        # now already shows what is still to come.
+        pending = {
+            a.id: replace(a, full_text_status=STATUS_PENDING)
+            for a in fetch
+            if a.full_text_status in ("", STATUS_SKIPPED)
+        }
+        if plan.settle or pending:
+            store.save_page_results([*plan.settle, *pending.values()], {})
+        for source, (mode, rest) in indexed.at_rest.items():
+            store.settle_page_entries(source, mode, rest)
+        if pending:
+            jobs = [
+                replace(job, articles=tuple(pending.get(a.id, a) for a in job.articles))
+                for job in jobs
+            ]
+            fetch = [a for job in jobs for a in job.articles]
+        return await _run_jobs(store, jobs, fetch, plan, settings, now,
+                               on_progress, on_marked, started, len(elsewhere))  # fmt: skip
+    finally:
+        store.release_pages()
 
-    # Settled ones and fresh 'pending' marks go in first, so a UI that reloads
-    # now already shows what is still to come.
-    pending = [
-        replace(a, full_text_status=STATUS_PENDING)
-        for a in plan.fetch
-        if a.full_text_status in ("", STATUS_SKIPPED)
-    ]
-    if plan.settle or pending:
-        store.update_articles([*plan.settle, *pending])
-    pending_ids = {a.id for a in pending}
-    fetch = [
-        replace(a, full_text_status=STATUS_PENDING) if a.id in pending_ids else a
-        for a in plan.fetch
-    ]
 
-    jobs = page_jobs(fetch, validators)
+async def _run_jobs(
+    store: Store,
+    jobs: Sequence[PageJob],
+    fetch: Sequence[Article],
+    plan: PagePlan,
+    settings: Settings,
+    now: datetime,
+    on_progress: PageProgressCallback | None,
+    on_marked: Callable[[], None] | None,
+    started: float,
+    elsewhere: int,
+) -> PageReport:
+    writer = _PageWriter(store, now.isoformat())
     fetched = unchanged = failed = 0
     failures: list[tuple[str, str]] = []
     done = 0
     finished: set[str] = set()
-    store.mark_page_step(running=True)
     try:
         if on_marked is not None:
             on_marked()
@@ -890,7 +991,6 @@ async def fetch_full_texts(
         if unfinished:
             writer.add(unfinished, None)
         writer.flush()
-        store.mark_page_step(running=False)
     return PageReport(
         fetched=fetched,
         unchanged=unchanged,
@@ -899,4 +999,5 @@ async def fetch_full_texts(
         fresh=plan.fresh,
         elapsed=time.monotonic() - started,
         failures=(*plan.failed_without_request, *failures),
+        elsewhere=elsewhere,
     )

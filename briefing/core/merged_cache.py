@@ -7,6 +7,11 @@ too: so the key facts and timeline of the last merge are stored under one key
 per topic, with a digest of what they were made from (the topic, every on-topic
 article's fact cache key, and the engine's own code). Any change to an article,
 to the set of articles or to the engine gives a new digest, and a fresh merge.
+
+To know that without reading the articles, a record also carries a second
+digest, of the store's topic generation (``store.topic_state``: it changes with
+every change to an on-topic article) and the configured feeds: a new process
+checks it against the store's index and reads one key.
 """
 
 from __future__ import annotations
@@ -50,13 +55,30 @@ def merge_digest(topic_name: str, fact_keys: Sequence[str], vocabulary: str = ""
     return digest.hexdigest()
 
 
+def generation_digest(
+    topic_name: str, fingerprint: str, generation: int, feeds: Sequence[str]
+) -> str:
+    """A digest of the on-topic articles as the store's index describes them."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(engine_fingerprint().encode())
+    digest.update(topic_name.encode("utf-8", "surrogatepass"))
+    digest.update(f"\x00generation\x00{fingerprint}\x00{generation}".encode())
+    for name in feeds:
+        digest.update(b"\x00")
+        digest.update(name.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
 def meta_name(topic_name: str) -> str:
     return META_PREFIX + hashlib.blake2b(topic_name.encode(), digest_size=8).hexdigest()
 
 
-def briefing_record(briefing: Briefing, digest: str) -> dict[str, Any]:
+def briefing_record(
+    briefing: Briefing, digest: str, generation: str | None = None
+) -> dict[str, Any]:
     return {
         "digest": digest,
+        "generation": generation,
         "facts": [asdict(fact) for fact in briefing.facts],
         "timeline": [asdict(event) for event in briefing.timeline],
     }
@@ -67,7 +89,10 @@ def facts_from_record(
 ) -> tuple[tuple[KeyFact, ...], tuple[TimelineEvent, ...]] | None:
     """The stored key facts and timeline when ``record`` was made from ``digest``;
     None for another digest or anything unreadable (the caller merges afresh)."""
-    if not isinstance(record, dict) or record.get("digest") != digest:
+    if not isinstance(record, dict) or digest not in (
+        record.get("digest"),
+        record.get("generation"),
+    ):
         return None
     try:
         facts = tuple(_key_fact(item) for item in record["facts"])

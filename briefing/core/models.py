@@ -238,6 +238,8 @@ class PageReport:
     error: str = ""
     """Why the page step stopped before it was done (a full disk, a locked cache);
     the counts are what it did before that."""
+    elsewhere: int = 0
+    """Pages left to another briefing process fetching them into the same cache."""
 
 
 @dataclass(frozen=True, slots=True)

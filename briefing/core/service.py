@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from briefing.core.config import load_config, sample_config_path
 from briefing.core.models import (
@@ -28,7 +28,16 @@ from briefing.core.models import (
     RefreshSummary,
     SyncReport,
 )
-from briefing.core.store import FULL_TEXT_PENDING, Store, StoreError, parse_utc, utc_now
+from briefing.core.store import (
+    FULL_TEXT_PENDING,
+    ArticleHeader,
+    FeedCounts,
+    Store,
+    StoreError,
+    parse_utc,
+    topic_fingerprint,
+    utc_now,
+)
 from briefing.core.topic import TopicFilter, match_feed_entries
 
 if TYPE_CHECKING:
@@ -75,6 +84,22 @@ class SourceSummary:
 STALE_AFTER_SECONDS = 24 * 3600
 
 
+@dataclass(frozen=True, slots=True)
+class FirstScreen:
+    """What the reader's first screen needs, read without loading every article."""
+
+    headers: tuple[ArticleHeader, ...]
+    """The newest on-topic articles of the configured feeds (at most the limit asked)."""
+    sources: tuple[SourceSummary, ...]
+    on_topic: int
+    unread: int
+    first_article: Article | None
+    """The newest on-topic article, body and all (for the article pane)."""
+    briefing: Briefing | None
+    """The key facts when the stored merge is current; None when they must be worked
+    out (``BriefingService.briefing()``, in the background)."""
+
+
 def age_in_words(iso_time: str | None, now: datetime | None = None) -> str:
     """'3 min', '5 h', '2 days' since a UTC ISO time; 'never' for None."""
     if not iso_time:
@@ -106,9 +131,14 @@ class BriefingService:
         self.config = config
         self.store = store
         self.topic_filter = TopicFilter(config.topic)
+        self.fingerprint = topic_fingerprint(config.topic)
         self.origin: DataOrigin = origin
         self.notice = ""
         """A sentence for the user about where the data comes from, or ''."""
+        if store.read_only:
+            self.notice = f"Read-only: {store.notes.read_only}. Marks made now are not saved."
+        self._unsaved_marks: dict[str, tuple[bool | None, bool | None]] = {}
+        """Marks made on a cache that cannot be written: kept for this session only."""
 
     # ------------------------------------------------------------------ reading
 
@@ -121,30 +151,107 @@ class BriefingService:
     def feed_names(self) -> list[str]:
         return [feed.name for feed in self.config.feeds]
 
+    @property
+    def indexes_current(self) -> bool:
+        """Whether the store's indexes were made under this config's topic (else the
+        articles are matched again in memory, until a refresh stores the new matches)."""
+        return self.store.topic_state()[0] == self.fingerprint
+
     def articles(self, *, include_off_topic: bool = False) -> list[Article]:
-        """Cached articles of the configured feeds, newest first."""
-        articles = self.store.load_articles(self.feed_names, self.topic_filter)
+        """Cached articles of the configured feeds, newest first.
+
+        On-topic ones alone are found through the index (only they are read)."""
+        if not include_off_topic and self.indexes_current:
+            ids = [h.id for h in self.store.headers(self.feed_names)]
+            found = self.store.articles_by_id(ids)
+            articles = [found[i] for i in ids if i in found]
+            articles.sort(key=lambda a: a.sort_time, reverse=True)
+        else:
+            articles = self.store.load_articles(self.feed_names, self.topic_filter)
+        articles = self._shown(articles)
+        if include_off_topic:
+            return articles
+        return [a for a in articles if a.on_topic]
+
+    def _shown(self, articles: list[Article]) -> list[Article]:
+        """With this session's unsaved marks, and 'pending' marks of a killed process
+        read as not tried."""
         pending = any(a.full_text_status == FULL_TEXT_PENDING for a in articles)
         if pending and not self.store.page_step_running():  # left by a killed process
             articles = [
                 replace(a, full_text_status="") if a.full_text_status == FULL_TEXT_PENDING else a
                 for a in articles
             ]
-        if include_off_topic:
-            return articles
-        return [a for a in articles if a.on_topic]
+        if self._unsaved_marks:
+            articles = [self._with_unsaved(a) for a in articles]
+        return articles
+
+    def _with_unsaved(self, item: Any) -> Any:
+        marks = self._unsaved_marks.get(item.id)
+        if marks is None:
+            return item
+        read, starred = marks
+        return replace(
+            item,
+            read=item.read if read is None else read,
+            starred=item.starred if starred is None else starred,
+        )
+
+    def headers(self, *, limit: int | None = None) -> list[ArticleHeader]:
+        """The on-topic articles of the configured feeds as list rows, newest first,
+        without reading their bodies; ``limit``: only the newest ones (quick whatever
+        the size of the cache)."""
+        if not self.indexes_current:
+            articles = self.articles()[:limit] if limit is not None else self.articles()
+            return [_header_of(a) for a in articles]
+        if limit is not None:
+            found = self.store.newest_headers(limit, self.feed_names)
+        else:
+            found = self.store.headers(self.feed_names)
+        pending = any(h.full_text_status == FULL_TEXT_PENDING for h in found)
+        if pending and not self.store.page_step_running():
+            found = [
+                replace(h, full_text_status="") if h.full_text_status == FULL_TEXT_PENDING else h
+                for h in found
+            ]
+        if self._unsaved_marks:
+            found = [self._with_unsaved(h) for h in found]
+        return found
+
+    def article(self, article_id: str) -> Article | None:
+        found = self.store.articles_by_id([article_id]).get(article_id)
+        if found is None or found.source not in self.feed_names:
+            return None
+        return self._shown([found])[0]
+
+    def first_screen(self, limit: int = 200) -> FirstScreen:
+        """The newest ``limit`` on-topic rows, every source with its counts, the first
+        article and, when current, the stored key facts."""
+        headers = self.headers(limit=limit)
+        sources = self.sources()
+        on_topic = sum(s.on_topic for s in sources)
+        unread = sum(s.unread for s in sources)
+        first = self.article(headers[0].id) if headers else None
+        briefing = self.stored_briefing()
+        return FirstScreen(tuple(headers), tuple(sources), on_topic, unread, first, briefing)
 
     def sources(self, articles: Sequence[Article] | None = None) -> list[SourceSummary]:
-        if articles is None:
-            articles = self.articles(include_off_topic=True)
+        """Every configured feed with its health and counts; the counts come from the
+        store's indexes, unless ``articles`` are given (or the topic changed)."""
         counts: dict[str, list[int]] = {}
-        for article in articles:
-            entry = counts.setdefault(article.source, [0, 0, 0])
-            entry[0] += 1
-            if article.on_topic:
-                entry[1] += 1
-                if not article.read:
-                    entry[2] += 1
+        if articles is None and self.indexes_current and not self._unsaved_marks:
+            for name, found in self.store.feed_counts(self.feed_names).items():
+                counts[name] = [found.articles, found.on_topic, found.unread]
+        else:
+            if articles is None:
+                articles = self.articles(include_off_topic=True)
+            for article in articles:
+                entry = counts.setdefault(article.source, [0, 0, 0])
+                entry[0] += 1
+                if article.on_topic:
+                    entry[1] += 1
+                    if not article.read:
+                        entry[2] += 1
         now = datetime.now(UTC)
         summaries = []
         for feed in self.config.feeds:
@@ -173,17 +280,61 @@ class BriefingService:
         value = self.store.get_meta("last_refresh")
         return value if isinstance(value, str) else None
 
+    def _generation_digest(self) -> str | None:
+        """What the store's index says the on-topic articles are, as a merge digest;
+        None when the indexes are of another topic."""
+        from briefing.core import merged_cache
+
+        fingerprint, generation = self.store.topic_state()
+        if fingerprint != self.fingerprint:
+            return None
+        return merged_cache.generation_digest(
+            self.config.topic.name, fingerprint, generation, self.feed_names
+        )
+
+    def stored_briefing(self) -> Briefing | None:
+        """The key facts of the last merge when nothing it was made from has changed
+        (no article is read); None when they must be worked out again."""
+        from briefing.core import merged_cache
+        from briefing.core.facts import assemble_briefing
+
+        digest = self._generation_digest()
+        if digest is None:
+            return None
+        topic = self.config.topic.name
+        stored = merged_cache.facts_from_record(
+            self.store.get_meta(merged_cache.meta_name(topic)), digest
+        )
+        if stored is None:
+            return None
+        facts, timeline = stored
+        count = sum(c.on_topic for c in self._counts().values())
+        return assemble_briefing(
+            topic, None, facts, timeline, articles=count, extracted=0, cached=count
+        )
+
+    def _counts(self) -> dict[str, FeedCounts]:
+        return self.store.feed_counts(self.feed_names)
+
     def briefing(self, articles: Sequence[Article] | None = None) -> Briefing:
         """The merged key facts and timeline of the on-topic articles.
 
         The last merge of this topic is kept in the store: when nothing it was
         made from has changed, a new process reads it instead of decoding every
-        article's facts and merging again.
+        article's facts and merging again (without ``articles``, it reads no
+        article to know that).
         """
         from briefing.core import merged_cache
         from briefing.core.facts import assemble_briefing, build_briefing, fact_cache_key
 
+        generation_digest = None
         if articles is None:
+            stored_briefing = self.stored_briefing()
+            if stored_briefing is not None:
+                return stored_briefing
+            # Read before the articles: a change meanwhile gives a newer generation,
+            # so this merge is never taken for a later state.
+            generation_digest = self._generation_digest()
             articles = self.articles()
         on_topic = [a for a in articles if a.on_topic]
         topic = self.config.topic.name
@@ -206,9 +357,11 @@ class BriefingService:
             )
         briefing = build_briefing(on_topic, topic, cache=self.store, vocabulary=self.config.facts)
         # The stored merge is only a shortcut for next time: a failed write
-        # (disk full, a lock held too long) leaves this briefing good.
-        with contextlib.suppress(StoreError):
-            self.store.set_meta(meta_name, merged_cache.briefing_record(briefing, digest))
+        # (disk full, a lock held too long, a read-only cache) leaves this briefing good.
+        if not self.store.read_only:
+            record = merged_cache.briefing_record(briefing, digest, generation_digest)
+            with contextlib.suppress(StoreError):
+                self.store.set_meta(meta_name, record)
         return briefing
 
     # ------------------------------------------------------------------ state
@@ -222,7 +375,16 @@ class BriefingService:
     def set_flags(
         self, ids: Sequence[str], *, read: bool | None = None, starred: bool | None = None
     ) -> None:
-        """Store marks; with ``[sync]`` they are queued for the server in the same write."""
+        """Store marks; with ``[sync]`` they are queued for the server in the same write.
+        On a cache that cannot be written they are kept for this session only."""
+        if self.store.read_only:
+            for identifier in ids:
+                old_read, old_starred = self._unsaved_marks.get(identifier, (None, None))
+                self._unsaved_marks[identifier] = (
+                    old_read if read is None else read,
+                    old_starred if starred is None else starred,
+                )
+            return
         if self.server_sync is None:
             self.store.set_flags(ids, read=read, starred=starred)
             return
@@ -231,6 +393,18 @@ class BriefingService:
                 self.server_sync.record_marks(ids, "read", read)
             if starred is not None:
                 self.server_sync.record_marks(ids, "starred", starred)
+
+    def damage_report(self) -> str:
+        """A sentence about records this process found damaged, or ''."""
+        damaged = len(self.store.damaged)
+        if not damaged:
+            return ""
+        records = "1 damaged record" if damaged == 1 else f"{damaged} damaged records"
+        return (
+            f"{records} in the cache at {self.store.directory} could not be read and were"
+            " left out; the next fetch of their feeds stores them again, and"
+            " `briefing --repair-cache` copies everything still readable into a new cache"
+        )
 
     # ------------------------------------------------------------------ refresh
 
@@ -255,6 +429,8 @@ class BriefingService:
         from briefing.core.fetch import fetch_feeds
 
         started = utc_now()
+        # A changed topic: store the new matches first, so every index is of it.
+        self.store.rematch_topic(self.topic_filter)
         feeds = [f for f in self.config.feeds if f.enabled and not f.via]
         states = {f.name: self.store.feed_state(f.name) or FeedState(f.name, f.url) for f in feeds}
         base_dir = Path(self.config.path).parent if self.config.path else None
@@ -281,6 +457,14 @@ class BriefingService:
                         on_progress(result, len(results), through_server + len(feeds))
         finally:
             batch.flush()
+        if not self.store.still_there():
+            raise StoreError(
+                f"the cache at {self.store.directory} was deleted or replaced during the"
+                " refresh; what was fetched is not kept (run the command again)",
+                self.store.directory,
+                rebuildable=False,
+                fault="vanished",
+            )
         any_succeeded = any(r.status is not FetchStatus.ERROR for r in results)
         if any_succeeded:
             self.store.set_meta("last_refresh", utc_now())
@@ -347,10 +531,8 @@ class BriefingService:
         from briefing.core.fulltext import fetch_full_texts
 
         modes = {f.name: f.full_text for f in self.config.feeds if f.enabled}
-        articles = self.store.load_articles(list(modes), self.topic_filter)
         return await fetch_full_texts(
             self.store,
-            articles,
             modes,
             self.config.settings,
             on_progress=on_progress,
@@ -451,6 +633,16 @@ class _StateBatch:
     def flush(self) -> None:
         pending, self.pending = self.pending, []
         self.store.save_feed_states(pending)
+
+
+def _header_of(article: Article) -> ArticleHeader:
+    from briefing.core.store import time_key
+
+    return ArticleHeader(
+        article.id, article.source, article.title, article.link, article.published,
+        article.first_seen, article.relevance, article.read, article.starred,
+        article.full_text_status, time_key(article.published, article.first_seen),
+    )  # fmt: skip
 
 
 def _health(state: FeedState, now: datetime) -> str:

@@ -1,58 +1,101 @@
-"""The offline cache: every article, per-feed HTTP metadata, read/starred state.
+"""The offline cache: articles, read/starred marks, page validators and feed states.
 
-This is the only module that imports diskcache. Values are JSON (diskcache's
-JSONDisk), never pickles, because unpickling a tampered cache file would run
-code. Layout of keys:
+Built on diskcache through ``cachefile`` (the only module that imports it):
+JSON values, never pickles. Every record is small and one change is one small
+write; whatever a query needs to find is kept in an index record, written in
+the same transaction as the records it describes, so that no query reads
+every article and a killed process never leaves an index out of step.
 
-``schema``            {"version": N}
+Layout of keys (schema 2):
+
+``schema``            {"version": 2}
+``sources``           names of the feeds with a state or articles
 ``feed:<name>``       FeedState of one feed
-``articles:<name>``   {article id: article fields} for one feed, written in one
-                      transaction per refresh, so a killed process loses nothing
-                      already stored and never leaves half a feed
-``flags``             {article id: [read, starred]} for articles not in the
-                      default state; kept apart so a refresh never resets them
-``sources``           names of the feeds that have articles stored
+``a:<id>``            one article (every Article field but the marks, plus ``guid``)
+``f:<id>``            read/starred marks of one article with the time each last
+                      changed (``FlagState``); "the newer change wins" for sync
+``p:<id>``            page validators of one article (``PageValidators``)
+``fx:<name>``         index of one feed: {"topic": fingerprint, "ids": {id: [time, bits]}}
+                      (time: the article's sort time as UTC ISO; bits: ``ON_TOPIC``,
+                      ``READ``, ``STARRED``, ``SHORT``, ``WEB_LINK``)
+``n:<name>``          counts of one feed [articles, on topic, unread on topic,
+                      starred, on topic with a short own text]
+``px:<name>``         the page step's live entries of one feed: {"mode": ..., "entries":
+                      {id: [time, state, checked, bits, label]}}; articles whose page is
+                      settled for good (old, or not wanted) are left out
+``~t:<time> <id>``    header of one on-topic article (what a list row shows); keys
+                      sort by time, so the newest N are the last N keys
+``topic``             {"fingerprint", "generation", "days": {day: on-topic count}};
+                      the generation changes whenever an on-topic article does
+``starred``           {id: feed} of every starred article
+``claims``            {pid: {"started", "urls"}}: pages each live page step is fetching
 ``facts:<key>``       extracted facts of one article version (facts engine)
 ``meta:<name>``       small UI and session state
-``sync:<account>:<name>``  what the feed server sync keeps (core/sync/state.py and
-                      queue.py), through ``get_record``/``put_records``
+``sync:<name>``       reserved for sync (issue 13): records it keeps with the marks
+
+A record that cannot be decoded is left out when reading and counted in
+``Store.damaged``; the next fetch of its feed writes it again, and
+``repair_cache`` (``briefing --repair-cache``) copies everything still readable
+into a new cache. A cache that cannot be written (read-only, a full disk) is
+opened read-only: reading works, and every write raises a ``StoreError`` that
+says why. Reads never write.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import sqlite3
 import time
-import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from briefing.core import cachefile
+from briefing.core.cachefile import DECODE_ERRORS, CacheFile, Fault, StoreError
 from briefing.core.models import Article, FeedState, ParsedEntry, Topic
 from briefing.core.topic import MATCH_VERSION, TopicFilter, TopicMatch
 
-SCHEMA_VERSION = 1
+__all__ = [
+    "ENV_CACHE_DIR",
+    "FULL_TEXT_PENDING",
+    "SCHEMA_VERSION",
+    "ArticleHeader",
+    "FeedCounts",
+    "FlagChange",
+    "FlagState",
+    "MergeCounts",
+    "PageEntry",
+    "PageValidators",
+    "Store",
+    "StoreError",
+    "article_id",
+    "default_cache_dir",
+    "open_store",
+    "parse_utc",
+    "topic_fingerprint",
+    "utc_now",
+    "with_flags",
+]
+
+SCHEMA_VERSION = 2
+LEGACY_SCHEMA_VERSION = 1
 FULL_TEXT_PENDING = "pending"
 """``Article.full_text_status`` while a page step is to fetch the article's page."""
-_PAGE_STEP_META = "page_step"
 ENV_CACHE_DIR = "BRIEFING_CACHE_DIR"
 
-# JSON can fail to decode, zlib can fail to inflate, SQLite can find a broken file.
-_UNREADABLE = (sqlite3.DatabaseError, json.JSONDecodeError, zlib.error, UnicodeDecodeError)
-
-
-class StoreError(Exception):
-    """The cache cannot be used. ``str()`` says what and where."""
-
-    def __init__(self, message: str, directory: Path, *, rebuildable: bool = True) -> None:
-        super().__init__(message)
-        self.directory = directory
-        self.rebuildable = rebuildable
+ON_TOPIC, READ, STARRED, SHORT, WEB_LINK = 1, 2, 4, 8, 16
+HEADER_PREFIX = "~t:"
+SYNC_PREFIX = "sync:"
+_NO_TIME = "0000-00-00T00:00:00+00:00"
+_BATCH = 500
+"""Records per transaction when copying a whole cache (migration, repair)."""
 
 
 def default_cache_dir() -> Path:
@@ -94,26 +137,136 @@ def topic_fingerprint(topic: Topic) -> str:
     return hashlib.sha1(payload.encode()).hexdigest()[:12]
 
 
+def time_key(published: str | None, first_seen: str | None) -> str:
+    """The sort time an index keeps: publication, else first seen, as UTC ISO."""
+    for stamp in (published, first_seen):
+        parsed = parse_utc(stamp)
+        if parsed is not None:
+            return parsed.isoformat()
+    return _NO_TIME
+
+
+def _day(tkey: str) -> str:
+    return tkey[:10]
+
+
+def fresh_generation() -> int:
+    """A topic generation no earlier index of this cache can have had (indexes made
+    again, a cache repaired), so a stored merge of before never passes for current."""
+    return time.time_ns() // 1000
+
+
+# --------------------------------------------------------------------------- the project's types
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleHeader:
+    """What a list row shows of an on-topic article, read without its body."""
+
+    id: str
+    source: str
+    title: str
+    link: str
+    published: str | None
+    first_seen: str
+    relevance: float
+    read: bool
+    starred: bool
+    full_text_status: str
+    time: str
+    """The sort time as UTC ISO (publication, else first seen)."""
+
+    @property
+    def sort_time(self) -> str:
+        return self.published or self.first_seen
+
+
+@dataclass(frozen=True, slots=True)
+class FeedCounts:
+    articles: int = 0
+    on_topic: int = 0
+    unread: int = 0
+    """On-topic articles not read."""
+    starred: int = 0
+    short: int = 0
+    """On-topic articles whose own text is short (the page step wants their page under "auto")."""
+
+
+@dataclass(frozen=True, slots=True)
+class FlagState:
+    """The read and starred marks of one article, with the time each last changed.
+
+    A time is UTC ISO, or '' when unknown (marks carried over from the first
+    cache layout): an unknown time is older than any known one.
+    """
+
+    id: str
+    source: str
+    read: bool = False
+    read_changed: str = ""
+    starred: bool = False
+    starred_changed: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FlagChange:
+    """A mark set elsewhere (a sync server) at ``changed``; None leaves that mark alone."""
+
+    id: str
+    changed: str
+    read: bool | None = None
+    starred: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageValidators:
+    """What the last good answer for a page said, to make the next GET conditional."""
+
+    url: str
+    """The entry link these belong to; a changed link makes them void."""
+    etag: str | None
+    last_modified: str | None
+    checked: str = ""
+    """When the page last answered well (200 or 304), as UTC ISO; '' if unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageEntry:
+    """One article the page step may have to act on (``px:<feed>``)."""
+
+    id: str
+    source: str
+    time: str
+    state: str
+    """'', 'pending', 'skipped', 'ok' (with text), 'ok0' (ok, no text), 'failed'."""
+    checked: str
+    """When its page last answered well, if the validators are for its current link."""
+    short: bool
+    web_link: bool
+    label: str
+    """Its link, else its title (to name it in a report)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MergeCounts:
+    new: int
+    updated: int
+    total: int
+    expired: int
+
+
+# --------------------------------------------------------------------------- records
+
+
 _ARTICLE_FIELDS = tuple(f.name for f in fields(Article) if f.name not in ("read", "starred"))
 _STATE_FIELDS = tuple(f.name for f in fields(FeedState))
-
-
-def _article_record(article: Article) -> dict[str, Any]:
-    record = asdict(article)
-    del record["read"], record["starred"]
-    return record
-
-
 _TEXT_FIELDS = ("id", "source", "title", "link", "author", "summary", "content", "first_seen")
 _OPTIONAL_TEXT_FIELDS = ("full_text", "full_text_status")
+_COMPARED = ("title", "link", "summary", "content", "published", "author")
 
 
 def _well_formed(record: Any) -> bool:
-    """Whether a stored article record has the shape this version writes.
-
-    A record damaged by hand or by another program is left out when reading
-    (the next refresh of its feed writes it again), never a crash later on.
-    """
+    """Whether a stored article record has the shape this version writes."""
     if type(record) is not dict:
         return False
     for name in _TEXT_FIELDS:
@@ -131,88 +284,318 @@ def _well_formed(record: Any) -> bool:
     )
 
 
-def _article_from(record: Mapping[str, Any], flags: Sequence[bool] | None) -> Article:
+def _article_record(article: Article) -> dict[str, Any]:
+    record = asdict(article)
+    del record["read"], record["starred"]
+    return record
+
+
+def _article_from(record: Mapping[str, Any], read: bool = False, starred: bool = False) -> Article:
     values = {name: record[name] for name in _ARTICLE_FIELDS if name in record}
-    read, starred = (bool(flags[0]), bool(flags[1])) if flags else (False, False)
     return Article(**values, read=read, starred=starred)
 
 
-@dataclass(frozen=True, slots=True)
-class MergeCounts:
-    new: int
-    updated: int
-    total: int
-    expired: int
+def _page_state(record: Mapping[str, Any]) -> str:
+    status = str(record.get("full_text_status") or "")
+    if status == "ok":
+        return "ok" if record.get("full_text") else "ok0"
+    if status.startswith("failed: "):
+        return "failed"
+    return status if status in ("", FULL_TEXT_PENDING, "skipped") else ""
+
+
+def _page_bits(record: Mapping[str, Any]) -> int:
+    from briefing.core.fulltext import wants_page_under_auto
+    from briefing.core.textclean import is_web_url
+
+    bits = 0
+    if wants_page_under_auto(str(record.get("content") or ""), str(record.get("summary") or "")):
+        bits |= SHORT
+    if is_web_url(str(record.get("link") or "")):
+        bits |= WEB_LINK
+    return bits
+
+
+def _header_value(record: Mapping[str, Any], read: bool, starred: bool) -> list[Any]:
+    return [
+        record["source"],
+        record["title"],
+        record["link"],
+        record.get("published"),
+        record["first_seen"],
+        record.get("relevance", 0.0),
+        read,
+        starred,
+        record.get("full_text_status", ""),
+    ]
+
+
+def _header_from(key: str, value: Any) -> ArticleHeader | None:
+    if not isinstance(value, list) or len(value) != 9:
+        return None
+    tkey, _, identifier = key[len(HEADER_PREFIX) :].rpartition(" ")
+    source, title, link, published, first_seen, relevance, read, starred, status = value
+    if not all(type(v) is str for v in (source, title, link, first_seen, status)):
+        return None
+    if published is not None and type(published) is not str:
+        return None
+    if type(relevance) not in (int, float):
+        return None
+    return ArticleHeader(
+        identifier, source, title, link, published, first_seen, float(relevance),
+        bool(read), bool(starred), status, tkey,
+    )  # fmt: skip
+
+
+def _flag_from(identifier: str, value: Any) -> FlagState | None:
+    if not isinstance(value, dict) or type(value.get("source")) is not str:
+        return None
+    return FlagState(
+        identifier,
+        value["source"],
+        bool(value.get("read")),
+        str(value.get("read_changed") or ""),
+        bool(value.get("starred")),
+        str(value.get("starred_changed") or ""),
+    )
+
+
+def _validators_from(value: Any) -> PageValidators | None:
+    if not isinstance(value, dict) or type(value.get("url")) is not str:
+        return None
+
+    def text(name: str) -> str | None:
+        item = value.get(name)
+        return item if isinstance(item, str) and item else None
+
+    return PageValidators(value["url"], text("etag"), text("lm"), text("checked") or "")
+
+
+def _validators_record(validators: PageValidators) -> dict[str, Any]:
+    return {
+        "url": validators.url,
+        "etag": validators.etag,
+        "lm": validators.last_modified,
+        "checked": validators.checked,
+    }
+
+
+@dataclass(slots=True)
+class _FeedIndex:
+    """``fx:<name>`` and, once needed, ``px:<name>`` of one feed, being changed."""
+
+    source: str
+    topic: str
+    ids: dict[str, list[Any]]
+    pages: dict[str, list[Any]] | None = None
+    pages_mode: str | None = None
+    pages_known: bool = False
+    pages_changed: bool = False
+
+
+@dataclass(slots=True)
+class _TopicIndex:
+    fingerprint: str | None
+    generation: int
+    days: dict[str, int]
+    changed: bool = False
+
+    def add(self, tkey: str) -> None:
+        day = _day(tkey)
+        self.days[day] = self.days.get(day, 0) + 1
+        self.changed = True
+
+    def remove(self, tkey: str) -> None:
+        day = _day(tkey)
+        left = self.days.get(day, 0) - 1
+        if left > 0:
+            self.days[day] = left
+        else:
+            self.days.pop(day, None)
+        self.changed = True
+
+    def bump(self) -> None:
+        self.generation += 1
+        self.changed = True
+
+
+@dataclass(slots=True)
+class OpenNotes:
+    """What opening the cache did or found, for the user to be told."""
+
+    read_only: str = ""
+    """Why the cache is read-only (a sentence), or ''."""
+    migrated_from: Path | None = None
+    """Where the cache of the first layout was kept when it was carried over."""
+    extra: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- the store
 
 
 class Store:
-    """A diskcache directory holding the briefing. Safe to share between processes."""
+    """A cache directory holding the briefing. Safe to share between processes.
 
-    def __init__(self, directory: str | os.PathLike[str]) -> None:
+    ``read_only=True`` opens it without ever writing (and never migrating).
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        read_only: bool = False,
+        _importing: bool = False,
+    ) -> None:
         self.directory = Path(directory)
-        self._cache = self._open()
+        self.notes = OpenNotes()
+        self.damaged: set[str] = set()
+        """Keys found unreadable by this process (skipped, and reported)."""
+        self._file_id: tuple[int, int] | None = None
+        self._read_only_fault = Fault.READ_ONLY
+        if _importing:  # a new cache being filled by ``cacheupkeep``; no schema yet
+            self.directory.mkdir(parents=True)
+            self._cache: CacheFile = cachefile.open_writable(self.directory)
+        else:
+            self._cache = self._open(read_only)
 
     # ------------------------------------------------------------------ opening
 
-    def _open(self) -> Any:
-        import diskcache
+    @property
+    def read_only(self) -> bool:
+        return self._cache.read_only
 
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
+    def _open(self, read_only: bool) -> CacheFile:
+        directory = self.directory
+        if directory.exists() and not directory.is_dir():
             raise StoreError(
-                f"cannot create cache directory {self.directory}: {error.strerror or error}",
-                self.directory,
+                f"the cache path {directory} is a file, not a cache directory; move the file"
+                " away or give another --cache-dir",
+                directory,
                 rebuildable=False,
-            ) from None
-        try:
-            cache = diskcache.Cache(
-                str(self.directory),
-                disk=diskcache.JSONDisk,
-                disk_compress_level=1,
-                # Feed blobs are 50-500 KB; as separate files each write makes a
-                # directory and a file, which dominated the cold refresh.
-                disk_min_file_size=2**24,
-                eviction_policy="none",
-                size_limit=2**40,
-                timeout=30,
+                fault=Fault.NOT_A_DIRECTORY,
             )
-        except _UNREADABLE as error:
-            raise StoreError(
-                f"the cache at {self.directory} cannot be read ({error})", self.directory
-            ) from None
-        except OSError as error:
-            raise StoreError(
-                f"cannot open the cache at {self.directory}: {error.strerror or error}",
-                self.directory,
-                rebuildable=False,
-            ) from None
-        try:
-            version = cache.get("schema")
-        except _UNREADABLE as error:
-            cache.close()
-            raise StoreError(
-                f"the cache at {self.directory} cannot be read ({error})", self.directory
-            ) from None
-        if version is None:
-            try:
-                cache.set("schema", {"version": SCHEMA_VERSION})
-            except (sqlite3.Error, OSError) as error:
-                cache.close()
+        from briefing.core import cacheupkeep
+
+        if not directory.exists():
+            # Created under the lock, so that it never appears in the middle of
+            # another process's swap (cacheupkeep).
+            with contextlib.suppress(OSError):
+                directory.parent.mkdir(parents=True, exist_ok=True)
+            with exclusive_lock(directory):
+                cacheupkeep.adopt_finished_swap(directory)
+                if not directory.exists() and not read_only:
+                    self._create(directory)
+        version = _peek_schema(directory)
+        if version == LEGACY_SCHEMA_VERSION:
+            if read_only:
                 raise StoreError(
-                    f"cannot write to the cache at {self.directory} ({error})",
-                    self.directory,
+                    f"the cache at {directory} has the first layout, which this briefing"
+                    " upgrades the first time it can write there; it cannot be read as it is",
+                    directory,
+                    rebuildable=False,
+                    fault=Fault.READ_ONLY,
+                )
+            self.notes.migrated_from = cacheupkeep.migrate_legacy(directory)
+            version = SCHEMA_VERSION
+        if version not in (None, SCHEMA_VERSION):
+            found = version if version != -1 else "unknown"
+            raise StoreError(
+                f"the cache at {directory} has schema version {found!r}; this briefing reads"
+                f" version {SCHEMA_VERSION} (a newer briefing wrote it: upgrade briefing, or use"
+                " another --cache-dir)",
+                directory,
+                rebuildable=False,
+                fault=Fault.NEWER,
+            )
+        cache = self._open_file(read_only)
+        if not cache.read_only and version is None:
+            self._initialise(cache)
+        self._file_id = cachefile.stat_key(directory)
+        return cache
+
+    def _open_file(self, read_only: bool) -> CacheFile:
+        directory = self.directory
+        if read_only:
+            return self._open_read_only(reason="")
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise _cannot_create(directory, error) from None
+        try:
+            return cachefile.open_writable(directory)
+        except (sqlite3.Error, OSError) as error:
+            if cachefile.is_unreadable(error):
+                raise cachefile.unreadable_error(directory, error) from None
+            described = cachefile.write_fault(directory, error)
+            if described is None:
+                raise StoreError(
+                    f"cannot open the cache at {directory}: {error}",
+                    directory,
                     rebuildable=False,
                 ) from None
-        elif not isinstance(version, dict) or version.get("version") != SCHEMA_VERSION:
-            cache.close()
-            found = version.get("version") if isinstance(version, dict) else version
+            if not (directory / cachefile.DB_NAME).is_file():
+                raise StoreError(
+                    f"cannot create a cache at {directory}: {described[1]}",
+                    directory,
+                    rebuildable=False,
+                    fault=Fault.CANNOT_CREATE,
+                ) from None
+            return self._open_read_only(reason=described[1], fault=described[0])
+
+    def _open_read_only(self, reason: str, fault: str = Fault.READ_ONLY) -> CacheFile:
+        directory = self.directory
+        try:
+            cache = cachefile.open_read_only(directory)
+        except FileNotFoundError:
             raise StoreError(
-                f"the cache at {self.directory} has schema version {found!r};"
-                f" this briefing reads version {SCHEMA_VERSION}",
-                self.directory,
-            )
+                f"there is no cache at {directory} yet" + (f" ({reason})" if reason else ""),
+                directory,
+                rebuildable=False,
+                fault=Fault.CANNOT_CREATE,
+            ) from None
+        except sqlite3.DatabaseError as error:
+            if cachefile.is_unreadable(error):
+                raise cachefile.unreadable_error(directory, error) from None
+            raise StoreError(
+                f"cannot read the cache at {directory}: {error}"
+                + (f" ({reason})" if reason else ""),
+                directory,
+                rebuildable=False,
+                fault=fault,
+            ) from None
+        self.notes.read_only = reason or f"the cache at {directory} was opened read-only"
+        self._read_only_fault = fault
         return cache
+
+    def _create(self, directory: Path) -> None:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise _cannot_create(directory, error) from None
+        try:
+            cache = cachefile.open_writable(directory)
+        except (sqlite3.Error, OSError) as error:
+            described = cachefile.write_fault(directory, error)
+            raise StoreError(
+                f"cannot create a cache at {directory}: {described[1] if described else error}",
+                directory,
+                rebuildable=False,
+                fault=Fault.CANNOT_CREATE,
+            ) from None
+        try:
+            self._initialise(cache)
+        finally:
+            cache.close()
+
+    def _initialise(self, cache: CacheFile) -> None:
+        """A new cache: its schema record, once (two processes may start one at once)."""
+        try:
+            with cache.transact():
+                if cache.get("schema") is None:
+                    cache.set("schema", {"version": SCHEMA_VERSION})
+        except (sqlite3.Error, OSError) as error:
+            cache.close()
+            raise self._write_error(error) from None
 
     def close(self) -> None:
         self._cache.close()
@@ -224,99 +607,120 @@ class Store:
         self.close()
 
     @staticmethod
-    def move_aside(directory: str | os.PathLike[str]) -> Path:
-        """Rename a broken cache so a fresh one can start; nothing is deleted."""
-        source = Path(directory)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = source.with_name(f"{source.name}.broken-{stamp}")
-        counter = 1
-        while target.exists():
-            counter += 1
-            target = source.with_name(f"{source.name}.broken-{stamp}-{counter}")
-        source.rename(target)
-        return target
+    def move_aside(directory: str | os.PathLike[str], label: str = "broken") -> Path:
+        """Rename a cache so a fresh one can start; nothing is deleted."""
+        return _move_aside(Path(directory), label)
 
     # ------------------------------------------------------------------ low level
 
-    def _get(self, key: str, default: Any = None) -> Any:
+    def _get(self, key: str) -> Any:
+        """The value, or None when missing or unreadable (then noted in ``damaged``)."""
         try:
-            return self._cache.get(key, default)
-        except _UNREADABLE as error:
+            return self._cache.get(key)
+        except DECODE_ERRORS:
+            self.damaged.add(key)
+            return None
+        except sqlite3.DatabaseError as error:
+            if cachefile.is_unreadable(error):
+                self.damaged.add(key)
+                return None
             raise StoreError(
-                f"the cache at {self.directory} has an unreadable entry {key!r} ({error})",
+                f"cannot read the cache at {self.directory} ({error})",
                 self.directory,
+                rebuildable=False,
             ) from None
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        # BEGIN IMMEDIATE: one writer at a time across processes. A failed write
-        # (disk full, read-only directory, a lock held too long) rolls back and
-        # says where; what was stored before stays.
-        import diskcache
-
-        try:
-            with self._cache.transact():
-                yield
-        except diskcache.Timeout:
-            raise StoreError(
+    def _write_error(self, error: BaseException) -> StoreError:
+        if cachefile.is_timeout(error):
+            return StoreError(
                 f"the cache at {self.directory} is locked by another process; try again",
                 self.directory,
                 rebuildable=False,
-            ) from None
-        except (sqlite3.Error, OSError) as error:
-            raise StoreError(
-                f"cannot write to the cache at {self.directory} ({error})",
+                fault=Fault.LOCKED,
+            )
+        if cachefile.is_unreadable(error):
+            return StoreError(
+                f"the cache at {self.directory} is damaged ({error}); run"
+                " `briefing --repair-cache` to copy everything still readable into a new cache",
                 self.directory,
                 rebuildable=False,
-            ) from None
+                fault=Fault.DAMAGED,
+            )
+        described = cachefile.write_fault(self.directory, error)
+        if described is not None:
+            return StoreError(described[1], self.directory, rebuildable=False, fault=described[0])
+        return StoreError(
+            f"cannot write to the cache at {self.directory} ({error})",
+            self.directory,
+            rebuildable=False,
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group writes (``set_flags``, ``put_records``) so that all or none land.
+        """Every write inside is kept together or not at all (BEGIN IMMEDIATE: one writer
+        at a time across processes). Nests. For sync: its own ``sync:`` records written
+        with a change of marks. A failed write (a full disk, a read-only cache, a lock
+        held too long) rolls back and raises a ``StoreError`` that says why."""
+        if self._cache.read_only:
+            raise StoreError(
+                self.notes.read_only or f"the cache at {self.directory} is read-only",
+                self.directory,
+                rebuildable=False,
+                fault=self._read_only_fault,
+            )
+        try:
+            with self._cache.transact():
+                yield
+        except StoreError:
+            raise
+        except (sqlite3.Error, OSError) as error:
+            raise self._write_error(error) from None
+        except Exception as error:
+            if cachefile.is_timeout(error):
+                raise self._write_error(error) from None
+            raise
+        self._check_still_there()
 
-        Nests: the methods' own transactions join the caller's."""
-        with self._transaction():
-            yield
+    _transaction = transaction
 
-    def get_record(self, key: str, default: Any = None) -> Any:
-        """A JSON value another core module keeps under its own ``key`` (``sync:...``)."""
-        return self._get(key, default)
+    def _check_still_there(self) -> None:
+        """A cache deleted or replaced while open takes writes into a file nobody will
+        read again: say so at once rather than report success."""
+        if self._file_id is not None and cachefile.stat_key(self.directory) != self._file_id:
+            raise StoreError(
+                f"the cache at {self.directory} was deleted or replaced while briefing was"
+                " writing to it; what was fetched since then is not kept (run the command again)",
+                self.directory,
+                rebuildable=False,
+                fault=Fault.VANISHED,
+            )
 
-    def put_records(self, values: Mapping[str, Any], *, delete: Iterable[str] = ()) -> None:
-        """Write (and delete) such values in one transaction."""
-        with self._transaction():
-            for key, value in values.items():
-                self._cache.set(key, value)
-            for key in delete:
-                self._cache.delete(key)
+    def still_there(self) -> bool:
+        return self._file_id is None or cachefile.stat_key(self.directory) == self._file_id
 
     def get_meta(self, name: str, default: Any = None) -> Any:
-        return self._get(f"meta:{name}", default)
+        value = self._get(f"meta:{name}")
+        return default if value is None else value
 
     def set_meta(self, name: str, value: Any) -> None:
-        with self._transaction():
+        with self.transaction():
             self._cache.set(f"meta:{name}", value)
 
-    def mark_page_step(self, *, running: bool) -> None:
-        """Record that this process's page step (full text) starts or ends."""
-        self.set_meta(_PAGE_STEP_META, {"pid": os.getpid()} if running else None)
+    def get_record(self, key: str) -> Any:
+        """A ``sync:`` record (for sync, issue 13), None when missing or unreadable."""
+        _check_sync_key(key)
+        return self._get(key)
 
-    def page_step_running(self) -> bool:
-        """Whether a live process is fetching pages into this store now.
+    def set_record(self, key: str, value: Any) -> None:
+        """Write a ``sync:`` record; inside ``transaction()`` it goes with the rest."""
+        _check_sync_key(key)
+        with self.transaction():
+            self._cache.set(key, value)
 
-        A process killed mid-step (no chance to clean up) leaves its "pending"
-        marks behind; they mean nothing once that process is gone.
-        """
-        record = self.get_meta(_PAGE_STEP_META)
-        if not isinstance(record, dict) or type(record.get("pid")) is not int:
-            return False
-        try:
-            os.kill(record["pid"], 0)
-        except ProcessLookupError:
-            return False
-        except OSError:
-            return True  # alive, but another user's
-        return True
+    def delete_record(self, key: str) -> None:
+        _check_sync_key(key)
+        with self.transaction():
+            self._cache.delete(key)
 
     # ------------------------------------------------------------------ feeds
 
@@ -330,14 +734,7 @@ class Store:
 
     def feed_state(self, name: str) -> FeedState | None:
         record = self._get(f"feed:{name}")
-        if not isinstance(record, dict):
-            return None
-        values = {k: record[k] for k in _STATE_FIELDS if k in record}
-        if not all(value is None or type(value) is str for value in values.values()):
-            return None  # damaged: treated as a feed not fetched yet
-        if type(values.get("name")) is not str or type(values.get("url")) is not str:
-            return None
-        return FeedState(**values)
+        return _state_from(record)
 
     def save_feed_state(self, state: FeedState) -> None:
         self.save_feed_states([state])
@@ -346,41 +743,202 @@ class Store:
         """Several feeds' states in one transaction (a warm refresh's 304s)."""
         if not states:
             return
-        with self._transaction():
+        with self.transaction():
             for state in states:
                 self._cache.set(f"feed:{state.name}", asdict(state))
             self._add_sources(state.name for state in states)
 
     def source_names(self) -> list[str]:
-        names = self._get("sources", [])
+        names = self._get("sources")
         return [n for n in names if type(n) is str] if isinstance(names, list) else []
 
     def _add_sources(self, added: Iterable[str]) -> None:
-        """Record new feed names (inside the caller's transaction); one write at most."""
         names = self.source_names()
         fresh = [name for name in dict.fromkeys(added) if name not in names]
         if fresh:
             self._cache.set("sources", [*names, *fresh])
 
-    # ------------------------------------------------------------------ articles
+    def feed_counts(self, names: Iterable[str] | None = None) -> dict[str, FeedCounts]:
+        """Articles, on-topic, unread, starred per feed, without reading any article."""
+        found: dict[str, FeedCounts] = {}
+        for name in self.source_names() if names is None else names:
+            value = self._get(f"n:{name}")
+            if isinstance(value, list) and len(value) == 5 and all(type(v) is int for v in value):
+                found[name] = FeedCounts(*value)
+        return found
 
-    def _feed_records(self, name: str) -> dict[str, dict[str, Any]]:
-        records = self._get(f"articles:{name}", {})
-        if not isinstance(records, dict):
-            return {}
-        if all(_well_formed(r) for r in records.values()):
-            return records
-        return {i: r for i, r in records.items() if _well_formed(r)}
+    def count_articles(self) -> int:
+        return sum(counts.articles for counts in self.feed_counts().values())
 
-    def flags(self) -> dict[str, list[bool]]:
-        flags = self._get("flags", {})
-        if not isinstance(flags, dict):
-            return {}
-        return {
-            i: [bool(v[0]), bool(v[1])]
-            for i, v in flags.items()
-            if isinstance(v, list) and len(v) == 2
+    # ------------------------------------------------------------------ indexes
+
+    def _feed_index(self, source: str) -> _FeedIndex | None:
+        """The index of one feed; an empty one for a feed never stored, None if damaged."""
+        key = f"fx:{source}"
+        value = self._get(key)
+        if value is None:
+            return None if key in self.damaged else _FeedIndex(source, "", {})
+        ids = value.get("ids") if isinstance(value, dict) else None
+        if not isinstance(ids, dict):
+            self.damaged.add(key)
+            return None
+        clean = {
+            i: e
+            for i, e in ids.items()
+            if isinstance(e, list) and len(e) == 2 and type(e[0]) is str and type(e[1]) is int
         }
+        topic = value.get("topic")
+        return _FeedIndex(source, topic if isinstance(topic, str) else "", clean)
+
+    def _load_pages(self, feed: _FeedIndex) -> None:
+        if feed.pages_known:
+            return
+        value = self._get(f"px:{feed.source}")
+        feed.pages_known = True
+        if isinstance(value, dict) and isinstance(value.get("entries"), dict):
+            feed.pages = {
+                i: e
+                for i, e in value["entries"].items()
+                if isinstance(e, list) and len(e) == 5 and type(e[0]) is str
+            }
+            mode = value.get("mode")
+            feed.pages_mode = mode if isinstance(mode, str) else None
+        else:
+            feed.pages = None
+
+    def _topic_index(self) -> _TopicIndex:
+        value = self._get("topic")
+        if not isinstance(value, dict):
+            return _TopicIndex(None, 0, {})
+        fingerprint = value.get("fingerprint")
+        generation = value.get("generation")
+        days = value.get("days")
+        return _TopicIndex(
+            fingerprint if isinstance(fingerprint, str) else None,
+            generation if type(generation) is int else 0,
+            {d: n for d, n in days.items() if type(n) is int} if isinstance(days, dict) else {},
+        )
+
+    def topic_state(self) -> tuple[str | None, int]:
+        """(the topic fingerprint every feed was matched under, or None; the generation)."""
+        topic = self._topic_index()
+        return topic.fingerprint, topic.generation
+
+    def topic_days(self) -> dict[str, int]:
+        """On-topic articles per day (UTC date of their sort time)."""
+        return dict(self._topic_index().days)
+
+    def _write_feed_index(self, feed: _FeedIndex) -> None:
+        cache = self._cache
+        cache.set(f"fx:{feed.source}", {"topic": feed.topic, "ids": feed.ids})
+        total = len(feed.ids)
+        on_topic = unread = starred = short = 0
+        for _tkey, bits in feed.ids.values():
+            if bits & STARRED:
+                starred += 1
+            if bits & ON_TOPIC:
+                on_topic += 1
+                if not bits & READ:
+                    unread += 1
+                if bits & SHORT:
+                    short += 1
+        cache.set(f"n:{feed.source}", [total, on_topic, unread, starred, short])
+        if feed.pages_changed and feed.pages is not None:
+            cache.set(f"px:{feed.source}", {"mode": feed.pages_mode, "entries": feed.pages})
+
+    def _write_topic(self, topic: _TopicIndex) -> None:
+        if topic.changed:
+            self._cache.set(
+                "topic",
+                {
+                    "fingerprint": topic.fingerprint,
+                    "generation": topic.generation,
+                    "days": topic.days,
+                },
+            )
+
+    def _put_article(
+        self,
+        feed: _FeedIndex,
+        topic: _TopicIndex,
+        record: dict[str, Any],
+        marks: int | None = None,
+    ) -> None:
+        """Index one article record just written (its header, page entry and bits)."""
+        identifier = record["id"]
+        old = feed.ids.get(identifier)
+        if marks is None:
+            marks = (old[1] & (READ | STARRED)) if old is not None else self._marks_of(identifier)
+        tkey = time_key(record.get("published"), record["first_seen"])
+        on_topic = bool(record.get("on_topic"))
+        bits = marks
+        if on_topic:
+            bits |= ON_TOPIC | _page_bits(record)
+        if old is not None and old[1] & ON_TOPIC and (not on_topic or old[0] != tkey):
+            self._cache.delete(f"{HEADER_PREFIX}{old[0]} {identifier}")
+            topic.remove(old[0])
+        if on_topic:
+            self._cache.set(
+                f"{HEADER_PREFIX}{tkey} {identifier}",
+                _header_value(record, bool(marks & READ), bool(marks & STARRED)),
+            )
+            if old is None or not old[1] & ON_TOPIC or old[0] != tkey:
+                topic.add(tkey)
+        if on_topic or (old is not None and old[1] & ON_TOPIC):
+            topic.bump()
+        feed.ids[identifier] = [tkey, bits]
+        self._load_pages(feed)
+        if feed.pages is not None or on_topic:
+            if feed.pages is None:
+                # A feed seen for the first time: its entries are complete.
+                feed.pages = {}
+                feed.pages_mode = None
+            if on_topic:
+                feed.pages[identifier] = self._page_entry(record, tkey, bits)
+            else:
+                feed.pages.pop(identifier, None)
+            feed.pages_changed = True
+
+    def _page_entry(self, record: Mapping[str, Any], tkey: str, bits: int) -> list[Any]:
+        validators = _validators_from(self._get(f"p:{record['id']}"))
+        link = str(record.get("link") or "")
+        checked = validators.checked if validators and validators.url == link.strip() else ""
+        label = link or str(record.get("title") or "")
+        return [tkey, _page_state(record), checked, bits & (SHORT | WEB_LINK), label]
+
+    def _drop_article(self, feed: _FeedIndex, topic: _TopicIndex, identifier: str) -> None:
+        old = feed.ids.pop(identifier, None)
+        for key in (f"a:{identifier}", f"f:{identifier}", f"p:{identifier}"):
+            self._cache.delete(key)
+        if old is not None and old[1] & ON_TOPIC:
+            self._cache.delete(f"{HEADER_PREFIX}{old[0]} {identifier}")
+            topic.remove(old[0])
+            topic.bump()
+        if old is not None and old[1] & STARRED:
+            starred = self._starred()
+            if starred.pop(identifier, None) is not None:
+                self._cache.set("starred", starred)
+        self._load_pages(feed)
+        if feed.pages is not None and feed.pages.pop(identifier, None) is not None:
+            feed.pages_changed = True
+
+    def _marks_of(self, identifier: str) -> int:
+        flag = _flag_from(identifier, self._get(f"f:{identifier}"))
+        if flag is None:
+            return 0
+        return (READ if flag.read else 0) | (STARRED if flag.starred else 0)
+
+    def _read_article(self, identifier: str) -> dict[str, Any] | None:
+        key = f"a:{identifier}"
+        record = self._get(key)
+        if record is None:
+            return None
+        if not _well_formed(record) or record.get("id") != identifier:
+            self.damaged.add(key)
+            return None
+        return record  # type: ignore[no-any-return]
+
+    # ------------------------------------------------------------------ articles
 
     def save_entries(
         self,
@@ -396,19 +954,27 @@ class Store:
         """Merge one feed's parsed entries into the store, in one transaction.
 
         New articles are added, changed ones updated (keeping first-seen time,
-        flags and any extracted full text of an unchanged page), and articles
+        marks and any extracted full text of an unchanged page), and articles
         the feed no longer lists stay until ``retention_days`` after they were
         published; starred ones stay for ever. ``matches`` are topic matches
         by entry id computed elsewhere (in the parse workers); any entry
-        missing from it is matched here.
+        missing from it is matched here. Only the articles of this feed are read,
+        and only new or changed ones are written.
         """
         now = now or utc_now()
         fingerprint = topic_fingerprint(topic_filter.topic)
         cutoff = (datetime.fromisoformat(now) - timedelta(days=retention_days)).isoformat()
         new = updated = expired = 0
-        with self._transaction():
-            records = self._feed_records(source)
-            flags = self.flags()
+        with self.transaction():
+            fresh_store = self._get("topic") is None
+            feed = self._feed_index(source)
+            if feed is None:  # its index is damaged: make every index again first
+                self._reindex_locked()
+                feed = self._feed_index(source) or _FeedIndex(source, "", {})
+            topic = self._topic_index()
+            if feed.ids and feed.topic != fingerprint:
+                self._rematch_locked(feed, topic, topic_filter)
+            feed.topic = fingerprint
             current: set[str] = set()
             for entry in entries:
                 identifier = article_id(source, entry.id)
@@ -421,6 +987,7 @@ class Store:
                 record: dict[str, Any] = {
                     "id": identifier,
                     "source": source,
+                    "guid": entry.id,
                     "title": entry.title,
                     "link": entry.link,
                     "author": entry.author,
@@ -432,33 +999,31 @@ class Store:
                     "on_topic": match.on_topic,
                     "full_text": "",
                     "full_text_status": "",
-                    "topic_key": fingerprint,
                 }
-                old = records.get(identifier)
+                old = self._read_article(identifier)
                 if old is None:
                     new += 1
                 else:
                     record["first_seen"] = old.get("first_seen", now)
-                    changed = any(
-                        old.get(key) != record[key]
-                        for key in ("title", "link", "summary", "content", "published", "author")
-                    )
-                    if changed:
+                    if any(old.get(key) != record[key] for key in _COMPARED):
                         updated += 1
                     if old.get("link") == record["link"]:
                         record["full_text"] = old.get("full_text", "")
                         record["full_text_status"] = old.get("full_text_status", "")
-                records[identifier] = record
-            for identifier in list(records):
-                if identifier in current:
+                    if old == record and identifier in feed.ids:
+                        continue  # unchanged: nothing to write
+                self._cache.set(f"a:{identifier}", record)
+                self._put_article(feed, topic, record)
+            for identifier, (tkey, bits) in list(feed.ids.items()):
+                if identifier in current or bits & STARRED or tkey >= cutoff:
                     continue
-                stored = records[identifier]
-                starred = bool(flags.get(identifier, (False, False))[1])
-                when = str(stored.get("published") or stored.get("first_seen") or now)
-                if not starred and when < cutoff:
-                    del records[identifier]
-                    expired += 1
-            self._cache.set(f"articles:{source}", records)
+                self._drop_article(feed, topic, identifier)
+                expired += 1
+            self._write_feed_index(feed)
+            if fresh_store:  # the first feed stored: the topic every index is matched under
+                topic.fingerprint = fingerprint
+                topic.changed = True
+            self._write_topic(topic)
             if state is not None:
                 self._cache.set(f"feed:{source}", asdict(state))
             self._add_sources([source])
@@ -469,136 +1034,584 @@ class Store:
     ) -> list[Article]:
         """Every stored article of these sources (all by default), newest first.
 
-        With a topic filter, articles matched under different keywords are
-        matched again (and the store is brought up to date), so editing the
-        topic in feeds.toml takes effect without a refresh.
+        With a topic filter, the articles of a feed matched under other keywords
+        are matched again in memory (a refresh stores the new matches), so
+        editing the topic in feeds.toml takes effect without one. Never writes.
         """
         names = list(sources) if sources is not None else self.source_names()
-        flags = self.flags()
         fingerprint = topic_fingerprint(topic_filter.topic) if topic_filter else None
         articles: list[Article] = []
         for name in names:
-            records = self._feed_records(name)
-            stale = fingerprint is not None and any(
-                r.get("topic_key") != fingerprint for r in records.values()
-            )
-            if stale and topic_filter is not None and fingerprint is not None:
-                records = self._rematch(name, topic_filter, fingerprint)
-            articles.extend(_article_from(r, flags.get(i)) for i, r in records.items())
+            feed = self._feed_index(name)
+            if feed is None:
+                continue
+            stale = topic_filter is not None and feed.topic != fingerprint
+            for identifier, (_tkey, bits) in feed.ids.items():
+                record = self._read_article(identifier)
+                if record is None or record["source"] != name:
+                    continue
+                if stale and topic_filter is not None:
+                    match = topic_filter.match(
+                        record["title"], record["summary"], record["content"]
+                    )
+                    record["on_topic"], record["relevance"] = match.on_topic, match.relevance
+                articles.append(_article_from(record, bool(bits & READ), bool(bits & STARRED)))
         articles.sort(key=lambda a: a.sort_time, reverse=True)
         return articles
 
-    def _rematch(
-        self, source: str, topic_filter: TopicFilter, fingerprint: str
-    ) -> dict[str, dict[str, Any]]:
-        with self._transaction():
-            records = self._feed_records(source)
-            for record in records.values():
-                match = topic_filter.match(
-                    record.get("title", ""), record.get("summary", ""), record.get("content", "")
-                )
-                record["on_topic"] = match.on_topic
-                record["relevance"] = match.relevance
-                record["topic_key"] = fingerprint
-            self._cache.set(f"articles:{source}", records)
-        return records
+    def articles_by_id(self, ids: Iterable[str]) -> dict[str, Article]:
+        """Stored articles by id, with their marks; missing or damaged ones left out."""
+        found: dict[str, Article] = {}
+        for identifier in ids:
+            record = self._read_article(identifier)
+            if record is None:
+                continue
+            marks = self._marks_of(identifier)
+            found[identifier] = _article_from(record, bool(marks & READ), bool(marks & STARRED))
+        return found
 
     def article(self, source: str, identifier: str) -> Article | None:
-        record = self._feed_records(source).get(identifier)
-        if record is None:
-            return None
-        return _article_from(record, self.flags().get(identifier))
+        found = self.articles_by_id([identifier]).get(identifier)
+        return found if found is not None and found.source == source else None
+
+    def headers(self, sources: Iterable[str] | None = None) -> list[ArticleHeader]:
+        """Headers of the on-topic articles of these feeds, newest first, from the
+        indexes (no article is read)."""
+        names = list(sources) if sources is not None else self.source_names()
+        headers: list[ArticleHeader] = []
+        for name in names:
+            feed = self._feed_index(name)
+            if feed is None:
+                continue
+            for identifier, (tkey, bits) in feed.ids.items():
+                if not bits & ON_TOPIC:
+                    continue
+                key = f"{HEADER_PREFIX}{tkey} {identifier}"
+                header = _header_from(key, self._get(key))
+                if header is None:
+                    self.damaged.add(key)
+                    continue
+                headers.append(header)
+        headers.sort(key=lambda h: (h.time, h.id), reverse=True)
+        return headers
+
+    def newest_headers(
+        self, limit: int, sources: Iterable[str] | None = None
+    ) -> list[ArticleHeader]:
+        """The newest ``limit`` on-topic headers (of these feeds): what a first screen
+        shows, read from the end of the time-ordered header keys, whatever the size
+        of the cache."""
+        wanted = set(sources) if sources is not None else None
+        found: list[ArticleHeader] = []
+        if limit <= 0:
+            return found
+        try:
+            for key in self._cache.newest_keys(HEADER_PREFIX):
+                header = _header_from(key, self._get(key))
+                if header is None or (wanted is not None and header.source not in wanted):
+                    continue
+                found.append(header)
+                if len(found) >= limit:
+                    break
+        except sqlite3.DatabaseError as error:
+            if not cachefile.is_unreadable(error):
+                raise
+            self.damaged.add(HEADER_PREFIX)
+        return found
 
     def update_articles(self, articles: Sequence[Article]) -> None:
-        """Write back fields the core computes later (full text and its status).
+        """Write back what the page step computes (full text and its status)."""
+        self.save_page_results(articles, {})
 
-        One transaction per feed, whatever the number of articles.
-        """
-        by_source: dict[str, list[Article]] = {}
-        for article in articles:
-            by_source.setdefault(article.source, []).append(article)
-        for source, group in by_source.items():
-            with self._transaction():
-                records = self._feed_records(source)
-                for article in group:
-                    record = records.get(article.id)
-                    if record is None:
-                        continue  # expired meanwhile: nothing to update
-                    fresh = _article_record(article)
-                    del fresh["first_seen"]
-                    record.update(fresh)
-                self._cache.set(f"articles:{source}", records)
+    # ------------------------------------------------------------------ topic
 
-    def count_articles(self) -> int:
-        return sum(len(self._feed_records(name)) for name in self.source_names())
+    def rematch_topic(self, topic_filter: TopicFilter) -> int:
+        """Match every feed's articles again under a changed topic (one transaction per
+        feed); returns the number of feeds matched again. Nothing when up to date."""
+        fingerprint = topic_fingerprint(topic_filter.topic)
+        if self._topic_index().fingerprint == fingerprint:
+            return 0
+        done = 0
+        for name in self.source_names():
+            with self.transaction():
+                feed = self._feed_index(name)
+                if feed is None or feed.topic == fingerprint:
+                    continue
+                topic = self._topic_index()
+                self._rematch_locked(feed, topic, topic_filter)
+                self._write_feed_index(feed)
+                self._write_topic(topic)
+                done += 1
+        with self.transaction():
+            topic = self._topic_index()
+            topic.fingerprint = fingerprint
+            topic.changed = True
+            self._write_topic(topic)
+        return done
+
+    def _rematch_locked(
+        self, feed: _FeedIndex, topic: _TopicIndex, topic_filter: TopicFilter
+    ) -> None:
+        for identifier in list(feed.ids):
+            record = self._read_article(identifier)
+            if record is None:
+                continue
+            match = topic_filter.match(record["title"], record["summary"], record["content"])
+            if (match.on_topic, match.relevance) == (record["on_topic"], record["relevance"]):
+                continue
+            record["on_topic"], record["relevance"] = match.on_topic, match.relevance
+            self._cache.set(f"a:{identifier}", record)
+            self._put_article(feed, topic, record)
+        feed.topic = topic_fingerprint(topic_filter.topic)
 
     # ------------------------------------------------------------------ read / starred
 
+    def flags(self) -> dict[str, list[bool]]:
+        """[read, starred] of every article not in the default state (reads every
+        feed's index: for tests and tools, not for a screen)."""
+        found: dict[str, list[bool]] = {}
+        for name in self.source_names():
+            feed = self._feed_index(name)
+            for identifier, (_tkey, bits) in (feed.ids if feed else {}).items():
+                if bits & (READ | STARRED):
+                    found[identifier] = [bool(bits & READ), bool(bits & STARRED)]
+        return found
+
+    def flag_states(self, ids: Iterable[str]) -> dict[str, FlagState]:
+        """The marks of these articles with the time each last changed (for sync).
+        An article never marked has no entry."""
+        found: dict[str, FlagState] = {}
+        for identifier in ids:
+            flag = _flag_from(identifier, self._get(f"f:{identifier}"))
+            if flag is not None:
+                found[identifier] = flag
+        return found
+
+    def starred_ids(self) -> dict[str, str]:
+        """{article id: feed} of every starred article, on topic or not."""
+        return dict(self._starred())
+
+    def _starred(self) -> dict[str, str]:
+        value = self._get("starred")
+        if not isinstance(value, dict):
+            return {}
+        return {i: s for i, s in value.items() if type(s) is str}
+
     def set_flags(
-        self, ids: Iterable[str], *, read: bool | None = None, starred: bool | None = None
-    ) -> None:
-        """Set read and/or starred on articles; survives refreshes and restarts."""
-        with self._transaction():
-            flags = self.flags()
-            for identifier in ids:
-                current = flags.get(identifier, [False, False])
-                value = [
-                    bool(current[0]) if read is None else read,
-                    bool(current[1]) if starred is None else starred,
-                ]
-                if value == [False, False]:
-                    flags.pop(identifier, None)
+        self,
+        ids: Iterable[str],
+        *,
+        read: bool | None = None,
+        starred: bool | None = None,
+        changed: str | None = None,
+    ) -> list[FlagState]:
+        """Set read and/or starred on articles, at ``changed`` (now by default); survives
+        refreshes and restarts. Returns the new states of the articles found."""
+        stamp = changed or utc_now()
+        changes = [FlagChange(i, stamp, read=read, starred=starred) for i in ids]
+        return self._apply_flags(changes, newer_only=False)
+
+    def apply_flag_changes(self, changes: Iterable[FlagChange]) -> list[FlagState]:
+        """Marks set elsewhere (a sync server): each mark takes the change only when the
+        change is newer than the mark's own last change. Returns the states that changed."""
+        return self._apply_flags(list(changes), newer_only=True)
+
+    def _apply_flags(self, changes: Sequence[FlagChange], *, newer_only: bool) -> list[FlagState]:
+        if not changes:
+            return []
+        result: list[FlagState] = []
+        with self.transaction():
+            feeds: dict[str, _FeedIndex] = {}
+            starred_ids = self._starred()
+            starred_before = dict(starred_ids)
+            for change in changes:
+                flag = _flag_from(change.id, self._get(f"f:{change.id}"))
+                if flag is None:
+                    record = self._read_article(change.id)
+                    if record is None:
+                        continue  # expired meanwhile, or never stored
+                    flag = FlagState(change.id, record["source"])
+                updated = flag
+                if (
+                    change.read is not None
+                    and change.read != flag.read
+                    and not (newer_only and change.changed <= flag.read_changed)
+                ):
+                    updated = replace(updated, read=change.read, read_changed=change.changed)
+                if (
+                    change.starred is not None
+                    and change.starred != flag.starred
+                    and not (newer_only and change.changed <= flag.starred_changed)
+                ):
+                    updated = replace(
+                        updated, starred=change.starred, starred_changed=change.changed
+                    )
+                if updated == flag:
+                    continue
+                feed = feeds.get(flag.source)
+                if feed is None:
+                    feed = self._feed_index(flag.source)
+                    if feed is None:
+                        continue
+                    feeds[flag.source] = feed
+                entry = feed.ids.get(change.id)
+                if entry is None:
+                    continue
+                self._cache.set(f"f:{change.id}", _flag_record(updated))
+                bits = entry[1] & ~(READ | STARRED)
+                bits |= (READ if updated.read else 0) | (STARRED if updated.starred else 0)
+                entry[1] = bits
+                if bits & ON_TOPIC:
+                    key = f"{HEADER_PREFIX}{entry[0]} {change.id}"
+                    value = self._get(key)
+                    if isinstance(value, list) and len(value) == 9:
+                        value[6], value[7] = updated.read, updated.starred
+                        self._cache.set(key, value)
+                if updated.starred:
+                    starred_ids[change.id] = flag.source
                 else:
-                    flags[identifier] = value
-            self._cache.set("flags", flags)
+                    starred_ids.pop(change.id, None)
+                result.append(updated)
+            for feed in feeds.values():
+                self._write_feed_index(feed)
+            if starred_ids != starred_before:
+                self._cache.set("starred", starred_ids)
+        return result
+
+    # ------------------------------------------------------------------ the page step
+
+    def page_validators(self, ids: Iterable[str]) -> dict[str, PageValidators]:
+        found: dict[str, PageValidators] = {}
+        for identifier in ids:
+            validators = _validators_from(self._get(f"p:{identifier}"))
+            if validators is not None:
+                found[identifier] = validators
+        return found
+
+    def page_entries(self, source: str, mode: str) -> tuple[list[PageEntry], str | None]:
+        """The articles of one feed the page step may act on under ``mode``, and the
+        mode they were last pruned under (None: never pruned).
+
+        Under another mode than the last one (or when none are kept yet) they are
+        made again from the feed's on-topic articles, read once.
+        """
+        probe = _FeedIndex(source, "", {})
+        self._load_pages(probe)
+        entries = probe.pages
+        recorded = probe.pages_mode
+        if entries is None or (recorded is not None and recorded != mode):
+            feed = self._feed_index(source)
+            if feed is None:
+                return [], None
+            if self.read_only:
+                entries = self._page_entries_from_articles(feed)
+            else:
+                with self.transaction():
+                    feed = self._feed_index(source) or feed
+                    entries = self._page_entries_from_articles(feed)
+                    self._cache.set(f"px:{source}", {"mode": None, "entries": entries})
+            recorded = None
+        found = [
+            PageEntry(i, source, e[0], str(e[1]), str(e[2]), bool(e[3] & SHORT),
+                      bool(e[3] & WEB_LINK), str(e[4]))
+            for i, e in entries.items()
+        ]  # fmt: skip
+        return found, recorded
+
+    def _page_entries_from_articles(self, feed: _FeedIndex) -> dict[str, list[Any]]:
+        entries: dict[str, list[Any]] = {}
+        for identifier, (tkey, bits) in feed.ids.items():
+            if not bits & ON_TOPIC:
+                continue
+            record = self._read_article(identifier)
+            if record is not None:
+                entries[identifier] = self._page_entry(record, tkey, bits)
+        return entries
+
+    def settle_page_entries(self, source: str, mode: str, at_rest: Iterable[str]) -> None:
+        """Drop entries the page step will not act on again under ``mode`` (old pages
+        read or failed, pages not wanted), and remember that mode for the feed."""
+        drop = set(at_rest)
+        with self.transaction():
+            feed = self._feed_index(source)
+            if feed is None:
+                return
+            self._load_pages(feed)
+            if feed.pages is None:
+                return
+            if not drop and feed.pages_mode == mode:
+                return
+            for identifier in drop:
+                feed.pages.pop(identifier, None)
+            feed.pages_mode = mode
+            self._cache.set(f"px:{source}", {"mode": mode, "entries": feed.pages})
+
+    def save_page_results(
+        self,
+        articles: Sequence[Article],
+        validators: Mapping[str, PageValidators | None],
+    ) -> None:
+        """One transaction: the page step's changes to these articles (full text and
+        its status) and to their validators (a value of None drops them; ids not in
+        ``validators`` keep theirs). ``validators`` may name articles not in
+        ``articles`` (a 304 changes only its validators)."""
+        if not articles and not validators:
+            return
+        with self.transaction():
+            feeds: dict[str, _FeedIndex] = {}
+            topic = self._topic_index()
+            for identifier, value in validators.items():
+                if value is None:
+                    self._cache.delete(f"p:{identifier}")
+                else:
+                    self._cache.set(f"p:{identifier}", _validators_record(value))
+            changed = {a.id: a for a in articles}
+            for identifier in dict.fromkeys([*changed, *validators]):
+                record = self._read_article(identifier)
+                if record is None:
+                    continue  # expired meanwhile: nothing to update
+                article = changed.get(identifier)
+                new_text = False
+                if article is not None and (
+                    record.get("full_text"),
+                    record.get("full_text_status"),
+                ) != (article.full_text, article.full_text_status):
+                    new_text = record.get("full_text") != article.full_text
+                    record["full_text"] = article.full_text
+                    record["full_text_status"] = article.full_text_status
+                    self._cache.set(f"a:{identifier}", record)
+                feed = feeds.get(record["source"])
+                if feed is None:
+                    feed = self._feed_index(record["source"])
+                    if feed is None:
+                        continue
+                    feeds[record["source"]] = feed
+                entry = feed.ids.get(identifier)
+                if entry is None:
+                    continue
+                if entry[1] & ON_TOPIC:
+                    key = f"{HEADER_PREFIX}{entry[0]} {identifier}"
+                    value = self._get(key)
+                    if (
+                        isinstance(value, list)
+                        and len(value) == 9
+                        and value[8] != record.get("full_text_status", "")
+                    ):
+                        value[8] = record.get("full_text_status", "")
+                        self._cache.set(key, value)
+                    if new_text:  # what the facts engine reads changed
+                        topic.bump()
+                self._load_pages(feed)
+                if feed.pages is not None and identifier in feed.pages:
+                    feed.pages[identifier] = self._page_entry(record, entry[0], entry[1])
+                    feed.pages_changed = True
+            for feed in feeds.values():
+                if feed.pages_changed and feed.pages is not None:
+                    self._cache.set(
+                        f"px:{feed.source}", {"mode": feed.pages_mode, "entries": feed.pages}
+                    )
+            self._write_topic(topic)
+
+    def claim_pages(self, urls: Iterable[str]) -> set[str]:
+        """Claim pages for this process's page step; returns those another live page
+        step has claimed (not to be fetched here). Claims of dead processes lapse."""
+        wanted = list(dict.fromkeys(urls))
+        with self.transaction():
+            claims = self._live_claims()
+            taken: set[str] = set()
+            for pid, claim in claims.items():
+                if pid != str(os.getpid()):
+                    taken.update(claim.get("urls", ()))
+            mine = [url for url in wanted if url not in taken]
+            claims[str(os.getpid())] = {"started": utc_now(), "urls": mine}
+            self._cache.set("claims", claims)
+        return {url for url in wanted if url in taken}
+
+    def release_pages(self) -> None:
+        with self.transaction():
+            claims = self._live_claims()
+            if claims.pop(str(os.getpid()), None) is not None or claims != self._get("claims"):
+                self._cache.set("claims", claims)
+
+    def _live_claims(self) -> dict[str, dict[str, Any]]:
+        value = self._get("claims")
+        if not isinstance(value, dict):
+            return {}
+        return {
+            pid: claim
+            for pid, claim in value.items()
+            if isinstance(claim, dict) and pid.isdigit() and _alive(int(pid))
+        }
+
+    def mark_page_step(self, *, running: bool) -> None:
+        """Record that this process's page step (full text) starts or ends."""
+        if running:
+            self.claim_pages([])
+        else:
+            self.release_pages()
+
+    def page_step_running(self) -> bool:
+        """Whether a live process is fetching pages into this store now.
+
+        A process killed mid-step (no chance to clean up) leaves its "pending"
+        marks behind; they mean nothing once that process is gone.
+        """
+        return bool(self._live_claims())
 
     # ------------------------------------------------------------------ facts cache
 
     def load_facts(self, keys: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         """Stored facts by key; missing or unreadable entries are left out (and redone)."""
         found: dict[str, list[dict[str, Any]]] = {}
-        for name, value in self._get_many([f"facts:{key}" for key in keys]).items():
+        for key in keys:
+            value = self._get(f"facts:{key}")
             if isinstance(value, list):
-                found[name[len("facts:") :]] = value
-        return found
-
-    def _get_many(self, names: Sequence[str]) -> dict[str, Any]:
-        """Many values in a few SQLite queries instead of one each (a thousand
-        articles' facts: ~3x faster). Unreadable values are left out."""
-        cache = self._cache
-        disk = cache._disk
-        by_db_key: dict[bytes, str] = {}
-        for name in names:
-            db_key, _raw = disk.put(name)
-            by_db_key[bytes(db_key)] = name
-        found: dict[str, Any] = {}
-        wanted = list(by_db_key)
-        for start in range(0, len(wanted), 500):  # SQLite's bound on parameters
-            chunk = wanted[start : start + 500]
-            query = (
-                "SELECT key, mode, filename, value FROM Cache WHERE raw = 1"
-                f" AND key IN ({','.join('?' * len(chunk))})"
-                " AND (expire_time IS NULL OR expire_time > ?)"
-            )
-            try:
-                rows = cache._sql(query, (*chunk, time.time())).fetchall()
-            except sqlite3.DatabaseError as error:
-                raise StoreError(
-                    f"the cache at {self.directory} cannot be read ({error})", self.directory
-                ) from None
-            for db_key, mode, filename, value in rows:
-                try:
-                    found[by_db_key[bytes(db_key)]] = disk.fetch(mode, filename, value, False)
-                except (*_UNREADABLE, OSError):
-                    continue
+                found[key] = value
         return found
 
     def save_facts(self, entries: Mapping[str, list[dict[str, Any]]]) -> None:
-        if not entries:
+        """Keep extracted facts for next time. They are only a cache: on a cache that
+        cannot be written (read-only, a full disk) they are simply not kept."""
+        if not entries or self.read_only:
             return
-        with self._transaction():
+        with contextlib.suppress(StoreError), self.transaction():
             for key, value in entries.items():
                 self._cache.set(f"facts:{key}", value)
+
+    # ------------------------------------------------------------------ whole cache
+
+    def _reindex_locked(self) -> None:
+        """Make every index again from the article records (inside a transaction): when
+        an index record is found damaged. Reads every article once."""
+        fingerprint = self._topic_index().fingerprint or ""
+        by_source: dict[str, dict[str, dict[str, Any]]] = {}
+        for key in list(self._cache.keys()):
+            if not key.startswith("a:"):
+                if key.startswith((HEADER_PREFIX, "fx:", "px:", "n:")) or key in (
+                    "topic",
+                    "starred",
+                ):
+                    self._cache.delete(key)
+                continue
+            record = self._read_article(key[2:])
+            if record is not None:
+                by_source.setdefault(record["source"], {})[record["id"]] = record
+        topic = _TopicIndex(fingerprint or None, fresh_generation(), {}, True)
+        starred: dict[str, str] = {}
+        for source, records in by_source.items():
+            feed = _FeedIndex(source, fingerprint, {}, pages=None, pages_known=True)
+            for record in records.values():
+                marks = self._marks_of(record["id"])
+                self._put_article(feed, topic, record, marks)
+                if marks & STARRED:
+                    starred[record["id"]] = source
+            self._write_feed_index(feed)
+        self._write_topic(topic)
+        self._cache.set("starred", starred)
+        self._add_sources(by_source)
+        self.damaged = {k for k in self.damaged if k.startswith(("a:", "f:", "p:", "facts:"))}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _flag_record(flag: FlagState) -> dict[str, Any]:
+    return {
+        "source": flag.source,
+        "read": flag.read,
+        "read_changed": flag.read_changed,
+        "starred": flag.starred,
+        "starred_changed": flag.starred_changed,
+    }
+
+
+def _state_from(record: Any) -> FeedState | None:
+    if not isinstance(record, dict):
+        return None
+    values = {k: record[k] for k in _STATE_FIELDS if k in record}
+    if not all(value is None or type(value) is str for value in values.values()):
+        return None  # damaged: treated as a feed not fetched yet
+    if type(values.get("name")) is not str or type(values.get("url")) is not str:
+        return None
+    return FeedState(**values)
+
+
+def _check_sync_key(key: str) -> None:
+    if not key.startswith(SYNC_PREFIX):
+        raise ValueError(f"only {SYNC_PREFIX!r} records may be written this way, not {key!r}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # alive, but another user's
+    return True
+
+
+def _cannot_create(directory: Path, error: OSError) -> StoreError:
+    described = cachefile.write_fault(directory, error)
+    reason = described[1] if described else (error.strerror or str(error))
+    return StoreError(
+        f"cannot create the cache directory {directory}: {error.strerror or error}"
+        + (f" ({reason})" if described else ""),
+        directory,
+        rebuildable=False,
+        fault=Fault.CANNOT_CREATE,
+    )
+
+
+def _move_aside(source: Path, label: str) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = source.with_name(f"{source.name}.{label}-{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = source.with_name(f"{source.name}.{label}-{stamp}-{counter}")
+    source.rename(target)
+    return target
+
+
+def _peek_schema(directory: Path) -> int | None:
+    """The schema version of the cache at ``directory``: None when there is no cache
+    yet, -1 when it has one this code cannot tell."""
+    if not (directory / cachefile.DB_NAME).is_file():
+        return None
+    for legacy in (False, True):
+        try:
+            reader = cachefile.open_read_only(directory, legacy=legacy)
+        except (sqlite3.Error, OSError):
+            return None  # the real open says what is wrong
+        try:
+            value = reader.get("schema")
+        except (*DECODE_ERRORS, sqlite3.Error):
+            value = None
+        finally:
+            reader.close()
+        if isinstance(value, dict) and type(value.get("version")) is int:
+            return int(value["version"])
+        if value is not None:
+            return -1
+    return None
+
+
+@contextmanager
+def exclusive_lock(directory: Path) -> Iterator[bool]:
+    """An advisory lock beside the cache (``<dir>.lock``) while it is moved or copied;
+    yields False when the lock file cannot be made (a read-only parent)."""
+    path = directory.with_name(directory.name + ".lock")
+    try:
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        yield False
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield True
+    finally:
+        os.close(handle)
 
 
 def open_store(directory: str | os.PathLike[str] | None = None) -> Store:
