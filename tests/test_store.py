@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _store_helpers import assert_indexes_consistent, copy_tree
 
 from briefing.core.models import ParsedEntry, Topic
 from briefing.core.store import SCHEMA_VERSION, Store, StoreError, article_id
@@ -450,3 +451,327 @@ def test_a_broken_sample_cache_is_rebuilt(tmp_path: Path) -> None:
     assert len(service.articles()) >= 15
     service.store.close()
     assert any(p.name.startswith(f"{sample.name}.broken-") for p in sample.parent.iterdir())
+
+
+# --------------------------------------------------------------------------- the layout
+
+
+def test_one_change_is_one_small_write(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Marking one article, or storing a feed with one new entry, writes only that
+    article's records and its own feed's index, whatever else is cached."""
+    with Store(cache_dir) as store:
+        for feed in range(20):
+            save(store, f"Feed {feed}", [entry(n) for n in range(50)])
+        save(store, "Wire", [entry(n) for n in range(10)])
+        written: list[tuple[str, int]] = []
+        real_set = store._cache.set
+
+        def counting_set(key: str, value: object) -> None:
+            written.append((key, len(json.dumps(value))))
+            real_set(key, value)
+
+        monkeypatch.setattr(store._cache, "set", counting_set)
+        target = article_id("Wire", "guid-3")
+        store.set_flags([target], read=True)
+        keys = {key for key, _ in written}
+        assert keys == {f"f:{target}", "fx:Wire", "n:Wire"} | {
+            k for k in keys if k.startswith("~t:") and k.endswith(target)
+        }
+        assert len(keys) == 4 and max(size for _, size in written) < 2000
+        written.clear()
+        save(store, "Wire", [entry(n) for n in range(11)])  # one new entry
+        keys = {key for key, _ in written}
+        new = article_id("Wire", "guid-10")
+        assert f"a:{new}" in keys
+        assert not any(k.startswith("a:") and k != f"a:{new}" for k in keys)  # unchanged: no write
+        assert not any("Feed" in k for k in keys)  # no other feed's records
+        assert max(size for _, size in written) < 5000
+        assert_indexes_consistent(store)
+
+
+def test_reads_never_write(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefing.core.config import load_config
+    from briefing.core.service import BriefingService
+
+    config = cache_dir.parent / "feeds.toml"
+    config.write_text(
+        '[topic]\nname = "case"\nkeywords = ["weather"]\n\n'
+        '[[feeds]]\nname = "Wire"\nurl = "https://example.org/feed"\n',
+        encoding="utf-8",
+    )
+    with Store(cache_dir) as store:
+        save(store, "Wire", [entry(1), entry(2, title="Weather report", body="<p>Rain.</p>")])
+        store.set_flags([article_id("Wire", "guid-1")], starred=True)
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError("a read wrote to the cache")
+
+        for name in ("set", "delete", "transact"):
+            monkeypatch.setattr(store._cache, name, refuse)
+        # The config's topic differs from the one the cache was matched under: it is
+        # applied in memory, not stored.
+        service = BriefingService(load_config(config), store)
+        assert not service.indexes_current
+        assert [a.title for a in service.articles()] == ["Weather report"]
+        assert [h.title for h in service.headers()] == ["Weather report"]
+        assert service.sources()[0].on_topic == 1
+        store.load_articles(topic_filter=TOPIC)
+        store.headers(), store.newest_headers(5), store.feed_counts(), store.flags()
+        store.flag_states([article_id("Wire", "guid-1")]), store.starred_ids()
+        store.page_validators([article_id("Wire", "guid-1")])
+
+
+def test_a_changed_topic_is_stored_by_the_next_refresh(cache_dir: Path) -> None:
+    wider = TopicFilter(Topic(name="case", keywords=("Anna's Archive", "weather")))
+    with Store(cache_dir) as store:
+        save(store, "Wire", [entry(1), entry(2, title="Weather report", body="<p>Rain.</p>")])
+        assert [h.title for h in store.headers()] == ["Anna's Archive story 1"]
+        before = store.topic_state()
+        assert store.rematch_topic(wider) == 1
+        assert store.rematch_topic(wider) == 0  # up to date: nothing read
+        after = store.topic_state()
+        assert after[0] != before[0] and after[1] != before[1]
+        assert {h.title for h in store.headers()} == {"Anna's Archive story 1", "Weather report"}
+        assert_indexes_consistent(store)
+
+
+def test_newest_headers_come_from_the_end_of_the_index(cache_dir: Path) -> None:
+    with Store(cache_dir) as store:
+        for feed in ("Wire", "Trade", "Desk"):
+            save(
+                store,
+                feed,
+                [entry(n, published=f"2026-01-{1 + n % 28:02d}T{n % 24:02d}:00:00+00:00")
+                 for n in range(60)],
+            )  # fmt: skip
+        newest = store.newest_headers(10)
+        everything = store.headers()
+        assert newest == everything[:10] and len(everything) == 180
+        assert [h.source for h in store.newest_headers(4, ["Trade"])] == ["Trade"] * 4
+        assert newest[0].time >= newest[-1].time
+
+
+def test_marks_keep_the_time_they_changed_and_the_newer_change_wins(cache_dir: Path) -> None:
+    from briefing.core.store import FlagChange
+
+    identifier = article_id("Wire", "guid-1")
+    with Store(cache_dir) as store:
+        save(store, "Wire", [entry(1)])
+        store.set_flags([identifier], read=True, changed="2026-01-20T10:00:00+00:00")
+        state = store.flag_states([identifier])[identifier]
+        assert (state.read, state.read_changed) == (True, "2026-01-20T10:00:00+00:00")
+        assert (state.starred, state.starred_changed) == (False, "")
+        applied = store.apply_flag_changes(
+            [
+                FlagChange(identifier, "2026-01-20T09:00:00+00:00", read=False),  # older: loses
+                FlagChange(identifier, "2026-01-20T11:00:00+00:00", starred=True),  # newer: wins
+            ]
+        )
+        assert len(applied) == 1
+        state = store.flag_states([identifier])[identifier]
+        assert state.read and state.starred and state.starred_changed.startswith("2026-01-20T11")
+        store.apply_flag_changes([FlagChange(identifier, "2026-01-21T00:00:00+00:00", read=False)])
+        assert not store.load_articles()[0].read
+        assert store.apply_flag_changes([FlagChange("no-such-article", "2027", read=True)]) == []
+        assert_indexes_consistent(store)
+
+
+def test_sync_keeps_its_own_records_in_the_same_transaction(cache_dir: Path) -> None:
+    identifier = article_id("Wire", "guid-1")
+    with Store(cache_dir) as store:
+        save(store, "Wire", [entry(1)])
+        with pytest.raises(RuntimeError), store.transaction():
+            store.set_flags([identifier], read=True)
+            store.set_record("sync:queue", [identifier])
+            raise RuntimeError("the process fails before the end")
+        assert store.get_record("sync:queue") is None and not store.load_articles()[0].read
+        with store.transaction():
+            store.set_flags([identifier], read=True)
+            store.set_record("sync:queue", [identifier])
+        assert store.get_record("sync:queue") == [identifier] and store.load_articles()[0].read
+        with pytest.raises(ValueError):
+            store.set_record("a:forged", {})
+
+
+def test_indexes_stay_consistent_through_expiry_rematch_and_pages(cache_dir: Path) -> None:
+    from dataclasses import replace
+
+    old = "2025-06-01T00:00:00+00:00"
+    with Store(cache_dir) as store:
+        save(store, "Wire", [entry(1, published=old), entry(2, published=old), entry(3), entry(4)])
+        save(store, "Trade", [entry(1), entry(5, title="Weather", body="<p>Rain.</p>")])
+        store.set_flags([article_id("Wire", "guid-2")], starred=True)
+        store.set_flags([article_id("Wire", "guid-3"), article_id("Trade", "guid-1")], read=True)
+        assert_indexes_consistent(store)
+        save(store, "Wire", [entry(4, published="2026-01-19T00:00:00+00:00"), entry(6)])
+        assert_indexes_consistent(store)
+        article = store.articles_by_id([article_id("Wire", "guid-4")])[article_id("Wire", "guid-4")]
+        store.update_articles([replace(article, full_text="<p>Page.</p>", full_text_status="ok")])
+        assert_indexes_consistent(store)
+        store.rematch_topic(TopicFilter(Topic(name="case", keywords=("Rain",))))
+        assert_indexes_consistent(store)
+
+
+# --------------------------------------------------------------------------- upgrading
+
+
+FIXTURE_V1 = Path(__file__).parent / "fixtures" / "cache-v1"
+"""A cache written by the first layout's own code (tests/fixtures/make_cache_v1.py, run
+on commit 55ffb26): what users' caches hold, byte for byte."""
+
+
+def test_a_cache_of_the_first_layout_is_carried_over_and_kept_aside(tmp_path: Path) -> None:
+    from briefing.core.config import load_config
+    from briefing.core.service import BriefingService
+
+    cache = copy_tree(FIXTURE_V1, tmp_path / "cache")
+    original = (FIXTURE_V1 / "cache.db").read_bytes()
+    with Store(cache) as store:
+        aside = store.notes.migrated_from
+        assert aside is not None and aside.name.startswith("cache.v1-")
+        assert (aside / "cache.db").read_bytes() == original  # kept, untouched
+        articles = {a.title: a for a in store.load_articles()}
+        assert len(articles) == 8
+        assert sum(a.on_topic for a in articles.values()) == 6
+        marks = {t: (a.read, a.starred) for t, a in articles.items() if a.read or a.starred}
+        assert marks == {
+            "Anna's Archive: story 1 from Wire": (True, False),
+            "Anna's Archive: story 4 from Wire": (True, True),
+            "Anna's Archive: story 3 from Trade": (False, True),
+        }
+        page = articles["Anna's Archive: story 3 from Wire"]
+        assert page.full_text_status == "ok" and "300 TB" in page.full_text
+        failed = articles["Anna's Archive: story 5 from Wire"]
+        assert failed.full_text_status == "failed: HTTP 404 Not Found"
+        validators = store.page_validators([page.id])[page.id]
+        assert (validators.url, validators.etag) == (page.link, '"page-etag"')
+        assert validators.checked == "2026-01-20T12:00:00+00:00"
+        state = store.feed_state("Wire")
+        assert state is not None and state.etag == '"Wire-etag"' and state.title == "The Wire"
+        assert store.get_meta("ui.source") == "feed:Wire"
+        assert store.get_meta("last_refresh") == "2026-01-20T12:00:00+00:00"
+        assert store.flag_states([page.id]) == {}
+        assert store.starred_ids() == {
+            articles["Anna's Archive: story 4 from Wire"].id: "Wire",
+            articles["Anna's Archive: story 3 from Trade"].id: "Trade",
+        }
+        assert_indexes_consistent(store)
+    # The facts engine's cache and stored merge came along: nothing is extracted again.
+    config = tmp_path / "feeds.toml"
+    config.write_text(
+        '[topic]\nname = "Spotify and the labels v. Anna\'s Archive"\n'
+        'keywords = ["Anna\'s Archive"]\n[settings]\nretention_days = 36500\n'
+        '[[feeds]]\nname = "Wire"\nurl = "https://wire.example/feed.xml"\n'
+        '[[feeds]]\nname = "Trade"\nurl = "https://trade.example/feed.xml"\n',
+        encoding="utf-8",
+    )
+    from briefing.core import facts
+
+    facts.forget_remembered_facts()
+    with Store(cache) as store:
+        assert store.notes.migrated_from is None  # once only
+        service = BriefingService(load_config(config), store)
+        briefing = service.briefing()
+        assert briefing.facts
+        assert briefing.extra.get("extracted", 0) == 0, briefing.extra
+
+
+def test_the_upgrade_is_told_once_on_the_command_line(tmp_path: Path) -> None:
+    cache = copy_tree(FIXTURE_V1, tmp_path / "cache")
+    config = tmp_path / "feeds.toml"
+    config.write_text(
+        '[topic]\nname = "case"\nkeywords = ["Anna\'s Archive"]\n'
+        '[[feeds]]\nname = "Wire"\nurl = "https://wire.example/feed.xml"\n',
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "briefing", "--config", str(config), "--cache-dir",
+               str(cache), "articles", "--all"]  # fmt: skip
+    first = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert first.returncode == 0, first.stderr
+    assert "upgraded the cache" in first.stderr and "cache.v1-" in first.stderr
+    assert "story 1 from Wire" in first.stdout
+    second = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert "upgraded" not in second.stderr and second.stdout == first.stdout
+
+
+def test_an_upgrade_cut_short_between_its_two_renames_is_finished(tmp_path: Path) -> None:
+    from briefing.core import cacheupkeep
+
+    cache = copy_tree(FIXTURE_V1, tmp_path / "cache")
+    with Store(cache) as store:
+        assert store.notes.migrated_from is not None
+    # As if killed after the old cache was moved aside, before the new one was put in place.
+    cache.rename(tmp_path / "cache.upgrading-999999")
+    with Store(cache) as store:
+        assert len(store.load_articles()) == 8
+    assert not (tmp_path / "cache.upgrading-999999").exists()
+    assert cacheupkeep  # the module that does it
+
+
+def big_first_layout_cache(folder: Path, feeds: int = 30, per_feed: int = 100) -> Path:
+    """A larger cache of the first layout, written in its documented format (diskcache's
+    JSONDisk, one articles:<feed> blob each) from the fixture's own records."""
+    import diskcache
+
+    cache = copy_tree(FIXTURE_V1, folder / "cache")
+    with diskcache.Cache(str(cache), disk=diskcache.JSONDisk, disk_compress_level=1) as raw:
+        template = next(iter(raw.get("articles:Wire").values()))
+        flags = raw.get("flags")
+        for feed in range(feeds):
+            name = f"Feed {feed}"
+            records = {}
+            for n in range(per_feed):
+                identifier = article_id(name, f"g{n}")
+                records[identifier] = {**template, "id": identifier, "source": name,
+                                       "title": f"Anna's Archive {feed}-{n}"}  # fmt: skip
+                if n % 10 == 0:
+                    flags[identifier] = [True, n % 20 == 0]
+            raw.set(f"articles:{name}", records)
+        raw.set("flags", flags)
+        raw.set("sources", [*raw.get("sources"), *(f"Feed {f}" for f in range(feeds))])
+    return cache
+
+
+def test_killing_the_upgrade_at_any_moment_loses_nothing(tmp_path: Path) -> None:
+    import random
+
+    code = "import sys; from briefing.core.store import Store; Store(sys.argv[1]).close()"
+    timing = big_first_layout_cache(tmp_path / "timing")
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", code, str(timing)], check=True)
+    whole = time.monotonic() - started
+    rng = random.Random(7)
+    killed = 0
+    for attempt in range(6):
+        folder = tmp_path / f"run{attempt}"
+        cache = big_first_layout_cache(folder)
+        original = (cache / "cache.db").read_bytes()
+        process = subprocess.Popen([sys.executable, "-c", code, str(cache)])
+        time.sleep(rng.uniform(0.3, 0.95) * whole)
+        process.kill()
+        killed += process.wait(timeout=10) == -signal.SIGKILL
+        with Store(cache) as store:
+            assert len(store.load_articles()) == 8 + 3000, attempt
+            assert len(store.flags()) == 3 + 300
+            assert_indexes_consistent(store)
+        kept = [p for p in folder.iterdir() if p.name.startswith("cache.v1-")]
+        assert len(kept) == 1 and (kept[0] / "cache.db").read_bytes() == original
+        assert not [p for p in folder.iterdir() if ".upgrading-" in p.name]
+    assert killed >= 4  # most were cut short, not finished before the kill
+
+
+def test_two_processes_opening_an_old_cache_upgrade_it_once(tmp_path: Path) -> None:
+    cache = copy_tree(FIXTURE_V1, tmp_path / "cache")
+    code = (
+        "import sys; from briefing.core.store import Store; s = Store(sys.argv[1]);"
+        " print(len(s.load_articles()), s.notes.migrated_from is not None)"
+    )
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(cache)], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
+    outputs = [p.communicate(timeout=60)[0].split() for p in processes]
+    assert sorted(outputs) == [["8", "False"], ["8", "False"], ["8", "True"]]
+    assert len([p for p in tmp_path.iterdir() if p.name.startswith("cache.v1-")]) == 1
