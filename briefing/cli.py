@@ -219,6 +219,24 @@ def report_store_error(error: StoreError) -> int:
     return EXIT_FAILED
 
 
+def needs_rebuild(directory: Path) -> bool:
+    """For --rebuild-cache: only a cache that cannot be read, or is damaged; a healthy
+    one (read-only or not) is left as it is, and the user is told so."""
+    try:
+        store = Store(directory, read_only=True)
+    except StoreError as error:
+        # Anything else, the command itself says (a file at the path, a read-only disk).
+        return error.fault in (Fault.UNREADABLE, Fault.DAMAGED)
+    try:
+        damaged = store.notes.read_only if store.read_only_fault == Fault.DAMAGED else ""
+    finally:
+        store.close()
+    if damaged:
+        return True
+    print(f"briefing: the cache at {directory} can be read; nothing to rebuild", file=sys.stderr)
+    return False
+
+
 def rebuild_cache(directory: Path) -> bool:
     """--rebuild-cache / --repair-cache: says what it did; False when it could not."""
     from briefing.core.cacheupkeep import repair_cache
@@ -244,7 +262,8 @@ def open_service(args: argparse.Namespace) -> BriefingService:
     """The service over the cache; a cache is moved aside only when asked to
     (--rebuild-cache, --repair-cache), never because of an error."""
     cache_dir = cache_dir_from(args)
-    if (args.rebuild_cache or args.repair_cache) and not rebuild_cache(cache_dir):
+    wanted = args.repair_cache or (args.rebuild_cache and needs_rebuild(cache_dir))
+    if wanted and not rebuild_cache(cache_dir):
         raise CacheAlreadyReported
     if args.demo:
         return open_sample(cache_dir)

@@ -346,7 +346,9 @@ class ReadOnlyCache(CacheFile):
 
     read_only = True
 
-    def __init__(self, directory: Path, disk: type[diskcache.Disk] = JsonDisk) -> None:
+    def __init__(
+        self, directory: Path, disk: type[diskcache.Disk] = JsonDisk, *, probe: bool = True
+    ) -> None:
         self.directory = directory
         path = directory / DB_NAME
         if not path.is_file():
@@ -357,10 +359,12 @@ class ReadOnlyCache(CacheFile):
         for options in ("?mode=ro", "?mode=ro&immutable=1"):
             try:
                 connection = sqlite3.connect(uri + options, uri=True, timeout=BUSY_SECONDS)
-                connection.execute("SELECT 1 FROM Cache LIMIT 1").fetchall()
+                # A salvage (probe=False) reads what it can, row by row, whatever this says.
+                query = "SELECT 1 FROM Cache LIMIT 1" if probe else "SELECT 1 FROM sqlite_master"
+                connection.execute(query).fetchall()
             except sqlite3.DatabaseError as failure:
                 error = failure
-                if is_unreadable(failure):
+                if is_unreadable(failure) and probe:
                     raise
                 continue
             self._connection = connection
@@ -406,6 +410,20 @@ class ReadOnlyCache(CacheFile):
         for (key,) in rows:
             if type(key) is str:
                 yield key
+
+    def has_text_keys(self) -> bool | None:
+        """Whether the first rows that can be read have text keys (this layout) or blobs
+        (the first layout's compressed JSON); None when none can be read."""
+        for rowid in range(1, 200):
+            try:
+                row = self._connection.execute(
+                    "SELECT typeof(key) FROM Cache WHERE rowid = ?", (rowid,)
+                ).fetchone()
+            except sqlite3.DatabaseError:
+                continue
+            if row is not None:
+                return bool(row[0] == "text")
+        return None
 
     def rows(self) -> Iterator[tuple[Any, Any]]:
         """Every (key, value) still readable, row by row: a damaged row or page is
@@ -461,8 +479,8 @@ def open_writable(directory: Path, *, legacy: bool = False) -> WritableCache:
     return WritableCache(directory, LegacyJsonDisk if legacy else JsonDisk)
 
 
-def open_read_only(directory: Path, *, legacy: bool = False) -> ReadOnlyCache:
-    return ReadOnlyCache(directory, LegacyJsonDisk if legacy else JsonDisk)
+def open_read_only(directory: Path, *, legacy: bool = False, probe: bool = True) -> ReadOnlyCache:
+    return ReadOnlyCache(directory, LegacyJsonDisk if legacy else JsonDisk, probe=probe)
 
 
 def stat_key(directory: Path) -> tuple[int, int] | None:

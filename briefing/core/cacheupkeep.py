@@ -69,6 +69,18 @@ def adopt_finished_swap(directory: Path) -> None:
             return
 
 
+def _discard_stale_copies(directory: Path) -> None:
+    """Copies left by a process killed while building one (the original is still in
+    place, so they hold nothing that is not there)."""
+    from briefing.core.store import _alive
+
+    for label in ("upgrading", "repairing"):
+        for candidate in directory.parent.glob(f"{directory.name}.{label}-*"):
+            pid = candidate.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                _discard(candidate)
+
+
 def _swap(directory: Path, built: Path, label: str) -> Path:
     from briefing.core.store import _move_aside
 
@@ -240,6 +252,7 @@ def migrate_legacy(directory: Path) -> Path | None:
     with exclusive_lock(directory):
         if _peek_schema(directory) != LEGACY_SCHEMA_VERSION:
             return None
+        _discard_stale_copies(directory)
         built = _temp_dir(directory, "upgrading")
         try:
             reader = cachefile.open_read_only(directory, legacy=True)
@@ -302,13 +315,18 @@ def repair_cache(directory: Path) -> UpkeepReport:
                 rebuildable=False,
                 fault=Fault.READ_ONLY,
             )
+        _discard_stale_copies(directory)
         built = _temp_dir(directory, "repairing")
         version = _peek_schema(directory)
         legacy = version == 1
         try:
             reader: cachefile.ReadOnlyCache | None
             try:
-                reader = cachefile.open_read_only(directory, legacy=legacy)
+                reader = cachefile.open_read_only(directory, legacy=legacy, probe=False)
+                if version is None and reader.has_text_keys() is False:
+                    reader.close()  # the schema record is lost, but the keys tell
+                    legacy = True
+                    reader = cachefile.open_read_only(directory, legacy=True, probe=False)
             except (sqlite3.Error, OSError):
                 reader = None
             rows: Iterable[tuple[Any, Any]] = reader.rows() if reader is not None else ()
@@ -332,14 +350,15 @@ def repair_cache(directory: Path) -> UpkeepReport:
                 rebuildable=False,
                 fault=error.fault,
             ) from None
-        except OSError as error:
+        except (sqlite3.Error, OSError) as error:
             _discard(built)
+            described = cachefile.write_fault(directory.parent, error)
+            reason = described[1] if described else str(getattr(error, "strerror", "") or error)
             raise StoreError(
-                f"cannot repair the cache at {directory}: {error.strerror or error}"
-                + _parent_reason(directory),
+                f"cannot repair the cache at {directory} (the cache was left as it is): {reason}",
                 directory,
                 rebuildable=False,
-                fault=Fault.READ_ONLY,
+                fault=described[0] if described else Fault.OTHER,
             ) from None
     assert _peek_schema(directory) == SCHEMA_VERSION
     return UpkeepReport(

@@ -464,6 +464,11 @@ class Store:
     def read_only(self) -> bool:
         return self._cache.read_only
 
+    @property
+    def read_only_fault(self) -> str:
+        """Why a read-only store is so (``Fault.READ_ONLY``, ``DISK_FULL``, ``DAMAGED``)."""
+        return self._read_only_fault
+
     def _open(self, read_only: bool) -> CacheFile:
         directory = self.directory
         if directory.exists() and not directory.is_dir():
@@ -525,7 +530,17 @@ class Store:
             return cachefile.open_writable(directory)
         except (sqlite3.Error, OSError) as error:
             if cachefile.is_unreadable(error):
-                raise cachefile.unreadable_error(directory, error) from None
+                # Damaged where diskcache looks first (its settings): what can still be
+                # read is shown, read-only, until --repair-cache.
+                try:
+                    return self._open_read_only(
+                        reason=f"the cache at {directory} is damaged ({error}); run"
+                        " `briefing --repair-cache` to copy everything still readable into a"
+                        " new cache",
+                        fault=Fault.DAMAGED,
+                    )
+                except StoreError:
+                    raise cachefile.unreadable_error(directory, error) from None
             described = cachefile.write_fault(directory, error)
             if described is None:
                 raise StoreError(
