@@ -111,3 +111,147 @@ async def test_a_refresh_stopped_by_its_callback_closes_its_connections_at_once(
             assert hung_up and hung_up[0] - interrupted < 1.0
         finally:
             store.close()
+
+
+# --------------------------------------------------------------------------- warm refresh, first screen
+
+
+def _conditional(body: bytes, etag: str, content_type: str):  # type: ignore[no-untyped-def]
+    from _fetch_helpers import Recorded, Reply
+
+    def answer(request: Recorded) -> Reply:
+        if request.headers.get("if-none-match") == etag:
+            return Reply(304, b"", {"ETag": etag})
+        return Reply(200, body, {"ETag": etag, "Content-Type": content_type})
+
+    return answer
+
+
+PAGE_HTML = (
+    "<html><body><article><h1>Story</h1>"
+    + "<p>Anna's Archive: the filing names 86 million files and $13 trillion in damages.</p>" * 30
+    + "</article></body></html>"
+).encode()
+
+
+def _site(server, feeds: int, per_feed: int, version: int = 1) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    from _fetch_helpers import rss_feed
+
+    recent = format_datetime(datetime.now(UTC) - timedelta(hours=3), usegmt=True)
+
+    configured = []
+    for feed in range(feeds):
+        items = []
+        for n in range(per_feed):
+            link = server.route(f"/p/{feed}/{n}", _conditional(PAGE_HTML, f'"p{feed}-{n}"',
+                                                              "text/html"))  # fmt: skip
+            teaser = n % 2 == 0  # half want their page (a teaser), half are long enough
+            items.append({
+                "title": f"Anna&#8217;s Archive story {feed}-{n}",
+                "link": link,
+                "guid": f"urn:{feed}:{n}",
+                "pubDate": recent,
+                "description": "Anna&#8217;s Archive: 86 million files. Read more" if teaser
+                else "Anna&#8217;s Archive: 86 million files. " + "More words here. " * 60,
+            })  # fmt: skip
+        body = rss_feed(items, title=f"F{feed}")
+        etag = f'"f{feed}-v{version}"'
+        url = server.route(f"/f{feed}.xml", _conditional(body, etag, "application/rss+xml"))
+        configured.append((f"F{feed}", url))
+    return configured
+
+
+async def test_a_warm_refresh_reads_no_article(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All feeds 304 and every page fresh: no article is read or written, with full text
+    on (the default). An hour later only the pages due are read."""
+    from dataclasses import replace
+
+    from _fetch_helpers import serve
+    from conftest import config_text
+
+    from briefing.core.config import load_config
+    from briefing.core.service import BriefingService
+    from briefing.core.store import Store
+
+    with serve() as server:
+        path = tmp_path / "feeds.toml"
+        path.write_text(config_text(_site(server, 4, 10)), encoding="utf-8")
+        store = Store(tmp_path / "cache")
+        try:
+            service = BriefingService(load_config(path), store)
+            first = await service.refresh()
+            assert first.pages is not None and first.pages.fetched == 20, first.pages
+            reads: list[str] = []
+            writes: list[str] = []
+            real_read, real_set = store._read_article, store._cache.set
+            monkeypatch.setattr(store, "_read_article", lambda i: reads.append(i) or real_read(i))
+            monkeypatch.setattr(store._cache, "set",
+                                lambda k, v: writes.append(k) or real_set(k, v))  # fmt: skip
+            warm = await service.refresh()
+            assert warm.pages is not None
+            assert (warm.pages.fetched, warm.pages.fresh, warm.pages.skipped) == (0, 20, 20)
+            assert reads == []
+            assert not [k for k in writes if k.startswith(("a:", "fx:", "~t:", "px:"))], writes
+            # An hour later: the 20 pages are due and revalidated (304); only they are read.
+            validators = store.page_validators(a.id for a in store.load_articles())
+            hours_ago = "2026-01-01T00:00:00+00:00"
+            store.save_page_results(
+                [], {i: replace(v, checked=hours_ago) for i, v in validators.items()}
+            )
+            reads.clear()
+            later = await service.refresh()
+            assert later.pages is not None and later.pages.unchanged == 20
+            assert len(set(reads)) == 20
+        finally:
+            store.close()
+
+
+async def test_the_first_screen_reads_one_article_and_the_stored_key_facts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from _fetch_helpers import serve
+    from conftest import config_text
+
+    from briefing.core.config import load_config
+    from briefing.core.service import BriefingService
+    from briefing.core.store import Store
+
+    with serve() as server:
+        feeds = _site(server, 3, 6)
+        path = tmp_path / "feeds.toml"
+        path.write_text(config_text(feeds), encoding="utf-8")
+        with Store(tmp_path / "cache") as store:
+            service = BriefingService(load_config(path), store)
+            await service.refresh(full_text=False)
+            merged = service.briefing()
+        with Store(tmp_path / "cache") as store:  # a new process: the reader's start
+            service = BriefingService(load_config(path), store)
+            reads: list[str] = []
+            real_read = store._read_article
+            monkeypatch.setattr(store, "_read_article", lambda i: reads.append(i) or real_read(i))
+            screen = service.first_screen(limit=5)
+            assert len(screen.headers) == 5 and screen.on_topic == 18 and screen.unread == 18
+            assert [s.articles for s in screen.sources] == [6, 6, 6]
+            assert screen.first_article is not None
+            assert screen.first_article.id == screen.headers[0].id
+            assert screen.briefing is not None and screen.briefing.facts == merged.facts
+            assert len(reads) == 1  # the first article's body, nothing else
+            assert service.briefing().facts == merged.facts and len(reads) == 1
+        # One on-topic article changes: the stored merge is no longer current.
+        server.routes.clear()
+        feeds = _site(server, 3, 7, version=2)
+        with Store(tmp_path / "cache") as store:
+            service = BriefingService(load_config(path), store)
+            await service.refresh(full_text=False)
+            assert service.stored_briefing() is None
+            service.briefing()
+            assert service.stored_briefing() is not None
+        # A feed left out of the config: the merge is made again for the feeds that remain.
+        path.write_text(config_text(feeds[:2]), encoding="utf-8")
+        with Store(tmp_path / "cache") as store:
+            assert BriefingService(load_config(path), store).stored_briefing() is None

@@ -799,8 +799,10 @@ def plan_from_index(store: Store, modes: Mapping[str, FullTextMode], *, now: dat
         rest: list[str] = []
         for entry in entries:
             wanted = mode == "always" or (mode == "auto" and entry.short)
-            if not wanted:
-                (rest if entry.state == STATUS_SKIPPED else candidates).append(entry.id)
+            if not wanted:  # settled as skipped now if need be, then left alone
+                rest.append(entry.id)
+                if entry.state != STATUS_SKIPPED:
+                    candidates.append(entry.id)
                 continue
             if not entry.web_link:
                 no_link.append((entry.label, NO_LINK_REASON))
