@@ -49,7 +49,7 @@ def _temp_dir(directory: Path, label: str) -> Path:
 def adopt_finished_swap(directory: Path) -> None:
     """When a swap was cut short (the old cache moved aside, the new one not yet in
     place), put the finished new cache in place. Called under the lock."""
-    from briefing.core.store import SCHEMA_VERSION, _peek_schema
+    from briefing.core.store import SCHEMA_VERSION, peek_schema
 
     parent = directory.parent
     if not parent.is_dir():
@@ -64,7 +64,7 @@ def adopt_finished_swap(directory: Path) -> None:
         reverse=True,
     )
     for candidate in candidates:
-        if _peek_schema(candidate) == SCHEMA_VERSION:
+        if peek_schema(candidate) == SCHEMA_VERSION:
             candidate.rename(directory)
             return
 
@@ -72,19 +72,19 @@ def adopt_finished_swap(directory: Path) -> None:
 def _discard_stale_copies(directory: Path) -> None:
     """Copies left by a process killed while building one (the original is still in
     place, so they hold nothing that is not there)."""
-    from briefing.core.store import _alive
+    from briefing.core.store import process_alive
 
     for label in ("upgrading", "repairing"):
         for candidate in directory.parent.glob(f"{directory.name}.{label}-*"):
             pid = candidate.name.rsplit("-", 1)[-1]
-            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
                 _discard(candidate)
 
 
 def _swap(directory: Path, built: Path, label: str) -> Path:
-    from briefing.core.store import _move_aside
+    from briefing.core.store import move_aside_folder
 
-    aside = _move_aside(directory, label)
+    aside = move_aside_folder(directory, label)
     built.rename(directory)
     return aside
 
@@ -122,9 +122,9 @@ class _Importer:
         self.pending = []
 
     def article(self, record: Any, topic_key: str | None) -> None:
-        from briefing.core.store import _well_formed
+        from briefing.core.storerecords import well_formed
 
-        if not _well_formed(record):
+        if not well_formed(record):
             return
         clean = {k: v for k, v in record.items() if k != "topic_key"}
         clean.setdefault("full_text", "")
@@ -141,25 +141,20 @@ class _Importer:
 
     def finish(self, *, note: dict[str, Any]) -> None:
         """Make every index from the records written, then the schema record, last."""
-        from briefing.core.store import (
-            SCHEMA_VERSION,
-            STARRED,
-            _FeedIndex,
-            _TopicIndex,
-            fresh_generation,
-        )
+        from briefing.core.store import SCHEMA_VERSION
+        from briefing.core.storerecords import STARRED, FeedIndex, TopicIndex, fresh_generation
 
         self.flush()
         store = self.store
         fingerprints = {t for topics in self.topics.values() for t in topics}
         common = next(iter(fingerprints)) if len(fingerprints) == 1 else None
-        topic = _TopicIndex(common or None, fresh_generation(), {}, changed=True)
+        topic = TopicIndex(common or None, fresh_generation(), {}, changed=True)
         starred: dict[str, str] = {}
         for source, ids in self.ids_by_source.items():
             topics = self.topics.get(source, set())
             fingerprint = next(iter(topics)) if len(topics) == 1 else ""
             with store.transaction():
-                feed = _FeedIndex(source, fingerprint, {}, pages=None, pages_known=True)
+                feed = FeedIndex(source, fingerprint, {}, pages=None, pages_known=True)
                 for identifier in dict.fromkeys(ids):
                     record = store._read_article(identifier)
                     if record is None:
@@ -190,7 +185,7 @@ def _legacy_rows(reader: cachefile.ReadOnlyCache) -> Iterator[tuple[Any, Any]]:
 
 
 def _import_legacy(rows: Iterable[tuple[Any, Any]], importer: _Importer) -> None:
-    from briefing.core.store import FlagState, _flag_record
+    from briefing.core.storerecords import FlagState, flag_record
 
     flags: dict[str, Any] = {}
     for key, value in rows:
@@ -218,7 +213,7 @@ def _import_legacy(rows: Iterable[tuple[Any, Any]], importer: _Importer) -> None
         if source is None or not isinstance(pair, list) or len(pair) != 2:
             continue
         flag = FlagState(identifier, source, bool(pair[0]), "", bool(pair[1]), "")
-        importer.put(f"f:{identifier}", _flag_record(flag))
+        importer.put(f"f:{identifier}", flag_record(flag))
 
 
 def _import_current(rows: Iterable[tuple[Any, Any]], importer: _Importer) -> None:
@@ -247,10 +242,10 @@ def _import_current(rows: Iterable[tuple[Any, Any]], importer: _Importer) -> Non
 def migrate_legacy(directory: Path) -> Path | None:
     """Carry a cache of the first layout into the current one; returns where the old
     cache is kept (None when another process did it meanwhile)."""
-    from briefing.core.store import LEGACY_SCHEMA_VERSION, _peek_schema, exclusive_lock, utc_now
+    from briefing.core.store import LEGACY_SCHEMA_VERSION, exclusive_lock, peek_schema, utc_now
 
     with exclusive_lock(directory):
-        if _peek_schema(directory) != LEGACY_SCHEMA_VERSION:
+        if peek_schema(directory) != LEGACY_SCHEMA_VERSION:
             return None
         _discard_stale_copies(directory)
         built = _temp_dir(directory, "upgrading")
@@ -294,7 +289,7 @@ def repair_cache(directory: Path) -> UpkeepReport:
     gives an empty new one). An ordinary file at the path is left alone. Never
     raises for the file system's sake: every failure is a ``StoreError`` that says
     what and where."""
-    from briefing.core.store import SCHEMA_VERSION, _peek_schema, exclusive_lock, utc_now
+    from briefing.core.store import SCHEMA_VERSION, exclusive_lock, peek_schema, utc_now
 
     if not directory.exists():
         return UpkeepReport(f"there is no cache at {directory} yet; a new one will be made")
@@ -317,7 +312,7 @@ def repair_cache(directory: Path) -> UpkeepReport:
             )
         _discard_stale_copies(directory)
         built = _temp_dir(directory, "repairing")
-        version = _peek_schema(directory)
+        version = peek_schema(directory)
         legacy = version == 1
         try:
             reader: cachefile.ReadOnlyCache | None
@@ -360,7 +355,7 @@ def repair_cache(directory: Path) -> UpkeepReport:
                 rebuildable=False,
                 fault=described[0] if described else Fault.OTHER,
             ) from None
-    assert _peek_schema(directory) == SCHEMA_VERSION
+    assert peek_schema(directory) == SCHEMA_VERSION
     return UpkeepReport(
         f"copied {kept} readable articles (with their marks, page validators, feed states and"
         f" facts) into a new cache at {directory}; the damaged one is kept at {aside}",

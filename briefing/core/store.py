@@ -45,28 +45,63 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
-import json
 import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from briefing.core import cachefile
 from briefing.core.cachefile import DECODE_ERRORS, CacheFile, Fault, StoreError
-from briefing.core.models import Article, FeedState, ParsedEntry, Topic
-from briefing.core.topic import MATCH_VERSION, TopicFilter, TopicMatch
+from briefing.core.models import Article, FeedState, ParsedEntry
+from briefing.core.storerecords import (
+    COMPARED_FIELDS,
+    FULL_TEXT_PENDING,
+    HEADER_PREFIX,
+    ON_TOPIC,
+    READ,
+    SHORT,
+    STARRED,
+    WEB_LINK,
+    ArticleHeader,
+    FeedCounts,
+    FeedIndex,
+    FlagChange,
+    FlagState,
+    MergeCounts,
+    PageEntry,
+    PageValidators,
+    TopicIndex,
+    article_from,
+    article_id,
+    flag_from,
+    flag_record,
+    fresh_generation,
+    header_from,
+    header_value,
+    page_bits,
+    page_state,
+    parse_utc,
+    state_from,
+    time_key,
+    topic_fingerprint,
+    utc_now,
+    validators_from,
+    validators_record,
+    well_formed,
+)
+from briefing.core.topic import TopicFilter, TopicMatch
 
 __all__ = [
     "ENV_CACHE_DIR",
     "FULL_TEXT_PENDING",
     "SCHEMA_VERSION",
     "ArticleHeader",
+    "Fault",
     "FeedCounts",
     "FlagChange",
     "FlagState",
@@ -79,6 +114,7 @@ __all__ = [
     "default_cache_dir",
     "open_store",
     "parse_utc",
+    "time_key",
     "topic_fingerprint",
     "utc_now",
     "with_flags",
@@ -86,14 +122,9 @@ __all__ = [
 
 SCHEMA_VERSION = 2
 LEGACY_SCHEMA_VERSION = 1
-FULL_TEXT_PENDING = "pending"
-"""``Article.full_text_status`` while a page step is to fetch the article's page."""
 ENV_CACHE_DIR = "BRIEFING_CACHE_DIR"
 
-ON_TOPIC, READ, STARRED, SHORT, WEB_LINK = 1, 2, 4, 8, 16
-HEADER_PREFIX = "~t:"
 SYNC_PREFIX = "sync:"
-_NO_TIME = "0000-00-00T00:00:00+00:00"
 _BATCH = 500
 """Records per transaction when copying a whole cache (migration, repair)."""
 
@@ -105,318 +136,6 @@ def default_cache_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("briefing", appauthor=False)) / "feeds"
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def parse_utc(stamp: str | None) -> datetime | None:
-    """A stored ISO time as an aware UTC datetime; None when missing or unreadable.
-
-    Times without a zone are taken as UTC, so comparing never raises.
-    """
-    if not stamp or not isinstance(stamp, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(stamp)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def article_id(source: str, entry_id: str) -> str:
-    """Stable across refreshes and processes; distinct for the same guid in two feeds."""
-    return hashlib.sha1(f"{source}\0{entry_id}".encode()).hexdigest()[:16]
-
-
-def topic_fingerprint(topic: Topic) -> str:
-    payload = json.dumps([MATCH_VERSION, sorted(topic.keywords), sorted(topic.exclude)])
-    return hashlib.sha1(payload.encode()).hexdigest()[:12]
-
-
-def time_key(published: str | None, first_seen: str | None) -> str:
-    """The sort time an index keeps: publication, else first seen, as UTC ISO."""
-    for stamp in (published, first_seen):
-        parsed = parse_utc(stamp)
-        if parsed is not None:
-            return parsed.isoformat()
-    return _NO_TIME
-
-
-def _day(tkey: str) -> str:
-    return tkey[:10]
-
-
-def fresh_generation() -> int:
-    """A topic generation no earlier index of this cache can have had (indexes made
-    again, a cache repaired), so a stored merge of before never passes for current."""
-    return time.time_ns() // 1000
-
-
-# --------------------------------------------------------------------------- the project's types
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleHeader:
-    """What a list row shows of an on-topic article, read without its body."""
-
-    id: str
-    source: str
-    title: str
-    link: str
-    published: str | None
-    first_seen: str
-    relevance: float
-    read: bool
-    starred: bool
-    full_text_status: str
-    time: str
-    """The sort time as UTC ISO (publication, else first seen)."""
-
-    @property
-    def sort_time(self) -> str:
-        return self.published or self.first_seen
-
-
-@dataclass(frozen=True, slots=True)
-class FeedCounts:
-    articles: int = 0
-    on_topic: int = 0
-    unread: int = 0
-    """On-topic articles not read."""
-    starred: int = 0
-    short: int = 0
-    """On-topic articles whose own text is short (the page step wants their page under "auto")."""
-
-
-@dataclass(frozen=True, slots=True)
-class FlagState:
-    """The read and starred marks of one article, with the time each last changed.
-
-    A time is UTC ISO, or '' when unknown (marks carried over from the first
-    cache layout): an unknown time is older than any known one.
-    """
-
-    id: str
-    source: str
-    read: bool = False
-    read_changed: str = ""
-    starred: bool = False
-    starred_changed: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class FlagChange:
-    """A mark set elsewhere (a sync server) at ``changed``; None leaves that mark alone."""
-
-    id: str
-    changed: str
-    read: bool | None = None
-    starred: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PageValidators:
-    """What the last good answer for a page said, to make the next GET conditional."""
-
-    url: str
-    """The entry link these belong to; a changed link makes them void."""
-    etag: str | None
-    last_modified: str | None
-    checked: str = ""
-    """When the page last answered well (200 or 304), as UTC ISO; '' if unknown."""
-
-
-@dataclass(frozen=True, slots=True)
-class PageEntry:
-    """One article the page step may have to act on (``px:<feed>``)."""
-
-    id: str
-    source: str
-    time: str
-    state: str
-    """'', 'pending', 'skipped', 'ok' (with text), 'ok0' (ok, no text), 'failed'."""
-    checked: str
-    """When its page last answered well, if the validators are for its current link."""
-    short: bool
-    web_link: bool
-    label: str
-    """Its link, else its title (to name it in a report)."""
-
-
-@dataclass(frozen=True, slots=True)
-class MergeCounts:
-    new: int
-    updated: int
-    total: int
-    expired: int
-
-
-# --------------------------------------------------------------------------- records
-
-
-_ARTICLE_FIELDS = tuple(f.name for f in fields(Article) if f.name not in ("read", "starred"))
-_STATE_FIELDS = tuple(f.name for f in fields(FeedState))
-_TEXT_FIELDS = ("id", "source", "title", "link", "author", "summary", "content", "first_seen")
-_OPTIONAL_TEXT_FIELDS = ("full_text", "full_text_status")
-_COMPARED = ("title", "link", "summary", "content", "published", "author")
-
-
-def _well_formed(record: Any) -> bool:
-    """Whether a stored article record has the shape this version writes."""
-    if type(record) is not dict:
-        return False
-    for name in _TEXT_FIELDS:
-        if type(record.get(name)) is not str:
-            return False
-    for name in _OPTIONAL_TEXT_FIELDS:
-        if type(record.get(name, "")) is not str:
-            return False
-    published = record.get("published")
-    relevance = record.get("relevance", 0.0)
-    return (
-        (published is None or type(published) is str)
-        and type(record.get("on_topic", False)) is bool
-        and type(relevance) in (int, float)
-    )
-
-
-def _article_record(article: Article) -> dict[str, Any]:
-    record = asdict(article)
-    del record["read"], record["starred"]
-    return record
-
-
-def _article_from(record: Mapping[str, Any], read: bool = False, starred: bool = False) -> Article:
-    values = {name: record[name] for name in _ARTICLE_FIELDS if name in record}
-    return Article(**values, read=read, starred=starred)
-
-
-def _page_state(record: Mapping[str, Any]) -> str:
-    status = str(record.get("full_text_status") or "")
-    if status == "ok":
-        return "ok" if record.get("full_text") else "ok0"
-    if status.startswith("failed: "):
-        return "failed"
-    return status if status in ("", FULL_TEXT_PENDING, "skipped") else ""
-
-
-def _page_bits(record: Mapping[str, Any]) -> int:
-    from briefing.core.fulltext import wants_page_under_auto
-    from briefing.core.textclean import is_web_url
-
-    bits = 0
-    if wants_page_under_auto(str(record.get("content") or ""), str(record.get("summary") or "")):
-        bits |= SHORT
-    if is_web_url(str(record.get("link") or "")):
-        bits |= WEB_LINK
-    return bits
-
-
-def _header_value(record: Mapping[str, Any], read: bool, starred: bool) -> list[Any]:
-    return [
-        record["source"],
-        record["title"],
-        record["link"],
-        record.get("published"),
-        record["first_seen"],
-        record.get("relevance", 0.0),
-        read,
-        starred,
-        record.get("full_text_status", ""),
-    ]
-
-
-def _header_from(key: str, value: Any) -> ArticleHeader | None:
-    if not isinstance(value, list) or len(value) != 9:
-        return None
-    tkey, _, identifier = key[len(HEADER_PREFIX) :].rpartition(" ")
-    source, title, link, published, first_seen, relevance, read, starred, status = value
-    if not all(type(v) is str for v in (source, title, link, first_seen, status)):
-        return None
-    if published is not None and type(published) is not str:
-        return None
-    if type(relevance) not in (int, float):
-        return None
-    return ArticleHeader(
-        identifier, source, title, link, published, first_seen, float(relevance),
-        bool(read), bool(starred), status, tkey,
-    )  # fmt: skip
-
-
-def _flag_from(identifier: str, value: Any) -> FlagState | None:
-    if not isinstance(value, dict) or type(value.get("source")) is not str:
-        return None
-    return FlagState(
-        identifier,
-        value["source"],
-        bool(value.get("read")),
-        str(value.get("read_changed") or ""),
-        bool(value.get("starred")),
-        str(value.get("starred_changed") or ""),
-    )
-
-
-def _validators_from(value: Any) -> PageValidators | None:
-    if not isinstance(value, dict) or type(value.get("url")) is not str:
-        return None
-
-    def text(name: str) -> str | None:
-        item = value.get(name)
-        return item if isinstance(item, str) and item else None
-
-    return PageValidators(value["url"], text("etag"), text("lm"), text("checked") or "")
-
-
-def _validators_record(validators: PageValidators) -> dict[str, Any]:
-    return {
-        "url": validators.url,
-        "etag": validators.etag,
-        "lm": validators.last_modified,
-        "checked": validators.checked,
-    }
-
-
-@dataclass(slots=True)
-class _FeedIndex:
-    """``fx:<name>`` and, once needed, ``px:<name>`` of one feed, being changed."""
-
-    source: str
-    topic: str
-    ids: dict[str, list[Any]]
-    pages: dict[str, list[Any]] | None = None
-    pages_mode: str | None = None
-    pages_known: bool = False
-    pages_changed: bool = False
-
-
-@dataclass(slots=True)
-class _TopicIndex:
-    fingerprint: str | None
-    generation: int
-    days: dict[str, int]
-    changed: bool = False
-
-    def add(self, tkey: str) -> None:
-        day = _day(tkey)
-        self.days[day] = self.days.get(day, 0) + 1
-        self.changed = True
-
-    def remove(self, tkey: str) -> None:
-        day = _day(tkey)
-        left = self.days.get(day, 0) - 1
-        if left > 0:
-            self.days[day] = left
-        else:
-            self.days.pop(day, None)
-        self.changed = True
-
-    def bump(self) -> None:
-        self.generation += 1
-        self.changed = True
 
 
 @dataclass(slots=True)
@@ -490,7 +209,7 @@ class Store:
                 cacheupkeep.adopt_finished_swap(directory)
                 if not directory.exists() and not read_only:
                     self._create(directory)
-        version = _peek_schema(directory)
+        version = peek_schema(directory)
         if version == LEGACY_SCHEMA_VERSION:
             if read_only:
                 raise StoreError(
@@ -624,7 +343,7 @@ class Store:
     @staticmethod
     def move_aside(directory: str | os.PathLike[str], label: str = "broken") -> Path:
         """Rename a cache so a fresh one can start; nothing is deleted."""
-        return _move_aside(Path(directory), label)
+        return move_aside_folder(Path(directory), label)
 
     # ------------------------------------------------------------------ low level
 
@@ -749,7 +468,7 @@ class Store:
 
     def feed_state(self, name: str) -> FeedState | None:
         record = self._get(f"feed:{name}")
-        return _state_from(record)
+        return state_from(record)
 
     def save_feed_state(self, state: FeedState) -> None:
         self.save_feed_states([state])
@@ -787,12 +506,12 @@ class Store:
 
     # ------------------------------------------------------------------ indexes
 
-    def _feed_index(self, source: str) -> _FeedIndex | None:
+    def _feed_index(self, source: str) -> FeedIndex | None:
         """The index of one feed; an empty one for a feed never stored, None if damaged."""
         key = f"fx:{source}"
         value = self._get(key)
         if value is None:
-            return None if key in self.damaged else _FeedIndex(source, "", {})
+            return None if key in self.damaged else FeedIndex(source, "", {})
         ids = value.get("ids") if isinstance(value, dict) else None
         if not isinstance(ids, dict):
             self.damaged.add(key)
@@ -803,9 +522,9 @@ class Store:
             if isinstance(e, list) and len(e) == 2 and type(e[0]) is str and type(e[1]) is int
         }
         topic = value.get("topic")
-        return _FeedIndex(source, topic if isinstance(topic, str) else "", clean)
+        return FeedIndex(source, topic if isinstance(topic, str) else "", clean)
 
-    def _load_pages(self, feed: _FeedIndex) -> None:
+    def _load_pages(self, feed: FeedIndex) -> None:
         if feed.pages_known:
             return
         value = self._get(f"px:{feed.source}")
@@ -821,14 +540,14 @@ class Store:
         else:
             feed.pages = None
 
-    def _topic_index(self) -> _TopicIndex:
+    def _topic_index(self) -> TopicIndex:
         value = self._get("topic")
         if not isinstance(value, dict):
-            return _TopicIndex(None, 0, {})
+            return TopicIndex(None, 0, {})
         fingerprint = value.get("fingerprint")
         generation = value.get("generation")
         days = value.get("days")
-        return _TopicIndex(
+        return TopicIndex(
             fingerprint if isinstance(fingerprint, str) else None,
             generation if type(generation) is int else 0,
             {d: n for d, n in days.items() if type(n) is int} if isinstance(days, dict) else {},
@@ -843,7 +562,7 @@ class Store:
         """On-topic articles per day (UTC date of their sort time)."""
         return dict(self._topic_index().days)
 
-    def _write_feed_index(self, feed: _FeedIndex) -> None:
+    def _write_feed_index(self, feed: FeedIndex) -> None:
         cache = self._cache
         cache.set(f"fx:{feed.source}", {"topic": feed.topic, "ids": feed.ids})
         total = len(feed.ids)
@@ -861,7 +580,7 @@ class Store:
         if feed.pages_changed and feed.pages is not None:
             cache.set(f"px:{feed.source}", {"mode": feed.pages_mode, "entries": feed.pages})
 
-    def _write_topic(self, topic: _TopicIndex) -> None:
+    def _write_topic(self, topic: TopicIndex) -> None:
         if topic.changed:
             self._cache.set(
                 "topic",
@@ -874,8 +593,8 @@ class Store:
 
     def _put_article(
         self,
-        feed: _FeedIndex,
-        topic: _TopicIndex,
+        feed: FeedIndex,
+        topic: TopicIndex,
         record: dict[str, Any],
         marks: int | None = None,
     ) -> None:
@@ -888,14 +607,14 @@ class Store:
         on_topic = bool(record.get("on_topic"))
         bits = marks
         if on_topic:
-            bits |= ON_TOPIC | _page_bits(record)
+            bits |= ON_TOPIC | page_bits(record)
         if old is not None and old[1] & ON_TOPIC and (not on_topic or old[0] != tkey):
             self._cache.delete(f"{HEADER_PREFIX}{old[0]} {identifier}")
             topic.remove(old[0])
         if on_topic:
             self._cache.set(
                 f"{HEADER_PREFIX}{tkey} {identifier}",
-                _header_value(record, bool(marks & READ), bool(marks & STARRED)),
+                header_value(record, bool(marks & READ), bool(marks & STARRED)),
             )
             if old is None or not old[1] & ON_TOPIC or old[0] != tkey:
                 topic.add(tkey)
@@ -915,13 +634,13 @@ class Store:
             feed.pages_changed = True
 
     def _page_entry(self, record: Mapping[str, Any], tkey: str, bits: int) -> list[Any]:
-        validators = _validators_from(self._get(f"p:{record['id']}"))
+        validators = validators_from(self._get(f"p:{record['id']}"))
         link = str(record.get("link") or "")
         checked = validators.checked if validators and validators.url == link.strip() else ""
         label = link or str(record.get("title") or "")
-        return [tkey, _page_state(record), checked, bits & (SHORT | WEB_LINK), label]
+        return [tkey, page_state(record), checked, bits & (SHORT | WEB_LINK), label]
 
-    def _drop_article(self, feed: _FeedIndex, topic: _TopicIndex, identifier: str) -> None:
+    def _drop_article(self, feed: FeedIndex, topic: TopicIndex, identifier: str) -> None:
         old = feed.ids.pop(identifier, None)
         for key in (f"a:{identifier}", f"f:{identifier}", f"p:{identifier}"):
             self._cache.delete(key)
@@ -938,7 +657,7 @@ class Store:
             feed.pages_changed = True
 
     def _marks_of(self, identifier: str) -> int:
-        flag = _flag_from(identifier, self._get(f"f:{identifier}"))
+        flag = flag_from(identifier, self._get(f"f:{identifier}"))
         if flag is None:
             return 0
         return (READ if flag.read else 0) | (STARRED if flag.starred else 0)
@@ -948,7 +667,7 @@ class Store:
         record = self._get(key)
         if record is None:
             return None
-        if not _well_formed(record) or record.get("id") != identifier:
+        if not well_formed(record) or record.get("id") != identifier:
             self.damaged.add(key)
             return None
         return record  # type: ignore[no-any-return]
@@ -985,7 +704,7 @@ class Store:
             feed = self._feed_index(source)
             if feed is None:  # its index is damaged: make every index again first
                 self._reindex_locked()
-                feed = self._feed_index(source) or _FeedIndex(source, "", {})
+                feed = self._feed_index(source) or FeedIndex(source, "", {})
             topic = self._topic_index()
             if feed.ids and feed.topic != fingerprint:
                 self._rematch_locked(feed, topic, topic_filter)
@@ -1020,7 +739,7 @@ class Store:
                     new += 1
                 else:
                     record["first_seen"] = old.get("first_seen", now)
-                    if any(old.get(key) != record[key] for key in _COMPARED):
+                    if any(old.get(key) != record[key] for key in COMPARED_FIELDS):
                         updated += 1
                     if old.get("link") == record["link"]:
                         record["full_text"] = old.get("full_text", "")
@@ -1070,7 +789,7 @@ class Store:
                         record["title"], record["summary"], record["content"]
                     )
                     record["on_topic"], record["relevance"] = match.on_topic, match.relevance
-                articles.append(_article_from(record, bool(bits & READ), bool(bits & STARRED)))
+                articles.append(article_from(record, bool(bits & READ), bool(bits & STARRED)))
         articles.sort(key=lambda a: a.sort_time, reverse=True)
         return articles
 
@@ -1082,7 +801,7 @@ class Store:
             if record is None:
                 continue
             marks = self._marks_of(identifier)
-            found[identifier] = _article_from(record, bool(marks & READ), bool(marks & STARRED))
+            found[identifier] = article_from(record, bool(marks & READ), bool(marks & STARRED))
         return found
 
     def article(self, source: str, identifier: str) -> Article | None:
@@ -1102,7 +821,7 @@ class Store:
                 if not bits & ON_TOPIC:
                     continue
                 key = f"{HEADER_PREFIX}{tkey} {identifier}"
-                header = _header_from(key, self._get(key))
+                header = header_from(key, self._get(key))
                 if header is None:
                     self.damaged.add(key)
                     continue
@@ -1122,7 +841,7 @@ class Store:
             return found
         try:
             for key in self._cache.newest_keys(HEADER_PREFIX):
-                header = _header_from(key, self._get(key))
+                header = header_from(key, self._get(key))
                 if header is None or (wanted is not None and header.source not in wanted):
                     continue
                 found.append(header)
@@ -1165,7 +884,7 @@ class Store:
         return done
 
     def _rematch_locked(
-        self, feed: _FeedIndex, topic: _TopicIndex, topic_filter: TopicFilter
+        self, feed: FeedIndex, topic: TopicIndex, topic_filter: TopicFilter
     ) -> None:
         for identifier in list(feed.ids):
             record = self._read_article(identifier)
@@ -1197,7 +916,7 @@ class Store:
         An article never marked has no entry."""
         found: dict[str, FlagState] = {}
         for identifier in ids:
-            flag = _flag_from(identifier, self._get(f"f:{identifier}"))
+            flag = flag_from(identifier, self._get(f"f:{identifier}"))
             if flag is not None:
                 found[identifier] = flag
         return found
@@ -1236,11 +955,11 @@ class Store:
             return []
         result: list[FlagState] = []
         with self.transaction():
-            feeds: dict[str, _FeedIndex] = {}
+            feeds: dict[str, FeedIndex] = {}
             starred_ids = self._starred()
             starred_before = dict(starred_ids)
             for change in changes:
-                flag = _flag_from(change.id, self._get(f"f:{change.id}"))
+                flag = flag_from(change.id, self._get(f"f:{change.id}"))
                 if flag is None:
                     record = self._read_article(change.id)
                     if record is None:
@@ -1272,7 +991,7 @@ class Store:
                 entry = feed.ids.get(change.id)
                 if entry is None:
                     continue
-                self._cache.set(f"f:{change.id}", _flag_record(updated))
+                self._cache.set(f"f:{change.id}", flag_record(updated))
                 bits = entry[1] & ~(READ | STARRED)
                 bits |= (READ if updated.read else 0) | (STARRED if updated.starred else 0)
                 entry[1] = bits
@@ -1298,7 +1017,7 @@ class Store:
     def page_validators(self, ids: Iterable[str]) -> dict[str, PageValidators]:
         found: dict[str, PageValidators] = {}
         for identifier in ids:
-            validators = _validators_from(self._get(f"p:{identifier}"))
+            validators = validators_from(self._get(f"p:{identifier}"))
             if validators is not None:
                 found[identifier] = validators
         return found
@@ -1310,7 +1029,7 @@ class Store:
         Under another mode than the last one (or when none are kept yet) they are
         made again from the feed's on-topic articles, read once.
         """
-        probe = _FeedIndex(source, "", {})
+        probe = FeedIndex(source, "", {})
         self._load_pages(probe)
         entries = probe.pages
         recorded = probe.pages_mode
@@ -1333,7 +1052,7 @@ class Store:
         ]  # fmt: skip
         return found, recorded
 
-    def _page_entries_from_articles(self, feed: _FeedIndex) -> dict[str, list[Any]]:
+    def _page_entries_from_articles(self, feed: FeedIndex) -> dict[str, list[Any]]:
         entries: dict[str, list[Any]] = {}
         for identifier, (tkey, bits) in feed.ids.items():
             if not bits & ON_TOPIC:
@@ -1373,13 +1092,13 @@ class Store:
         if not articles and not validators:
             return
         with self.transaction():
-            feeds: dict[str, _FeedIndex] = {}
+            feeds: dict[str, FeedIndex] = {}
             topic = self._topic_index()
             for identifier, value in validators.items():
                 if value is None:
                     self._cache.delete(f"p:{identifier}")
                 else:
-                    self._cache.set(f"p:{identifier}", _validators_record(value))
+                    self._cache.set(f"p:{identifier}", validators_record(value))
             changed = {a.id: a for a in articles}
             for identifier in dict.fromkeys([*changed, *validators]):
                 record = self._read_article(identifier)
@@ -1455,7 +1174,7 @@ class Store:
         return {
             pid: claim
             for pid, claim in value.items()
-            if isinstance(claim, dict) and pid.isdigit() and _alive(int(pid))
+            if isinstance(claim, dict) and pid.isdigit() and process_alive(int(pid))
         }
 
     def mark_page_step(self, *, running: bool) -> None:
@@ -1511,10 +1230,10 @@ class Store:
             record = self._read_article(key[2:])
             if record is not None:
                 by_source.setdefault(record["source"], {})[record["id"]] = record
-        topic = _TopicIndex(fingerprint or None, fresh_generation(), {}, True)
+        topic = TopicIndex(fingerprint or None, fresh_generation(), {}, True)
         starred: dict[str, str] = {}
         for source, records in by_source.items():
-            feed = _FeedIndex(source, fingerprint, {}, pages=None, pages_known=True)
+            feed = FeedIndex(source, fingerprint, {}, pages=None, pages_known=True)
             for record in records.values():
                 marks = self._marks_of(record["id"])
                 self._put_article(feed, topic, record, marks)
@@ -1530,33 +1249,12 @@ class Store:
 # --------------------------------------------------------------------------- helpers
 
 
-def _flag_record(flag: FlagState) -> dict[str, Any]:
-    return {
-        "source": flag.source,
-        "read": flag.read,
-        "read_changed": flag.read_changed,
-        "starred": flag.starred,
-        "starred_changed": flag.starred_changed,
-    }
-
-
-def _state_from(record: Any) -> FeedState | None:
-    if not isinstance(record, dict):
-        return None
-    values = {k: record[k] for k in _STATE_FIELDS if k in record}
-    if not all(value is None or type(value) is str for value in values.values()):
-        return None  # damaged: treated as a feed not fetched yet
-    if type(values.get("name")) is not str or type(values.get("url")) is not str:
-        return None
-    return FeedState(**values)
-
-
 def _check_sync_key(key: str) -> None:
     if not key.startswith(SYNC_PREFIX):
         raise ValueError(f"only {SYNC_PREFIX!r} records may be written this way, not {key!r}")
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -1578,7 +1276,7 @@ def _cannot_create(directory: Path, error: OSError) -> StoreError:
     )
 
 
-def _move_aside(source: Path, label: str) -> Path:
+def move_aside_folder(source: Path, label: str) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target = source.with_name(f"{source.name}.{label}-{stamp}")
     counter = 1
@@ -1589,7 +1287,7 @@ def _move_aside(source: Path, label: str) -> Path:
     return target
 
 
-def _peek_schema(directory: Path) -> int | None:
+def peek_schema(directory: Path) -> int | None:
     """The schema version of the cache at ``directory``: None when there is no cache
     yet, -1 when it has one this code cannot tell."""
     if not (directory / cachefile.DB_NAME).is_file():
