@@ -1,6 +1,9 @@
 """The reader's speed: launch to first full screen, next article, peak memory.
 
-    .venv/bin/python bench/bench_tui.py [--articles 5000] [--runs 5] [--no-newsboat]
+    .venv/bin/python bench/bench_tui.py [--articles 5000] [--topic-rate 0.25] [--runs 5] [--no-newsboat]
+
+``--topic-rate 1`` makes every generated article on topic (issue 11's "5,000 cached
+on-topic articles"); ``--articles 100000`` is the large cache of the same issue.
 
 1. Launch: the real app (`python -m briefing --offline`) in a tmux pane of
    160x50, polling `tmux capture-pane` every 5 ms until the full screen is up
@@ -59,6 +62,11 @@ def generate_feeds(folder: Path, articles: int) -> Path:
         run([PYTHON, str(SHARED / "gen_feeds.py"), str(feeds), "-n", str(count), "-m", "40",
              "--topic-rate", TOPIC_RATE])  # fmt: skip
     return feeds
+
+
+def cache_folder(work: Path, articles: int) -> Path:
+    """One folder per size and topic rate, so runs of either never mix."""
+    return work / (f"a{articles}" if TOPIC_RATE == "0.25" else f"a{articles}-t{TOPIC_RATE}")
 
 
 def briefing_cache(folder: Path, articles: int) -> tuple[Path, Path]:
@@ -347,6 +355,9 @@ def summary(times: list[float]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument(
+        "--topic-rate", default=TOPIC_RATE, help="share of generated articles on the topic"
+    )
     parser.add_argument("--memory-articles", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--workdir", default="/tmp/briefing-bench-tui")
@@ -357,6 +368,8 @@ def main() -> int:
         help="do not compile briefing's bytecode first (see compile_bytecode)",
     )
     args = parser.parse_args()
+    global TOPIC_RATE
+    TOPIC_RATE = str(args.topic_rate)
     if not args.source_only:
         compile_bytecode()
     if shutil.which("tmux") is None:
@@ -367,9 +380,11 @@ def main() -> int:
     os.environ.setdefault("TERM", "xterm-256color")
 
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f} at the start")
-    config, cache = briefing_cache(work / f"a{args.articles}", args.articles)
+    config, cache = briefing_cache(cache_folder(work, args.articles), args.articles)
     newsboat = (
-        None if args.no_newsboat else newsboat_cache(work / f"a{args.articles}", args.articles)
+        None
+        if args.no_newsboat
+        else newsboat_cache(cache_folder(work, args.articles), args.articles)
     )
     if not args.no_newsboat and newsboat is None:
         print("newsboat: not installed (apt-get install -y newsboat)")
@@ -398,7 +413,7 @@ def main() -> int:
     times = next_article_in_tmux(long_config, long_cache, titles, 4 * args.runs)
     print(f"next article, 10,000 words, tmux end to end: {summary(times)}")
 
-    config, cache = briefing_cache(work / f"a{args.memory_articles}", args.memory_articles)
+    config, cache = briefing_cache(cache_folder(work, args.memory_articles), args.memory_articles)
     # tmux key names: 20 articles, a fact and its first quote, the timeline
     # there and back, then a search (which builds the search index).
     keys = ["j"] * 20 + ["Tab", "Enter", "Down", "Enter", "t", "t", "/", *"trump", "Enter"]
@@ -410,7 +425,7 @@ def main() -> int:
     )
     print(f"peak memory (VmHWM), briefing, {args.memory_articles} articles: {megabytes:.0f} MB")
     if not args.no_newsboat:
-        newsboat = newsboat_cache(work / f"a{args.memory_articles}", args.memory_articles)
+        newsboat = newsboat_cache(cache_folder(work, args.memory_articles), args.memory_articles)
         if newsboat is not None:
             megabytes = peak_memory(newsboat_command(newsboat), newsboat_full, ["j"] * 20)
             print(
