@@ -162,7 +162,8 @@ def assert_clean(done: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in done.stdout
 
 
-READ_COMMANDS = (("articles",), ("feeds",), ("facts",), ("export",))
+READ_COMMANDS = (("articles",), ("feeds",), ("export",))
+"""The read-only commands (export reads what facts reads, and the articles too)."""
 
 
 def assert_readable_as_is(config: Path, cache: Path, why: str) -> None:
@@ -406,7 +407,7 @@ def test_damaged_records_are_skipped_reported_and_recovered_by_the_next_fetch(
         done = cli(config, cache, "--offline", *command)
         assert_clean(done)
         assert done.returncode == 0, (command, done.stderr)
-        if command in (("facts",), ("export",)):  # these read the articles' bodies
+        if command == ("export",):  # it reads the articles' bodies
             assert "3 damaged records" in done.stderr and "--repair-cache" in done.stderr
     with Store(cache) as store:
         assert len(store.load_articles()) == 57 and len(store.damaged) == 3
@@ -443,10 +444,10 @@ def test_repair_cache_keeps_everything_still_readable(tmp_path: Path) -> None:
 
 
 def test_random_bytes_in_the_middle_of_the_database(tmp_path: Path) -> None:
-    config, cache, _ = fetched_cache(tmp_path, count=150)
+    config, cache, _ = fetched_cache(tmp_path, count=100)
     database = cache / "cache.db"
     size = database.stat().st_size
-    assert size > 400_000
+    assert size > 250_000
     noise = random.Random(15).randbytes(65536)
     with open(database, "r+b") as handle:
         handle.seek(size // 2)
@@ -464,7 +465,7 @@ def test_random_bytes_in_the_middle_of_the_database(tmp_path: Path) -> None:
     assert repaired.returncode == 0, repaired.stderr
     with Store(cache) as store:
         kept = store.count_articles()
-        assert 200 <= kept < 450, kept  # the damaged pages' records are gone, the rest kept
+        assert 100 <= kept < 300, kept  # the damaged pages' records are gone, the rest kept
         assert len(store.load_articles()) == kept and not store.damaged
         assert_indexes_consistent(store)
     again = cli(config, cache, "--offline", "facts")
