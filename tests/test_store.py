@@ -127,7 +127,7 @@ def test_values_are_json_not_pickles(cache_dir: Path) -> None:
     import zlib
 
     with Store(cache_dir) as store:
-        save(store, "Wire", [entry(1, body="<p>Anna's Archive " + "long words " * 600 + "</p>")])
+        save(store, "Wire", [entry(1, body="<p>Anna's Archive " + "long words " * 2000 + "</p>")])
     rows = raw_rows(cache_dir)
     assert rows
     compressed = 0

@@ -601,8 +601,8 @@ class Store:
         """Index one article record just written (its header, page entry and bits)."""
         identifier = record["id"]
         old = feed.ids.get(identifier)
-        if marks is None:
-            marks = (old[1] & (READ | STARRED)) if old is not None else self._marks_of(identifier)
+        if marks is None:  # marks of an article new to the index: none yet
+            marks = (old[1] & (READ | STARRED)) if old is not None else 0
         tkey = time_key(record.get("published"), record["first_seen"])
         on_topic = bool(record.get("on_topic"))
         bits = marks
@@ -734,7 +734,8 @@ class Store:
                     "full_text": "",
                     "full_text_status": "",
                 }
-                old = self._read_article(identifier)
+                # Not in a readable index: no record either (a cold refresh reads nothing).
+                old = self._read_article(identifier) if identifier in feed.ids else None
                 if old is None:
                     new += 1
                 else:
