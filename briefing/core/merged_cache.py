@@ -103,11 +103,30 @@ def facts_from_record(
 
 
 def _key_fact(item: dict[str, Any]) -> KeyFact:
-    values = tuple(_build(FactValue, value) for value in item["values"])
+    values = tuple(_fact_value(value) for value in item["values"])
     history = tuple(_build(ValueReport, report) for report in item.get("history", ()))
     return _build(
         KeyFact, {**item, "kind": FigureKind(item["kind"]), "values": values, "history": history}
     )
+
+
+def _fact_value(item: dict[str, Any]) -> FactValue:
+    """``_build(FactValue, item)`` spelt out: a merge of thousands of articles holds
+    tens of thousands of values, and this is most of reading one back."""
+    if item.keys() - _FACT_VALUE_FIELDS:
+        return _build(FactValue, item)
+    return FactValue(
+        text=item["text"],
+        value=item["value"],
+        unit=item["unit"],
+        sources=tuple(item["sources"]),
+        articles=tuple(item["articles"]),
+        quotes=tuple(item["quotes"]),
+        spans=tuple(map(tuple, item.get("spans", ()))),
+    )
+
+
+_FACT_VALUE_FIELDS = frozenset(f.name for f in fields(FactValue))
 
 
 def _build(cls: type[_Record], item: dict[str, Any]) -> _Record:
