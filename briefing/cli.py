@@ -22,6 +22,7 @@ from types import FrameType
 from typing import TextIO
 
 from briefing import __version__
+from briefing.core.cachefile import Fault
 from briefing.core.config import (
     ConfigError,
     ConfigLocation,
@@ -29,7 +30,6 @@ from briefing.core.config import (
     load_config,
     user_config_dir,
 )
-from briefing.core.cachefile import Fault
 from briefing.core.models import (
     Article,
     FeedResult,

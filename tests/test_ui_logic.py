@@ -31,6 +31,7 @@ from briefing.ui.widgets.lists import values_line
 
 class FakeStore:
     directory = Path("/nonexistent")
+    read_only = False
 
 
 def service(*, enabled: bool = True, origin: DataOrigin = DataOrigin.CACHE) -> BriefingService:
@@ -236,12 +237,17 @@ def test_a_bad_keymap_is_one_line_naming_the_file(keys: dict[str, object], messa
 
 
 def test_a_locked_cache_delays_a_flag_write_without_blocking_and_says_so(tmp_path: Path) -> None:
+    from briefing.core.models import ParsedEntry, Topic
+    from briefing.core.store import article_id
+    from briefing.core.topic import TopicFilter
+
     store = Store(tmp_path / "cache")
+    entry = ParsedEntry("g1", "Story", "https://e.org/1", "", None, "x", "")
+    store.save_entries("Wire", [entry], TopicFilter(Topic("t", ("x",))), retention_days=90)
+    a1 = article_id("Wire", "g1")  # marks are kept for stored articles only
     news: list[tuple[bool, str]] = []
     writer = FlagWriter(lambda waiting, error: news.append((waiting, error)), slow_after=0.1)
-    other = diskcache.Cache(
-        str(tmp_path / "cache"), disk=diskcache.JSONDisk
-    )  # another process's hold on the lock
+    other = diskcache.Cache(str(tmp_path / "cache"))  # another process's hold on the lock
     holding, release = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -253,7 +259,7 @@ def test_a_locked_cache_delays_a_flag_write_without_blocking_and_says_so(tmp_pat
     holder.start()
     holding.wait(5)
     started = time.monotonic()
-    writer.write(store, ["a1"], read=True)
+    writer.write(store, [a1], read=True)
     assert time.monotonic() - started < 0.05  # the caller never waits
     deadline = time.monotonic() + 5
     while not news and time.monotonic() < deadline:
@@ -262,7 +268,7 @@ def test_a_locked_cache_delays_a_flag_write_without_blocking_and_says_so(tmp_pat
     release.set()
     holder.join()
     assert writer.wait_idle(10)
-    assert store.flags()["a1"] == [True, False]
+    assert store.flags()[a1] == [True, False]
     assert news[-1] == (False, "")
     assert writer.close() == 0
     other.close()

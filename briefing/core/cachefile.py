@@ -26,6 +26,7 @@ import errno
 import json
 import os
 import sqlite3
+import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -355,6 +356,7 @@ class ReadOnlyCache(CacheFile):
         if not path.is_file():
             raise FileNotFoundError(errno.ENOENT, "no cache file", str(path))
         self._disk = disk(str(directory))
+        self._all: list[sqlite3.Connection] = []
         uri = path.resolve().as_uri()
         error: sqlite3.Error | None = None
         for options in ("?mode=ro", "?mode=ro&immutable=1"):
@@ -368,10 +370,25 @@ class ReadOnlyCache(CacheFile):
                 if is_unreadable(failure) and probe:
                     raise
                 continue
-            self._connection = connection
+            connection.close()
+            self._uri = uri + options
+            self._local = threading.local()
             return
         assert error is not None
         raise error
+
+    @property
+    def _connection(self) -> sqlite3.Connection:
+        """One connection per thread, as diskcache keeps them (a reader preloads the
+        cache in a thread of its own)."""
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(
+                self._uri, uri=True, timeout=BUSY_SECONDS, check_same_thread=False
+            )
+            self._local.connection = connection
+            self._all.append(connection)
+        return connection
 
     def _row(self, key: str) -> tuple[Any, ...] | None:
         db_key, raw = self._disk.put(key)
@@ -452,7 +469,10 @@ class ReadOnlyCache(CacheFile):
             yield key, decoded
 
     def close(self) -> None:
-        self._connection.close()
+        for connection in self._all:
+            with contextlib.suppress(sqlite3.Error):
+                connection.close()
+        self._all.clear()
 
 
 def _probe_max_rowid(connection: sqlite3.Connection) -> int:

@@ -271,6 +271,12 @@ def test_the_reader_opens_a_read_only_cache_with_a_notice_and_keeps_marks_in_mem
             service.set_starred([first.id], True)
             assert service.headers()[0].read and service.articles()[0].starred
             assert sum(s.unread for s in service.sources()) == 59
+            # The reader reads the cache in a thread of its own (its preload).
+            found: list[int] = []
+            reader = threading.Thread(target=lambda: found.append(len(service.articles())))
+            reader.start()
+            reader.join()
+            assert found == [60]
         finally:
             store.close()
     with Store(cache) as store:
@@ -334,8 +340,8 @@ def test_rebuild_cache_leaves_an_ordinary_file_alone(tmp_path: Path) -> None:
     for flags in ((), ("--rebuild-cache",), ("--repair-cache",)):
         done = cli(config, path, *flags, "articles")
         assert_clean(done)
-        assert done.returncode == 1
-        assert "is a file, not a cache directory" in done.stderr
+        assert done.returncode == 2  # a usage error: the path given is not a folder
+        assert f"{path} is a file, not a folder" in done.stderr
         assert "--rebuild-cache" not in done.stderr.replace(" ".join(flags), "")
     assert path.read_text() == "my notes, not a cache\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "feeds.toml"]
