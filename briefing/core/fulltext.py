@@ -382,7 +382,7 @@ NOT_ASKED_AGAIN = " (not asked again in this refresh)"
 
 # How the HTTP client says a host cannot be reached at all (httpclient._connect_error).
 _UNREACHABLE = (
-    re.compile(r"^DNS lookup failed for (?P<proxy>proxy )?host (?P<host>\S+)$"),
+    re.compile(r"^DNS lookup failed for (?P<proxy>proxy )?host (?P<host>[^\s:]+)(?::|$)"),
     re.compile(r"^connection refused by (?P<proxy>proxy )?(?P<host>\S+?):(?P<port>\d+)$"),
     re.compile(r"^network unreachable for (?P<proxy>proxy )?(?P<host>\S+)$"),
 )
