@@ -28,7 +28,7 @@ from typing import Any
 from briefing.core import cachefile
 from briefing.core.cachefile import DECODE_ERRORS, Fault, StoreError
 
-_DERIVED = ("fx:", "px:", "n:", "~t:")
+_DERIVED = ("fx:", "px:", "n:", "ox:", "~t:")
 _DERIVED_KEYS = ("topic", "starred", "claims", "schema", "sources")
 _BATCH = 500
 

@@ -20,6 +20,7 @@ Layout of keys (schema 2):
                       ``READ``, ``STARRED``, ``SHORT``, ``WEB_LINK``)
 ``n:<name>``          counts of one feed [articles, on topic, unread on topic,
                       starred, on topic with a short own text]
+``ox:<name>``         [time, id] of the feed's on-topic articles (a short list)
 ``px:<name>``         the page step's live entries of one feed: {"mode": ..., "entries":
                       {id: [time, state, checked, bits, label]}}; articles whose page is
                       settled for good (old, or not wanted) are left out
@@ -577,6 +578,11 @@ class Store:
                 if bits & SHORT:
                     short += 1
         cache.set(f"n:{feed.source}", [total, on_topic, unread, starred, short])
+        if feed.on_topic_changed:
+            cache.set(
+                f"ox:{feed.source}",
+                [[tkey, i] for i, (tkey, bits) in feed.ids.items() if bits & ON_TOPIC],
+            )
         if feed.pages_changed and feed.pages is not None:
             cache.set(f"px:{feed.source}", {"mode": feed.pages_mode, "entries": feed.pages})
 
@@ -620,6 +626,9 @@ class Store:
                 topic.add(tkey)
         if on_topic or (old is not None and old[1] & ON_TOPIC):
             topic.bump()
+        was_on_topic = old is not None and bool(old[1] & ON_TOPIC)
+        if was_on_topic != on_topic or (on_topic and old is not None and old[0] != tkey):
+            feed.on_topic_changed = True
         feed.ids[identifier] = [tkey, bits]
         self._load_pages(feed)
         if feed.pages is not None or on_topic:
@@ -648,6 +657,7 @@ class Store:
             self._cache.delete(f"{HEADER_PREFIX}{old[0]} {identifier}")
             topic.remove(old[0])
             topic.bump()
+            feed.on_topic_changed = True
         if old is not None and old[1] & STARRED:
             starred = self._starred()
             if starred.pop(identifier, None) is not None:
@@ -815,12 +825,7 @@ class Store:
         names = list(sources) if sources is not None else self.source_names()
         headers: list[ArticleHeader] = []
         for name in names:
-            feed = self._feed_index(name)
-            if feed is None:
-                continue
-            for identifier, (tkey, bits) in feed.ids.items():
-                if not bits & ON_TOPIC:
-                    continue
+            for tkey, identifier in self._on_topic_of(name):
                 key = f"{HEADER_PREFIX}{tkey} {identifier}"
                 header = header_from(key, self._get(key))
                 if header is None:
@@ -829,6 +834,20 @@ class Store:
                 headers.append(header)
         headers.sort(key=lambda h: (h.time, h.id), reverse=True)
         return headers
+
+    def _on_topic_of(self, source: str) -> list[tuple[str, str]]:
+        """(time, id) of a feed's on-topic articles, from its small ``ox:`` list (the
+        feed's whole index when that list cannot be read)."""
+        value = self._get(f"ox:{source}")
+        if isinstance(value, list) and all(
+            isinstance(e, list) and len(e) == 2 and type(e[0]) is str and type(e[1]) is str
+            for e in value
+        ):
+            return [(e[0], e[1]) for e in value]
+        feed = self._feed_index(source)
+        if feed is None:
+            return []
+        return [(tkey, i) for i, (tkey, bits) in feed.ids.items() if bits & ON_TOPIC]
 
     def newest_headers(
         self, limit: int, sources: Iterable[str] | None = None
@@ -1222,7 +1241,7 @@ class Store:
         by_source: dict[str, dict[str, dict[str, Any]]] = {}
         for key in list(self._cache.keys()):
             if not key.startswith("a:"):
-                if key.startswith((HEADER_PREFIX, "fx:", "px:", "n:")) or key in (
+                if key.startswith((HEADER_PREFIX, "fx:", "px:", "n:", "ox:")) or key in (
                     "topic",
                     "starred",
                 ):

@@ -310,6 +310,8 @@ class FeedIndex:
     pages_mode: str | None = None
     pages_known: bool = False
     pages_changed: bool = False
+    on_topic_changed: bool = False
+    """Which articles are on topic, or their times, changed (``ox:<name>`` to write)."""
 
 
 @dataclass(slots=True)
