@@ -31,6 +31,7 @@ from briefing.core.models import (
 from briefing.core.store import (
     FULL_TEXT_PENDING,
     ArticleHeader,
+    Fault,
     FeedCounts,
     Store,
     StoreError,
@@ -463,7 +464,7 @@ class BriefingService:
                 " refresh; what was fetched is not kept (run the command again)",
                 self.store.directory,
                 rebuildable=False,
-                fault="vanished",
+                fault=Fault.VANISHED,
             )
         any_succeeded = any(r.status is not FetchStatus.ERROR for r in results)
         if any_succeeded:
@@ -680,6 +681,10 @@ def open_sample(cache_dir: Path) -> BriefingService:
         # The sample's cache holds nothing that cannot be made again from the
         # bundled files: move the broken one aside and start a new one.
         Store.move_aside(error.directory)
+        store = Store(sample_cache_dir(cache_dir))
+    if store.read_only and store.read_only_fault == Fault.DAMAGED:
+        store.close()  # damaged records: the same, a new one from the bundled files
+        Store.move_aside(sample_cache_dir(cache_dir))
         store = Store(sample_cache_dir(cache_dir))
     service = BriefingService(config, store, origin=DataOrigin.SAMPLE)
     if store.count_articles() == 0 or _sample_changed(store):
