@@ -40,6 +40,19 @@ A record that cannot be decoded is left out when reading and counted in
 into a new cache. A cache that cannot be written (read-only, a full disk) is
 opened read-only: reading works, and every write raises a ``StoreError`` that
 says why. Reads never write.
+
+What sync (issue 13) builds on:
+
+- ``flag_states(ids)``: each article's marks and when each last changed;
+- ``set_flags(ids, read=, starred=, changed=)``: a local change (now by default);
+- ``apply_flag_changes([FlagChange(id, changed, read=, starred=)])``: a change from
+  a server, taken per mark only when newer than the mark's own last change;
+- ``transaction()``: everything inside is kept together or not at all (nests), so a
+  change of marks and sync's own ``sync:<name>`` records (``get_record``,
+  ``set_record``, ``delete_record``: a queue of outgoing marks, server ids) go in
+  one write;
+- ``article_id(feed, guid)`` and each article record's ``guid``: to match a
+  server's items to stored articles.
 """
 
 from __future__ import annotations
