@@ -45,7 +45,8 @@ PYTHON = sys.executable
 SIZE = (160, 50)
 FULL_SCREEN = re.compile(r"\d+ articles · \d+ unread")
 FACTS_SHOWN = re.compile(r"Key facts \(\d+\)")
-TOPIC_RATE = "0.25"
+DEFAULT_TOPIC_RATE = "0.25"
+TOPIC_RATE = DEFAULT_TOPIC_RATE
 
 
 # --------------------------------------------------------------------------- set-up
@@ -66,7 +67,8 @@ def generate_feeds(folder: Path, articles: int) -> Path:
 
 def cache_folder(work: Path, articles: int) -> Path:
     """One folder per size and topic rate, so runs of either never mix."""
-    return work / (f"a{articles}" if TOPIC_RATE == "0.25" else f"a{articles}-t{TOPIC_RATE}")
+    suffix = "" if TOPIC_RATE == DEFAULT_TOPIC_RATE else f"-t{TOPIC_RATE}"
+    return work / f"a{articles}{suffix}"
 
 
 def briefing_cache(folder: Path, articles: int) -> tuple[Path, Path]:
@@ -356,7 +358,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument(
-        "--topic-rate", default=TOPIC_RATE, help="share of generated articles on the topic"
+        "--topic-rate", default=DEFAULT_TOPIC_RATE, help="share of generated articles on the topic"
     )
     parser.add_argument("--memory-articles", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=5)
