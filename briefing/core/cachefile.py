@@ -291,7 +291,7 @@ class CacheFile:
     def transact(self) -> contextlib.AbstractContextManager[Any]:
         raise NotImplementedError
 
-    def keys(self) -> Iterator[str]:
+    def all_keys(self) -> Iterator[str]:
         """Every key (in no particular order)."""
         raise NotImplementedError
 
@@ -323,7 +323,7 @@ class WritableCache(CacheFile):
     def transact(self) -> contextlib.AbstractContextManager[Any]:
         return self._cache.transact()  # type: ignore[no-any-return]
 
-    def keys(self) -> Iterator[str]:
+    def all_keys(self) -> Iterator[str]:
         return iter(self._cache)
 
     def newest_keys(self, prefix: str) -> Iterator[str]:
@@ -413,7 +413,7 @@ class ReadOnlyCache(CacheFile):
     def transact(self) -> contextlib.AbstractContextManager[Any]:
         raise sqlite3.OperationalError("attempt to write a readonly database")
 
-    def keys(self) -> Iterator[str]:
+    def all_keys(self) -> Iterator[str]:
         for db_key, raw in self._connection.execute("SELECT key, raw FROM Cache"):
             with contextlib.suppress(*DECODE_ERRORS):
                 yield self._disk.get(db_key, bool(raw))

@@ -177,7 +177,7 @@ class _Importer:
 
 
 def _legacy_rows(reader: cachefile.ReadOnlyCache) -> Iterator[tuple[Any, Any]]:
-    for key in list(reader.keys()):
+    for key in list(reader.all_keys()):
         try:
             yield key, reader.get(key)
         except (*DECODE_ERRORS, sqlite3.DatabaseError):

@@ -56,11 +56,17 @@ def merge_digest(topic_name: str, fact_keys: Sequence[str], vocabulary: str = ""
 
 
 def generation_digest(
-    topic_name: str, fingerprint: str, generation: int, feeds: Sequence[str]
+    topic_name: str,
+    fingerprint: str,
+    generation: int,
+    feeds: Sequence[str],
+    vocabulary: str = "",
 ) -> str:
-    """A digest of the on-topic articles as the store's index describes them."""
+    """A digest of the on-topic articles as the store's index describes them
+    (``vocabulary`` as for ``merge_digest``)."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(engine_fingerprint().encode())
+    digest.update(vocabulary.encode())
     digest.update(topic_name.encode("utf-8", "surrogatepass"))
     digest.update(f"\x00generation\x00{fingerprint}\x00{generation}".encode())
     for name in feeds:

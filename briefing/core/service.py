@@ -285,12 +285,14 @@ class BriefingService:
         """What the store's index says the on-topic articles are, as a merge digest;
         None when the indexes are of another topic."""
         from briefing.core import merged_cache
+        from briefing.core.facts.vocabulary import vocabulary_for
 
         fingerprint, generation = self.store.topic_state()
         if fingerprint != self.fingerprint:
             return None
+        words = vocabulary_for(self.config.facts).digest
         return merged_cache.generation_digest(
-            self.config.topic.name, fingerprint, generation, self.feed_names
+            self.config.topic.name, fingerprint, generation, self.feed_names, words
         )
 
     def stored_briefing(self) -> Briefing | None:

@@ -1252,7 +1252,7 @@ class Store:
         an index record is found damaged. Reads every article once."""
         fingerprint = self._topic_index().fingerprint or ""
         by_source: dict[str, dict[str, dict[str, Any]]] = {}
-        for key in list(self._cache.keys()):
+        for key in list(self._cache.all_keys()):
             if not key.startswith("a:"):
                 if key.startswith((HEADER_PREFIX, "fx:", "px:", "n:", "ox:")) or key in (
                     "topic",
