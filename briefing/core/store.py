@@ -48,9 +48,8 @@ What sync (issue 13) builds on:
 - ``apply_flag_changes([FlagChange(id, changed, read=, starred=)])``: a change from
   a server, taken per mark only when newer than the mark's own last change;
 - ``transaction()``: everything inside is kept together or not at all (nests), so a
-  change of marks and sync's own ``sync:<name>`` records (``get_record``,
-  ``set_record``, ``delete_record``: a queue of outgoing marks, server ids) go in
-  one write;
+  change of marks and sync's own ``sync:<account>:<name>`` records (``get_record``,
+  ``put_records``; ``set_record``, ``delete_record``) go in one write;
 - ``article_id(feed, guid)`` and each article record's ``guid``: to match a
   server's items to stored articles.
 """
@@ -454,10 +453,22 @@ class Store:
         with self.transaction():
             self._cache.set(f"meta:{name}", value)
 
-    def get_record(self, key: str) -> Any:
-        """A ``sync:`` record (for sync, issue 13), None when missing or unreadable."""
+    def get_record(self, key: str, default: Any = None) -> Any:
+        """A ``sync:`` record (sync's own, ``core/sync``); ``default`` when missing or
+        unreadable."""
         _check_sync_key(key)
-        return self._get(key)
+        value = self._get(key)
+        return default if value is None else value
+
+    def put_records(self, values: Mapping[str, Any], *, delete: Iterable[str] = ()) -> None:
+        """Write (and delete) ``sync:`` records in one transaction."""
+        for key in [*values, *delete]:
+            _check_sync_key(key)
+        with self.transaction():
+            for key, value in values.items():
+                self._cache.set(key, value)
+            for key in delete:
+                self._cache.delete(key)
 
     def set_record(self, key: str, value: Any) -> None:
         """Write a ``sync:`` record; inside ``transaction()`` it goes with the rest."""
