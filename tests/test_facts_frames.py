@@ -240,6 +240,22 @@ def parts(frame: Frame) -> dict[str, Any]:
             "$119,309",
             {"head": "pay", "period": "future", "cue": "new"},
         ),
+        # part against whole
+        (
+            "The storm caused $12 billion in damage, of which $4 billion was insured.",
+            "$12 billion",
+            {"head": "damage", "context": None},
+        ),
+        (
+            "The storm caused $12 billion in damage, of which $4 billion was insured.",
+            "$4 billion",
+            {"head": "damage", "context": "part", "scope": "insured"},
+        ),
+        (
+            "The recall covers 1.2 million vehicles, 800,000 of them in the US.",
+            "800,000",
+            {"head": "vehicle", "scope": "us"},
+        ),
         # places reached take no event; an event word among the noun's modifiers counts
         ("Illnesses were reported in 18 states.", "18 states", {"head": "state", "event": None}),
         (

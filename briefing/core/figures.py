@@ -1443,9 +1443,12 @@ _TALLY_VERB_BEFORE = re.compile(
 _TALLY_AFTER = re.compile(
     r"\s+(?:(?:people|others|more)\s+)?(?:have\s+|had\s+|were\s+|are\s+|was\s+|has\s+)?"
     r"(?:been\s+)?(?:dead|died|killed|injured|hurt|wounded|missing|displaced|evacuated|"
-    r"sickened|hospitali[sz]ed|infected|arrested|rescued|deaths|fatalities)\b",
+    r"sickened|hospitali[sz]ed|infected|arrested|rescued|deaths|fatalities|destroyed|"
+    r"damaged|affected)\b",
     re.IGNORECASE,
 )
+_OF_THEM_AFTER = re.compile(r"\s+of\s+(?:them|those|these|whom)\b", re.IGNORECASE)
+"""'1.2 million vehicles, 800,000 of them in the US' (in digits: 'two of them' is not)."""
 
 
 def _is_tally(text: str, start: int, end: int, value: float) -> bool:
@@ -1454,7 +1457,11 @@ def _is_tally(text: str, start: int, end: int, value: float) -> bool:
     before = text[max(0, start - 70) : start]
     if _TALLY_BEFORE.search(before) or _TALLY_VERB_BEFORE.search(before):
         return True
-    return _TALLY_AFTER.match(text, end) is not None
+    if _TALLY_AFTER.match(text, end) is not None:
+        return True
+    return _OF_THEM_AFTER.match(text, end) is not None and any(
+        c.isdigit() for c in text[start:end]
+    )
 
 
 def _title_case_line(text: str, pos: int) -> bool:

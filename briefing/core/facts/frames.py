@@ -240,9 +240,13 @@ class _Found:
         "verb_at",
         "when",
         "words",
+        "participle_head",
     )
 
     def __init__(self) -> None:
+        self.participle_head = False
+        """The head is the noun before a participle ("damages sought"), which may
+        have been a subject and a finite verb ("the storm caused")."""
         self.head = self.phrase = self.mods = self.context = ""
         self.event = self.event_text = self.owner = self.owner_text = ""
         self.per = self.scope = self.modality = self.period = self.aspect = ""
@@ -944,6 +948,7 @@ class _SentenceReader:
                     # participle describes the noun before it, which is measured
                     found.set_head(following.head, following.phrase, following.mods,
                                    following.first)  # fmt: skip
+                    found.participle_head = True
                     break
                 continue
             if step == "pron":
@@ -1142,9 +1147,12 @@ class _SentenceReader:
         """ "analyst expectations, which were set at $33.12 billion": the noun a
         relative clause hangs on is what its figure measures."""
         tokens = self.tokens
-        if found.head or tokens[at].low not in ("which", "that"):
+        if found.head or tokens[at].low not in ("which", "that", "whom"):
             return
         noun_at = at - 1
+        part = noun_at >= 0 and tokens[noun_at].low == "of"
+        if part:
+            noun_at -= 1  # "$12 billion in damage, of which $4 billion was insured"
         if noun_at >= 0 and tokens[noun_at].text == ",":
             noun_at -= 1
         if noun_at < 0:
@@ -1156,6 +1164,9 @@ class _SentenceReader:
         head, phrase, mods, first = self.noun_phrase_ending(noun_at)
         found.set_head(head, phrase, mods, first)
         found.words.append(phrase)
+        if part:
+            found.context = found.context or "part"  # a part, never the whole
+            found.words.append("of which")
         modality = self.vocabulary.modality.get(head)
         if modality and not found.modality:
             found.modality = modality
@@ -1324,7 +1335,9 @@ class _SentenceReader:
                             found.context or found.head
                         )  # "tracks represent 99.6% of streams"
                     found.head = ""
-                if phrase is not None and not found.head:
+                if phrase is not None and (not found.head or found.participle_head):
+                    # "the storm caused $12 billion in damage": the noun after the
+                    # amount beats a subject read as the participle's noun
                     head, written, mods, last = phrase
                     if token.low == "of" and kind is FigureKind.PERCENT:
                         found.aspect = found.aspect or "share"
