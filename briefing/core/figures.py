@@ -1459,9 +1459,7 @@ def _is_tally(text: str, start: int, end: int, value: float) -> bool:
         return True
     if _TALLY_AFTER.match(text, end) is not None:
         return True
-    return _OF_THEM_AFTER.match(text, end) is not None and any(
-        c.isdigit() for c in text[start:end]
-    )
+    return _OF_THEM_AFTER.match(text, end) is not None and any(c.isdigit() for c in text[start:end])
 
 
 def _title_case_line(text: str, pos: int) -> bool:

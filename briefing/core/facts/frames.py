@@ -231,6 +231,7 @@ class _Found:
         "mods",
         "owner",
         "owner_text",
+        "participle_head",
         "per",
         "period",
         "phrase",
@@ -240,7 +241,6 @@ class _Found:
         "verb_at",
         "when",
         "words",
-        "participle_head",
     )
 
     def __init__(self) -> None:
