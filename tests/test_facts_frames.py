@@ -240,6 +240,19 @@ def parts(frame: Frame) -> dict[str, Any]:
             "$119,309",
             {"head": "pay", "period": "future", "cue": "new"},
         ),
+        # a verb that puts a figure on its object, and whose it is
+        (
+            "Insurers estimated direct losses for Fortune 500 companies at $5.4 billion.",
+            "$5.4 billion",
+            {"head": "loss", "owner": "fortune 500", "scope": "direct"},
+        ),
+        ("Delta said the outage cost it $500 million.", "$500 million", {"event": "cost"}),
+        # damages a suit seeks are money, not the damage a storm does
+        (
+            "Had the case gone to trial, potential damages could have topped $1 trillion.",
+            "$1 trillion",
+            {"head": "damage", "event": None, "modality": "potential"},
+        ),
         # part against whole
         (
             "The storm caused $12 billion in damage, of which $4 billion was insured.",

@@ -246,6 +246,17 @@ def test_a_quake_toll_risen_over_days_is_one_revised_fact() -> None:
     assert 2400.0 not in values(toll)
 
 
+def test_an_amount_per_unit_joins_across_the_words_for_the_unit() -> None:
+    facts = merged(
+        article("a", "One", "Deal", "The settlement covers 500,000 works, or $3,000 per work."),
+        article("b", "Two", "Deal", "Authors get $3,000 for each of the 500,000 books."),
+        article("c", "Three", "Deal", "Statutory damages reach $150,000 per work."),
+    )
+    assert values(one_holding(facts, 3000.0)) == {3000.0}
+    assert len(one_holding(facts, 3000.0).sources) == 2
+    assert 150_000.0 not in values(one_holding(facts, 3000.0))
+
+
 def test_an_early_stray_figure_is_a_disagreement_not_a_revision() -> None:
     facts = merged(
         article(

@@ -542,6 +542,12 @@ class _SentenceReader:
             found.modality = previous.modality
         if not found.head and figure.kind is not FigureKind.DATE:
             self.inherit(index, position, found, earlier)
+        if (
+            clause_start + 1 < len(self.tokens)
+            and self.tokens[clause_start].low == "of"
+            and self.tokens[clause_start + 1].low in ("which", "whom")
+        ):
+            found.context = "part"  # "$5.4 billion, of which $1 billion is insured"
         if not found.head and figure.kind is FigureKind.PERCENT:
             self.changed_amount(index, position, found, earlier)
         if figure.kind is FigureKind.SIZE and not found.head:
@@ -562,6 +568,14 @@ class _SentenceReader:
             found.aspect = "change"
         if found.head and self.vocabulary.is_qualifier_word(found.head):
             found.head = found.phrase = ""  # "94 percent year-over-year" names no noun
+        if (
+            figure.kind is FigureKind.MONEY
+            and not found.head
+            and found.event_text.lower() in self.vocabulary.money_plurals
+        ):
+            # "potential damages could have topped $1 trillion": what is measured
+            found.set_head(found.event, found.event_text, "", found.event_at)
+            found.event = found.event_text = ""
         return found.frame()
 
     def counted_noun(self, figure: Figure, found: _Found, position: int) -> None:
@@ -625,6 +639,16 @@ class _SentenceReader:
             if not token.is_word:
                 if token.text in ("'", "’", "-", "$"):
                     index -= 1
+                    continue
+                if (
+                    token.text.isdigit()
+                    and index > clause_start
+                    and words.is_name(tokens[index - 1])
+                ):
+                    # "Fortune 500 companies", "S&P 500": a number inside a name
+                    name, written, first = self.name_at(index)
+                    items.append(_Item("name", first, index, head=name, phrase=written))
+                    index = first - 1
                     continue
                 if token.text == ")":
                     opening = next(
@@ -832,6 +856,7 @@ class _SentenceReader:
                     found.cue = "new"
                 continue
             if step == "fig":
+                passed = ""  # "$3,000 for each of the 500,000 books": the "for" is its
                 continue
             if step == "per":
                 if not found.head and not found.per:
@@ -952,6 +977,10 @@ class _SentenceReader:
                     break
                 continue
             if step == "pron":
+                if number == 0 and kind is FigureKind.MONEY and not found.owner:
+                    # "the disruption cost it $500 million": the one it cost
+                    found.owner = found.owner_text = self.pronoun_owner(item.first)
+                    continue
                 if after_verb and not found.owner:
                     found.owner = self.pronoun_owner(item.first)
                     found.owner_text = found.owner
@@ -982,6 +1011,18 @@ class _SentenceReader:
                     break  # "in Texas", "by LSEG": another figure's or a place
                 continue
             if step == "np":
+                if passed == "at" and not found.head and not found.event:
+                    appraised = self.appraised_object(items, number)
+                    if appraised is not None:
+                        target, whose, verb = appraised
+                        found.set_head(target.head, target.phrase, target.mods, target.first)
+                        if whose is not None and whose.kind == "name":
+                            found.owner, found.owner_text = whose.head, whose.phrase
+                        elif whose is not None:
+                            found.context = whose.head
+                        found.verb_at = verb.first
+                        found.words.append(f"{verb.phrase} {target.phrase} at")
+                        break
                 if (
                     held is not None
                     and passed == "of"
@@ -1103,6 +1144,39 @@ class _SentenceReader:
                 if len(value) == 10:
                     return value
         return ""
+
+    def appraised_object(
+        self, items: Sequence[_Item], number: int
+    ) -> tuple[_Item, _Item | None, _Item] | None:
+        """ "estimated direct losses for Fortune 500 companies at $5.4 billion": from the
+        noun phrase before "at" (``items[number]``) back to a verb of appraising, the
+        object measured, whose it is (the phrase after its "for"), and the verb."""
+        phrases: list[_Item] = []
+        for item in items[number : number + 8]:
+            if item.kind in ("np", "name"):
+                phrases.append(item)
+                continue
+            appraising = item.kind == "skip" and (
+                self.words.verb_lemma(self.tokens[item.first])
+                in self.vocabulary.grammar["appraisals"]
+            )  # "estimated" is also a hedge word
+            if (item.kind == "skip" and not appraising) or (
+                item.kind == "prep" and self.tokens[item.first].low in ("for", "of")
+            ):
+                continue
+            if item.kind in ("verb", "skip") and phrases:
+                lemma = self.words.verb_lemma(self.tokens[item.first])
+                if lemma not in self.vocabulary.grammar["appraisals"]:
+                    return None
+                target = next((p for p in reversed(phrases) if p.kind == "np"), None)
+                if target is None:
+                    return None
+                whose = next((p for p in phrases if p.kind == "name"), None) or next(
+                    (p for p in phrases if p is not target), None
+                )
+                return target, whose, item
+            return None
+        return None
 
     def mover_follows(self, items: Sequence[_Item], number: int) -> bool:
         """The noun phrase ``items[number]`` is the object of a verb that moves a
@@ -1283,8 +1357,9 @@ class _SentenceReader:
             following.is_figure
             or words.is_name(following)
             or following.low in ("a", "an", "the", "its", "their", "up", "about", "nearly")
+            or following.low in ("it", "them", "us", "him", "her", "me", "you")
         ):
-            return True  # "cost Delta $500 million", "pay $1.5 billion", "seek up to"
+            return True  # "cost Delta $500 million", "pay $1.5 billion", "cost it $5m"
         return before.low in ("to", "will", "would", "could", "can", "may", "might", "should",
                               "must", "did", "does", "do", "not", *_BE_FORMS) or (
             words.is_name(before) or before.low in ("they", "we", "it", "he", "she")

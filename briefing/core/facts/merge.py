@@ -233,11 +233,14 @@ def _resolve_frame(
         # "metadata for 256 million tracks" counts metadata (of tracks)
         head, context = context, ""
     mods = frame.mods.split()
+    money_plural = kind is FigureKind.MONEY and (
+        frame.phrase.lower().rsplit(" ", 1)[-1] in vocabulary.money_plurals
+    )
     event = vocabulary.event_class(frame.event) if frame.event else ""
     if frame.event and not event:
         event = "~" + frame.event
     head_event = ""
-    if head:
+    if head and not money_plural:
         head_event = (
             vocabulary.event_class(f"{mods[-1]} {head}", noun=True) if mods else ""
         ) or vocabulary.event_class(head, noun=True)
@@ -714,8 +717,13 @@ def _home_by_value(
 
 
 def _strong_frame(first: Cluster, second: Cluster) -> bool:
-    """The same event or noun on both sides: enough to let a common value join."""
-    return bool(first.events() & second.events()) or bool(first.heads() & second.heads())
+    """The same event, noun or per unit on both sides: enough to let a common value
+    join ("$3,000 per work" and "$3,000 for each book", once works and books are one)."""
+    return (
+        bool(first.events() & second.events())
+        or bool(first.heads() & second.heads())
+        or bool(first.stated("per") & second.stated("per"))
+    )
 
 
 def _agreement(first: Cluster, second: Cluster) -> int:

@@ -50,7 +50,10 @@ _FIXED_CLASSES = {
     "aspect": ("share", "change", "rate", "increment"),
 }
 """Sections whose class names the engine itself reads; a misspelt one is an error."""
-_NOUN_LISTS = ("generic", "containers", "per_units", "money_defaults", "weak_modifiers", "places")
+_NOUN_LISTS = (
+    "generic", "containers", "per_units", "money_defaults", "weak_modifiers", "places",
+    "money_plurals",
+)  # fmt: skip
 _GRAMMAR_LISTS = (
     "determiners",
     "prepositions",
@@ -59,6 +62,7 @@ _GRAMMAR_LISTS = (
     "conjunctions",
     "pronouns",
     "movers",
+    "appraisals",
 )
 
 
@@ -144,6 +148,8 @@ class Vocabulary:
     money_defaults: frozenset[str]
     weak_modifiers: frozenset[str]
     places: frozenset[str]
+    money_plurals: frozenset[str]
+    """'damages': for money, the plural names the money, not its singular's event."""
     """'state', 'country': a count of the places an event reached takes no event."""
     grammar: Mapping[str, frozenset[str]]
     """Closed-class words by list: 'determiners', 'prepositions', 'auxiliaries'..."""
@@ -355,6 +361,7 @@ def _build(
         money_defaults=frozenset(nouns["money_defaults"]),
         weak_modifiers=frozenset(nouns["weak_modifiers"]),
         places=frozenset(nouns["places"]),
+        money_plurals=frozenset(nouns["money_plurals"]),
         grammar={name: frozenset(words) for name, words in grammar.items()},
         contrast_families={name: frozenset(found) for name, found in families.items()},
         money_events=money_events,
