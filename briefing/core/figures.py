@@ -659,7 +659,9 @@ def _points_beside_percentages(text: str, figures: list[Figure]) -> list[Figure]
 def _fractions_of_a_point(text: str, found: list[Figure]) -> list[Figure]:
     """ "cut rates by half a percentage point", "a quarter-point rise": percentages
     written as a fraction of a point, where no other figure is."""
-    fractions = []
+    fractions: list[Figure] = []
+    if "oint" not in text:
+        return fractions  # no "point" at all: most texts
     for match in _FRACTION_OF_A_POINT.finditer(text):
         start, end = match.span()
         if any(f.start < end and start < f.end for f in found):

@@ -431,11 +431,15 @@ class _SentenceReader:
     def verb_phrase_ending(self, index: int, clause_start: int) -> int:
         """Where an event phrase of three words that ends at ``index`` starts ("return
         to work", "go on strike"), or -1. Noun phrases ("death toll") are not verbs."""
-        lemmas = self.lemmas()
         start = index - 2
         if start < clause_start or not self.tokens[start].is_word:
             return -1
         vocabulary = self.vocabulary
+        starts = vocabulary.event_words.starts
+        token = self.tokens[start]
+        if token.low not in starts and self.words.lemma(token) not in starts:
+            return -1
+        lemmas = self.lemmas()
         hit = vocabulary.event_words.match(lemmas, start)
         if hit is None or hit[1] != 3:
             return -1
