@@ -35,7 +35,7 @@ from faults._processes import Run, cached_articles, left_behind, start
 
 pytestmark = pytest.mark.timeout(300)
 
-FEEDS = 30
+FEEDS = 16
 NEW_PER_ROUND = 2
 """Items each feed gains per round (on topic, summary only: each needs its page)."""
 KEPT_PER_FEED = 12
