@@ -257,6 +257,15 @@ def test_an_amount_per_unit_joins_across_the_words_for_the_unit() -> None:
     assert 150_000.0 not in values(one_holding(facts, 3000.0))
 
 
+def test_a_name_misspelt_by_one_outlet_is_the_same_owner() -> None:
+    facts = merged(
+        article("a", "One", "Verdict", "The jury awarded Jacqueline Barden $28.8 million."),
+        article("b", "Two", "Verdict", "Jacqueline Barden was awarded $28.8 million."),
+        article("c", "Three", "Verdict", "Jaqueline Barden was awarded $28.8 million."),
+    )
+    assert len(one_holding(facts, 28.8e6).sources) == 3
+
+
 def test_an_early_stray_figure_is_a_disagreement_not_a_revision() -> None:
     facts = merged(
         article(

@@ -305,10 +305,21 @@ def _linked_per_units(mentions: list[Mention], links: _HeadLinks) -> None:
                 mention.quals = tuple(quals)
 
 
+def _one_edit_apart(first: str, second: str) -> bool:
+    """One letter added, dropped or changed, and not in the first word's first letter."""
+    if abs(len(first) - len(second)) > 1 or first[:1] != second[:1] or first == second:
+        return False
+    if len(first) == len(second):
+        return sum(a != b for a, b in zip(first, second, strict=True)) == 1
+    shorter, longer = sorted((first, second), key=len)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
 def _full_owner_names(mentions: list[Mention]) -> None:
     """ "Alex Jones" and then "Jones": a one-word owner that is the last word of just
     one longer owner named in the story is that owner."""
-    owners = {m.owner for m in mentions if m.owner}
+    counts = Counter(m.owner for m in mentions if m.owner)
+    owners = set(counts)
     by_last: dict[str, set[str]] = {}
     for owner in owners:
         words = owner.split()
@@ -319,6 +330,19 @@ def _full_owner_names(mentions: list[Mention]) -> None:
         for owner in owners
         if " " not in owner and len(longer := by_last.get(owner, set())) == 1
     }
+    # "Jaqueline Barden" in one outlet, "Jacqueline Barden" in the others: a long
+    # name one letter away from a name more sources write is that name
+    for owner in owners:
+        if owner in full or len(owner) < 8:
+            continue
+        for other in owners:
+            if (
+                (counts[other], other) > (counts[owner], owner)
+                and other not in full
+                and _one_edit_apart(owner, other)
+            ):
+                full[owner] = full.get(other, other)
+                break
     if not full:
         return
     owner_at = _QUALIFIER_INDEX["owner"]
