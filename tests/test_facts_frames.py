@@ -330,6 +330,18 @@ def test_a_title_made_from_an_address_is_not_read() -> None:
     assert [f.figure.text for f in facts] == ["$965 million"]
 
 
+def test_a_capitalised_title_made_from_the_articles_address_is_not_read() -> None:
+    text = "Openai raises 66 billion at 157 billion valuation\n\nIt raised $6.6 billion."
+    link = "https://example.org/tech/openai-raises-66-billion-at-157-billion-valuation-1172"
+    facts = facts_from_text(text, article_id="a", source="S", published_day=DAY, link=link)
+    assert [f.figure.text for f in facts] == ["$6.6 billion"]
+    # the same words as a real headline of another address are read
+    elsewhere = facts_from_text(
+        text, article_id="a", source="S", published_day=DAY, link="https://example.org/a/1"
+    )
+    assert len(elsewhere) > 1
+
+
 def test_every_part_of_a_frame_keeps_its_words() -> None:
     frame = frame_of("On Friday, Delta cancelled 7,000 flights.", "7,000 flights")
     assert "cancelled" in frame.words and "Delta" in frame.words

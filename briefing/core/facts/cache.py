@@ -87,6 +87,7 @@ def fact_cache_key(article: Article) -> str:
         article.first_seen if not article.published else "",
         article.title,
         article.body_html,
+        article.link,
     ):
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\x00")

@@ -45,6 +45,7 @@ def extract_facts(article: Article) -> list[Fact]:
         source=article.source,
         published=article.published or article.first_seen,
         published_day=published,
+        link=article.link,
     )
 
 
@@ -55,8 +56,10 @@ def facts_from_text(
     source: str,
     published: str | None = None,
     published_day: dt.date | None = None,
+    link: str = "",
 ) -> list[Fact]:
-    """Facts of an already-flattened text (``extract_facts`` without the HTML step)."""
+    """Facts of an already-flattened text (``extract_facts`` without the HTML step).
+    ``link``: the article's address, to tell a title made from it."""
     published_day = published_day or parse_day(published)
     figures = find_figures(text, published_day)
     if not figures:
@@ -74,7 +77,7 @@ def facts_from_text(
         by_sentence.setdefault(current, []).append(figure)
     words = Words(builtin_vocabulary(), proper_words(text))
     facts: list[Fact] = []
-    slug_title = _slug_title(text)
+    slug_title = _slug_title(text, link)
     for (start, end), in_sentence in by_sentence.items():
         if start < slug_title:
             continue
@@ -88,13 +91,20 @@ def facts_from_text(
     return facts
 
 
-def _slug_title(text: str) -> int:
-    """The end of a title that is an address's words ("alex jones ordered to pay 473m"),
-    all lower case: a headline a feed made from a URL, whose numbers are ids and
-    words run together. Its figures are not read. 0 when the title is a real one."""
+def _slug_title(text: str, link: str = "") -> int:
+    """The end of a title that is an address's words ("alex jones ordered to pay 473m"):
+    a headline a feed made from a URL, whose numbers are ids and words run together
+    ("6 5 billion" for $6.5 billion). It is all lower case, or its words are the
+    address's own ("Openai raises 66 billion" from .../openai-raises-66-billion-...).
+    Its figures are not read. 0 when the title is a real one."""
     end = text.find("\n")
     title = text[: end if end >= 0 else len(text)]
-    if len(title) > 12 and title == title.lower() and any(c.isalpha() for c in title):
+    if len(title) <= 12 or not any(c.isalpha() for c in title):
+        return 0
+    if title == title.lower():
+        return len(title)
+    words = title.lower().split()
+    if link and len(words) >= 3 and "-".join(words) in link.lower():
         return len(title)
     return 0
 
