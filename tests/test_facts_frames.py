@@ -240,6 +240,15 @@ def parts(frame: Frame) -> dict[str, Any]:
             "$119,309",
             {"head": "pay", "period": "future", "cue": "new"},
         ),
+        # a share of a vote is of what it was for or against
+        (
+            "The union says 59% of its members who cast ballots voted for the contract.",
+            "59%",
+            {"event": "approved"},
+        ),
+        ("Boeing machinists voted 64% against a new labor deal.", "64%", {"event": "rejected"}),
+        ("Machinists voted 59% in favor of the new contract.", "59%", {"event": "approved"}),
+        ("In all, 96% voted for the strike.", "96%", {"event": "struck"}),
         # a verb that puts a figure on its object, and whose it is
         (
             "Insurers estimated direct losses for Fortune 500 companies at $5.4 billion.",

@@ -565,6 +565,7 @@ class _SentenceReader:
                 self.shared_subject(index, position, found, earlier)
         if figure.kind is FigureKind.PERCENT:
             self.percent_aspect(found, position, clause_end)
+            self.vote_direction(found, position, clause_start, clause_end)
         self.qualifiers(figure, found, position, clause_start, clause_end)
         if figure.kind is FigureKind.COUNT and found.head:
             self.event_of_places_and_modifiers(found, position)
@@ -1493,6 +1494,64 @@ class _SentenceReader:
             if self.vocabulary.event_class(found.event) == "voted":
                 self.vote_object(found, index + 1, clause_end)
             return
+
+    def vote_direction(self, found: _Found, position: int, first: int, last: int) -> None:
+        """ "voted 64% against a new labor deal", "59% of members who cast ballots voted
+        for the contract": a share of a vote is of what it was for or against, so a
+        vote to reject and a vote to approve are never one fact."""
+        vocabulary = self.vocabulary
+        current = vocabulary.event_class(found.event) if found.event else ""
+        if current and current != "voted":
+            return
+        tokens = self.tokens
+        words = self.words
+        vote_at = next(
+            (
+                i
+                for i in range(first, last + 1)
+                if tokens[i].is_word
+                and (
+                    words.verb_lemma(tokens[i]) == "vote" or tokens[i].low in ("ballot", "ballots")
+                )
+            ),
+            -1,
+        )
+        if vote_at < 0:
+            return
+        direction = ""
+        index = vote_at + 1
+        steps = 0
+        while index <= last and steps < 8:
+            token = tokens[index]
+            index += 1
+            if token.is_figure or token.low in _HEDGE_WORDS - {"to", "for"} or not token.is_word:
+                continue
+            steps += 1
+            low = token.low
+            if low == "against":
+                direction = "reject"
+                continue
+            if low in ("for", "favor", "favour"):
+                direction = direction or "approve"
+                continue
+            if low in ("in", "of", "to", "the", "a", "an", "by", "overwhelmingly", "narrowly"):
+                continue
+            if words.verb_lemma(token) in ("vote", "cast") or low in ("ballot", "ballots"):
+                continue  # "who cast ballots voted for the contract"
+            named = words.event_lemma(token)
+            if named and vocabulary.event_class(named) not in ("", "voted", None):
+                # "voted to strike", "voted for the strike", "voted to reject"
+                found.event, found.event_text = named, token.text
+                found.words.append(token.text)
+                return
+            break
+        if found.head in ("favor", "favour"):
+            found.head = found.phrase = found.mods = ""  # "voted 59% in favor of"
+        if direction:
+            found.event, found.event_text = direction, tokens[vote_at].text
+            found.words.append(
+                f"{tokens[vote_at].text} {'against' if direction == 'reject' else 'for'}"
+            )
 
     def vote_object(self, found: _Found, index: int, clause_end: int) -> None:
         """ "voted to strike", "voted in favour of rejecting the contract", "voted for
