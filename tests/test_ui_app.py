@@ -190,7 +190,8 @@ async def test_search_finds_titles_and_bodies_and_escape_leaves_it(tmp_path: Pat
         await settle(pilot)
         _, article_list, _, _, _ = widgets(app)
         await pilot.press("slash", *"300 tb")  # in a body only
-        await wait_for(pilot, lambda: app.main_screen.scope.kind == "search")
+        # the whole query, not a prefix of it still being typed
+        await wait_for(pilot, lambda: app.main_screen.scope.key == "300 tb")
         assert [a.id for a in article_list.articles] == [fixture_id("Tech Daily", "tech-1")]
         await pilot.press("enter")
         assert app.focused is article_list
