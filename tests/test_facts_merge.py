@@ -213,6 +213,24 @@ def test_an_outbreak_tally_given_as_of_a_day_is_revised_by_that_day() -> None:
     assert values(one_holding(facts, 18.0)) == {13.0, 18.0}
 
 
+def test_a_toll_that_moved_within_one_day_is_one_fact() -> None:
+    # The morning reports say 12 dead, the evening ones 20: two sources on each side,
+    # every report of the first value no later than every report of the second.
+    facts = merged(
+        article("a", "One", "Flood", "Twelve people died in the floods, officials said.",
+                published="2025-03-04T07:00:00+00:00"),
+        article("b", "Two", "Flood", "The floods killed 12 people.",
+                published="2025-03-04T09:00:00+00:00"),
+        article("c", "Three", "Flood", "The floods have killed 20 people.",
+                published="2025-03-04T18:00:00+00:00"),
+        article("d", "Four", "Flood", "Twenty people died in the floods.",
+                published="2025-03-04T21:00:00+00:00"),
+    )  # fmt: skip
+    toll = one_holding(facts, 20.0)
+    assert values(toll) == {12.0, 20.0}
+    assert toll.status in {"differs", "revised"}
+
+
 def test_each_partys_share_and_seats_are_their_own_facts() -> None:
     facts = merged(
         article("a", "One", "Vote", "Labour took 33.7% of the vote and won 412 seats."),

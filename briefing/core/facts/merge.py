@@ -650,7 +650,9 @@ def _revised_between(earlier: Sequence[Mention], later: Sequence[Mention]) -> bo
             return True
     if not days_a or not days_b:
         return False
-    ordered = max(days_a.values()) < min(days_b.values()) or max(days_b.values()) < min(
+    # "<=": a tally that moved within one day (a toll updated by the hour) is still
+    # one tally; the values' ratio below keeps unrelated figures apart
+    ordered = max(days_a.values()) <= min(days_b.values()) or max(days_b.values()) <= min(
         days_a.values()
     )
     if not (ordered and len(days_a) + len(days_b) >= 3):
