@@ -52,3 +52,24 @@ def test_feedparser_diskcache_pycurl_and_lxml_stay_behind_one_module_each() -> N
     assert users["diskcache"] == {"cachefile.py"}
     assert users["pycurl"] == {"httpclient.py"}
     assert users["lxml"] == {"fastparse.py"}
+
+
+def test_a_refresh_that_parses_nothing_loads_no_parser() -> None:
+    # A warm refresh (every feed answers 304) runs the CLI, the service and the feed
+    # step; the parser and its imports (xml.sax, urllib.request) load only once a
+    # body has to be parsed.
+    code = (
+        "import sys\n"
+        "import briefing.cli, briefing.core.service, briefing.core.fetch as fetch\n"
+        "pool = fetch._ParsePool()\n"
+        "print(','.join(sorted(m for m in ('briefing.core.feedparse', 'feedparser',"
+        " 'xml.sax', 'urllib.request') if m in sys.modules)))\n"
+        "pool.workers\n"
+        "print('briefing.core.feedparse' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    before, after = result.stdout.splitlines()
+    assert before == "", f"loaded before any parse: {before}"
+    assert after == "True"

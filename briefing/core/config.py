@@ -189,6 +189,8 @@ def _refuse_control(value: str, where: str, key: str) -> None:
     The same characters ``textclean`` strips from feed text (tabs and
     newlines aside), plus carriage returns, which can overwrite a line.
     """
+    if clean_text(value) == value:
+        return  # the usual case, without a call per character
     bad = next((char for char in value if clean_text(char) != char), None)
     if bad is not None:
         raise ConfigError(

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import os
 import stat
 import threading
@@ -30,7 +29,6 @@ from pathlib import Path
 from typing import Any, Self, cast
 from urllib.parse import unquote, urlsplit
 
-from briefing.core.feedparse import NotAFeedError, parse_and_analyse
 from briefing.core.httpclient import (
     FetchError,
     HttpFetcher,
@@ -189,7 +187,7 @@ class _FeedFetcher:
             )
             fresh = replace(state, etag=response.etag, last_modified=response.last_modified)
             return outcome(fresh, parsed, analysis=analysis)
-        except (FetchError, NotAFeedError) as error:
+        except FetchError as error:
             return outcome(state, error=str(error))
         except asyncio.CancelledError:
             raise
@@ -289,6 +287,8 @@ def _read_file_sync(path: Path, state: FeedState, limit: int) -> HttpResponse:
             info = os.fstat(handle.fileno())
             _refuse_irregular(path, info.st_mode)
             validator = f"file:{info.st_mtime_ns}:{info.st_size}"
+            import email.utils  # only for file feeds
+
             modified = email.utils.formatdate(info.st_mtime, usegmt=True)
             url = path.as_uri()
             if state.etag == validator:
@@ -317,16 +317,24 @@ class _ParsePool:
     there is something to parse; errors become reasons a person can act on."""
 
     def __init__(self) -> None:
-        from briefing.core.feedparse import prepare_worker
+        self._workers: WorkerPool | None = None
 
-        # spawn, not fork: a worker must not inherit the event loop's sockets
-        # (a forked child keeps connections open after the parent closes them)
-        # or whatever threads the caller runs (the TUI has some). Not
-        # forkserver either: its one server per process is shared with other
-        # pools (full text), whose preloads would clash with ours.
-        self.workers = WorkerPool(
-            PARSE_WORKERS, method="spawn", prepare=prepare_worker, in_flight=PARSE_IN_FLIGHT
-        )
+    @property
+    def workers(self) -> WorkerPool:
+        """Made on first use: a refresh where every feed answers 304 never loads the
+        parser (xml.sax, urllib.request, email) nor makes the pool."""
+        if self._workers is None:
+            from briefing.core.feedparse import prepare_worker
+
+            # spawn, not fork: a worker must not inherit the event loop's sockets
+            # (a forked child keeps connections open after the parent closes them)
+            # or whatever threads the caller runs (the TUI has some). Not
+            # forkserver either: its one server per process is shared with other
+            # pools (full text), whose preloads would clash with ours.
+            self._workers = WorkerPool(
+                PARSE_WORKERS, method="spawn", prepare=prepare_worker, in_flight=PARSE_IN_FLIGHT
+            )
+        return self._workers
 
     def warm_up(self) -> None:
         """Start the workers in the background, before the first body arrives."""
@@ -345,10 +353,14 @@ class _ParsePool:
         """Parse (and analyse) in a worker; give up after ``timeout`` seconds,
         counted from when the body goes to the pool. ``deadline`` is the feed's
         whole budget, named in the error."""
+        from briefing.core.feedparse import NotAFeedError, parse_and_analyse
+
         try:
             return await self.workers.run(
                 parse_and_analyse, body, content_type, url, analyse, timeout=timeout
             )
+        except NotAFeedError as error:
+            raise FetchError(str(error)) from None
         except WorkerTimeout:
             budget = deadline if deadline is not None else timeout
             raise FetchError(
@@ -362,4 +374,5 @@ class _ParsePool:
             raise FetchError("the feed parser crashed on this feed") from None
 
     async def aclose(self) -> None:
-        await self.workers.aclose()
+        if self._workers is not None:
+            await self._workers.aclose()
