@@ -263,3 +263,47 @@ def test_text_from_the_server_is_hostile_and_cleaned(
     (source,) = reader.service.sources()
     assert source.tags == ("All31m",)  # a lone C1 CSI goes, its harmless parameters stay
     reader.close()
+
+
+# --------------------------------------------------------------------------- issue 15, item 9
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_proxy_that_never_answers_is_named_in_the_sync_timeout(
+    monkeypatch: pytest.MonkeyPatch, scheme: str
+) -> None:
+    from test_httpclient import silent_proxy
+
+    from briefing.core.sync.transport import TransportError, UrllibTransport
+
+    with silent_proxy() as port:
+        monkeypatch.setenv(f"{scheme}_proxy", f"http://user:secret@127.0.0.1:{port}")
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        with pytest.raises(TransportError) as raised:
+            UrllibTransport(timeout=1).request("GET", f"{scheme}://rss.example.test/v1/feeds")
+    said = str(raised.value)
+    assert said == f"timed out after 1 s waiting for proxy 127.0.0.1:{port} to answer"
+    assert "secret" not in said
+
+
+def test_certificate_variables_that_name_nothing_are_named_when_sync_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import trustme
+    from _fetch_helpers import Reply
+    from test_httpclient import tls_server
+
+    from briefing.core.sync.transport import TransportError, UrllibTransport
+
+    nowhere = tmp_path / "moved-away" / "ca.pem"
+    monkeypatch.setenv("SSL_CERT_FILE", str(nowhere))
+    for name in ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    with tls_server(trustme.CA(), "127.0.0.1") as secure:
+        url = secure.route("/v1/feeds", Reply(200, b"[]"))
+        with pytest.raises(TransportError) as raised:
+            UrllibTransport(timeout=5).request("GET", url)
+    said = str(raised.value)
+    assert said.startswith("TLS certificate not trusted (")
+    assert said.endswith(f"(SSL_CERT_FILE names {nowhere}, which does not exist)"), said

@@ -287,3 +287,19 @@ def test_an_entry_rewritten_on_the_server_is_stored_again_a_new_mark_alone_is_no
     assert "99,000 files" in reader.articles()[second].body_html
     assert local(reader, first) == (True, False)
     reader.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_empty_feed_on_its_first_sync_has_no_items_not_unchanged(
+    tmp_path: Path, account: ServerAccount, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefing.cli import format_result_line
+
+    account.subscribe("/wire.rss", story_feed("wire", 2))
+    account.subscribe("/empty.rss", story_feed("empty", 0))
+    reader = reader_for(tmp_path, account, backend, monkeypatch)
+    first = {r.name: r for r in reader.refresh().results}
+    assert format_result_line(first["Empty Desk"]) == "Empty Desk: no items"
+    again = {r.name: r for r in reader.refresh().results}
+    assert format_result_line(again["Empty Desk"]) == "Empty Desk: unchanged (not modified)"
+    reader.close()

@@ -1030,6 +1030,13 @@ def _trust_note() -> str:
     return f" ({'; '.join(notes)})" if notes else ""
 
 
+def certificate_variables_note() -> str:
+    """' (SSL_CERT_FILE names …, which does not exist)' when the certificate
+    variables name nothing usable, else '': for a certificate refused elsewhere
+    (sync's transport) to say what the user set."""
+    return _trust_note()
+
+
 def _trust_options(curl: pycurl.Curl, trust: _Trust, proxy: _Proxy | None) -> None:
     # One CA file and no directory: libcurl then keeps the parsed store for
     # the whole multi handle instead of reading it again for each connection.

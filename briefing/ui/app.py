@@ -532,7 +532,8 @@ class BriefingApp(App[int]):
         if notice and notice != self._notice_shown and not self.fallback.notice:
             # The standing notice line already says it, and why.
             self._notice_shown = notice
-            self.notify(notice, title="SAMPLE", severity="warning", markup=False)
+            title = "SAMPLE" if self.service.origin is DataOrigin.SAMPLE else "READ-ONLY CACHE"
+            self.notify(notice, title=title, severity="warning", markup=False)
 
     def _show_service(self, service: BriefingService) -> None:
         """The sample takes the place of the user's empty cache, or gives it back."""

@@ -162,8 +162,8 @@ def assert_clean(done: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in done.stdout
 
 
-READ_COMMANDS = (("articles",), ("feeds",), ("export",))
-"""The read-only commands (export reads what facts reads, and the articles too)."""
+READ_COMMANDS = (("articles",), ("feeds",), ("facts",), ("export",))
+"""The read-only commands."""
 
 
 def assert_readable_as_is(config: Path, cache: Path, why: str) -> None:
@@ -281,6 +281,31 @@ def test_the_reader_opens_a_read_only_cache_with_a_notice_and_keeps_marks_in_mem
             store.close()
     with Store(cache) as store:
         assert not store.flags()  # nothing was written
+
+
+async def test_the_reader_on_a_read_only_cache_says_so_and_never_calls_it_the_sample(
+    tmp_path: Path,
+) -> None:
+    from briefing.core.config import load_config
+    from briefing.core.service import BriefingService
+    from briefing.ui.app import BriefingApp
+
+    config, cache, _ = fetched_cache(tmp_path)
+    with read_only_view(cache):
+        store = Store(cache)
+        try:
+            service = BriefingService(load_config(config), store)
+            app = BriefingApp(service, cache_dir=cache, export_dir=tmp_path)
+            async with app.run_test(size=(120, 40)) as pilot:
+                for _ in range(500):
+                    if app._notifications:
+                        break
+                    await pilot.pause(0.02)
+                shown = [(n.title, n.message) for n in app._notifications]
+                assert ("READ-ONLY CACHE", service.notice) in shown, shown
+                assert not any(title == "SAMPLE" for title, _ in shown)
+        finally:
+            store.close()
 
 
 # --------------------------------------------------------------------------- 2: deleted during a fetch

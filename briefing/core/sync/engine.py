@@ -270,7 +270,12 @@ class ServerSync:
         changed = plan.by_feed.get(feed_id, [])
         gone_here = any(state.entries.get(e, _NOWHERE).feed == feed_id for e in plan.gone)
         if not changed and not gone_here:
-            return FetchOutcome(config, stored_state, None, True, None, 0.0)
+            if stored_state.last_status:
+                return FetchOutcome(config, stored_state, None, True, None, 0.0)
+            # Never stored: an empty feed on its first sync has "no items", it is not
+            # "unchanged"; stored as an empty feed, with its title
+            empty = ParsedFeed(title=feed.get("title", name), link=feed.get("site", ""), entries=())
+            return FetchOutcome(config, stored_state, empty, False, None, 0.0, analysis={})
         # save_entries takes a feed's whole list: the entries kept are given back
         # as they are stored, and those the server deleted are left out, so that
         # they expire like articles a feed drops.

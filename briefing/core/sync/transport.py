@@ -16,6 +16,7 @@ import socket
 import ssl
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 import zlib
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from briefing import __version__
+from briefing.core.textclean import clean_line
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 """A page of entries with their bodies can be large; this bounds it."""
@@ -107,11 +109,11 @@ class UrllibTransport:
             with error:
                 return self._response(error.code, error.headers, error)
         except urllib.error.URLError as error:
-            raise TransportError(_reason(error.reason, self.timeout)) from None
-        except TimeoutError:
-            raise TransportError(f"timed out after {self.timeout:g} s") from None
+            raise TransportError(_explained(error.reason, self.timeout, url)) from None
+        except TimeoutError as error:
+            raise TransportError(_explained(error, self.timeout, url)) from None
         except (OSError, ValueError) as error:  # a reset mid-answer, a bad chunk
-            raise TransportError(_reason(error, self.timeout)) from None
+            raise TransportError(_explained(error, self.timeout, url)) from None
 
     def _response(self, status: int, headers: object, stream: object) -> SyncResponse:
         names = {k.lower(): v for k, v in getattr(headers, "items", dict)()}
@@ -147,6 +149,40 @@ def _tls_context() -> ssl.SSLContext:
     except (ImportError, OSError, ssl.SSLError):
         pass  # the system's store alone
     return context
+
+
+def _explained(reason: object, timeout: float, url: str) -> str:
+    """``_reason``, with what the user set that may be the cause: the proxy that never
+    answered, or SSL_CERT_FILE / SSL_CERT_DIR naming nothing."""
+    said = _reason(reason, timeout)
+    if isinstance(reason, TimeoutError | ConnectionRefusedError):
+        proxy = _proxy_of(url)
+        if proxy:
+            if isinstance(reason, TimeoutError):
+                said += f" waiting for proxy {proxy} to answer"
+            else:
+                said += f" by proxy {proxy}"
+    elif isinstance(reason, ssl.SSLCertVerificationError):
+        from briefing.core.httpclient import certificate_variables_note
+
+        said += certificate_variables_note()
+    return said
+
+
+def _proxy_of(url: str) -> str:
+    """host:port of the proxy urllib uses for ``url`` (from the usual variables,
+    ``no_proxy`` included), without any user or password; '' when none."""
+    parts = urllib.parse.urlsplit(url)
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+        return ""
+    address = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    host = address.hostname or ""
+    try:
+        port = address.port
+    except ValueError:
+        port = None
+    return clean_line(f"{host}:{port}" if port else host)
 
 
 def _reason(reason: object, timeout: float) -> str:
