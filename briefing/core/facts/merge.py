@@ -821,11 +821,17 @@ def _sameness(
     first: Cluster, second: Cluster, links: _HeadLinks, vocabulary: Vocabulary
 ) -> float | None:
     """How sure two clusters with different values are one quantity; None if not."""
+    unstated_owner = False
     for name in _STRICT_QUALIFIERS:
         if name == "owner" and first.kind is FigureKind.DATE:
             continue  # an event's date is its own, whoever is named
         if first.stated(name) != second.stated(name):
+            if name == "owner" and not (first.stated(name) and second.stated(name)):
+                unstated_owner = True
+                continue
             return None
+    if unstated_owner and not _near(first, second):
+        return None
     heads_a = {links.root(first.kind, h)[1] for h in first.heads()}
     heads_b = {links.root(second.kind, h)[1] for h in second.heads()}
     events_a, events_b = first.events(), second.events()
