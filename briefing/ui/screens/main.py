@@ -160,7 +160,6 @@ class MainScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_layout(event.size.width, event.size.height)
-        self.call_after_refresh(self._show_facts)  # fact rows fit their new width
 
     def _apply_layout(self, width: int, height: int) -> None:
         mode = self._mode = layout_mode(width)

@@ -181,7 +181,24 @@ def fact_prompt(fact: KeyFact, new: bool, width: int, changed: bool = False) -> 
 
 
 class FactList(ReaderList):
-    """Ranked key facts, or the timeline of dated events."""
+    """Ranked key facts, or the timeline of dated events.
+
+    Its scrollbar has room from the start (app.tcss), and the rows are built
+    again whenever the list's width changes (a resize, a pane shown in the
+    one-pane layout, the user's own pane size): each row is built for a width.
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._facts_shown: tuple[Sequence[KeyFact], set[str], str, set[str]] | None = None
+        self._built_width = 0
+
+    def on_resize(self, event: events.Resize) -> None:
+        shown = self._facts_shown
+        if shown is None or self.scrollable_content_region.width == self._built_width:
+            return
+        facts, new_ids, empty, changed_ids = shown
+        self.show_facts(facts, new_ids, empty=empty, changed_ids=changed_ids)
 
     def show_facts(
         self,
@@ -196,7 +213,9 @@ class FactList(ReaderList):
         pane's ``width`` and a count of the rest. New facts, and facts whose status
         or values changed since the last visit, are marked."""
         keep = self.highlighted_id
-        width = width or self.scrollable_content_region.width or 40
+        self._facts_shown = (facts, new_ids, empty, changed_ids)
+        self._built_width = self.scrollable_content_region.width
+        width = width or self._built_width or 40
         options: list[Option] = []
         for fact in facts:
             prompt = fact_prompt(fact, fact.id in new_ids, width, fact.id in changed_ids)
@@ -213,6 +232,7 @@ class FactList(ReaderList):
         """One line an event; an event the sources date differently is marked, as the
         CLI and the export mark it."""
         keep = self.highlighted_id
+        self._facts_shown = None
         options = []
         for number, event in enumerate(events):
             prompt = Text.assemble((clean_line(event.date), "bold"), "  ", end="")

@@ -1,0 +1,56 @@
+"""Issue 14, defect 4: what is cut, and how, at the README's sizes; and the panes'
+sizes the user sets with the mouse. Pilot tests over the bundled sample."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from _ui_helpers import FIXED_NOW, settle, wait_for
+from rich.cells import cell_len
+
+from briefing.core.service import BriefingService, open_sample
+from briefing.ui.app import BriefingApp
+from briefing.ui.widgets.lists import FactList
+
+
+@pytest.fixture
+async def sample(tmp_path: Path) -> BriefingService:
+    service = await asyncio.to_thread(open_sample, tmp_path / "cache")
+    yield service  # type: ignore[misc]
+    service.store.close()
+
+
+def sample_app(service: BriefingService, tmp_path: Path) -> BriefingApp:
+    return BriefingApp(
+        service, cache_dir=service.store.directory, now=lambda: FIXED_NOW, export_dir=tmp_path
+    )
+
+
+def value_lines(fact_list: FactList) -> list[str]:
+    return [
+        str(fact_list.get_option_at_index(n).prompt).split("\n")[-1]
+        for n in range(fact_list.option_count)
+    ]
+
+
+async def test_every_fact_row_fits_its_pane_or_counts_the_rest(
+    sample: BriefingService, tmp_path: Path
+) -> None:
+    """A row is built for the width it is shown at: with the scrollbar, and in the
+    one-pane layout once the Key facts pane shows (it was measured while hidden)."""
+    for size in ((100, 30), (80, 24)):
+        app = sample_app(sample, tmp_path)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await wait_for(pilot, lambda: app.main_screen.data.briefing is not None)  # type: ignore[union-attr]
+            await pilot.press("2")
+            await pilot.pause()
+            fact_list = app.main_screen.query_one(FactList)
+            width = fact_list.scrollable_content_region.width
+            lines = value_lines(fact_list)
+            assert lines and all(cell_len(line) <= width for line in lines), (size, width)
+            assert not any(line.endswith("…") for line in lines if " | " in line), lines
+            if size == (80, 24):  # 76 cells: the three dates of the complaint fit
+                assert "  Dec. 29, 2025 | January 2, 2026 | December 22, 2025" in lines
