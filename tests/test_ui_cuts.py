@@ -35,22 +35,27 @@ def value_lines(fact_list: FactList) -> list[str]:
     ]
 
 
+def facts_ready(app: BriefingApp) -> bool:
+    data = app.main_screen.data
+    return data is not None and data.briefing is not None
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)])
 async def test_every_fact_row_fits_its_pane_or_counts_the_rest(
-    sample: BriefingService, tmp_path: Path
+    sample: BriefingService, tmp_path: Path, size: tuple[int, int]
 ) -> None:
     """A row is built for the width it is shown at: with the scrollbar, and in the
     one-pane layout once the Key facts pane shows (it was measured while hidden)."""
-    for size in ((100, 30), (80, 24)):
-        app = sample_app(sample, tmp_path)
-        async with app.run_test(size=size) as pilot:
-            await settle(pilot)
-            await wait_for(pilot, lambda: app.main_screen.data.briefing is not None)  # type: ignore[union-attr]
-            await pilot.press("2")
-            await pilot.pause()
-            fact_list = app.main_screen.query_one(FactList)
-            width = fact_list.scrollable_content_region.width
-            lines = value_lines(fact_list)
-            assert lines and all(cell_len(line) <= width for line in lines), (size, width)
-            assert not any(line.endswith("…") for line in lines if " | " in line), lines
-            if size == (80, 24):  # 76 cells: the three dates of the complaint fit
-                assert "  Dec. 29, 2025 | January 2, 2026 | December 22, 2025" in lines
+    app = sample_app(sample, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await wait_for(pilot, lambda: facts_ready(app))
+        await pilot.press("2")
+        await pilot.pause()
+        fact_list = app.main_screen.query_one(FactList)
+        width = fact_list.scrollable_content_region.width
+        lines = value_lines(fact_list)
+        assert lines and all(cell_len(line) <= width for line in lines), width
+        assert not any(line.endswith("…") for line in lines if " | " in line), lines
+        if size == (80, 24):  # 76 cells: the three dates of the complaint fit
+            assert "  Dec. 29, 2025 | January 2, 2026 | December 22, 2025" in lines

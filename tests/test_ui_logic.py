@@ -12,6 +12,7 @@ from pathlib import Path
 import diskcache
 import pytest
 from _ui_helpers import make_config, placeholder_url
+from rich.cells import cell_len
 
 from briefing.core.config import ConfigError, parse_config
 from briefing.core.models import FeedResult, FetchStatus
@@ -24,7 +25,9 @@ from briefing.ui.layout import LayoutMode, layout_mode, pane_sizes, resize
 from briefing.ui.messages import LoadReason
 from briefing.ui.navigation import BackStep, back_step, match_spans, source_with_unread, unread_row
 from briefing.ui.prefs import Prefs, load_prefs, save_prefs
+from briefing.ui.reports import sample_fallback_notice
 from briefing.ui.widgets.lists import values_line
+from briefing.ui.widgets.status import clamp_lines
 
 # --------------------------------------------------------------------------- Fallback
 
@@ -61,7 +64,7 @@ def test_the_sample_stands_in_and_says_why() -> None:
     )
     assert fallback.switch_to(sample) == ""
     assert fallback.standing_in and fallback.sample is sample
-    assert fallback.notice.endswith("Last try: DNS lookup failed (1).")
+    assert fallback.notice.startswith("No feed could be reached (DNS lookup failed: 1)")
     offline = Fallback(service(), offline=True)
     offline.switch_to(sample)
     assert offline.notice.startswith("Offline (--offline) with an empty cache")
@@ -79,7 +82,7 @@ def test_r_while_the_sample_stands_in_tries_the_users_feeds_and_they_replace_it(
     assert not plan.fall_back_to_sample
     # Failing again: the notice says how, this time.
     assert fallback.refresh_finished(FAILED, shows_feeds=False)
-    assert "DNS lookup failed (1)" in fallback.notice
+    assert "(DNS lookup failed: 1)" in fallback.notice
     # Answering: the user's data replaces the sample, and the notice goes.
     assert (
         fallback.verdict(user, LoadReason.SWITCH, has_articles=True, screen_has_articles=True)
@@ -298,3 +301,18 @@ def test_a_fact_row_shows_every_value_or_counts_the_rest() -> None:
     assert values_line(values, 40) == "$13 trillion | $12.9 trillion +1 more"
     assert values_line(values, 22) == "$13 trillion +2 more"
     assert values_line(["a very long value that cannot fit"], 12) == "a very long…"
+
+
+def test_a_notice_wraps_in_two_lines_and_a_cut_ends_in_an_ellipsis() -> None:
+    notice = sample_fallback_notice(
+        [FeedResult("a", FetchStatus.ERROR, error="DNS lookup failed for host a")] * 14
+    )
+    assert notice.startswith("No feed could be reached (DNS lookup failed: 14) and the cache")
+    assert clamp_lines(notice, 78) == [
+        "No feed could be reached (DNS lookup failed: 14) and the cache is empty:",
+        "showing the bundled SAMPLE (fictional articles). Press r to try again.",
+    ]
+    cut = clamp_lines(notice, 50)
+    assert len(cut) == 2 and cut[1].endswith("…") and all(cell_len(line) <= 50 for line in cut)
+    assert clamp_lines("see /a/very/long/path/to/feeds.toml", 12) == ["see", "/a/very/lon…"]
+    assert clamp_lines("", 20) == []

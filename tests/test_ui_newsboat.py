@@ -433,12 +433,15 @@ async def test_a_refresh_moves_nothing_and_messages_stay_out_of_the_text(
 async def test_at_80x24_the_sample_notice_keeps_its_reason_and_lists_your_feeds(
     tmp_path: Path, httpserver: HTTPServer
 ) -> None:
-    """Defects 4 and 5: the reason stays readable at 80 columns, and the user's feeds,
-    each with its error, are listed under the feeds.toml in use."""
+    """Defects 4 and 5: the reason stays readable at 80 columns (it comes first, and a
+    cut ends in '…'), and the user's feeds, each with its error, are listed under
+    the feeds.toml in use."""
     httpserver.expect_request("/gone.rss").respond_with_data("gone", status=404)
+    httpserver.expect_request("/down.rss").respond_with_data("down", status=503)
     path = tmp_path / "feeds.toml"
+    feeds = [("Legal Desk", "/gone.rss"), ("Tech Daily", "/gone.rss"), ("Court Desk", "/down.rss")]
     path.write_text(
-        config_text([("Legal Desk", httpserver.url_for("/gone.rss"))]), encoding="utf-8"
+        config_text([(name, httpserver.url_for(url)) for name, url in feeds]), encoding="utf-8"
     )
     service = BriefingService(load_config(path), Store(tmp_path / "cache"))
     app = make_app(service, tmp_path)
@@ -447,7 +450,9 @@ async def test_at_80x24_the_sample_notice_keeps_its_reason_and_lists_your_feeds(
             await wait_for(pilot, lambda: app.service.origin == DataOrigin.SAMPLE, timeout=30)
             await settle(pilot)
             text = screen_text(app)
-            assert "HTTP 404" in text.split(" 1 Sources")[0]  # in the notice, above the panes
+            notice = " ".join(line.strip() for line in text.split(" 1 Sources")[0].splitlines()[1:])
+            assert "No feed could be reached (HTTP 404: 2, HTTP 503: 1)" in notice
+            assert notice.endswith(("Press r to try again.", "…")), notice
             sources = app.main_screen.query_one(SourceList)
             prompts = [
                 str(sources.get_option_at_index(n).prompt) for n in range(sources.option_count)

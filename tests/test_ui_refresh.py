@@ -125,8 +125,9 @@ async def test_an_empty_cache_whose_feeds_all_fail_falls_back_to_the_sample(
         assert any("404" in m for m in messages)
         shown = screen_text(app)
         assert "SAMPLE" in shown
-        assert "No feed could be reached and the cache is empty" in shown
-        assert "Last try: HTTP 404 (1)." in shown  # the standing line says how they failed
+        assert (
+            "No feed could be reached (HTTP 404: 1) and the cache is empty" in shown
+        )  # and how they failed
     app.service.store.close()
     service.store.close()
 
@@ -315,7 +316,7 @@ async def test_a_feeds_toml_without_enabled_feeds_shows_the_sample_and_says_why(
         await wait_for(pilot, lambda: app.service.origin == DataOrigin.SAMPLE, timeout=30)
         await settle(pilot)
         shown = screen_text(app)
-        assert f"Your feeds.toml ({config_path}) has no enabled feeds" in shown
+        assert "Your feeds.toml has no enabled feeds" in shown and str(config_path) in shown
         assert "No feed could be reached" not in shown
         await pilot.press("r")
         await settle(pilot)

@@ -24,6 +24,7 @@ from briefing.core.service import BriefingService, DataOrigin, open_sample
 from briefing.ui.app import BriefingApp
 from briefing.ui.widgets.article_list import ArticleList
 from briefing.ui.widgets.lists import FactDetail, FactList
+from briefing.ui.widgets.status import NoticeLine
 
 
 def heading_line(detail: FactDetail) -> str:
@@ -139,8 +140,8 @@ async def test_the_tab_help_names_every_stop_tab_makes_in_order(tmp_path: Path) 
 
 def notice_text(app: BriefingApp) -> str:
     """The standing line under the header, '' when it is hidden (or there is none)."""
-    found = app.main_screen.query("#notice")
-    return str(found.first().render()) if found and found.first().display else ""
+    found = app.main_screen.query(NoticeLine)
+    return found.first().text if found and found.first().display else ""
 
 
 async def test_r_after_the_sample_fallback_tries_the_users_feeds_and_switches_to_them(
@@ -169,7 +170,7 @@ async def test_r_after_the_sample_fallback_tries_the_users_feeds_and_switches_to
             assert app.showing_fallback
             assert "No feed could be reached" in notice_text(app)
             assert "Press r" in notice_text(app)
-            assert notice_text(app).endswith("Last try: HTTP 503 (1).")
+            assert notice_text(app).startswith("No feed could be reached (HTTP 503: 1)")
             app.clear_notifications()
             await pilot.pause()
             assert "No feed could be reached" in screen_text(app)  # not only a toast
@@ -182,7 +183,9 @@ async def test_r_after_the_sample_fallback_tries_the_users_feeds_and_switches_to
             assert len(httpserver.log) == 2
             assert app.service.origin == DataOrigin.SAMPLE
             assert "No feed could be reached" in screen_text(app)
-            assert notice_text(app).endswith("Last try: HTTP 404 (1).")  # this try's failure
+            assert notice_text(app).startswith(
+                "No feed could be reached (HTTP 404: 1)"
+            )  # this try's failure
             failures = [n.message for n in app._notifications if n.title == "Feed failed"]
             assert len(failures) == 1 and failures[0].startswith("Legal Desk: HTTP 404")
 
@@ -257,7 +260,7 @@ async def test_many_failed_feeds_make_one_notification_and_the_notice_stays(
             app.clear_notifications()
             await pilot.pause()
             shown = screen_text(app)
-            assert "No feed could be reached and the cache is empty" in shown
+            assert "No feed could be reached (" in shown and "and the cache is empty" in shown
             assert "SAMPLE" in shown
     finally:
         if app.sample_service is not None:

@@ -15,6 +15,8 @@ from briefing.core.textclean import clean_line
 MAX_FAILURE_TOASTS = 3
 """Up to this many failed feeds get a notification each; more get one between them."""
 
+# The standing notices put their reason first: at 80 columns they get two lines,
+# and whatever does not fit is cut (with an ellipsis) from the end.
 SAMPLE_FALLBACK_NOTICE = (
     "No feed could be reached and the cache is empty: showing the bundled SAMPLE"
     " (fictional articles). Press r to try your feeds again."
@@ -32,10 +34,10 @@ def no_enabled_feeds_text(config_path: str | None) -> str:
 
 
 def sample_without_feeds_notice(config_path: str | None) -> str:
-    where = f" ({clean_line(config_path)})" if config_path else ""
+    where = f" to {clean_line(config_path)}" if config_path else ""
     return (
-        f"Your feeds.toml{where} has no enabled feeds: showing the bundled SAMPLE"
-        " (fictional articles). Add a feed, then press r."
+        "Your feeds.toml has no enabled feeds: showing the bundled SAMPLE"
+        f" (fictional articles). Add a feed{where}, then press r."
     )
 
 
@@ -82,10 +84,16 @@ def failure_kinds_text(errors: Sequence[FeedResult]) -> str:
 
 
 def sample_fallback_notice(errors: Sequence[FeedResult]) -> str:
-    """The standing line while the sample stands in for feeds that all failed."""
+    """The standing line while the sample stands in for feeds that all failed:
+    'No feed could be reached (DNS lookup failed: 14) and the cache is empty: …'."""
     if not errors:
         return SAMPLE_FALLBACK_NOTICE
-    return f"{SAMPLE_FALLBACK_NOTICE} Last try: {failure_kinds_text(errors)}."
+    kinds = Counter(failure_kind(result.error) for result in errors)
+    counted = ", ".join(f"{kind}: {count}" for kind, count in kinds.most_common())
+    return (
+        f"No feed could be reached ({counted}) and the cache is empty: showing the"
+        " bundled SAMPLE (fictional articles). Press r to try again."
+    )
 
 
 def feed_failure_text(result: FeedResult) -> str:

@@ -45,8 +45,8 @@ def help_table(keymap: Keymap | None = None, config_path: str | None = None) -> 
             continue
         for command in commands:
             changed = command.id in keymap.overrides
-            key = Text(f"  {keymap.label(command)}", style="bold cyan" if changed else "bold")
-            table.add_row(key, command.help)
+            keys = Text(f"  {keymap.label(command)}", style="bold cyan" if changed else "bold")
+            table.add_row(keys, command.help)
     table.add_row("", "")
     if keymap.overrides:
         table.add_row("", Text("Keys in cyan are set in feeds.toml's [keys].", style="cyan"))

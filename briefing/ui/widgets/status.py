@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from rich.cells import cell_len, chop_cells
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.geometry import Size
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Label, ProgressBar, Sparkline, Static
 
 from briefing.core.textclean import clean_line
@@ -48,26 +51,66 @@ class StatusHeader(Horizontal):
         origin_label.set_class(origin_class == "offline", "-offline")
 
 
-class NoticeLine(Label):
-    """A sentence that stays until its reason goes: why the SAMPLE is shown, and what to do."""
+NOTICE_LINES = 2
+
+
+def clamp_lines(text: str, width: int, lines: int = NOTICE_LINES) -> list[str]:
+    """``text`` word-wrapped to ``width`` cells in at most ``lines`` lines; when it
+    does not fit, the last line ends in '…'."""
+    width = max(2, width)
+    wrapped: list[str] = []
+    current = ""
+    for word in text.split():
+        pieces = chop_cells(word, width) if cell_len(word) > width else [word]
+        for piece in pieces:
+            candidate = f"{current} {piece}" if current else piece
+            if cell_len(candidate) <= width:
+                current = candidate
+            else:
+                wrapped.append(current)
+                current = piece
+    if current:
+        wrapped.append(current)
+    if len(wrapped) <= lines:
+        return wrapped
+    last = wrapped[lines - 1]
+    while last and cell_len(last) + 1 > width:
+        last = last[:-1]
+    return [*wrapped[: lines - 1], last.rstrip() + "…"]
+
+
+class NoticeLine(Widget):
+    """A sentence that stays until its reason goes: why the SAMPLE is shown, and what to do.
+
+    At most two lines, wrapped here for the width it has, so a cut is always
+    marked: the second line then ends in '…'."""
 
     DEFAULT_CSS = """
     NoticeLine {
         width: 1fr;
         height: auto;
-        max-height: 2;
         padding: 0 1;
         display: none;
         background: $warning-muted;
         color: $text;
-        text-overflow: ellipsis;
         &.-shown { display: block; }
     }
     """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.text = ""
+
     def show(self, text: str) -> None:
-        self.update(Text(clean_line(text)))
-        self.set_class(bool(text), "-shown")
+        self.text = clean_line(text)
+        self.set_class(bool(self.text), "-shown")
+        self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(clamp_lines(self.text, width)) if self.text else 0
+
+    def render(self) -> Text:
+        return Text("\n".join(clamp_lines(self.text, self.content_region.width)), no_wrap=True)
 
 
 class RefreshBar(Horizontal):
