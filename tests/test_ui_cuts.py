@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from _ui_helpers import FIXED_NOW, settle, wait_for
+from _ui_helpers import FIXED_NOW, screen_text, settle, wait_for
 from rich.cells import cell_len
 
 from briefing.core.service import BriefingService, open_sample
@@ -59,3 +59,15 @@ async def test_every_fact_row_fits_its_pane_or_counts_the_rest(
         assert not any(line.endswith("…") for line in lines if " | " in line), lines
         if size == (80, 24):  # 76 cells: the three dates of the complaint fit
             assert "  Dec. 29, 2025 | January 2, 2026 | December 22, 2025" in lines
+
+
+async def test_one_line_labels_end_in_an_ellipsis_when_cut(
+    sample: BriefingService, tmp_path: Path
+) -> None:
+    """At 160x50 the coverage line under the Key facts is wider than its pane."""
+    app = sample_app(sample, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        line = next(row for row in screen_text(app).splitlines() if "Articles per day" in row)
+        shown = line.split("Articles per day")[1].split("▕")[0].split("│")[0].rstrip()
+        assert shown.endswith((")", "…")), shown

@@ -181,7 +181,14 @@ class PaneBar(Static):
     """In the one-pane layout: which pane is showing; click a name to switch."""
 
     DEFAULT_CSS = """
-    PaneBar { height: 1; display: none; background: $panel; color: $text-muted; }
+    PaneBar {
+        height: 1;
+        display: none;
+        background: $panel;
+        color: $text-muted;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
     """
 
     def show_active(self, active: str) -> None:
@@ -205,7 +212,7 @@ class Coverage(Vertical):
     Coverage {
         height: 3;
         padding: 0 1;
-        & > Label { color: $text-muted; height: 1; }
+        & > Label { color: $text-muted; width: 1fr; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
         & > Sparkline { height: 2; }
     }
     """
