@@ -12,6 +12,7 @@ from rich.cells import cell_len
 
 from briefing.core.service import BriefingService, open_sample
 from briefing.ui.app import BriefingApp
+from briefing.ui.prefs import load_prefs
 from briefing.ui.widgets.lists import FactList
 
 
@@ -71,3 +72,44 @@ async def test_one_line_labels_end_in_an_ellipsis_when_cut(
         line = next(row for row in screen_text(app).splitlines() if "Articles per day" in row)
         shown = line.split("Articles per day")[1].split("▕")[0].split("│")[0].rstrip()
         assert shown.endswith((")", "…")), shown
+
+
+async def test_dragging_the_line_between_panes_resizes_them_and_is_kept(
+    sample: BriefingService, tmp_path: Path
+) -> None:
+    """A Textual user drags the line between two panes; the next launch keeps the sizes."""
+    app = sample_app(sample, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        sources = screen.query_one("#sources-pane")
+        edge = sources.region.right - 1
+        y = sources.region.y + 5
+        await pilot.hover(offset=(edge, y))
+        assert sources.has_class("-edge")  # it lights up: it can be dragged
+        await pilot.mouse_down(offset=(edge, y))
+        await pilot.hover(offset=(edge + 12, y))
+        await pilot.hover(offset=(edge + 20, y))
+        await pilot.mouse_up(offset=(edge + 20, y))
+        await pilot.pause()
+        assert sources.region.width == edge + 21
+        facts = screen.query_one("#facts-pane")
+        facts_edge = facts.region.right - 1
+        await pilot.mouse_down(offset=(facts_edge, y))
+        await pilot.hover(offset=(facts_edge - 6, y))
+        await pilot.mouse_up(offset=(facts_edge - 6, y))
+        await pilot.pause()
+        assert facts.region.width == facts_edge - 6 - facts.region.x + 1
+        kept = (sources.region.width, facts.region.width)
+    assert (load_prefs().sources_width, load_prefs().facts_size) == kept
+    again = sample_app(sample, tmp_path)
+    async with again.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        screen = again.main_screen
+        assert (
+            screen.query_one("#sources-pane").region.width,
+            screen.query_one("#facts-pane").region.width,
+        ) == kept
+        # A click inside a pane is a click, not a drag.
+        await pilot.click(offset=(5, y))
+        assert screen._dragging is None

@@ -21,7 +21,7 @@ from briefing.core.store import Store
 from briefing.ui.fallback import Fallback, StartStep, Verdict
 from briefing.ui.flags import FlagWriter
 from briefing.ui.keymap import COMMANDS, Keymap, keymap_from_config
-from briefing.ui.layout import LayoutMode, layout_mode, pane_sizes, resize
+from briefing.ui.layout import Edge, LayoutMode, drag, layout_mode, pane_sizes, resize
 from briefing.ui.messages import LoadReason
 from briefing.ui.navigation import BackStep, back_step, match_spans, source_with_unread, unread_row
 from briefing.ui.prefs import Prefs, load_prefs, save_prefs
@@ -193,6 +193,19 @@ def test_resizing_moves_by_steps_and_keeps_every_pane_readable() -> None:
     taller = resize(120, 38, "facts-pane", 1, pane_sizes(120, 38))
     assert taller is not None and taller[1] == (pane_sizes(120, 38).facts_height or 0) + 2
     assert resize(80, 22, "sources-pane", 1, pane_sizes(80, 22)) is None
+
+
+def test_dragging_a_pane_edge_sets_the_size_it_is_dragged_to_within_limits() -> None:
+    three = pane_sizes(160, 48)
+    assert drag(160, 48, Edge.SOURCES, 59, 10, three) == (60, three.facts_width)
+    assert drag(160, 48, Edge.SOURCES, 3, 10, three) == (30, three.facts_width)  # a minimum
+    left = three.sources_width or 0
+    assert drag(160, 48, Edge.FACTS, left + 49, 0, three) == (left, 50)
+    assert drag(160, 48, Edge.FACTS, 159, 0, three) == (left, 160 - left - 44)  # article room
+    two = pane_sizes(120, 38)
+    assert drag(120, 38, Edge.FACTS, 30, 11, two) == (two.sources_width, 12)  # rows, in two
+    assert drag(120, 38, Edge.SOURCES, 69, 11, two) == (70, two.facts_height)
+    assert drag(80, 22, Edge.SOURCES, 40, 3, pane_sizes(80, 22)) is None
 
 
 # --------------------------------------------------------------------------- keymap

@@ -5,8 +5,8 @@
   and on the right the Key facts above the Article;
 - from 150, three columns side by side.
 
-The user's own sizes (``+`` and ``-`` on the focused pane) are kept in the
-preferences and clamped so every pane keeps a readable minimum. Plain
+The user's own sizes (``+`` and ``-`` on the focused pane, or a drag of the
+line between two panes with the mouse) are kept in the preferences and clamped so every pane keeps a readable minimum. Plain
 functions, tested in milliseconds.
 """
 
@@ -95,6 +95,38 @@ def resize(
         facts -= step * facts_step  # the article grows as the facts give room
     else:
         return None
+    sized = pane_sizes(width, height, sources=sources, facts=facts)
+    if mode is LayoutMode.THREE:
+        return sized.sources_width, sized.facts_width
+    return sized.sources_width, sized.facts_height
+
+
+class Edge(StrEnum):
+    """A line between two panes that the mouse can drag."""
+
+    SOURCES = "sources"
+    """The Sources pane's right edge."""
+    FACTS = "facts"
+    """The Key facts pane's right edge (three columns) or bottom edge (two)."""
+
+
+def drag(
+    width: int, height: int, edge: Edge, x: int, y: int, current: PaneSizes
+) -> tuple[int | None, int | None] | None:
+    """The user's new (sources, facts) sizes with ``edge`` dragged to the cell
+    ``x``, ``y`` of the pane area (which starts at the Sources pane's left edge,
+    and for ``y`` at the Key facts pane's top); None when nothing can change."""
+    mode = layout_mode(width)
+    if mode is LayoutMode.ONE or current.sources_width is None:
+        return None
+    sources = current.sources_width
+    facts = current.facts_width if mode is LayoutMode.THREE else current.facts_height
+    if edge is Edge.SOURCES:
+        sources = x + 1  # the edge is the pane's last column
+    elif mode is LayoutMode.THREE:
+        facts = x - sources + 1
+    else:
+        facts = y + 1
     sized = pane_sizes(width, height, sources=sources, facts=facts)
     if mode is LayoutMode.THREE:
         return sized.sources_width, sized.facts_width

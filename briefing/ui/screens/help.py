@@ -23,7 +23,11 @@ EXTRA = (
         HEALTH_LEGEND,
         "Source marks: fetched fine, stale (no fresh copy in a day), failed, never fetched.",
     ),
-    ("mouse", "Click a source, article, fact or quote; scroll with the wheel."),
+    (
+        "mouse",
+        "Click a source, article, fact or quote; scroll with the wheel; drag the line"
+        " between two panes to resize them.",
+    ),
 )
 
 

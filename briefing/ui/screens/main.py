@@ -29,7 +29,15 @@ from briefing.core.textclean import article_plain_text, clean_line
 from briefing.ui.commands import bindings
 from briefing.ui.document import ArticleDocument, build_document
 from briefing.ui.keymap import Keymap
-from briefing.ui.layout import LayoutMode, PaneSizes, layout_mode, pane_sizes, resize
+from briefing.ui.layout import (
+    Edge,
+    LayoutMode,
+    PaneSizes,
+    drag,
+    layout_mode,
+    pane_sizes,
+    resize,
+)
 from briefing.ui.messages import (
     ConfigReloadRequested,
     ExportRequested,
@@ -123,6 +131,8 @@ class MainScreen(Screen[None]):
         self._search_timer: Timer | None = None
         self._prefetch_timer: Timer | None = None
         self._mode = LayoutMode.THREE
+        self._dragging: Edge | None = None
+        """The line between two panes that the mouse is dragging."""
 
     # ------------------------------------------------------------------ layout
 
@@ -174,6 +184,61 @@ class MainScreen(Screen[None]):
         facts.styles.height = sizes.facts_height if sizes.facts_height else None
         self._show_reading()
         self.query_one(PaneBar).show_active(self.active_pane)
+
+    def _edge_at(self, x: int, y: int) -> Edge | None:
+        """The line between two panes at screen cell ``x``, ``y`` (a pane's border)."""
+        if self._mode is LayoutMode.ONE:
+            return None
+        sources = self.query_one("#sources-pane").region
+        if x == sources.right - 1 and sources.y <= y < sources.bottom:
+            return Edge.SOURCES
+        facts = self.query_one("#facts-pane").region
+        if self._mode is LayoutMode.THREE:
+            on_edge = x == facts.right - 1 and facts.y <= y < facts.bottom
+        else:
+            on_edge = y == facts.bottom - 1 and facts.x <= x < facts.right
+        return Edge.FACTS if on_edge else None
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        edge = self._edge_at(event.screen_x, event.screen_y)
+        if edge is not None:
+            self._dragging = edge
+            self._show_edge(edge)
+            self.capture_mouse()
+            event.stop()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._dragging is None:
+            self._show_edge(self._edge_at(event.screen_x, event.screen_y))
+            return
+        width, height = self.app.size
+        origin = self.query_one("#panes").region.x, self.query_one("#facts-pane").region.y
+        sized = drag(
+            width,
+            height - HEADER_ROWS,
+            self._dragging,
+            event.screen_x - origin[0],
+            event.screen_y - origin[1],
+            self._sizes(),
+        )
+        if sized is not None and sized != (self.prefs.sources_width, self.prefs.facts_size):
+            self.prefs.sources_width, self.prefs.facts_size = sized
+            self._apply_layout(width, height)
+        event.stop()
+
+    def _show_edge(self, edge: Edge | None) -> None:
+        """The line under the mouse lights up: it can be dragged."""
+        self.query_one("#sources-pane").set_class(edge is Edge.SOURCES, "-edge")
+        self.query_one("#facts-pane").set_class(edge is Edge.FACTS, "-edge")
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._dragging is None:
+            return
+        self._dragging = None
+        self._show_edge(None)
+        self.release_mouse()
+        self.post_message(PrefsChanged())  # kept once, when the drag ends
+        event.stop()
 
     def _sizes(self, width: int | None = None, height: int | None = None) -> PaneSizes:
         width = self.app.size.width if width is None else width
@@ -853,7 +918,6 @@ class MainScreen(Screen[None]):
             return
         self.prefs.sources_width, self.prefs.facts_size = sized
         self._apply_layout(width, height)
-        self.call_after_refresh(self._show_facts)
         self.post_message(PrefsChanged())
 
     # ------------------------------------------------------------------ reading
