@@ -326,6 +326,26 @@ async def test_q_at_80x24_goes_back_one_level_before_it_quits(tmp_path: Path) ->
     service.store.close()
 
 
+async def test_q_from_a_search_result_at_80x24_goes_back_to_the_results(tmp_path: Path) -> None:
+    """Reading an article found by /, q shows the results again; the next q leaves
+    the search (it left both at once, and the results were gone)."""
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"trillion")
+        await wait_for(pilot, lambda: app.main_screen.scope.key == "trillion")
+        await pilot.press("enter", "enter")  # to the results, then the article
+        assert app.main_screen.active_pane == "article-pane"
+        await pilot.press("q")
+        assert app.focused is list_of(app) and app.main_screen.scope.kind == "search"
+        await pilot.press("q")
+        assert app.main_screen.scope.kind == "source" and app.focused is list_of(app)
+        await pilot.press("q")
+        assert app.focused is app.main_screen.query_one(SourceList) and app.is_running
+    service.store.close()
+
+
 async def test_theme_screenshot_keys_panel_and_marks(tmp_path: Path) -> None:
     """Defect 7: the theme is kept; Screenshot works without ~/Downloads; Esc closes the
     Keys panel; 1 goes to the feed list; ✓ (feed OK) is not ● (unread)."""

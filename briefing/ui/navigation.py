@@ -77,12 +77,12 @@ def back_step(
 ) -> BackStep:
     """One level back from where the user is. ``quitting``: q, which quits from the top;
     esc never quits."""
+    if narrow and active_pane != "sources-pane":
+        return BackStep.TO_LIST  # first: back to the search's (or the fact's) articles
     if searching:
         return BackStep.CLOSE_SEARCH
     if narrowed:
         return BackStep.LEAVE_SCOPE
-    if narrow and active_pane != "sources-pane":
-        return BackStep.TO_LIST
     if narrow and focused == "article-list":
         return BackStep.TO_SOURCES
     return BackStep.QUIT if quitting else BackStep.NOTHING
