@@ -293,6 +293,8 @@ async def test_a_tag_from_feeds_toml_filters_the_sources(tmp_path: Path) -> None
         await settle(pilot)
         await pilot.press("t")
         assert isinstance(app.screen, TagScreen) and app.screen.tags == {"legal": 2, "tech": 1}
+        shown = screen_text(app)
+        assert "legal  2 feeds" in shown and "tech  1 feed" in shown and "1 feeds" not in shown
         await pilot.press("down", "enter")  # "legal"
         sources = app.main_screen.query_one(SourceList)
         assert [k for k in sources.source_keys if k.startswith("feed:")] == [

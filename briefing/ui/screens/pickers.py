@@ -19,6 +19,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from briefing.core.textclean import clean_line, is_web_url
+from briefing.ui.reports import plural
 
 PICKER_CSS = """
 {name} {{
@@ -169,7 +170,9 @@ class TagScreen(ModalScreen[str | None]):
                 mark = "● " if tag == self.current else "  "
                 options.append(
                     Option(
-                        Text.assemble(mark, (clean_line(tag), "bold"), (f"  {count} feeds", "dim")),
+                        Text.assemble(
+                            mark, (clean_line(tag), "bold"), (f"  {plural(count, 'feed')}", "dim")
+                        ),
                         id=f"tag:{tag}",
                     )
                 )
