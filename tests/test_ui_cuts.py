@@ -3,23 +3,34 @@ sizes the user sets with the mouse. Pilot tests over the bundled sample."""
 
 from __future__ import annotations
 
-import asyncio
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from _ui_helpers import FIXED_NOW, screen_text, settle, wait_for
 from rich.cells import cell_len
 
-from briefing.core.service import BriefingService, open_sample
+from briefing.core.service import BriefingService, open_sample, sample_cache_dir
 from briefing.ui.app import BriefingApp
 from briefing.ui.prefs import load_prefs
 from briefing.ui.widgets.lists import FactList
 
 
+@pytest.fixture(scope="module")
+def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample cache, built once; each test gets a copy to read and mark."""
+    cache_dir = tmp_path_factory.mktemp("sample-template")
+    open_sample(cache_dir).store.close()
+    return cache_dir
+
+
 @pytest.fixture
-async def sample(tmp_path: Path) -> BriefingService:
-    service = await asyncio.to_thread(open_sample, tmp_path / "cache")
-    yield service  # type: ignore[misc]
+def sample(sample_template: Path, tmp_path: Path) -> Iterator[BriefingService]:
+    cache_dir = tmp_path / "cache"
+    shutil.copytree(sample_cache_dir(sample_template), sample_cache_dir(cache_dir))
+    service = open_sample(cache_dir)
+    yield service
     service.store.close()
 
 
