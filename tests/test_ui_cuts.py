@@ -124,3 +124,19 @@ async def test_dragging_the_line_between_panes_resizes_them_and_is_kept(
         # A click inside a pane is a click, not a drag.
         await pilot.click(offset=(5, y))
         assert screen._dragging is None
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 40)])
+async def test_the_footer_always_shows_help_and_quit(
+    sample: BriefingService, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """At 100 columns the footer's keys ran under the palette's: '? ^p palette'."""
+    app = sample_app(sample, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.clear_notifications()
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert "? Help" in footer and "q Quit" in footer and footer.rstrip().endswith("^p palette")
+        if size[0] >= 120:
+            assert "T Timeline" in footer

@@ -27,7 +27,7 @@ from briefing.ui.navigation import BackStep, back_step, match_spans, source_with
 from briefing.ui.prefs import Prefs, load_prefs, save_prefs
 from briefing.ui.reports import sample_fallback_notice
 from briefing.ui.widgets.lists import values_line
-from briefing.ui.widgets.status import clamp_lines
+from briefing.ui.widgets.status import clamp_lines, footer_fit
 
 # --------------------------------------------------------------------------- Fallback
 
@@ -333,3 +333,11 @@ def test_a_notice_wraps_in_two_lines_and_a_cut_ends_in_an_ellipsis() -> None:
     assert len(cut) == 2 and cut[1].endswith("…") and all(cell_len(line) <= 50 for line in cut)
     assert clamp_lines("see /a/very/long/path/to/feeds.toml", 12) == ["see", "/a/very/lon…"]
     assert clamp_lines("", 20) == []
+
+
+def test_the_footer_keeps_its_essential_keys_and_adds_others_while_they_fit() -> None:
+    widths = [(10, True), (8, False), (12, True), (9, False), (3, False), (7, True)]
+    assert footer_fit(widths, 100) == [True] * 6
+    assert footer_fit(widths, 38) == [True, True, True, False, False, True]
+    assert footer_fit(widths, 41) == [True, True, True, False, True, True]  # a later one fits
+    assert footer_fit(widths, 10) == [True, False, True, False, False, True]  # never cut

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from rich.cells import cell_len, chop_cells
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.geometry import Size
 from textual.timer import Timer
+from textual.visual import VisualType
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar, Sparkline, Static
 
@@ -233,6 +236,19 @@ class Coverage(Vertical):
         self.query_one(Sparkline).data = [float(n) for n in series]
 
 
+def footer_fit(widths: Sequence[tuple[int, bool]], room: int) -> list[bool]:
+    """Which footer keys show in ``room`` cells: the essential ones (``True``) always,
+    then the others in order while they fit beside them."""
+    used = sum(width for width, essential in widths if essential)
+    shown = []
+    for width, essential in widths:
+        fits = essential or used + width <= room
+        if fits and not essential:
+            used += width
+        shown.append(fits)
+    return shown
+
+
 class KeyBar(Horizontal):
     """The footer: the main keys from COMMANDS (the user's keys, when feeds.toml sets
     them), each clickable, with its tooltip; and the message line.
@@ -250,6 +266,7 @@ class KeyBar(Horizontal):
         color: $footer-foreground;
         & > KeyLabel { width: auto; padding: 0 1 0 0; }
         & > KeyLabel:hover { background: $footer-key-foreground 30%; }
+        & > KeyLabel.-no-room { display: none; }
         & > #palette-key { dock: right; }
         & > MessageLine {
             display: none;
@@ -285,7 +302,6 @@ class KeyBar(Horizontal):
                     tooltip=command.help,
                     id=f"key-{command.id}",
                 )
-                label.set_class(not command.narrow_footer, "-wide-only")
                 yield label
         yield MessageLine()
         yield KeyLabel(
@@ -311,6 +327,26 @@ class KeyBar(Horizontal):
         for command in COMMANDS:
             if command.footer:
                 self.query_one(f"#key-{command.id}", KeyLabel).update(self._label(command))
+        self._fit_keys()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_keys()
+
+    def _fit_keys(self) -> None:
+        """As many keys as fit, ? and q always: a key cut off, or pushed under the
+        palette's, is no key at all."""
+        from briefing.ui.keymap import COMMANDS
+
+        labels = [
+            (self.query_one(f"#key-{c.id}", KeyLabel), c.narrow_footer)
+            for c in COMMANDS
+            if c.footer
+        ]
+        palette = self.query_one("#palette-key", KeyLabel)
+        widths = [(label.cell_width, essential) for label, essential in labels]
+        room = self.size.width - palette.cell_width
+        for (label, _), shown in zip(labels, footer_fit(widths, room), strict=True):
+            label.set_class(not shown, "-no-room")
 
     def show_message(self, text: str, severity: str, timeout: float) -> None:
         line = self.query_one(MessageLine)
@@ -337,6 +373,13 @@ class KeyLabel(Static):
         super().__init__(content, id=id)
         self.action = action
         self.tooltip = tooltip
+        self.cell_width = content.cell_length + 1
+        """Its cells in the footer, with the padding after it."""
+
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
+        if isinstance(content, Content):
+            self.cell_width = content.cell_length + 1
+        super().update(content, layout=layout)
 
     async def on_click(self) -> None:
         await self.run_action(self.action)
