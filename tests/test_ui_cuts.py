@@ -13,8 +13,11 @@ from rich.cells import cell_len
 
 from briefing.core.service import BriefingService, open_sample, sample_cache_dir
 from briefing.ui.app import BriefingApp
+from briefing.ui.layout import MIN_ARTICLE_HEIGHT
 from briefing.ui.prefs import load_prefs
+from briefing.ui.reports import sample_fallback_notice
 from briefing.ui.widgets.lists import FactList
+from briefing.ui.widgets.status import NoticeLine
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +143,19 @@ async def test_the_footer_always_shows_help_and_quit(
         assert "? Help" in footer and "q Quit" in footer and footer.rstrip().endswith("^p palette")
         if size[0] >= 120:
             assert "T Timeline" in footer
+
+
+async def test_the_article_keeps_its_rows_beside_a_standing_notice(
+    sample: BriefingService, tmp_path: Path
+) -> None:
+    """The notice's two rows are not the panes': + on the Key facts stops while the
+    Article still has its minimum."""
+    app = sample_app(sample, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        screen.show_notice(sample_fallback_notice([]))
+        await pilot.press("2", *["plus"] * 20)
+        await pilot.pause()
+        assert screen.query_one(NoticeLine).region.height == 2
+        assert screen.query_one("#article-pane").region.height >= MIN_ARTICLE_HEIGHT

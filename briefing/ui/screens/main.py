@@ -100,7 +100,8 @@ PREFETCH_DELAY = 0.15
 """Seconds on one article before its neighbours are prepared: none while j is held down."""
 PREFETCH_BLOCKS = 16
 HEADER_ROWS = 2
-"""The header and the footer: what the panes do not get of the screen's height."""
+"""The header and the footer: what the panes never get of the screen's height (the
+standing notice takes its own rows too, while it shows)."""
 
 
 class MainScreen(Screen[None]):
@@ -215,7 +216,7 @@ class MainScreen(Screen[None]):
         origin = self.query_one("#panes").region.x, self.query_one("#facts-pane").region.y
         sized = drag(
             width,
-            height - HEADER_ROWS,
+            self._pane_rows(height),
             self._dragging,
             event.screen_x - origin[0],
             event.screen_y - origin[1],
@@ -240,12 +241,16 @@ class MainScreen(Screen[None]):
         self.post_message(PrefsChanged())  # kept once, when the drag ends
         event.stop()
 
+    def _pane_rows(self, height: int) -> int:
+        """The rows the panes share on a screen ``height`` rows high."""
+        return height - HEADER_ROWS - self.query_one(NoticeLine).rows(self.app.size.width)
+
     def _sizes(self, width: int | None = None, height: int | None = None) -> PaneSizes:
         width = self.app.size.width if width is None else width
         height = self.app.size.height if height is None else height
         return pane_sizes(
             width,
-            height - HEADER_ROWS,
+            self._pane_rows(height),
             sources=self.prefs.sources_width,
             facts=self.prefs.facts_size,
         )
@@ -309,6 +314,7 @@ class MainScreen(Screen[None]):
     def show_notice(self, text: str) -> None:
         """A standing line under the header ('' hides it)."""
         self.query_one(NoticeLine).show(text)
+        self._apply_layout(self.app.size.width, self.app.size.height)  # its rows are not the panes'
 
     def show_message(self, text: str, severity: str, timeout: float) -> None:
         """A notification, in the footer's place for a few seconds."""
@@ -912,7 +918,7 @@ class MainScreen(Screen[None]):
 
     def _resize(self, step: int) -> None:
         width, height = self.app.size
-        sized = resize(width, height - HEADER_ROWS, self.active_pane, step, self._sizes())
+        sized = resize(width, self._pane_rows(height), self.active_pane, step, self._sizes())
         if sized is None:
             self.notify("One pane at a time: nothing to resize at this width.", timeout=3)
             return

@@ -112,6 +112,10 @@ class NoticeLine(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(clamp_lines(self.text, width)) if self.text else 0
 
+    def rows(self, screen_width: int) -> int:
+        """Its height on a screen ``screen_width`` cells wide (0 while hidden)."""
+        return len(clamp_lines(self.text, screen_width - 2)) if self.text else 0
+
     def render(self) -> Text:
         return Text("\n".join(clamp_lines(self.text, self.content_region.width)), no_wrap=True)
 
