@@ -192,11 +192,12 @@ def differences(a: Any, b: Any, path: str = "") -> Iterator[str]:
         yield f"{path}: {json.dumps(a)[:120]} before, {json.dumps(b)[:120]} after"
 
 
-def compare(before_path: Path, after_path: Path, shown: int = 8) -> int:
+def compare(before_path: Path, after_path: Path, *, common: bool = False, shown: int = 8) -> int:
     before = json.loads(before_path.read_text())["sets"]
     after = json.loads(after_path.read_text())["sets"]
     failed = 0
-    for name in sorted(set(before) | set(after)):
+    names = set(before) & set(after) if common else set(before) | set(after)
+    for name in sorted(names):
         if name not in before or name not in after:
             print(f"{name}: only in {'before' if name in before else 'after'}")
             failed += 1
@@ -239,6 +240,9 @@ def main() -> None:
     comparing = commands.add_parser("compare", help="compare two dumps; exit 1 if they differ")
     comparing.add_argument("before", type=Path)
     comparing.add_argument("after", type=Path)
+    comparing.add_argument(
+        "--common", action="store_true", help="compare only the sets both dumps hold"
+    )
     args = parser.parse_args()
     if args.command == "dump":
         wanted = [name for name in args.sets.split(",") if name]
@@ -247,7 +251,7 @@ def main() -> None:
             parser.error(f"unknown sets: {sorted(unknown)}")
         dump(args.out, args.briefing, wanted)
     else:
-        sys.exit(compare(args.before, args.after))
+        sys.exit(compare(args.before, args.after, common=args.common))
 
 
 if __name__ == "__main__":

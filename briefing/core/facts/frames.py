@@ -299,6 +299,7 @@ class _SentenceReader:
         self.position = {t.fig: i for i, t in enumerate(tokens) if t.fig >= 0}
         self._lemmas: list[str] | None = None
         self._lows: list[str] | None = None
+        self._hints: list[bool] | None = None
         self.year: int | None = None
         self.left_stop = -1
         """The figure of the same kind the last walk left stopped at (its index), or -1."""
@@ -325,6 +326,17 @@ class _SentenceReader:
                     out.append(token.text)
             self._lemmas = out
         return self._lemmas
+
+    def qualifier_hints(self) -> list[bool]:
+        """Per token: a qualifier phrase may start here (its word or lemma starts one),
+        or it is "in", "across" or "throughout" (a place may follow)."""
+        if self._hints is None:
+            starts = self.vocabulary.qualifier_starts
+            self._hints = [
+                low in starts or lemma in starts or low in ("in", "across", "throughout")
+                for low, lemma in zip(self.lows(), self.lemmas(), strict=True)
+            ]
+        return self._hints
 
     def clause(self, position: int) -> tuple[int, int]:
         """First and last token index of the comma-free stretch holding ``position``; a
@@ -1799,12 +1811,8 @@ class _SentenceReader:
         opening = tokens[:3] if len(tokens) > 2 and tokens[0].low in ("in", "since") else []
         if clause_start >= 2 and tokens[clause_start].low == "when":
             opening = [*opening, tokens[clause_start - 2]]  # "since 2011, when 147 fell ill"
-        others = [
-            at
-            for at in range(clause_start, right + 1)
-            if tokens[at].is_figure and at != self.position[self.figures.index(figure)]
-        ]
         here = self.position[self.figures.index(figure)]
+        others = [at for at in range(clause_start, right + 1) if tokens[at].is_figure and at != here]
         for at, token in (
             *((-1, t) for t in opening),
             *((clause_start + i, t) for i, t in enumerate(tokens[clause_start : right + 1])),
@@ -1894,17 +1902,13 @@ class _SentenceReader:
     def phrases_in(
         self, found: _Found, first: int, last: int, *, before: bool, kind: FigureKind
     ) -> None:
+        if not any(self.qualifier_hints()[first : last + 1]):
+            return
         tokens = self.tokens
         lemmas = self.lemmas()
         lows = self.lows()
         vocabulary = self.vocabulary
         starts = vocabulary.qualifier_starts
-        if not any(
-            lows[i] in starts or lemmas[i] in starts for i in range(first, last + 1)
-        ) and not any(
-            tokens[i].low in ("in", "across", "throughout") for i in range(first, last + 1)
-        ):
-            return
         change = kind is FigureKind.PERCENT or found.aspect == "change"
         tables = (
             (vocabulary.basis, "basis") if change else (vocabulary.period, "period"),

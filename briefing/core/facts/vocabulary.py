@@ -167,10 +167,22 @@ class Vocabulary:
     """Lower-cased automatic label -> the user's label."""
     digest: str = ""
     """Changes whenever any word here changes (part of the engine's version)."""
+    _qualifier_words: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    """Answers of ``is_qualifier_word`` so far (the tables never change once built)."""
+    _event_classes: dict[tuple[str, bool], str] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Answers of ``event_class`` so far."""
 
     def event_class(self, lemma: str, *, noun: bool = False) -> str:
         """The event class of a one-word or phrase lemma, or ''; with ``noun``, only
         if it names the event as a noun ("death", "settlement")."""
+        known = self._event_classes.get((lemma, noun))
+        if known is None:
+            known = self._event_classes[(lemma, noun)] = self._event_class(lemma, noun)
+        return known
+
+    def _event_class(self, lemma: str, noun: bool) -> str:
         if not lemma:
             return ""
         words = lemma.split()
@@ -182,10 +194,13 @@ class Vocabulary:
     def is_qualifier_word(self, word: str) -> bool:
         """A one-word scope, modality, period, basis or period-of word ('worldwide',
         'year-over-year', 'third-quarter'): never the noun a figure measures."""
-        return any(
-            table.get(word) is not None
-            for table in (self.scope, self.modality, self.period, self.basis, self.when)
-        )
+        known = self._qualifier_words.get(word)
+        if known is None:
+            known = self._qualifier_words[word] = any(
+                table.get(word) is not None
+                for table in (self.scope, self.modality, self.period, self.basis, self.when)
+            )
+        return known
 
     def canonical_head(self, lemma: str) -> str:
         return self.synonyms.get(lemma, lemma)
