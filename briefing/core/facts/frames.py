@@ -1812,7 +1812,9 @@ class _SentenceReader:
         if clause_start >= 2 and tokens[clause_start].low == "when":
             opening = [*opening, tokens[clause_start - 2]]  # "since 2011, when 147 fell ill"
         here = self.position[self.figures.index(figure)]
-        others = [at for at in range(clause_start, right + 1) if tokens[at].is_figure and at != here]
+        others = [
+            at for at in range(clause_start, right + 1) if tokens[at].is_figure and at != here
+        ]
         for at, token in (
             *((-1, t) for t in opening),
             *((clause_start + i, t) for i, t in enumerate(tokens[clause_start : right + 1])),
