@@ -61,6 +61,30 @@ MONTHS_AND_DAYS = frozenset(
 )
 
 
+_TEXT_FACTS: dict[str, tuple[str, bool, bool, bool, bool]] = {}
+"""What a token's text alone says: (lower-case form, capitalised, a word, a hard
+boundary, a clause mark), remembered per text (a token is made ~200 times an article)."""
+_TEXT_FACTS_LIMIT = 100_000
+
+
+def _text_facts(text: str) -> tuple[str, bool, bool, bool, bool]:
+    low = text.lower()
+    if "." in low and low[:1].isalpha():
+        # "U.S." -> "us", "Inc." -> "inc"; a lone trailing period is not the word's
+        low = low.replace(".", "")
+    known = (
+        low,
+        text[:1].isupper(),
+        low[:1].isalpha(),
+        text in _HARD_BOUNDARIES,
+        text in _CLAUSE_MARKS,
+    )
+    if len(_TEXT_FACTS) >= _TEXT_FACTS_LIMIT:
+        _TEXT_FACTS.clear()
+    _TEXT_FACTS[text] = known
+    return known
+
+
 class Token:
     """One word, number, mark or figure of a sentence."""
 
@@ -85,20 +109,22 @@ class Token:
         self.end = end
         self.fig = fig
         """Index of the figure this token stands for, or -1."""
-        low = text.lower()
-        if "." in low and low[:1].isalpha():
-            # "U.S." -> "us", "Inc." -> "inc"; a lone trailing period is not the word's
-            low = low.replace(".", "")
-        self.low = low
-        self.cap = text[:1].isupper()
+        known = _TEXT_FACTS.get(text)
+        if known is None:
+            known = _text_facts(text)
+        self.low, self.cap, is_word, is_hard_boundary, is_clause_mark = known
         self.first = first
         """First word of its sentence (a capital there says nothing)."""
         self.possessive = False
         """Followed by 's: "Delta's"."""
-        self.is_figure = fig >= 0
-        self.is_word = fig < 0 and low[:1].isalpha()
-        self.is_hard_boundary = fig < 0 and text in _HARD_BOUNDARIES
-        self.is_clause_mark = fig < 0 and text in _CLAUSE_MARKS
+        if fig >= 0:
+            self.is_figure = True
+            self.is_word = self.is_hard_boundary = self.is_clause_mark = False
+        else:
+            self.is_figure = False
+            self.is_word = is_word
+            self.is_hard_boundary = is_hard_boundary
+            self.is_clause_mark = is_clause_mark
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"Token({self.text!r}{', fig' if self.fig >= 0 else ''})"
@@ -127,18 +153,19 @@ def tokenize(text: str, start: int, end: int, figures: Sequence[Figure]) -> list
 def _words_between(text: str, start: int, end: int, tokens: list[Token]) -> None:
     if start >= end:
         return
+    append = tokens.append
     for match in _WORD.finditer(text, start, end):
-        word = match.group("word")
+        word, possessive = match.group(1, 2)  # the groups "word" and "poss"
         if word is not None:
-            word_end = match.end("word")
-            if word.count(".") == 1 and word.endswith("."):
+            word_start, word_end = match.span(1)
+            if word[-1] == "." and word.count(".") == 1:
                 word, word_end = word[:-1], word_end - 1  # the sentence's period, not the word's
-            token = Token(word, match.start("word"), word_end)
-            if match.group("poss"):
+            token = Token(word, word_start, word_end)
+            if possessive:
                 token.possessive = True
-            tokens.append(token)
+            append(token)
             continue
-        tokens.append(Token(match.group(), match.start(), match.end()))
+        append(Token(match.group(), *match.span()))
 
 
 _CAPITALISED_INSIDE = re.compile(r"(?<=[a-z,;] )([A-Z][a-zA-Z\-]+)")
