@@ -314,17 +314,7 @@ class _SentenceReader:
     def lemmas(self) -> list[str]:
         """One lemma per token (figures as '#', marks as themselves)."""
         if self._lemmas is None:
-            out: list[str] = []
-            for token in self.tokens:
-                if token.is_figure:
-                    out.append("#")
-                elif token.is_word:
-                    out.append(
-                        token.low if self.words.is_function(token) else self.words.lemma(token)
-                    )
-                else:
-                    out.append(token.text)
-            self._lemmas = out
+            self._lemmas = self.words.sentence_lemmas(self.tokens)
         return self._lemmas
 
     def qualifier_hints(self) -> list[bool]:

@@ -182,15 +182,46 @@ def proper_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
     return names, plain
 
 
+class _WordMemo:
+    """Answers about a word (by its lower-case form) that depend only on the
+    vocabulary and the lexicon, so every article of a process shares them."""
+
+    __slots__ = ("event", "noun", "only_verb", "quantity", "reporting", "verb")
+
+    def __init__(self) -> None:
+        self.noun: dict[str, bool] = {}
+        self.verb: dict[str, bool] = {}
+        self.only_verb: dict[str, bool] = {}
+        self.reporting: dict[str, bool] = {}
+        self.event: dict[str, str] = {}
+        self.quantity: dict[str, str] = {}
+
+
+_MEMO_LIMIT = 100_000
+"""Words remembered before a memo starts afresh (a reader open for weeks)."""
+_MEMOS: dict[int, tuple[Vocabulary, _WordMemo]] = {}
+"""By id of the vocabulary, which the entry keeps alive (so its id is not reused)."""
+
+
+def _memo_for(vocabulary: Vocabulary) -> _WordMemo:
+    entry = _MEMOS.get(id(vocabulary))
+    if entry is None or entry[0] is not vocabulary or len(entry[1].noun) > _MEMO_LIMIT:
+        if len(_MEMOS) >= 8:
+            _MEMOS.clear()
+        entry = _MEMOS[id(vocabulary)] = (vocabulary, _WordMemo())
+    return entry[1]
+
+
 class Words:
     """What the words of one article can be, by vocabulary and lexicon."""
 
-    __slots__ = ("_function", "names", "plain", "vocabulary")
+    __slots__ = ("_function", "_memo", "names", "plain", "vocabulary")
 
     def __init__(
         self, vocabulary: Vocabulary, words: tuple[frozenset[str], frozenset[str]]
     ) -> None:
         self.vocabulary = vocabulary
+        self._memo = _memo_for(vocabulary)
         self.names, self.plain = words
         grammar = vocabulary.grammar
         self._function = (
@@ -216,23 +247,55 @@ class Words:
             return True
         return token.low not in self.plain and not lexicon.parts_of_speech(token.low)
 
+    def sentence_lemmas(self, tokens: Sequence[Token]) -> list[str]:
+        """One lemma per token: function words as written (lower case), figures as
+        '#', marks as themselves."""
+        function = self._function
+        lemma = lexicon.lemma
+        return [
+            "#"
+            if token.is_figure
+            else (token.low if token.low in function else lemma(token.low))
+            if token.is_word
+            else token.text
+            for token in tokens
+        ]
+
     def can_be_noun(self, token: Token) -> bool:
-        if not token.is_word or token.low in self._function:
+        if not token.is_word:
             return False
-        parts = lexicon.parts_of_speech(token.low)
-        return not parts or lexicon.NOUN in parts
+        low = token.low
+        known = self._memo.noun.get(low)
+        if known is None:
+            parts = lexicon.parts_of_speech(low)
+            known = self._memo.noun[low] = low not in self._function and (
+                not parts or lexicon.NOUN in parts
+            )
+        return known
 
     def can_be_verb(self, token: Token) -> bool:
-        if not token.is_word or token.low in self._function:
+        if not token.is_word:
             return False
-        return lexicon.VERB in lexicon.parts_of_speech(token.low)
+        low = token.low
+        known = self._memo.verb.get(low)
+        if known is None:
+            known = self._memo.verb[low] = (
+                low not in self._function and lexicon.VERB in lexicon.parts_of_speech(low)
+            )
+        return known
 
     def only_verb(self, token: Token) -> bool:
         """A verb form that is no noun or adjective: 'lost', 'cancelled', 'died'."""
-        if not token.is_word or token.low in self._function:
+        if not token.is_word:
             return False
-        parts = lexicon.parts_of_speech(token.low)
-        return lexicon.VERB in parts and lexicon.NOUN not in parts
+        low = token.low
+        known = self._memo.only_verb.get(low)
+        if known is None:
+            parts = lexicon.parts_of_speech(low)
+            known = self._memo.only_verb[low] = (
+                low not in self._function and lexicon.VERB in parts and lexicon.NOUN not in parts
+            )
+        return known
 
     def verb_lemma(self, token: Token) -> str:
         return lexicon.lemma(token.low, lexicon.VERB)
@@ -246,12 +309,21 @@ class Words:
     def event_lemma(self, token: Token) -> str:
         """The lemma under which a word names an event ('affected' -> 'affect',
         'deaths' -> 'death'), or its verb lemma, or ''."""
-        if not token.is_word or token.low in self._function:
+        if not token.is_word:
+            return ""
+        low = token.low
+        known = self._memo.event.get(low)
+        if known is None:
+            known = self._memo.event[low] = self._event_lemma(low)
+        return known
+
+    def _event_lemma(self, low: str) -> str:
+        if low in self._function:
             return ""
         classes = self.vocabulary
-        if classes.event_class(token.low):
-            return token.low
-        for candidate in lexicon.lemmas(token.low):
+        if classes.event_class(low):
+            return low
+        for candidate in lexicon.lemmas(low):
             if classes.event_class(candidate):
                 return candidate
         return ""
@@ -271,15 +343,28 @@ class Words:
         """'level', 'rise' or 'fall' for a verb that tells how much ('rose', 'reached')."""
         if not token.is_word:
             return ""
+        low = token.low
+        known = self._memo.quantity.get(low)
+        if known is None:
+            known = self._memo.quantity[low] = self._quantity_verb(low)
+        return known
+
+    def _quantity_verb(self, low: str) -> str:
         table = self.vocabulary.quantity_verbs
-        for candidate in (token.low, *lexicon.lemmas(token.low)):
+        for candidate in (low, *lexicon.lemmas(low)):
             found = table.get(candidate)
-            if found is not None and lexicon.VERB in lexicon.parts_of_speech(token.low):
+            if found is not None and lexicon.VERB in lexicon.parts_of_speech(low):
                 return found
         return ""
 
     def is_reporting(self, token: Token) -> bool:
         if not token.is_word:
             return False
-        reporting = self.vocabulary.reporting
-        return token.low in reporting or any(c in reporting for c in lexicon.lemmas(token.low))
+        low = token.low
+        known = self._memo.reporting.get(low)
+        if known is None:
+            reporting = self.vocabulary.reporting
+            known = self._memo.reporting[low] = low in reporting or any(
+                c in reporting for c in lexicon.lemmas(low)
+            )
+        return known

@@ -113,10 +113,16 @@ class PhraseTable:
 
     def match(self, lemmas: Sequence[str], index: int) -> tuple[str, int] | None:
         """(value, number of words) of the longest phrase starting at ``lemmas[index]``."""
-        for words, value in self._by_first.get(lemmas[index], ()):
-            end = index + len(words)
+        bucket = self._by_first.get(lemmas[index])
+        if bucket is None:
+            return None
+        for words, value in bucket:
+            size = len(words)
+            if size == 1:
+                return value, 1  # its one word is the bucket's: lemmas[index]
+            end = index + size
             if end <= len(lemmas) and tuple(lemmas[index:end]) == words:
-                return value, len(words)
+                return value, size
         return None
 
     def first_words(self) -> frozenset[str]:
