@@ -145,15 +145,18 @@ def facts_from_cache_entry(entry: Sequence[Mapping[str, Any]], article: Article)
     facts: list[Fact] = []
     append = facts.append
     published = article.published or article.first_seen
+    article_id, source = article.id, article.source
     width = 7 + _FRAME_FIELDS + 1
+    frame_end = 7 + _FRAME_FIELDS
+    make_frame = Frame._make
+    date = FigureKind.DATE
     for row in data["facts"]:
         if len(row) != width:
             raise ValueError("a facts row of another width")
         kind = _KINDS[row[0]]
         value = row[4]
-        if (kind is FigureKind.DATE) != isinstance(value, str) or isinstance(value, bool):
+        if (kind is date) != isinstance(value, str) or isinstance(value, bool):
             raise TypeError("value does not fit its kind")
-        frame = Frame(*(str(part) for part in row[7 : 7 + _FRAME_FIELDS]))
         sentence_start, sentence_end, sentence = sentences[row[-1]]
         append(
             Fact(
@@ -162,16 +165,16 @@ def facts_from_cache_entry(entry: Sequence[Mapping[str, Any]], article: Article)
                     str(row[1]),
                     int(row[2]),
                     int(row[3]),
-                    value if kind is FigureKind.DATE else float(value),
+                    value if kind is date else float(value),
                     str(row[5]),
                     str(row[6]),
                 ),
-                frame,
+                make_frame(map(str, row[7:frame_end])),
                 sentence,
                 sentence_start,
                 sentence_end,
-                article.id,
-                article.source,
+                article_id,
+                source,
                 published,
             )
         )

@@ -79,7 +79,8 @@ def key_fact(cluster: Cluster, vocabulary: Vocabulary) -> KeyFact:
         figures = [v.mentions[0].fact.figure for v in ordered[:_NOTE_VALUES]]
         within_rounding = kind is not FigureKind.DATE and _all_within_rounding(figures)
         chronological = revised or sorted(values, key=lambda v: v.first or dt.date.max)
-        history = tuple(_report(value, kind) for value in chronological)
+        shown = {id(value): text for value, text in zip(ordered, fact_values, strict=True)}
+        history = tuple(_report(value, shown[id(value)]) for value in chronological)
         parts = []
         if status == "revised":
             parts.append(_revision_note(history))
@@ -208,8 +209,8 @@ def _fact_value(value: _Value, kind: FigureKind) -> FactValue:
     )
 
 
-def _report(value: _Value, kind: FigureKind) -> ValueReport:
-    shown = _fact_value(value, kind)
+def _report(value: _Value, shown: FactValue) -> ValueReport:
+    """``value`` in the history, as ``shown`` (its ``_fact_value``)."""
     return ValueReport(
         text=shown.text,
         value=shown.value,

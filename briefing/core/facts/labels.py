@@ -141,14 +141,10 @@ class _Majority:
         self.articles = len({m.article for m in mentions}) or 1
 
     def votes(self, read: Callable[[Mention], str]) -> Counter[str]:
-        seen: set[tuple[str, str]] = set()
-        votes: Counter[str] = Counter()
-        for mention in self.mentions:
-            value = read(mention)
-            if value and (mention.article, value) not in seen:
-                seen.add((mention.article, value))
-                votes[value] += 1
-        return votes
+        # each (article, value) once, in the order first stated: ties go to the
+        # value stated first
+        pairs = dict.fromkeys((mention.article, read(mention)) for mention in self.mentions)
+        return Counter(value for _article, value in pairs if value)
 
     def value(self, read: Callable[[Mention], str], share: float = _MAJORITY) -> str:
         """The most common value when at least ``share`` of the articles state it."""
