@@ -28,7 +28,7 @@ from briefing.core import lexicon
 from briefing.core.models import Figure, FigureKind
 
 from .tokens import MONTHS_AND_DAYS, Token, Words, tokenize
-from .vocabulary import PhraseTable
+from .vocabulary import PhraseTable, Vocabulary
 
 __all__ = ["Frame", "read_frames"]
 
@@ -285,6 +285,23 @@ class _Found:
         )
 
 
+_SKIP_LEFT: dict[int, tuple[Vocabulary, frozenset[str]]] = {}
+"""By id of the vocabulary, which the entry keeps alive (so its id is not reused)."""
+
+
+def _skip_left(vocabulary: Vocabulary) -> frozenset[str]:
+    """Determiners, adverbs and hedge words: stepped over when walking left. Made once
+    per vocabulary rather than once per sentence."""
+    entry = _SKIP_LEFT.get(id(vocabulary))
+    if entry is None or entry[0] is not vocabulary:
+        if len(_SKIP_LEFT) >= 8:
+            _SKIP_LEFT.clear()
+        grammar = vocabulary.grammar
+        words = grammar["determiners"] | grammar["adverbs"] | _HEDGE_WORDS
+        entry = _SKIP_LEFT[id(vocabulary)] = (vocabulary, words)
+    return entry[1]
+
+
 class _SentenceReader:
     def __init__(self, tokens: list[Token], figures: Sequence[Figure], words: Words) -> None:
         self.tokens = tokens
@@ -292,7 +309,7 @@ class _SentenceReader:
         self.words = words
         self.vocabulary = words.vocabulary
         grammar = self.vocabulary.grammar
-        self.skip_left = grammar["determiners"] | grammar["adverbs"] | _HEDGE_WORDS
+        self.skip_left = _skip_left(self.vocabulary)
         self.prepositions = grammar["prepositions"]
         self.auxiliaries = grammar["auxiliaries"]
         self.conjunctions = grammar["conjunctions"]
