@@ -197,15 +197,17 @@ def _lemmas(word: str) -> tuple[str, ...]:
     return tuple(ordered) or (word,)
 
 
-_lemmas_by_part: dict[tuple[str, str | None], str] = {}
+_lemmas_by_part: dict[str | None, dict[str, str]] = {}
 
 
 def lemma(word: str, part: str | None = None) -> str:
     """The base form of a lower-case word, as ``part`` if given: 'devices' -> 'device'."""
-    key = (word, part)
-    found_lemma = _lemmas_by_part.get(key)
+    known = _lemmas_by_part.get(part)
+    if known is None:
+        known = _lemmas_by_part.setdefault(part, {})
+    found_lemma = known.get(word)
     if found_lemma is None:
-        found_lemma = _lemmas_by_part[key] = _lemma(word.lower(), part)
+        found_lemma = known[word] = _lemma(word.lower(), part)
     return found_lemma
 
 

@@ -144,9 +144,10 @@ def tokenize(text: str, start: int, end: int, figures: Sequence[Figure]) -> list
     first = next((t for t in tokens if t.is_word or t.is_figure), None)
     if first is not None:
         first.first = True
-    for index, token in enumerate(tokens[:-1]):
-        if token.text == ":":
-            tokens[index + 1].first = True  # "pgdn: Filed December 22": a new start
+    if ":" in text[start:end]:
+        for index, token in enumerate(tokens[:-1]):
+            if token.text == ":":
+                tokens[index + 1].first = True  # "pgdn: Filed December 22": a new start
     return tokens
 
 
