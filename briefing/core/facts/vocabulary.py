@@ -80,10 +80,13 @@ class EventClass:
 class PhraseTable:
     """Phrases of lemmas, each with a value; found in a lemma sequence, longest first."""
 
-    __slots__ = ("_by_first", "_longest", "starts")
+    __slots__ = ("_by_first", "_longest", "_seconds", "starts")
 
     def __init__(self, entries: Iterable[tuple[str, str]] = ()) -> None:
         self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._seconds: dict[str, frozenset[str] | None] = {}
+        """First word -> the second words of its phrases, or None when a phrase of
+        that one word exists (it always matches)."""
         self._longest = 1
         self.starts: frozenset[str] = frozenset()
         """The words phrases start with: a word outside it starts none."""
@@ -98,6 +101,11 @@ class PhraseTable:
         bucket[:] = [entry for entry in bucket if entry[0] != words]
         bucket.append((words, value))
         bucket.sort(key=lambda entry: -len(entry[0]))
+        self._seconds[words[0]] = (
+            None
+            if any(len(entry[0]) == 1 for entry in bucket)
+            else frozenset(entry[0][1] for entry in bucket)
+        )
         self._longest = max(self._longest, len(words))
         self.starts = self.starts | {words[0]}
 
@@ -113,15 +121,25 @@ class PhraseTable:
 
     def match(self, lemmas: Sequence[str], index: int) -> tuple[str, int] | None:
         """(value, number of words) of the longest phrase starting at ``lemmas[index]``."""
-        bucket = self._by_first.get(lemmas[index])
+        first = lemmas[index]
+        bucket = self._by_first.get(first)
         if bucket is None:
             return None
+        count = len(lemmas)
+        seconds = self._seconds[first]
+        if seconds is not None and (index + 1 >= count or lemmas[index + 1] not in seconds):
+            return None  # no one-word phrase, and no phrase goes on with the next word
         for words, value in bucket:
             size = len(words)
             if size == 1:
                 return value, 1  # its one word is the bucket's: lemmas[index]
             end = index + size
-            if end <= len(lemmas) and tuple(lemmas[index:end]) == words:
+            # the second word first: most phrases tried fail there, without a slice
+            if (
+                end <= count
+                and lemmas[index + 1] == words[1]
+                and (size == 2 or tuple(lemmas[index:end]) == words)
+            ):
                 return value, size
         return None
 
