@@ -178,7 +178,7 @@ def proper_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
     a capital inside a sentence ("Delta", "Windows"), and of those written in lower
     case somewhere. A capital at a sentence's start says a word is a name only when
     the article never writes it in lower case ("Metadata for..." is not a name)."""
-    names = frozenset(m.group(1).lower() for m in _CAPITALISED_INSIDE.finditer(text))
+    names = frozenset(map(str.lower, _CAPITALISED_INSIDE.findall(text)))
     plain = frozenset(_LOWER_WORD.findall(text))
     return names, plain
 
