@@ -229,6 +229,9 @@ class ChildMemory:
         import os
 
         me = str(os.getpid())
+        # between fork and exec a child is a copy of this process (its cmdline too),
+        # with this process's memory: those readings are not the child's own
+        my_cmdline = Path("/proc/self/cmdline").read_bytes()
         while not self._stop.wait(0.01):
             for entry in os.listdir("/proc"):
                 if not entry.isdigit():
@@ -236,6 +239,8 @@ class ChildMemory:
                 try:
                     stat = Path(f"/proc/{entry}/stat").read_text()
                     if stat.rsplit(")", 1)[1].split()[1] != me:
+                        continue
+                    if Path(f"/proc/{entry}/cmdline").read_bytes() == my_cmdline:
                         continue
                     status = Path(f"/proc/{entry}/status").read_text()
                 except OSError:
