@@ -1,13 +1,18 @@
 """The reader's speed: launch to first full screen, next article, peak memory.
 
     .venv/bin/python bench/bench_tui.py [--articles 5000] [--topic-rate 0.25] [--runs 5] [--no-newsboat]
+    .venv/bin/python bench/bench_tui.py --scale [--runs 7]
 
-``--topic-rate 1`` makes every generated article on topic (issue 11's "5,000 cached
-on-topic articles"); ``--articles 100000`` is the large cache of the same issue.
+``--scale`` is issue 11's launch target: 5,000 cached on-topic articles
+(125 feeds x 40 items, all on topic), then 100,000 cached (125 feeds x 800
+items, the same 5,000 on topic), newsboat on the same items in the same run,
+and only the launch (no next-article or memory runs).
 
-1. Launch: the real app (`python -m briefing --offline`) in a tmux pane of
-   160x50, polling `tmux capture-pane` every 5 ms until the full screen is up
-   (header with the article count, article list, article pane and footer).
+1. Launch: the installed entry point (`.venv/bin/briefing --offline`, the
+   console script pip writes, bytecode compiled) in a tmux pane of 160x50,
+   polling `tmux capture-pane` every 5 ms until the full screen is up (header
+   with the article count, article list rows, article pane and footer), and
+   on until the key facts are listed ("Key facts (N)").
    The same for newsboat on a cache of the same articles (when it is installed).
 2. Next article: `j` onto a 10,000-word article, until its visible lines are
    drawn with their figure highlights. Measured in-process (Pilot, headless)
@@ -42,11 +47,19 @@ from _bench_common import compile_bytecode
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "bench"
 PYTHON = sys.executable
+BRIEFING = Path(sys.executable).with_name("briefing")
+"""The console script of the venv this bench runs in (what a user starts)."""
 SIZE = (160, 50)
 FULL_SCREEN = re.compile(r"\d+ articles · \d+ unread")
 FACTS_SHOWN = re.compile(r"Key facts \(\d+\)")
 DEFAULT_TOPIC_RATE = "0.25"
 TOPIC_RATE = DEFAULT_TOPIC_RATE
+ITEMS = 40
+"""Items per generated feed (--scale keeps the feeds and grows this)."""
+KEYWORDS = '["Anna\'s Archive", "shadow library"]'
+BOTH_TOPICS = '["Anna\'s Archive", "shadow library", "Spotify lawsuit"]'
+"""--scale: both of gen_feeds' topics, so --topic-rate 1 puts every article on topic."""
+"""Items per generated feed (--scale keeps the feeds and grows this)."""
 
 
 # --------------------------------------------------------------------------- set-up
@@ -59,8 +72,8 @@ def run(command: list[str], **options: object) -> subprocess.CompletedProcess[st
 def generate_feeds(folder: Path, articles: int) -> Path:
     feeds = folder / "feeds"
     if not (feeds / "manifest.json").exists():
-        count = max(1, articles // 40)
-        run([PYTHON, str(SHARED / "gen_feeds.py"), str(feeds), "-n", str(count), "-m", "40",
+        count = max(1, articles // ITEMS)
+        run([PYTHON, str(SHARED / "gen_feeds.py"), str(feeds), "-n", str(count), "-m", str(ITEMS),
              "--topic-rate", TOPIC_RATE])  # fmt: skip
     return feeds
 
@@ -68,6 +81,8 @@ def generate_feeds(folder: Path, articles: int) -> Path:
 def cache_folder(work: Path, articles: int) -> Path:
     """One folder per size and topic rate, so runs of either never mix."""
     suffix = "" if TOPIC_RATE == DEFAULT_TOPIC_RATE else f"-t{TOPIC_RATE}"
+    suffix += "" if ITEMS == 40 else f"-m{ITEMS}"
+    suffix += "-both" if KEYWORDS == BOTH_TOPICS else ""
     return work / f"a{articles}{suffix}"
 
 
@@ -80,7 +95,7 @@ def briefing_cache(folder: Path, articles: int) -> tuple[Path, Path]:
         lines = [
             "[topic]",
             'name = "Spotify and the labels v. Anna\'s Archive"',
-            'keywords = ["Anna\'s Archive", "shadow library"]',
+            f"keywords = {KEYWORDS}",
             "[settings]",
             "retention_days = 36500",
         ]
@@ -93,16 +108,17 @@ def briefing_cache(folder: Path, articles: int) -> tuple[Path, Path]:
                     "full_text = false",
                 ]
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        base = [PYTHON, "-m", "briefing", "--config", str(config), "--cache-dir", str(cache)]
+        base = [str(BRIEFING), "--config", str(config), "--cache-dir", str(cache)]
         run([*base, "fetch", "--no-full-text"], cwd=ROOT)
-        # As after an earlier session: the per-article facts are cached.
-        run([*base, "facts"], cwd=ROOT)
+    # As after an earlier session: the key facts are worked out and stored (quick
+    # when they are current; again when the engine or the stored format changed).
+    run([str(BRIEFING), "--config", str(config), "--cache-dir", str(cache), "facts"], cwd=ROOT)
     return config, cache
 
 
 def reader_command(config: Path, cache: Path) -> str:
     return (
-        f"cd {shlex.quote(str(ROOT))} && exec {shlex.quote(PYTHON)} -m briefing"
+        f"cd {shlex.quote(str(ROOT))} && exec {shlex.quote(str(BRIEFING))}"
         f" --config {shlex.quote(str(config))} --cache-dir {shlex.quote(str(cache))} --offline"
     )
 
@@ -192,6 +208,18 @@ def reader_full(screen: str) -> bool:
 def newsboat_full(screen: str) -> bool:
     # The feed list: a title bar, numbered feeds with (unread/total), the key hints.
     return "newsboat" in screen and len(re.findall(r"\(\d+/\d+\)", screen)) >= 20
+
+
+def facts_shown(screen: str) -> bool:
+    return bool(FACTS_SHOWN.search(screen))
+
+
+def launch_reader(command: str) -> tuple[float, float]:
+    """Seconds to the full first screen, and to the key facts listed in it."""
+    with pane(command) as started:
+        full = poll(reader_full) - started
+        facts = poll(facts_shown, timeout=120) - started
+    return full, facts
 
 
 def launch_times(command: str, full: Callable[[str], bool], runs: int) -> list[float]:
@@ -354,8 +382,57 @@ def summary(times: list[float]) -> str:
     )
 
 
+SCALES = ((5000, 40, "1"), (100000, 800, "0.05"))
+"""(articles cached, items per feed, topic rate): 125 feeds each, 5,000 on topic each."""
+
+
+def scale_run(work: Path, runs: int, with_newsboat: bool) -> None:
+    """Issue 11's launch targets: both sizes and both readers, interleaved run by run."""
+    global TOPIC_RATE, ITEMS, KEYWORDS
+    KEYWORDS = BOTH_TOPICS
+    setups = []
+    for articles, items, rate in SCALES:
+        TOPIC_RATE, ITEMS = rate, items
+        folder = cache_folder(work, articles)
+        config, cache = briefing_cache(folder, articles)
+        newsboat = newsboat_cache(folder, articles) if with_newsboat else None
+        setups.append((articles, config, cache, newsboat))
+    print(f"load {os.getloadavg()[0]:.2f} after the set-up")
+    ours: dict[int, list[float]] = {a: [] for a, *_ in setups}
+    facts: dict[int, list[float]] = {a: [] for a, *_ in setups}
+    theirs: dict[int, list[float]] = {a: [] for a, *_ in setups}
+    for _ in range(runs):
+        for articles, config, cache, newsboat in setups:
+            full, shown = launch_reader(reader_command(config, cache))
+            ours[articles].append(full)
+            facts[articles].append(shown)
+            if newsboat is not None:
+                theirs[articles] += launch_times(newsboat_command(newsboat), newsboat_full, 1)
+    for articles, *_ in setups:
+        print(
+            f"{articles} cached, briefing, launch to full first screen: {summary(ours[articles])}"
+        )
+        print(
+            f"{articles} cached, briefing, launch to key facts listed: {summary(facts[articles])}"
+        )
+        if theirs[articles]:
+            print(f"{articles} cached, newsboat, launch to feed list: {summary(theirs[articles])}")
+            pairs = zip(ours[articles], theirs[articles], strict=True)
+            ratio = statistics.median(a / b for a, b in pairs)
+            print(f"  briefing / newsboat, run by run: median {ratio:.2f} (target <= 0.5)")
+    small, large = (a for a, *_ in setups)
+    growth = statistics.median(ours[large]) / statistics.median(ours[small])
+    print(f"{large} / {small} cached, briefing's launch: {growth:.2f} (target <= 1.5)")
+    if theirs[small] and theirs[large]:
+        growth = statistics.median(theirs[large]) / statistics.median(theirs[small])
+        print(f"{large} / {small} cached, newsboat's launch: {growth:.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--scale", action="store_true", help="5,000 on topic, then 100,000 cached; launch only"
+    )
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument(
         "--topic-rate", default=DEFAULT_TOPIC_RATE, help="share of generated articles on the topic"
@@ -382,6 +459,10 @@ def main() -> int:
     os.environ.setdefault("TERM", "xterm-256color")
 
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f} at the start")
+    if args.scale:
+        scale_run(work, args.runs, not args.no_newsboat)
+        print(f"load {os.getloadavg()[0]:.2f} at the end")
+        return 0
     config, cache = briefing_cache(cache_folder(work, args.articles), args.articles)
     newsboat = (
         None
