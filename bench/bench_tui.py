@@ -45,7 +45,11 @@ from pathlib import Path
 from _bench_common import compile_bytecode
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "bench"
+SHARED = next(
+    (up / "shared" / "bench" for up in ROOT.parents if (up / "shared" / "bench").is_dir()),
+    ROOT.parent / "shared" / "bench",
+)
+"""../shared/bench from the main checkout, ../../shared/bench from a worktree."""
 PYTHON = sys.executable
 BRIEFING = Path(sys.executable).with_name("briefing")
 """The console script of the venv this bench runs in (what a user starts)."""
