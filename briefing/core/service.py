@@ -226,16 +226,36 @@ class BriefingService:
             return None
         return self._shown([found])[0]
 
-    def first_screen(self, limit: int = 200) -> FirstScreen:
-        """The newest ``limit`` on-topic rows, every source with its counts, the first
-        article and, when current, the stored key facts."""
+    def first_screen(self, limit: int = 200, *, with_facts: bool = False) -> FirstScreen:
+        """The reader's first screen from the indexes alone: the newest ``limit``
+        on-topic rows (no body read), every source with its counts, the totals and
+        the first article; with ``with_facts``, the stored key facts' summary when
+        current (else the reader works them out after the first paint)."""
         headers = self.headers(limit=limit)
         sources = self.sources()
         on_topic = sum(s.on_topic for s in sources)
         unread = sum(s.unread for s in sources)
         first = self.article(headers[0].id) if headers else None
-        briefing = self.stored_briefing()
+        briefing = self.stored_briefing(detail=False) if with_facts else None
         return FirstScreen(tuple(headers), tuple(sources), on_topic, unread, first, briefing)
+
+    def starred_articles(self) -> list[Article]:
+        """The starred articles of the configured feeds, on topic or not (read whole:
+        they are few), newest first."""
+        feeds = set(self.feed_names)
+        ids = [i for i, feed in self.store.starred_ids().items() if feed in feeds]
+        found = sorted(
+            self.store.articles_by_id(ids).values(), key=lambda a: a.sort_time, reverse=True
+        )
+        return [a for a in self._shown(found) if a.starred]
+
+    def starred_count(self) -> int:
+        feeds = set(self.feed_names)
+        return sum(1 for feed in self.store.starred_ids().values() if feed in feeds)
+
+    def topic_days(self) -> dict[str, int] | None:
+        """On-topic articles per day (UTC) from the index; None when it is of another topic."""
+        return self.store.topic_days() if self.indexes_current else None
 
     def sources(self, articles: Sequence[Article] | None = None) -> list[SourceSummary]:
         """Every configured feed with its health and counts; the counts come from the

@@ -14,7 +14,7 @@ import errno
 import sys
 import threading
 import webbrowser
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from briefing.core.config import ConfigError, ConfigLocation, config_stamp, find_config, load_config
-from briefing.core.models import Article, FeedResult, FetchStatus, RefreshSummary
+from briefing.core.models import FeedResult, FetchStatus, RefreshSummary
 from briefing.core.service import BriefingService, DataOrigin, age_in_words, open_sample
 from briefing.core.textclean import clean_line, is_web_url
 from briefing.ui.commands import ReaderCommands
@@ -79,7 +79,9 @@ from briefing.ui.view import (
     fact_changes,
     fact_signature,
     load_briefing,
+    load_first_screen,
     load_reader_data,
+    search_articles,
 )
 
 
@@ -151,6 +153,11 @@ class BriefingApp(App[int]):
         self.prefs_path = prefs_path
         self.prefs: Prefs = load_prefs(prefs_path)
         self.flag_writer = FlagWriter(self._flag_news)
+        self._rows_pending: ReaderData | None = None
+        """A first screen on show whose whole list is being read (``load_rows``)."""
+        self._rows_reason = LoadReason.START
+        self._rows_of: tuple[ReaderData, ReaderData] | None = None
+        """(a first screen, the whole list that replaced it): its key facts go to the list."""
         path = service.config.path
         if find_config_again is None and path is not None and service.origin != DataOrigin.SAMPLE:
 
@@ -300,6 +307,16 @@ class BriefingApp(App[int]):
         if preload is not None and preload.wait() and preload.data is not None:
             self._post_data(service, preload.data, reason)
             return
+        if reason == LoadReason.START:
+            # The first frame from the indexes; the whole list follows (on_data_loaded).
+            self._post_data(service, load_first_screen(service), reason)
+            return
+        self._post_data(service, load_reader_data(service), reason)
+
+    # description: as load_data's.
+    @work(thread=True, exclusive=True, group="rows", exit_on_error=False, description="List rows")
+    def load_rows(self, service: BriefingService, reason: LoadReason) -> None:
+        """Every list row, after a first screen that had only the newest."""
         self._post_data(service, load_reader_data(service), reason)
 
     def work_out_briefing(self, service: BriefingService, data: ReaderData) -> None:
@@ -444,8 +461,9 @@ class BriefingApp(App[int]):
         exit_on_error=False,
         description="Search the cached articles",
     )
-    def search_worker(self, articles: Sequence[Article], query: str) -> None:
-        self.post_message(SearchFinished(query, self.search_index.search(articles, query)))
+    def search_worker(self, service: BriefingService, query: str) -> None:
+        ids, found = search_articles(service, self.search_index, query)
+        self.post_message(SearchFinished(query, ids, found))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
@@ -482,16 +500,24 @@ class BriefingApp(App[int]):
         verdict = self.fallback.verdict(
             message.service,
             message.reason,
-            has_articles=bool(message.data.articles),
-            screen_has_articles=screen.data is not None and bool(screen.data.articles),
+            has_articles=message.data.cached,
+            screen_has_articles=screen.data is not None and screen.data.cached,
         )
         if verdict is Verdict.IGNORE:
             return
+        data = message.data
+        partial = self._rows_pending
+        if partial is not None and not data.partial and message.reason == self._rows_reason:
+            self._rows_pending = None
+            if screen.data is partial and message.service is self.service:
+                # The whole list after the first screen: the same place, the same facts.
+                self._rows_of = (partial, data)
+                screen.apply_data(data, keep_facts=True)
+                return
         replacing = verdict is Verdict.SWITCH
         if replacing:
             self._show_service(message.service)
-        data = message.data
-        if message.reason == LoadReason.START and not data.articles:
+        if message.reason == LoadReason.START and not data.cached:
             step = self.fallback.start_step(has_articles=False)
             if step is StartStep.OPEN_SAMPLE:
                 waiting = (
@@ -524,7 +550,10 @@ class BriefingApp(App[int]):
             and message.reason in (LoadReason.REFRESH, LoadReason.SWITCH, LoadReason.CONFIG),
         )
         self._show_origin()
-        if data.articles:
+        if data.partial:
+            self._rows_pending, self._rows_reason = data, message.reason
+            self.call_after_refresh(self.load_rows, message.service, message.reason)
+        if data.on_topic_count():
             # Only once the articles are on screen: working out the facts is CPU-bound
             # Python and would slow that first paint down (the GIL).
             self.call_after_refresh(self.work_out_briefing, message.service, data)
@@ -559,13 +588,18 @@ class BriefingApp(App[int]):
         self.main_screen.show_user_feeds(sources, f"Your feeds ({where})")
 
     def on_briefing_loaded(self, message: BriefingLoaded) -> None:
-        if message.service is not self.service or message.data is not self.main_screen.data:
+        data = message.data
+        rows_of = self._rows_of
+        if rows_of is not None and data is rows_of[0]:
+            message.data.briefing = message.briefing
+            data = rows_of[1]  # the first screen's facts are those of its whole list
+        if message.service is not self.service or data is not self.main_screen.data:
             return  # facts of data that a newer load has replaced
         if message.error:
             self.notify(
                 f"Cannot work out the key facts: {message.error}", severity="error", markup=False
             )
-        message.data.briefing = message.briefing
+        data.briefing = message.briefing
         facts = message.briefing.facts if message.briefing is not None else ()
         self.main_screen.apply_briefing(*fact_changes(facts, self.seen_baseline))
 
@@ -648,6 +682,9 @@ class BriefingApp(App[int]):
         self._show_origin()
 
     def on_search_finished(self, message: SearchFinished) -> None:
+        data = self.main_screen.data
+        if data is not None:
+            data.include(message.articles)
         self.main_screen.show_search_results(message.query, message.ids)
 
     def _show_origin(self) -> None:
@@ -685,9 +722,8 @@ class BriefingApp(App[int]):
         self.reload_config(only_if_changed=False)
 
     def on_search_requested(self, message: SearchRequested) -> None:
-        data = self.main_screen.data
-        if data is not None:
-            self.search_worker(list(data.articles), message.query)
+        if self.main_screen.data is not None:
+            self.search_worker(self.service, message.query)
 
     def on_link_requested(self, message: LinkRequested) -> None:
         if message.copy:
@@ -867,7 +903,10 @@ class BriefingApp(App[int]):
         now = self.now()
         # "Generated" is when the file is written, not when the facts were worked out.
         stamp = now.astimezone(UTC).isoformat(timespec="seconds")
-        text = briefing_to_markdown(replace(data.briefing, generated=stamp), data.on_topic)
+        briefing = data.briefing
+        if "summary_of" in briefing.extra:  # the facts pane's summary: the quotes too
+            briefing = self.service.stored_briefing() or self.service.briefing()
+        text = briefing_to_markdown(replace(briefing, generated=stamp), data.on_topic)
         folder = self.export_dir or Path.cwd()
         try:
             path = write_new_file(folder, f"briefing-{now:%Y-%m-%d}", ".md", text)
