@@ -313,14 +313,10 @@ class BriefingApp(App[int]):
             return
         self._post_data(service, load_reader_data(service), reason)
 
-    # description: as load_data's.
-    @work(thread=True, exclusive=True, group="rows", exit_on_error=False, description="List rows")
-    def load_rows(self, service: BriefingService, reason: LoadReason) -> None:
-        """Every list row, after a first screen that had only the newest."""
-        self._post_data(service, load_reader_data(service), reason)
-
-    def work_out_briefing(self, service: BriefingService, data: ReaderData) -> None:
-        self.start_job(Job.FACTS, self._post_briefing, service, data)
+    def work_out_briefing(
+        self, service: BriefingService, data: ReaderData, rows: LoadReason | None = None
+    ) -> None:
+        self.start_job(Job.FACTS, self._post_briefing, service, data, rows)
 
     def start_job(self, job: Job, target: Callable[..., None], *args: object) -> None:
         """Long work (the key facts, a refresh) in a daemon thread.
@@ -352,7 +348,28 @@ class BriefingApp(App[int]):
         """In a worker thread: the articles go to the screen; the key facts follow."""
         self.post_message(DataLoaded(service, data, reason, Session.load(service)))
 
-    def _post_briefing(self, service: BriefingService, data: ReaderData) -> None:
+    def _post_briefing(
+        self, service: BriefingService, data: ReaderData, rows: LoadReason | None = None
+    ) -> None:
+        """In a job thread: the stored key facts' summary when current (quick, part of
+        the first screen); then, after a first screen (``rows``), every list row; then
+        the key facts worked out, when they were not stored (seconds or more)."""
+        wanted = bool(data.on_topic_count())
+        try:
+            briefing = service.stored_briefing(detail=False) if wanted else None
+        except Exception:  # merged afresh below, and reported if that fails too
+            briefing = None
+        if briefing is not None:
+            self.post_message(BriefingLoaded(service, data, briefing))
+        if rows is not None:
+            try:
+                self._post_data(service, load_reader_data(service), rows)
+            except Exception as error:
+                self.post_message(
+                    JobFailed(Job.LOAD, clean_line(str(error)) or type(error).__name__)
+                )
+        if briefing is not None or not wanted:
+            return
         try:
             briefing = load_briefing(service, data)
         except Exception as error:  # the articles stay usable without their facts
@@ -550,13 +567,14 @@ class BriefingApp(App[int]):
             and message.reason in (LoadReason.REFRESH, LoadReason.SWITCH, LoadReason.CONFIG),
         )
         self._show_origin()
-        if data.partial:
+        rows = None
+        if data.partial:  # the whole list comes after the key facts' summary
             self._rows_pending, self._rows_reason = data, message.reason
-            self.call_after_refresh(self.load_rows, message.service, message.reason)
-        if data.on_topic_count():
+            rows = message.reason
+        if data.on_topic_count() or rows is not None:
             # Only once the articles are on screen: working out the facts is CPU-bound
             # Python and would slow that first paint down (the GIL).
-            self.call_after_refresh(self.work_out_briefing, message.service, data)
+            self.call_after_refresh(self.work_out_briefing, message.service, data, rows)
         notice = self.service.notice
         if notice and notice != self._notice_shown and not self.fallback.notice:
             # The standing notice line already says it, and why.
