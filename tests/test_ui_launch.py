@@ -125,6 +125,15 @@ async def test_launch_paints_from_the_indexes_then_lists_every_row(
         assert last in reads and len(set(reads)) <= 2
         whole = data.article(last)
         assert whole is not None and "copied" in whole.body_html
+        # Marking every row read reads no body on screen (the store's writer reads
+        # each record for its feed: that is in the flag writer's thread).
+        bodies: list[str] = []
+        read_article = data.read_article
+        assert read_article is not None
+        data.read_article = lambda i: bodies.append(i) or read_article(i)
+        await pilot.press("A")
+        await wait_for(pilot, lambda: data.unread_on_topic() == 0)
+        assert bodies == []
         # The key facts: the stored summary, a fact's quotes read when it is opened.
         assert data.briefing is not None and "summary_of" in data.briefing.extra
         assert not any(v.quotes for f in data.briefing.facts for v in f.values)

@@ -154,7 +154,7 @@ class BriefingApp(App[int]):
         self.prefs: Prefs = load_prefs(prefs_path)
         self.flag_writer = FlagWriter(self._flag_news)
         self._rows_pending: ReaderData | None = None
-        """A first screen on show whose whole list is being read (``load_rows``)."""
+        """A first screen on show whose whole list is being read (``_post_briefing``)."""
         self._rows_reason = LoadReason.START
         self._rows_of: tuple[ReaderData, ReaderData] | None = None
         """(a first screen, the whole list that replaced it): its key facts go to the list."""

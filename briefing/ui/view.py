@@ -184,15 +184,16 @@ class ReaderData:
     ) -> list[Article]:
         changed = []
         for article_id in ids:
-            article = self.article(article_id)
-            if article is None:
+            number = self._index.get(article_id)
+            if number is None:
                 continue
+            article = self.articles[number]  # the row: marking reads no body
             updated = replace(
                 article,
                 read=article.read if read is None else read,
                 starred=article.starred if starred is None else starred,
             )
-            self.replace_article(updated)
+            self.articles[number] = updated
             changed.append(updated)
         return changed
 

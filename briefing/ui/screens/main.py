@@ -631,7 +631,7 @@ class MainScreen(Screen[None]):
         data = self.data
         if data is None:
             return
-        ids = [i for i in ids if (a := data.article(i)) is not None and a.read != read]
+        ids = [i for i in ids if (a := data.row(i)) is not None and a.read != read]
         if not ids:
             return
         self.post_message(FlagsChanged(ids, read=read))
