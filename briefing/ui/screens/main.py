@@ -167,7 +167,13 @@ class MainScreen(Screen[None]):
         self.query_one(ArticleList).focus()
         self._apply_layout(self.app.size.width, self.app.size.height)
         self.show_status("")
-        self.post_message(ScreenReady())
+        # Handled now rather than posted: a posted message is read after Textual has
+        # drawn this screen empty, and the first frame should be the full screen.
+        ready = getattr(self.app, "on_screen_ready", None)
+        if callable(ready):
+            ready(ScreenReady())
+        else:
+            self.post_message(ScreenReady())
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_layout(event.size.width, event.size.height)
