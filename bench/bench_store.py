@@ -56,7 +56,8 @@ service = BriefingService(load_config(sys.argv[1]), Store(sys.argv[2]))
 opened = time.perf_counter()
 screen = service.first_screen(200)
 done = time.perf_counter()
-facts = screen.briefing is not None
+summary = service.stored_briefing(detail=False)  # what the reader reads next
+facts = summary is not None
 if not facts:
     service.briefing()
 print(json.dumps({"import_open": opened - started, "first_screen": done - opened,

@@ -1,13 +1,19 @@
 """The reader's speed: launch to first full screen, next article, peak memory.
 
     .venv/bin/python bench/bench_tui.py [--articles 5000] [--topic-rate 0.25] [--runs 5] [--no-newsboat]
+    .venv/bin/python bench/bench_tui.py --scale [--runs 7]
 
-``--topic-rate 1`` makes every generated article on topic (issue 11's "5,000 cached
-on-topic articles"); ``--articles 100000`` is the large cache of the same issue.
+``--scale`` is issue 11's launch target: 5,000 cached on-topic articles
+(125 feeds x 40 items, all on topic), then 100,000 cached (125 feeds x 800
+items, 5,000 of them on topic), and a cache of 5,000 with about 100 on topic
+whose key facts can be stored (see SCALES); newsboat on the same items in the
+same run, and only the launch (no next-article or memory runs).
 
-1. Launch: the real app (`python -m briefing --offline`) in a tmux pane of
-   160x50, polling `tmux capture-pane` every 5 ms until the full screen is up
-   (header with the article count, article list, article pane and footer).
+1. Launch: the installed entry point (`.venv/bin/briefing --offline`, the
+   console script pip writes, bytecode compiled) in a tmux pane of 160x50,
+   polling `tmux capture-pane` every 5 ms until the full screen is up (header
+   with the article count, article list rows, article pane and footer), and
+   on until the key facts are listed ("Key facts (N)").
    The same for newsboat on a cache of the same articles (when it is installed).
 2. Next article: `j` onto a 10,000-word article, until its visible lines are
    drawn with their figure highlights. Measured in-process (Pilot, headless)
@@ -30,6 +36,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -40,13 +47,27 @@ from pathlib import Path
 from _bench_common import compile_bytecode
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "bench"
+SHARED = next(
+    (up / "shared" / "bench" for up in ROOT.parents if (up / "shared" / "bench").is_dir()),
+    ROOT.parent / "shared" / "bench",
+)
+"""../shared/bench from the main checkout, ../../shared/bench from a worktree."""
 PYTHON = sys.executable
+BRIEFING = Path(sys.executable).with_name("briefing")
+"""The console script of the venv this bench runs in (what a user starts)."""
 SIZE = (160, 50)
 FULL_SCREEN = re.compile(r"\d+ articles · \d+ unread")
 FACTS_SHOWN = re.compile(r"Key facts \(\d+\)")
 DEFAULT_TOPIC_RATE = "0.25"
 TOPIC_RATE = DEFAULT_TOPIC_RATE
+ITEMS = 40
+FACTS_TIMEOUT = 600.0
+"""Seconds the set-up's `briefing facts` may take (--facts-timeout)."""
+"""Items per generated feed (--scale keeps the feeds and grows this)."""
+KEYWORDS = '["Anna\'s Archive", "shadow library"]'
+BOTH_TOPICS = '["Anna\'s Archive", "shadow library", "Spotify lawsuit"]'
+"""--scale: both of gen_feeds' topics, so --topic-rate 1 puts every article on topic."""
+"""Items per generated feed (--scale keeps the feeds and grows this)."""
 
 
 # --------------------------------------------------------------------------- set-up
@@ -59,8 +80,8 @@ def run(command: list[str], **options: object) -> subprocess.CompletedProcess[st
 def generate_feeds(folder: Path, articles: int) -> Path:
     feeds = folder / "feeds"
     if not (feeds / "manifest.json").exists():
-        count = max(1, articles // 40)
-        run([PYTHON, str(SHARED / "gen_feeds.py"), str(feeds), "-n", str(count), "-m", "40",
+        count = max(1, articles // ITEMS)
+        run([PYTHON, str(SHARED / "gen_feeds.py"), str(feeds), "-n", str(count), "-m", str(ITEMS),
              "--topic-rate", TOPIC_RATE])  # fmt: skip
     return feeds
 
@@ -68,6 +89,8 @@ def generate_feeds(folder: Path, articles: int) -> Path:
 def cache_folder(work: Path, articles: int) -> Path:
     """One folder per size and topic rate, so runs of either never mix."""
     suffix = "" if TOPIC_RATE == DEFAULT_TOPIC_RATE else f"-t{TOPIC_RATE}"
+    suffix += "" if ITEMS == 40 else f"-m{ITEMS}"
+    suffix += "-both" if KEYWORDS == BOTH_TOPICS else ""
     return work / f"a{articles}{suffix}"
 
 
@@ -80,7 +103,7 @@ def briefing_cache(folder: Path, articles: int) -> tuple[Path, Path]:
         lines = [
             "[topic]",
             'name = "Spotify and the labels v. Anna\'s Archive"',
-            'keywords = ["Anna\'s Archive", "shadow library"]',
+            f"keywords = {KEYWORDS}",
             "[settings]",
             "retention_days = 36500",
         ]
@@ -93,16 +116,37 @@ def briefing_cache(folder: Path, articles: int) -> tuple[Path, Path]:
                     "full_text = false",
                 ]
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        base = [PYTHON, "-m", "briefing", "--config", str(config), "--cache-dir", str(cache)]
+        base = [str(BRIEFING), "--config", str(config), "--cache-dir", str(cache)]
         run([*base, "fetch", "--no-full-text"], cwd=ROOT)
-        # As after an earlier session: the per-article facts are cached.
-        run([*base, "facts"], cwd=ROOT)
+    # As after an earlier session: the key facts are worked out and stored (quick
+    # when they are current; again when the engine or the stored format changed).
+    command = [str(BRIEFING), "--config", str(config), "--cache-dir", str(cache), "facts"]
+    try:
+        run(command, cwd=ROOT, timeout=FACTS_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        print(
+            f"  {cache}: `briefing facts` did not finish in {FACTS_TIMEOUT:.0f} s:"
+            " the key facts are not stored, the reader works them out in the background"
+        )
     return config, cache
+
+
+def facts_stored(config: Path, cache: Path) -> bool:
+    """Whether the cache holds a current merge (the reader then reads its summary)."""
+    from briefing.core.config import load_config
+    from briefing.core.service import BriefingService
+    from briefing.core.store import Store
+
+    service = BriefingService(load_config(config), Store(cache))
+    try:
+        return service.stored_briefing(detail=False) is not None
+    finally:
+        service.store.close()
 
 
 def reader_command(config: Path, cache: Path) -> str:
     return (
-        f"cd {shlex.quote(str(ROOT))} && exec {shlex.quote(PYTHON)} -m briefing"
+        f"cd {shlex.quote(str(ROOT))} && exec {shlex.quote(str(BRIEFING))}"
         f" --config {shlex.quote(str(config))} --cache-dir {shlex.quote(str(cache))} --offline"
     )
 
@@ -166,9 +210,12 @@ def pane(command: str) -> Iterator[float]:
     finally:
         tmux("kill-session", "-t", SESSION)
         # The next run must not share the CPU with this one still shutting down.
-        deadline = time.perf_counter() + 15
+        deadline = time.perf_counter() + 10
         while Path(f"/proc/{pid}").exists() and time.perf_counter() < deadline:
             time.sleep(0.02)
+        if Path(f"/proc/{pid}").exists():  # still working out key facts: stop it
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def capture() -> str:
@@ -194,11 +241,28 @@ def newsboat_full(screen: str) -> bool:
     return "newsboat" in screen and len(re.findall(r"\(\d+/\d+\)", screen)) >= 20
 
 
+def facts_shown(screen: str) -> bool:
+    return bool(FACTS_SHOWN.search(screen))
+
+
+def launch_reader(command: str, facts_timeout: float = 120) -> tuple[float, float | None]:
+    """Seconds to the full first screen, and to the key facts listed in it (None when
+    they are not listed within ``facts_timeout``)."""
+    with pane(command) as started:
+        full = poll(reader_full) - started
+        try:
+            facts: float | None = poll(facts_shown, timeout=facts_timeout) - started
+        except TimeoutError:
+            facts = None
+    return full, facts
+
+
 def launch_times(command: str, full: Callable[[str], bool], runs: int) -> list[float]:
     times = []
     for _ in range(runs):
         with pane(command) as started:
-            times.append(poll(full) - started)
+            # newsboat reads every item before its feed list: 20-30 s for 100,000 here
+            times.append(poll(full, timeout=180) - started)
     return times
 
 
@@ -354,13 +418,75 @@ def summary(times: list[float]) -> str:
     )
 
 
+SCALES = (
+    ("5,000 on topic", 5000, 40, "1"),
+    ("100,000 cached, 5,000 on topic", 100000, 800, "0.05"),
+    ("5,000 cached, ~100 on topic", 5000, 40, "0.02"),
+)
+"""(label, articles cached, items per feed, topic rate), 125 feeds each. The first
+two are issue 11's launch targets. The facts engine cannot merge thousands of the
+generated articles in a bench's time (its merge grows with the square of the
+facts), so the third is where the key facts are stored and their arrival timed."""
+
+
+def scale_run(work: Path, runs: int, with_newsboat: bool) -> None:
+    """Issue 11's launch targets: every size and both readers, interleaved run by run."""
+    global TOPIC_RATE, ITEMS, KEYWORDS
+    KEYWORDS = BOTH_TOPICS
+    setups = []
+    for label, articles, items, rate in SCALES:
+        TOPIC_RATE, ITEMS = rate, items
+        folder = cache_folder(work, articles)
+        config, cache = briefing_cache(folder, articles)
+        newsboat = newsboat_cache(folder, articles) if with_newsboat else None
+        setups.append((label, config, cache, newsboat))
+    stored = {label: facts_stored(config, cache) for label, config, cache, _ in setups}
+    for label, is_stored in stored.items():
+        where = "stored, current" if is_stored else "NOT stored: worked out at each launch"
+        print(f"{label}: key facts {where}")
+    print(f"load {os.getloadavg()[0]:.2f} after the set-up")
+    ours: dict[str, list[float]] = {label: [] for label, *_ in setups}
+    facts: dict[str, list[float]] = {label: [] for label, *_ in setups}
+    theirs: dict[str, list[float]] = {label: [] for label, *_ in setups}
+    for _ in range(runs):
+        for label, config, cache, newsboat in setups:
+            timeout = 60.0 if stored[label] else 5.0
+            full, shown = launch_reader(reader_command(config, cache), timeout)
+            ours[label].append(full)
+            if shown is not None:
+                facts[label].append(shown)
+            if newsboat is not None:
+                theirs[label] += launch_times(newsboat_command(newsboat), newsboat_full, 1)
+    for label, *_ in setups:
+        print(f"{label}, briefing, launch to full first screen: {summary(ours[label])}")
+        listed = summary(facts[label]) if facts[label] else "not within the runs"
+        print(f"{label}, briefing, launch to key facts listed: {listed}")
+        if theirs[label]:
+            print(f"{label}, newsboat, launch to feed list: {summary(theirs[label])}")
+            pairs = zip(ours[label], theirs[label], strict=True)
+            ratio = statistics.median(a / b for a, b in pairs)
+            print(f"  briefing / newsboat, run by run: median {ratio:.2f} (target <= 0.5)")
+    small, large = SCALES[0][0], SCALES[1][0]
+    growth = statistics.median(ours[large]) / statistics.median(ours[small])
+    print(f"briefing's launch, {large} / {small}: {growth:.2f} (target <= 1.5)")
+    if theirs[small] and theirs[large]:
+        growth = statistics.median(theirs[large]) / statistics.median(theirs[small])
+        print(f"newsboat's launch, {large} / {small}: {growth:.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--scale", action="store_true", help="5,000 on topic, then 100,000 cached; launch only"
+    )
     parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument(
         "--topic-rate", default=DEFAULT_TOPIC_RATE, help="share of generated articles on the topic"
     )
     parser.add_argument("--memory-articles", type=int, default=10000)
+    parser.add_argument(
+        "--facts-timeout", type=float, default=600.0, help="seconds for the set-up's facts"
+    )
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--workdir", default="/tmp/briefing-bench-tui")
     parser.add_argument("--no-newsboat", action="store_true")
@@ -370,8 +496,9 @@ def main() -> int:
         help="do not compile briefing's bytecode first (see compile_bytecode)",
     )
     args = parser.parse_args()
-    global TOPIC_RATE
+    global TOPIC_RATE, FACTS_TIMEOUT
     TOPIC_RATE = str(args.topic_rate)
+    FACTS_TIMEOUT = args.facts_timeout
     if not args.source_only:
         compile_bytecode()
     if shutil.which("tmux") is None:
@@ -382,6 +509,10 @@ def main() -> int:
     os.environ.setdefault("TERM", "xterm-256color")
 
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f} at the start")
+    if args.scale:
+        scale_run(work, args.runs, not args.no_newsboat)
+        print(f"load {os.getloadavg()[0]:.2f} at the end")
+        return 0
     config, cache = briefing_cache(cache_folder(work, args.articles), args.articles)
     newsboat = (
         None

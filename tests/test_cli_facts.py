@@ -67,6 +67,17 @@ def test_facts_json_keeps_the_contract(tmp_path: Path) -> None:
     )
 
 
+def test_facts_json_is_the_same_read_back_from_the_stored_merge(tmp_path: Path) -> None:
+    """The first run merges and stores a summary and its parts; the second reads them
+    back: the same document, byte for byte (but the time it was generated)."""
+    runs = [demo(tmp_path, "facts", "--json") for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[-1].stderr
+    first, second = (json.loads(r.stdout) for r in runs)
+    assert first["facts"] and first["facts"][0]["values"][0]["quotes"]
+    second["generated"] = first["generated"]
+    assert json.dumps(second, indent=2, ensure_ascii=False) == runs[0].stdout.rstrip("\n")
+
+
 def test_export_writes_markdown_to_stdout(tmp_path: Path) -> None:
     result = demo(tmp_path, "export")
     assert result.returncode == 0, result.stderr

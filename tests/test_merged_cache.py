@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,16 +44,84 @@ def count_merges(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return merges
 
 
+def whole(records: dict[str, Any], topic: str, digest: str) -> tuple[Any, ...]:
+    """The facts of stored records made whole from their parts, as the service does."""
+    summary = records[merged_cache.meta_name(topic)]
+    found = merged_cache.facts_from_record(summary, digest)
+    assert found is not None
+    made = []
+    for number, fact in enumerate(found[0]):
+        part, place = merged_cache.part_of(number)
+        name = merged_cache.part_name(topic, summary["digest"], part)
+        entries = merged_cache.part_facts(records[name], summary["digest"])
+        assert entries is not None
+        made.append(merged_cache.with_detail(fact, entries[place]))
+    return tuple(made), found[1]
+
+
 def test_a_record_reads_back_as_the_same_facts_and_timeline(sample_dir: Path) -> None:
     service = new_process_service(sample_dir)
     merged = build_briefing(service.articles(), "Sample", cache=service.store)
     service.store.close()
     assert merged.facts and merged.timeline
-    record = merged_cache.briefing_record(merged, "d1")
-    assert merged_cache.facts_from_record(record, "d1") == (merged.facts, merged.timeline)
-    assert merged_cache.facts_from_record(record, "d2") is None  # made from something else
+    records = json.loads(json.dumps(merged_cache.briefing_records(merged, "d1")))
+    assert len(records) == 1 + -(-len(merged.facts) // merged_cache.PART_SIZE)
+    assert whole(records, "Sample", "d1") == (merged.facts, merged.timeline)
+    summary = records[merged_cache.meta_name("Sample")]
+    facts, timeline = merged_cache.facts_from_record(summary, "d1") or ((), ())
+    assert timeline == merged.timeline
+    # The summary: what the facts pane lists, nothing of the quotes.
+    assert [(f.id, f.label, f.status, f.sources) for f in facts] == [
+        (f.id, f.label, f.status, f.sources) for f in merged.facts
+    ]
+    assert [[v.text for v in f.values] for f in facts] == [
+        [v.text for v in f.values] for f in merged.facts
+    ]
+    assert not any(v.quotes or v.articles or v.spans for f in facts for v in f.values)
+    assert len(json.dumps(summary)) < len(json.dumps(records)) / 3
+    assert merged_cache.facts_from_record(summary, "d2") is None  # made from something else
     for broken in (None, [], {"digest": "d1"}, {"digest": "d1", "facts": [{}], "timeline": []}):
         assert merged_cache.facts_from_record(broken, "d1") is None
+    # The first format (the whole merge in one record) is merged again, not misread.
+    assert merged_cache.facts_from_record({**summary, "format": None}, "d1") is None
+    part = records[merged_cache.part_name("Sample", "d1", 0)]
+    assert merged_cache.part_facts(part, "d2") is None  # a part of another merge
+    assert merged_cache.with_detail(facts[0], {"values": []}) is None
+
+
+def test_the_reader_reads_the_summary_and_one_fact_at_a_time(
+    sample_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = new_process_service(sample_dir)
+    merged = first.briefing()
+    first.store.close()
+    service = new_process_service(sample_dir)
+    read: list[str] = []
+    real_get = service.store.get_meta
+
+    def counting_get(name: str, default: Any = None) -> Any:
+        read.append(name)
+        return real_get(name, default)
+
+    monkeypatch.setattr(service.store, "get_meta", counting_get)
+    summary = service.stored_briefing(detail=False)
+    assert summary is not None
+    assert read == [merged_cache.meta_name(service.config.topic.name)]  # no part
+    assert [f.id for f in summary.facts] == [f.id for f in merged.facts]
+    assert not any(v.quotes for f in summary.facts for v in f.values)
+    last = merged.facts[-1]
+    read.clear()
+    assert service.fact_detail(summary, last.id) == last
+    assert len(read) == 1 and read[0].endswith(f"/{(len(merged.facts) - 1) // 16}")
+    assert service.fact_detail(summary, "no-such-fact") is None
+    assert service.fact_detail(merged, last.id) == last  # a whole briefing: as it is
+    # A newer merge replaces the parts: the old summary finds none, never wrong ones.
+    service.store.put_meta({}, delete=merged_cache.part_names(
+        service.config.topic.name, real_get(merged_cache.meta_name(service.config.topic.name))
+    ))  # fmt: skip
+    assert service.fact_detail(summary, last.id) is None
+    assert service.stored_briefing() is None  # and the whole merge is worked out again
+    service.store.close()
 
 
 def test_a_new_process_reuses_the_stored_merge_until_an_article_changes(

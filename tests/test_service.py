@@ -234,12 +234,16 @@ async def test_the_first_screen_reads_one_article_and_the_stored_key_facts(
             reads: list[str] = []
             real_read = store._read_article
             monkeypatch.setattr(store, "_read_article", lambda i: reads.append(i) or real_read(i))
-            screen = service.first_screen(limit=5)
+            assert service.first_screen(limit=5).briefing is None  # the reader's: no facts
+            reads.clear()
+            screen = service.first_screen(limit=5, with_facts=True)
             assert len(screen.headers) == 5 and screen.on_topic == 18 and screen.unread == 18
             assert [s.articles for s in screen.sources] == [6, 6, 6]
             assert screen.first_article is not None
             assert screen.first_article.id == screen.headers[0].id
-            assert screen.briefing is not None and screen.briefing.facts == merged.facts
+            assert screen.briefing is not None  # the stored summary: no quotes
+            assert [f.id for f in screen.briefing.facts] == [f.id for f in merged.facts]
+            assert not any(v.quotes for f in screen.briefing.facts for v in f.values)
             assert len(reads) == 1  # the first article's body, nothing else
             assert service.briefing().facts == merged.facts and len(reads) == 1
         # One on-topic article changes: the stored merge is no longer current.

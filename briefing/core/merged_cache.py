@@ -12,13 +12,27 @@ To know that without reading the articles, a record also carries a second
 digest, of the store's topic generation (``store.topic_state``: it changes with
 every change to an on-topic article) and the configured feeds: a new process
 checks it against the store's index and reads one key.
+
+A merge is stored in two kinds of record, written in one transaction:
+
+- the summary, under ``meta_name(topic)``: every fact with what the facts pane
+  lists (label, kind, status, note, each value's text, number, unit and
+  sources) and the timeline. It is what the reader's first screen reads: a
+  tenth of the whole merge, or less;
+- the parts, ``PART_SIZE`` facts each, under ``part_name(topic, digest, n)``: each
+  value's articles, quotes and spans, and each fact's ``why`` and ``history``
+  (the quoted sentences are most of a merge). The reader reads one part when a
+  fact is opened; ``briefing facts`` reads them all.
+
+A part's name carries the merge digest, so a summary never meets the parts of
+another merge: a newer merge deletes the parts of the one it replaces.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from typing import Any, TypeVar
 
 from briefing.core.models import (
@@ -31,6 +45,10 @@ from briefing.core.models import (
 )
 
 META_PREFIX = "merged:"
+FORMAT = 2
+"""1: the whole merge in one record; 2: a summary and its parts."""
+PART_SIZE = 16
+"""Facts per part record: opening one fact reads (and decodes) this many."""
 
 _Record = TypeVar("_Record")
 
@@ -79,26 +97,73 @@ def meta_name(topic_name: str) -> str:
     return META_PREFIX + hashlib.blake2b(topic_name.encode(), digest_size=8).hexdigest()
 
 
-def briefing_record(
+def part_name(topic_name: str, digest: str, number: int) -> str:
+    return f"{meta_name(topic_name)}/{digest}/{number}"
+
+
+def part_names(topic_name: str, record: Any) -> list[str]:
+    """The names of the parts of a stored summary (none for anything else)."""
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        return []
+    digest, parts = record.get("digest"), record.get("parts")
+    if not isinstance(digest, str) or type(parts) is not int:
+        return []
+    return [part_name(topic_name, digest, n) for n in range(parts)]
+
+
+_SUMMARY_VALUE = ("text", "value", "unit", "sources")
+_PART_VALUE = ("articles", "quotes", "spans")
+_PART_FACT = ("why", "history")
+
+
+def briefing_records(
     briefing: Briefing, digest: str, generation: str | None = None
-) -> dict[str, Any]:
-    return {
-        "digest": digest,
-        "generation": generation,
-        "facts": [asdict(fact) for fact in briefing.facts],
-        "timeline": [asdict(event) for event in briefing.timeline],
+) -> dict[str, dict[str, Any]]:
+    """The summary and the parts of a merge, by meta name."""
+    topic = briefing.topic
+    facts = [asdict(fact) for fact in briefing.facts]
+    summaries = []
+    details = []
+    for fact in facts:
+        values = fact["values"]
+        summary = {k: v for k, v in fact.items() if k not in _PART_FACT and k != "values"}
+        summary["values"] = [{k: value[k] for k in _SUMMARY_VALUE} for value in values]
+        summaries.append(summary)
+        detail = {k: fact[k] for k in _PART_FACT}
+        detail["values"] = [{k: value[k] for k in _PART_VALUE} for value in values]
+        details.append(detail)
+    parts = [details[n : n + PART_SIZE] for n in range(0, len(details), PART_SIZE)]
+    records: dict[str, dict[str, Any]] = {
+        meta_name(topic): {
+            "format": FORMAT,
+            "digest": digest,
+            "generation": generation,
+            "parts": len(parts),
+            "facts": summaries,
+            "timeline": [asdict(event) for event in briefing.timeline],
+        }
     }
+    for number, part in enumerate(parts):
+        records[part_name(topic, digest, number)] = {"digest": digest, "facts": part}
+    return records
+
+
+def matches(record: Any, digest: str) -> bool:
+    """Whether ``record`` is a stored summary made from ``digest`` (either digest)."""
+    return (
+        isinstance(record, dict)
+        and record.get("format") == FORMAT
+        and digest in (record.get("digest"), record.get("generation"))
+    )
 
 
 def facts_from_record(
     record: Any, digest: str
 ) -> tuple[tuple[KeyFact, ...], tuple[TimelineEvent, ...]] | None:
-    """The stored key facts and timeline when ``record`` was made from ``digest``;
-    None for another digest or anything unreadable (the caller merges afresh)."""
-    if not isinstance(record, dict) or digest not in (
-        record.get("digest"),
-        record.get("generation"),
-    ):
+    """The stored key facts (summaries: no articles, quotes, spans, why or history)
+    and timeline when ``record`` was made from ``digest``; None for another digest
+    or anything unreadable (the caller merges afresh)."""
+    if not matches(record, digest):
         return None
     try:
         facts = tuple(_key_fact(item) for item in record["facts"])
@@ -108,31 +173,56 @@ def facts_from_record(
     return facts, timeline
 
 
+def part_of(number: int) -> tuple[int, int]:
+    """(the part that holds fact ``number`` of a merge, its place in that part)."""
+    return divmod(number, PART_SIZE)
+
+
+def with_detail(fact: KeyFact, detail: Any) -> KeyFact | None:
+    """A summary fact made whole with its part entry; None when they do not fit."""
+    try:
+        values = detail["values"]
+        if len(values) != len(fact.values):
+            return None
+        whole = tuple(
+            replace(
+                value,
+                articles=tuple(extra["articles"]),
+                quotes=tuple(extra["quotes"]),
+                spans=tuple(map(tuple, extra["spans"])),
+            )
+            for value, extra in zip(fact.values, values, strict=True)
+        )
+        history = tuple(_build(ValueReport, report) for report in detail["history"])
+        return replace(fact, values=whole, why=tuple(detail["why"]), history=history)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def part_facts(record: Any, digest: str) -> list[Any] | None:
+    """The entries of a stored part of the merge ``digest``; None when unreadable."""
+    if not isinstance(record, dict) or record.get("digest") != digest:
+        return None
+    facts = record.get("facts")
+    return facts if isinstance(facts, list) else None
+
+
 def _key_fact(item: dict[str, Any]) -> KeyFact:
     values = tuple(_fact_value(value) for value in item["values"])
-    history = tuple(_build(ValueReport, report) for report in item.get("history", ()))
-    return _build(
-        KeyFact, {**item, "kind": FigureKind(item["kind"]), "values": values, "history": history}
-    )
+    return _build(KeyFact, {**item, "kind": FigureKind(item["kind"]), "values": values})
 
 
 def _fact_value(item: dict[str, Any]) -> FactValue:
     """``_build(FactValue, item)`` spelt out: a merge of thousands of articles holds
     tens of thousands of values, and this is most of reading one back."""
-    if item.keys() - _FACT_VALUE_FIELDS:
-        return _build(FactValue, item)
     return FactValue(
         text=item["text"],
         value=item["value"],
         unit=item["unit"],
         sources=tuple(item["sources"]),
-        articles=tuple(item["articles"]),
-        quotes=tuple(item["quotes"]),
-        spans=tuple(map(tuple, item.get("spans", ()))),
+        articles=(),
+        quotes=(),
     )
-
-
-_FACT_VALUE_FIELDS = frozenset(f.name for f in fields(FactValue))
 
 
 def _build(cls: type[_Record], item: dict[str, Any]) -> _Record:

@@ -24,6 +24,7 @@ from briefing.core.models import (
     FeedResult,
     FeedState,
     FetchStatus,
+    KeyFact,
     PageReport,
     RefreshSummary,
     SyncReport,
@@ -225,16 +226,36 @@ class BriefingService:
             return None
         return self._shown([found])[0]
 
-    def first_screen(self, limit: int = 200) -> FirstScreen:
-        """The newest ``limit`` on-topic rows, every source with its counts, the first
-        article and, when current, the stored key facts."""
+    def first_screen(self, limit: int = 200, *, with_facts: bool = False) -> FirstScreen:
+        """The reader's first screen from the indexes alone: the newest ``limit``
+        on-topic rows (no body read), every source with its counts, the totals and
+        the first article; with ``with_facts``, the stored key facts' summary when
+        current (else the reader works them out after the first paint)."""
         headers = self.headers(limit=limit)
         sources = self.sources()
         on_topic = sum(s.on_topic for s in sources)
         unread = sum(s.unread for s in sources)
         first = self.article(headers[0].id) if headers else None
-        briefing = self.stored_briefing()
+        briefing = self.stored_briefing(detail=False) if with_facts else None
         return FirstScreen(tuple(headers), tuple(sources), on_topic, unread, first, briefing)
+
+    def starred_articles(self) -> list[Article]:
+        """The starred articles of the configured feeds, on topic or not (read whole:
+        they are few), newest first."""
+        feeds = set(self.feed_names)
+        ids = [i for i, feed in self.store.starred_ids().items() if feed in feeds]
+        found = sorted(
+            self.store.articles_by_id(ids).values(), key=lambda a: a.sort_time, reverse=True
+        )
+        return [a for a in self._shown(found) if a.starred]
+
+    def starred_count(self) -> int:
+        feeds = set(self.feed_names)
+        return sum(1 for feed in self.store.starred_ids().values() if feed in feeds)
+
+    def topic_days(self) -> dict[str, int] | None:
+        """On-topic articles per day (UTC) from the index; None when it is of another topic."""
+        return self.store.topic_days() if self.indexes_current else None
 
     def sources(self, articles: Sequence[Article] | None = None) -> list[SourceSummary]:
         """Every configured feed with its health and counts; the counts come from the
@@ -295,26 +316,81 @@ class BriefingService:
             self.config.topic.name, fingerprint, generation, self.feed_names, words
         )
 
-    def stored_briefing(self) -> Briefing | None:
+    def stored_briefing(self, *, detail: bool = True) -> Briefing | None:
         """The key facts of the last merge when nothing it was made from has changed
-        (no article is read); None when they must be worked out again."""
-        from briefing.core import merged_cache
-        from briefing.core.facts import assemble_briefing
+        (no article is read); None when they must be worked out again.
 
+        ``detail=False``: the summary alone (what the facts pane lists; no quotes,
+        articles, spans, why or history), a tenth of the reading or less; a fact's
+        detail then comes from ``fact_detail``.
+        """
         digest = self._generation_digest()
         if digest is None:
             return None
+        count = sum(c.on_topic for c in self._counts().values())
+        return self._stored(digest, count, detail=detail)
+
+    def _stored(self, digest: str, count: int, *, detail: bool) -> Briefing | None:
+        from briefing.core import merged_cache
+        from briefing.core.facts import assemble_briefing
+
         topic = self.config.topic.name
-        stored = merged_cache.facts_from_record(
-            self.store.get_meta(merged_cache.meta_name(topic)), digest
-        )
+        record = self.store.get_meta(merged_cache.meta_name(topic))
+        stored = merged_cache.facts_from_record(record, digest)
         if stored is None:
             return None
         facts, timeline = stored
-        count = sum(c.on_topic for c in self._counts().values())
-        return assemble_briefing(
+        merge = str(record["digest"])
+        if detail:
+            whole = self._whole_facts(merge, facts)
+            if whole is None:
+                return None
+            facts = whole
+        briefing = assemble_briefing(
             topic, None, facts, timeline, articles=count, extracted=0, cached=count
         )
+        if not detail:
+            briefing.extra["summary_of"] = merge
+        return briefing
+
+    def _whole_facts(
+        self, merge: str, facts: Sequence[KeyFact], numbers: Sequence[int] | None = None
+    ) -> tuple[KeyFact, ...] | None:
+        """Summary facts made whole from the parts of the stored merge ``merge``
+        (only facts ``numbers``, by place, when given); None when a part is missing."""
+        from briefing.core import merged_cache
+
+        topic = self.config.topic.name
+        wanted = range(len(facts)) if numbers is None else numbers
+        parts: dict[int, list[Any] | None] = {}
+        whole = []
+        for number in wanted:
+            part, place = merged_cache.part_of(number)
+            if part not in parts:
+                record = self.store.get_meta(merged_cache.part_name(topic, merge, part))
+                parts[part] = merged_cache.part_facts(record, merge)
+            entries = parts[part]
+            if entries is None or place >= len(entries):
+                return None
+            fact = merged_cache.with_detail(facts[number], entries[place])
+            if fact is None:
+                return None
+            whole.append(fact)
+        return tuple(whole)
+
+    def fact_detail(self, briefing: Briefing, fact_id: str) -> KeyFact | None:
+        """One fact of a summary briefing (``stored_briefing(detail=False)``) with its
+        quotes, articles, spans, why and history: one part of the stored merge is
+        read. A fact of a whole briefing is returned as it is; None when the stored
+        merge was replaced meanwhile."""
+        number = next((n for n, f in enumerate(briefing.facts) if f.id == fact_id), None)
+        if number is None:
+            return None
+        merge = briefing.extra.get("summary_of")
+        if not isinstance(merge, str):
+            return briefing.facts[number]
+        found = self._whole_facts(merge, briefing.facts, [number])
+        return found[0] if found else None
 
     def _counts(self) -> dict[str, FeedCounts]:
         return self.store.feed_counts(self.feed_names)
@@ -328,7 +404,7 @@ class BriefingService:
         article to know that).
         """
         from briefing.core import merged_cache
-        from briefing.core.facts import assemble_briefing, build_briefing, fact_cache_key
+        from briefing.core.facts import build_briefing, fact_cache_key
 
         generation_digest = None
         if articles is None:
@@ -349,22 +425,19 @@ class BriefingService:
         )
         meta_name = merged_cache.meta_name(topic)
         try:
-            stored = merged_cache.facts_from_record(self.store.get_meta(meta_name), digest)
+            stored = self._stored(digest, len(on_topic), detail=True)
         except StoreError:
             stored = None  # an unreadable entry is merged afresh and overwritten
         if stored is not None:
-            facts, timeline = stored
-            count = len(on_topic)
-            return assemble_briefing(
-                topic, None, facts, timeline, articles=count, extracted=0, cached=count
-            )
+            return stored
         briefing = build_briefing(on_topic, topic, cache=self.store, vocabulary=self.config.facts)
         # The stored merge is only a shortcut for next time: a failed write
         # (disk full, a lock held too long, a read-only cache) leaves this briefing good.
         if not self.store.read_only:
-            record = merged_cache.briefing_record(briefing, digest, generation_digest)
+            records = merged_cache.briefing_records(briefing, digest, generation_digest)
             with contextlib.suppress(StoreError):
-                self.store.set_meta(meta_name, record)
+                old = merged_cache.part_names(topic, self.store.get_meta(meta_name))
+                self.store.put_meta(records, delete=[n for n in old if n not in records])
         return briefing
 
     # ------------------------------------------------------------------ state

@@ -453,6 +453,15 @@ class Store:
         with self.transaction():
             self._cache.set(f"meta:{name}", value)
 
+    def put_meta(self, values: Mapping[str, Any], *, delete: Iterable[str] = ()) -> None:
+        """Write (and delete) ``meta:`` records in one transaction (a stored merge and
+        its parts: a reader sees all of one merge or all of the one before)."""
+        with self.transaction():
+            for name, value in values.items():
+                self._cache.set(f"meta:{name}", value)
+            for name in delete:
+                self._cache.delete(f"meta:{name}")
+
     def get_record(self, key: str, default: Any = None) -> Any:
         """A ``sync:`` record (sync's own, ``core/sync``); ``default`` when missing or
         unreadable."""

@@ -14,7 +14,7 @@ import errno
 import sys
 import threading
 import webbrowser
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from briefing.core.config import ConfigError, ConfigLocation, config_stamp, find_config, load_config
-from briefing.core.models import Article, FeedResult, FetchStatus, RefreshSummary
+from briefing.core.models import FeedResult, FetchStatus, RefreshSummary
 from briefing.core.service import BriefingService, DataOrigin, age_in_words, open_sample
 from briefing.core.textclean import clean_line, is_web_url
 from briefing.ui.commands import ReaderCommands
@@ -79,7 +79,9 @@ from briefing.ui.view import (
     fact_changes,
     fact_signature,
     load_briefing,
+    load_first_screen,
     load_reader_data,
+    search_articles,
 )
 
 
@@ -151,6 +153,11 @@ class BriefingApp(App[int]):
         self.prefs_path = prefs_path
         self.prefs: Prefs = load_prefs(prefs_path)
         self.flag_writer = FlagWriter(self._flag_news)
+        self._rows_pending: ReaderData | None = None
+        """A first screen on show whose whole list is being read (``_post_briefing``)."""
+        self._rows_reason = LoadReason.START
+        self._rows_of: tuple[ReaderData, ReaderData] | None = None
+        """(a first screen, the whole list that replaced it): its key facts go to the list."""
         path = service.config.path
         if find_config_again is None and path is not None and service.origin != DataOrigin.SAMPLE:
 
@@ -300,10 +307,16 @@ class BriefingApp(App[int]):
         if preload is not None and preload.wait() and preload.data is not None:
             self._post_data(service, preload.data, reason)
             return
+        if reason == LoadReason.START:
+            # The first frame from the indexes; the whole list follows (on_data_loaded).
+            self._post_data(service, load_first_screen(service), reason)
+            return
         self._post_data(service, load_reader_data(service), reason)
 
-    def work_out_briefing(self, service: BriefingService, data: ReaderData) -> None:
-        self.start_job(Job.FACTS, self._post_briefing, service, data)
+    def work_out_briefing(
+        self, service: BriefingService, data: ReaderData, rows: LoadReason | None = None
+    ) -> None:
+        self.start_job(Job.FACTS, self._post_briefing, service, data, rows)
 
     def start_job(self, job: Job, target: Callable[..., None], *args: object) -> None:
         """Long work (the key facts, a refresh) in a daemon thread.
@@ -335,7 +348,28 @@ class BriefingApp(App[int]):
         """In a worker thread: the articles go to the screen; the key facts follow."""
         self.post_message(DataLoaded(service, data, reason, Session.load(service)))
 
-    def _post_briefing(self, service: BriefingService, data: ReaderData) -> None:
+    def _post_briefing(
+        self, service: BriefingService, data: ReaderData, rows: LoadReason | None = None
+    ) -> None:
+        """In a job thread: the stored key facts' summary when current (quick, part of
+        the first screen); then, after a first screen (``rows``), every list row; then
+        the key facts worked out, when they were not stored (seconds or more)."""
+        wanted = bool(data.on_topic_count())
+        try:
+            briefing = service.stored_briefing(detail=False) if wanted else None
+        except Exception:  # merged afresh below, and reported if that fails too
+            briefing = None
+        if briefing is not None:
+            self.post_message(BriefingLoaded(service, data, briefing))
+        if rows is not None:
+            try:
+                self._post_data(service, load_reader_data(service), rows)
+            except Exception as error:
+                self.post_message(
+                    JobFailed(Job.LOAD, clean_line(str(error)) or type(error).__name__)
+                )
+        if briefing is not None or not wanted:
+            return
         try:
             briefing = load_briefing(service, data)
         except Exception as error:  # the articles stay usable without their facts
@@ -444,8 +478,9 @@ class BriefingApp(App[int]):
         exit_on_error=False,
         description="Search the cached articles",
     )
-    def search_worker(self, articles: Sequence[Article], query: str) -> None:
-        self.post_message(SearchFinished(query, self.search_index.search(articles, query)))
+    def search_worker(self, service: BriefingService, query: str) -> None:
+        ids, found = search_articles(service, self.search_index, query)
+        self.post_message(SearchFinished(query, ids, found))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
@@ -482,16 +517,24 @@ class BriefingApp(App[int]):
         verdict = self.fallback.verdict(
             message.service,
             message.reason,
-            has_articles=bool(message.data.articles),
-            screen_has_articles=screen.data is not None and bool(screen.data.articles),
+            has_articles=message.data.cached,
+            screen_has_articles=screen.data is not None and screen.data.cached,
         )
         if verdict is Verdict.IGNORE:
             return
+        data = message.data
+        partial = self._rows_pending
+        if partial is not None and not data.partial and message.reason == self._rows_reason:
+            self._rows_pending = None
+            if screen.data is partial and message.service is self.service:
+                # The whole list after the first screen: the same place, the same facts.
+                self._rows_of = (partial, data)
+                screen.apply_data(data, keep_facts=True)
+                return
         replacing = verdict is Verdict.SWITCH
         if replacing:
             self._show_service(message.service)
-        data = message.data
-        if message.reason == LoadReason.START and not data.articles:
+        if message.reason == LoadReason.START and not data.cached:
             step = self.fallback.start_step(has_articles=False)
             if step is StartStep.OPEN_SAMPLE:
                 waiting = (
@@ -524,10 +567,14 @@ class BriefingApp(App[int]):
             and message.reason in (LoadReason.REFRESH, LoadReason.SWITCH, LoadReason.CONFIG),
         )
         self._show_origin()
-        if data.articles:
+        rows = None
+        if data.partial:  # the whole list comes after the key facts' summary
+            self._rows_pending, self._rows_reason = data, message.reason
+            rows = message.reason
+        if data.on_topic_count() or rows is not None:
             # Only once the articles are on screen: working out the facts is CPU-bound
             # Python and would slow that first paint down (the GIL).
-            self.call_after_refresh(self.work_out_briefing, message.service, data)
+            self.call_after_refresh(self.work_out_briefing, message.service, data, rows)
         notice = self.service.notice
         if notice and notice != self._notice_shown and not self.fallback.notice:
             # The standing notice line already says it, and why.
@@ -559,13 +606,18 @@ class BriefingApp(App[int]):
         self.main_screen.show_user_feeds(sources, f"Your feeds ({where})")
 
     def on_briefing_loaded(self, message: BriefingLoaded) -> None:
-        if message.service is not self.service or message.data is not self.main_screen.data:
+        data = message.data
+        rows_of = self._rows_of
+        if rows_of is not None and data is rows_of[0]:
+            message.data.briefing = message.briefing
+            data = rows_of[1]  # the first screen's facts are those of its whole list
+        if message.service is not self.service or data is not self.main_screen.data:
             return  # facts of data that a newer load has replaced
         if message.error:
             self.notify(
                 f"Cannot work out the key facts: {message.error}", severity="error", markup=False
             )
-        message.data.briefing = message.briefing
+        data.briefing = message.briefing
         facts = message.briefing.facts if message.briefing is not None else ()
         self.main_screen.apply_briefing(*fact_changes(facts, self.seen_baseline))
 
@@ -648,6 +700,9 @@ class BriefingApp(App[int]):
         self._show_origin()
 
     def on_search_finished(self, message: SearchFinished) -> None:
+        data = self.main_screen.data
+        if data is not None:
+            data.include(message.articles)
         self.main_screen.show_search_results(message.query, message.ids)
 
     def _show_origin(self) -> None:
@@ -685,9 +740,8 @@ class BriefingApp(App[int]):
         self.reload_config(only_if_changed=False)
 
     def on_search_requested(self, message: SearchRequested) -> None:
-        data = self.main_screen.data
-        if data is not None:
-            self.search_worker(list(data.articles), message.query)
+        if self.main_screen.data is not None:
+            self.search_worker(self.service, message.query)
 
     def on_link_requested(self, message: LinkRequested) -> None:
         if message.copy:
@@ -867,7 +921,10 @@ class BriefingApp(App[int]):
         now = self.now()
         # "Generated" is when the file is written, not when the facts were worked out.
         stamp = now.astimezone(UTC).isoformat(timespec="seconds")
-        text = briefing_to_markdown(replace(data.briefing, generated=stamp), data.on_topic)
+        briefing = data.briefing
+        if "summary_of" in briefing.extra:  # the facts pane's summary: the quotes too
+            briefing = self.service.stored_briefing() or self.service.briefing()
+        text = briefing_to_markdown(replace(briefing, generated=stamp), data.on_topic)
         folder = self.export_dir or Path.cwd()
         try:
             path = write_new_file(folder, f"briefing-{now:%Y-%m-%d}", ".md", text)

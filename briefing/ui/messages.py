@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from textual.message import Message
 
-from briefing.core.models import Briefing, FeedResult, RefreshSummary
+from briefing.core.models import Article, Briefing, FeedResult, RefreshSummary
 from briefing.core.service import BriefingService
 from briefing.ui.view import ReaderData, Session
 
@@ -121,6 +121,8 @@ class RefreshFinished(Message):
 class SearchFinished(Message):
     query: str
     ids: list[str]
+    articles: list[Article] = field(default_factory=list)
+    """The articles found (off-topic ones have no list row until a search finds them)."""
 
 
 @dataclass

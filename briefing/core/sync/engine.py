@@ -313,7 +313,10 @@ class ServerSync:
         pulled = 0
         with self.store.transaction():
             fresh = self.queue.pending()
-            flags = self.store.flags()
+            # The marks of the articles decided on only: all of them would read every
+            # feed's index, whatever the size of the cache.
+            articles = [b.article for e in plan.local if (b := state.entries.get(e)) is not None]
+            flags = {i: [f.read, f.starred] for i, f in self.store.flag_states(articles).items()}
             groups: dict[tuple[bool, bool], list[str]] = {}
             for entry, (read, starred) in plan.local.items():
                 base = state.entries.get(entry)

@@ -167,7 +167,13 @@ class MainScreen(Screen[None]):
         self.query_one(ArticleList).focus()
         self._apply_layout(self.app.size.width, self.app.size.height)
         self.show_status("")
-        self.post_message(ScreenReady())
+        # Handled now rather than posted: a posted message is read after Textual has
+        # drawn this screen empty, and the first frame should be the full screen.
+        ready = getattr(self.app, "on_screen_ready", None)
+        if callable(ready):
+            ready(ScreenReady())
+        else:
+            self.post_message(ScreenReady())
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_layout(event.size.width, event.size.height)
@@ -305,9 +311,8 @@ class MainScreen(Screen[None]):
             if data is None:
                 counts = ""
             else:
-                on_topic = data.on_topic
-                unread = sum(1 for a in on_topic if not a.read)
-                counts = f"{plural(len(on_topic), 'article')} · {unread} unread"
+                on_topic, unread = data.on_topic_count(), data.unread_on_topic()
+                counts = f"{plural(on_topic, 'article')} · {unread} unread"
         origin, origin_class = self.origin
         self.query_one(StatusHeader).show(self.topic, counts, origin, origin_class)
 
@@ -417,12 +422,11 @@ class MainScreen(Screen[None]):
         sources = [s for s in data.sources if tag is None or s.name in tag.feeds]
         unread = data.source_unread()
         shown_unread = {name: n for name, n in unread.items() if tag is None or name in tag.feeds}
-        on_topic = [a for a in data.on_topic if tag is None or a.source in tag.feeds]
         source_list.show_sources(
             sources,
             shown_unread,
-            on_topic=len(on_topic),
-            starred=sum(1 for a in data.articles if a.starred),
+            on_topic=data.on_topic_count(tag.feeds if tag else None),
+            starred=data.starred_count(),
             selected=self.source_key,
             all_label=f"All tagged {tag.tag}" if tag else "All sources",
             unread_only=self.prefs.unread_only,
@@ -458,7 +462,7 @@ class MainScreen(Screen[None]):
         else:
             facts = data.facts(differing_only=self.differing_only)
             which = "Key facts where sources differ" if self.differing_only else "Key facts"
-            pending = data.briefing is None and bool(data.on_topic)
+            pending = data.briefing is None and bool(data.on_topic_count())
             title.update(
                 Text(f"{which} (working them out…)" if pending else f"{which} ({len(facts)})")
             )
@@ -499,7 +503,7 @@ class MainScreen(Screen[None]):
         if data is None:
             return found
         for article_id in ids:
-            article = data.article(article_id)
+            article = data.row(article_id)  # titles and sources: no body needed
             if article is not None:
                 found[article_id] = article
         return found
@@ -609,8 +613,8 @@ class MainScreen(Screen[None]):
         article_list = self.query_one(ArticleList)
         rows = article_list.articles
         for row in (article_list.cursor + 1, article_list.cursor - 1):
-            if 0 <= row < len(rows):
-                document = self.document_for(rows[row])
+            if 0 <= row < len(rows) and self.data is not None:
+                document = self.document_for(self.data.article(rows[row].id) or rows[row])
                 for block in document.blocks[:PREFETCH_BLOCKS]:
                     document.figures_of(block)
 
@@ -633,7 +637,7 @@ class MainScreen(Screen[None]):
         data = self.data
         if data is None:
             return
-        ids = [i for i in ids if (a := data.article(i)) is not None and a.read != read]
+        ids = [i for i in ids if (a := data.row(i)) is not None and a.read != read]
         if not ids:
             return
         self.post_message(FlagsChanged(ids, read=read))
