@@ -303,3 +303,105 @@ def test_an_empty_feed_on_its_first_sync_has_no_items_not_unchanged(
     again = {r.name: r for r in reader.refresh().results}
     assert format_result_line(again["Empty Desk"]) == "Empty Desk: unchanged (not modified)"
     reader.close()
+
+
+def _live_feed() -> bytes:
+    """Four stories; the last two are updates of one live page: one link, two guids."""
+    items = []
+    for n, link in enumerate(("story/1", "story/2", "live", "live"), start=1):
+        items.append(
+            {
+                "title": f"wire update {n} on Anna&#8217;s Archive",
+                "link": f"https://wire.example.org/{link}",
+                "guid": f"urn:wire:update:{n}",
+                "pubDate": f"Mon, 0{n} Nov 2026 10:00:00 +0000",
+                "description": f"Update {n}: the court lists {n * 1000} files.",
+            }
+        )
+    return rss_feed(items, title="Wire Desk")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_feed_fetched_here_before_is_one_feed_with_the_servers_entries(
+    tmp_path: Path, account: ServerAccount, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone who fetched a feed directly, read and starred in it, then turned
+    [sync] on: the server's entries are those articles (Miniflux by the guid's
+    hash, the Google Reader API by the link), nothing is stored twice, the marks
+    made here reach the server, and the feed is read through the server only."""
+    import hashlib
+
+    account.subscribe("/wire.rss", _live_feed())
+    url = account.server.feeds.url("/wire.rss")
+    own_feed = f'[[feeds]]\nname = "Wire"\nurl = "{url}"\n'
+    folder = tmp_path / "laptop"
+    direct = Reader(folder, write_config(folder, "", own_feed))
+    direct.refresh()
+    before = direct.ids()
+    assert len(before) == 4
+    first, second, third, fourth = sorted(before)
+    direct.service.set_read([before[first]], True)
+    direct.service.set_starred([before[third]], True)
+    direct.close()
+    # Miniflux's hash of an entry is the sha256 of its guid: what the match rests on.
+    on_server = server_entries(account)
+    assert on_server[third]["hash"] == hashlib.sha256(b"urn:wire:update:3").hexdigest()
+    account.set_status([int(on_server[second]["id"])], "read")  # read on another device
+
+    sync_table, secret = account.sync_table(backend)
+    monkeypatch.setenv("BRIEFING_TEST_SYNC_SECRET", secret)
+    requests_before = len(account.server.feeds.requests_for("/wire.rss"))
+    reader = Reader(folder, write_config(folder, sync_table, own_feed))
+    summary = reader.refresh()
+    assert summary.sync is not None and summary.sync.error is None, summary.sync
+    assert [r.name for r in summary.results] == ["Wire"]
+    # Not fetched directly any more: only the server asks for the feed (it polls
+    # on its own schedule, switched off in these tests).
+    assert len(account.server.feeds.requests_for("/wire.rss")) == requests_before
+    sources = {s.name: s for s in reader.service.sources()}
+    assert set(sources) == {"Wire"} and sources["Wire"].via == reader.service.server_sync.label
+    # Matched (Miniflux: the guid's hash; Google Reader: the link, and the link and
+    # title for the two updates of the live page): the same articles, not copies.
+    assert reader.ids() == before
+    assert len(reader.service.articles(include_off_topic=True)) == 4
+    # The marks made here went to the server; the one made there arrived.
+    assert summary.sync.marks_pushed == 2
+    on_server = server_entries(account)
+    assert on_server[first]["status"] == "read"
+    assert on_server[third]["starred"] and on_server[third]["status"] == "unread"
+    assert local(reader, first) == (True, False)
+    assert local(reader, second) == (True, False)
+    assert local(reader, third) == (False, True)
+    # And from now on marks go both ways on those same articles.
+    reader.service.set_read([before[fourth]], True)
+    account.toggle_star(int(on_server[first]["id"]))
+    again = reader.refresh()
+    assert again.sync is not None and again.sync.marks_pushed == 1
+    assert server_entries(account)[fourth]["status"] == "read"
+    assert local(reader, first) == (True, True)
+    reader.close()
+
+
+def test_a_feed_moved_from_feeds_toml_to_the_server_keeps_its_articles_and_marks(
+    tmp_path: Path, account: ServerAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feed is gone from feeds.toml, only the cache remembers fetching it."""
+    account.subscribe("/wire.rss", _live_feed())
+    url = account.server.feeds.url("/wire.rss")
+    folder = tmp_path / "laptop"
+    direct = Reader(folder, write_config(folder, "", f'[[feeds]]\nname = "Wire"\nurl = "{url}"\n'))
+    direct.refresh()
+    before = direct.ids()
+    starred = sorted(before)[1]
+    direct.service.set_starred([before[starred]], True)
+    direct.close()
+    sync_table, secret = account.sync_table("miniflux")
+    monkeypatch.setenv("BRIEFING_TEST_SYNC_SECRET", secret)
+    reader = Reader(folder, write_config(folder, sync_table))
+    summary = reader.refresh()
+    assert summary.sync is not None and summary.sync.error is None, summary.sync
+    assert [r.name for r in summary.results] == ["Wire"]
+    assert reader.ids() == before
+    assert local(reader, starred) == (False, True)
+    assert server_entries(account)[starred]["starred"]
+    reader.close()

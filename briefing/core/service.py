@@ -520,6 +520,9 @@ class BriefingService:
             if self.server_sync is not None:  # the server's feeds come through it
                 sync = await self._refresh_through_server(batch, results, on_progress, len(feeds))
             through_server = len(results)
+            # A feed of feeds.toml that the server follows too comes through it.
+            server_names = {f.name for f in self.config.feeds if f.via}
+            feeds = [f for f in feeds if f.name not in server_names]
             # aclosing: a callback that raises (Ctrl-C) stops the downloads and
             # closes their connections now, not whenever the generator is collected.
             outcomes = fetch_feeds(

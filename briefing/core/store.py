@@ -61,7 +61,7 @@ import fcntl
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
@@ -836,6 +836,27 @@ class Store:
                 articles.append(article_from(record, bool(bits & READ), bool(bits & STARRED)))
         articles.sort(key=lambda a: a.sort_time, reverse=True)
         return articles
+
+    def feed_identities(
+        self, source: str, skip: Container[str] = ()
+    ) -> dict[str, tuple[str, str, str]]:
+        """The guid, link and title of each stored article of one feed, by id, but
+        those in ``skip``: what a feed server's entries are matched on. Never writes."""
+        feed = self._feed_index(source)
+        found: dict[str, tuple[str, str, str]] = {}
+        for identifier in feed.ids if feed is not None else ():
+            if identifier in skip:
+                continue
+            record = self._read_article(identifier)
+            guid = record.get("guid") if record is not None else None
+            if (
+                record is not None
+                and record["source"] == source
+                and isinstance(guid, str)
+                and article_id(source, guid) == identifier
+            ):
+                found[identifier] = (guid, record["link"], record["title"])
+        return found
 
     def articles_by_id(self, ids: Iterable[str]) -> dict[str, Article]:
         """Stored articles by id, with their marks; missing or damaged ones left out."""

@@ -16,6 +16,7 @@ reached leaves everything as it was, marks queued.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -47,7 +48,7 @@ from briefing.core.sync.server import (
     SyncBackend,
     SyncError,
 )
-from briefing.core.sync.state import BaseEntry, SyncState, text_digest
+from briefing.core.sync.state import BaseEntry, SyncState, feed_url_key, text_digest
 from briefing.core.sync.transport import SyncTransport, UrllibTransport
 from briefing.core.textclean import clean_line
 from briefing.core.topic import TopicFilter, TopicMatch
@@ -69,7 +70,8 @@ class ServerSync:
         self.account = Account(config.sync)
         self.store = store
         self.timeout = config.settings.timeout
-        self.own_names = tuple(f.name for f in config.feeds if not f.via)
+        self.own_feeds = tuple(f for f in config.feeds if not f.via)
+        self.own_names = tuple(f.name for f in self.own_feeds)
         self.queue = MarkQueue(store, self.account.key)
         self._transport = transport
         self._backend: SyncBackend | None = None
@@ -104,8 +106,17 @@ class ServerSync:
         return state.feed_configs(self.label, self.sync.full_text)
 
     def with_server_feeds(self, config: Config) -> Config:
-        own = tuple(f for f in config.feeds if not f.via)
-        return replace(config, feeds=own + self.feeds())
+        """feeds.toml's feeds and the server's. A feed in feeds.toml that the server
+        follows too is read through the server (one source per feed), with its own
+        ``full_text`` and tags."""
+        own = {f.name: f for f in config.feeds if not f.via}
+        server = []
+        for feed in self.feeds():
+            mine = own.pop(feed.name, None)
+            if mine is not None:
+                feed = replace(feed, full_text=mine.full_text, tags=mine.tags or feed.tags)
+            server.append(feed)
+        return replace(config, feeds=(*own.values(), *server))
 
     def status(self) -> dict[str, Any]:
         """Last attempt, last success, last error and the marks still queued."""
@@ -177,8 +188,10 @@ class ServerSync:
                 requests=backend.requests - before,
                 elapsed=time.monotonic() - started,
             )
-        state.take_feeds(pull.feeds, self.own_names)
+        new_feeds = any(feed.id not in state.feeds for feed in pull.feeds)
+        state.take_feeds(pull.feeds, self.own_names, self._direct_feeds(state) if new_feeds else {})
         entries_before = dict(state.entries)
+        pull = self._match_stored(state, pull)
         pending = self.queue.pending()
         plan = _plan(state, pull, pending, backend)
         # The articles, through the same path as a fetched feed.
@@ -191,12 +204,14 @@ class ServerSync:
         for entry, server_entry in plan.fresh.items():
             name = state.name_of(server_entry.feed_id)
             if name is not None:
+                guid = server_entry.entry.id
                 state.entries[entry] = BaseEntry(
-                    article_id(name, str(entry)),
+                    article_id(name, guid),
                     server_entry.feed_id,
                     server_entry.state.read,
                     server_entry.state.starred,
                     plan.digests[entry],
+                    "" if guid == str(entry) else guid,
                 )
         for entry, digest in plan.digests.items():
             if entry in state.entries:
@@ -291,7 +306,7 @@ class ServerSync:
                 continue
             entries.append(
                 ParsedEntry(
-                    id=str(entry),
+                    id=base.guid or str(entry),
                     title=article.title,
                     link=article.link,
                     author=article.author,
@@ -300,11 +315,76 @@ class ServerSync:
                     content=article.content,
                 )
             )
-            matches[str(entry)] = TopicMatch(article.on_topic, article.relevance)
+            matches[base.guid or str(entry)] = TopicMatch(article.on_topic, article.relevance)
         parsed = ParsedFeed(
             title=feed.get("title", name), link=feed.get("site", ""), entries=tuple(entries)
         )
         return FetchOutcome(config, stored_state, parsed, False, None, 0.0, analysis=matches)
+
+    def _direct_feeds(self, state: SyncState) -> dict[str, str]:
+        """Feed URL -> name of the feeds briefing fetches itself (feeds.toml), or
+        fetched before (stored, and not the server's): a server feed of the same
+        URL takes that name."""
+        server_names = {feed["name"].casefold() for feed in state.feeds.values()}
+        found: dict[str, str] = {}
+        for name, feed_state in self.store.feed_states().items():
+            if feed_state.url and name.casefold() not in server_names:
+                found.setdefault(feed_url_key(feed_state.url), name)
+        found.update((feed_url_key(f.url), f.name) for f in self.own_feeds)
+        return found
+
+    def _match_stored(self, state: SyncState, pull: PullResult) -> PullResult:
+        """Entries new here, of a feed that holds articles briefing fetched itself,
+        are matched to those articles: by the guid's hash where the server gives it
+        (Miniflux), else by the link when one article has it, else by the link and
+        the title. A matched entry is
+        stored as that article (the same id, so it is not stored twice), and the
+        marks set here on it and not on the server are queued to be sent: the first
+        sync loses no read and no star."""
+        claimed = {base.article for base in state.entries.values()}
+        fresh: dict[str, list[ServerEntry]] = {}
+        for item in pull.entries:
+            if item.id not in state.entries and item.feed_id in state.feeds:
+                fresh.setdefault(item.feed_id, []).append(item)
+        matched: dict[int, ServerEntry] = {}
+        for feed_id, items in fresh.items():
+            name = state.feeds[feed_id]["name"]
+            stored = self.store.feed_identities(name, skip=claimed)
+            if not stored:
+                continue
+            by_hash: dict[str, str] = {}
+            by_link: dict[str | tuple[str, str], list[str]] = {}
+            for stored_guid, link, title in stored.values():
+                by_hash.setdefault(hashlib.sha256(stored_guid.encode()).hexdigest(), stored_guid)
+                if link:
+                    by_link.setdefault(link, []).append(stored_guid)
+                    by_link.setdefault((link, title), []).append(stored_guid)
+            for item in items:
+                guid = by_hash.get(item.guid_hash) if item.guid_hash else None
+                for key in (item.entry.link, (item.entry.link, item.entry.title)):
+                    if guid is None and len(by_link.get(key, ())) == 1:
+                        guid = by_link[key][0]
+                if guid is None or article_id(name, guid) in claimed:
+                    continue
+                claimed.add(article_id(name, guid))
+                matched[item.id] = replace(item, entry=replace(item.entry, id=guid))
+        if not matched:
+            return pull
+        names = {e: state.feeds[m.feed_id]["name"] for e, m in matched.items()}
+        ids = {e: article_id(names[e], m.entry.id) for e, m in matched.items()}
+        marks = self.store.flag_states(ids.values())
+        now = time.time()
+        with self.store.transaction():
+            for flag in FLAGS:
+                pairs = [
+                    (e, ids[e])
+                    for e, m in matched.items()
+                    if (mark := marks.get(ids[e])) is not None
+                    and (mark.read if flag == "read" else mark.starred)
+                    and not m.state.flag(flag)
+                ]
+                self.queue.add(pairs, flag, True, now)
+        return replace(pull, entries=tuple(matched.get(e.id, e) for e in pull.entries))
 
     def _apply_local(
         self, state: SyncState, plan: _Plan, pending: dict[tuple[int, Flag], QueuedMark]

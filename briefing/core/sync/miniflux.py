@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import email.utils
 import json
+import re
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -345,6 +346,9 @@ def _category_scope(categories: list[Any], category: str) -> list[tuple[str, str
     return []
 
 
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+
+
 def _entry_of(item: Mapping[str, Any]) -> ServerEntry | None:
     status = item.get("status")
     if status not in ("read", "unread") or type(item.get("feed_id")) is not int:
@@ -364,6 +368,7 @@ def _entry_of(item: Mapping[str, Any]) -> ServerEntry | None:
         content=clean_text(content).strip(),
     )
     changed = _timestamp(item.get("changed_at"))
+    digest = item.get("hash")
     return ServerEntry(
         id=entry_id,
         feed_id=str(item["feed_id"]),
@@ -371,6 +376,7 @@ def _entry_of(item: Mapping[str, Any]) -> ServerEntry | None:
         state=EntryState(
             read=status == "read", starred=item.get("starred") is True, changed=changed
         ),
+        guid_hash=digest.lower() if isinstance(digest, str) and _SHA256.fullmatch(digest) else "",
     )
 
 

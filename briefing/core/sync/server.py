@@ -71,8 +71,13 @@ class ServerEntry:
     id: int
     feed_id: str
     entry: ParsedEntry
-    """Already cleaned like a parsed feed's entry; ``entry.id`` is ``str(id)``."""
+    """Already cleaned like a parsed feed's entry; ``entry.id`` is ``str(id)``, or
+    the guid of the stored article the entry was matched to (``engine``)."""
     state: EntryState
+    guid_hash: str = ""
+    """sha256 (hex) of the item's guid in its feed, else of its link, where the
+    server says (Miniflux's ``hash``): to match the entry to an article that
+    briefing fetched from that feed itself."""
 
 
 @dataclass(frozen=True, slots=True)

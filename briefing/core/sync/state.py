@@ -5,11 +5,13 @@
                             name briefing gave it once (names never change, so
                             article ids and marks stay put when a feed is renamed)
 ``sync:<account>:entries``  {entry id: [article id, server feed id, read, starred,
-                            digest]}: every stored entry, its marks as the server
-                            last held them (the base of the three-way rule in
-                            reconcile), and a digest of its text, so that an entry
+                            digest(, guid)]}: every stored entry, its marks as the
+                            server last held them (the base of the three-way rule
+                            in reconcile), a digest of its text, so that an entry
                             the server lists again only for a new mark is not
-                            stored again
+                            stored again, and, for an entry matched to an article
+                            fetched directly, that article's guid (its id in the
+                            store is then the feed's name and that guid)
 ``sync:<account>:meta``     {"cursor": {...}, "foreign": [ids], "last_attempt",
                             "last_success", "last_error"}
 ``sync:<account>:queue``    see queue.py
@@ -22,9 +24,10 @@ is stored twice.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from briefing.core.models import FeedConfig, FullTextMode, ParsedEntry
 from briefing.core.store import Store
@@ -38,6 +41,9 @@ class BaseEntry:
     read: bool
     starred: bool
     digest: str = ""
+    guid: str = ""
+    """The entry id the store knows the article by: '' for ``str(entry id)``, or the
+    guid of the article fetched directly that the entry was matched to."""
 
     @property
     def state(self) -> EntryState:
@@ -87,12 +93,12 @@ class SyncState:
                     isinstance(key, str)
                     and key.isdigit()
                     and isinstance(value, list)
-                    and len(value) in (4, 5)
+                    and len(value) in (4, 5, 6)
                     and isinstance(value[0], str)
                     and isinstance(value[1], str)
                     and type(value[2]) is bool
                     and type(value[3]) is bool
-                    and (len(value) == 4 or isinstance(value[4], str))
+                    and all(isinstance(v, str) for v in value[4:])
                 ):
                     self.entries[int(key)] = BaseEntry(*value)
         self._loaded_entries = True
@@ -138,15 +144,30 @@ class SyncState:
 
     # ------------------------------------------------------------------ changing
 
-    def take_feeds(self, feeds: Sequence[ServerFeed], taken: Iterable[str]) -> None:
-        """The server's subscriptions now; a feed seen before keeps its name, a new
-        one gets its title, made unique against ``taken`` (feeds.toml) and the rest."""
+    def take_feeds(
+        self,
+        feeds: Sequence[ServerFeed],
+        taken: Iterable[str],
+        direct: Mapping[str, str] | None = None,
+    ) -> None:
+        """The server's subscriptions now; a feed seen before keeps its name. A new
+        one takes the name of the feed briefing fetched itself from the same URL
+        (``direct``: ``feed_url_key(url)`` -> name), so that the two are one feed;
+        else its title, made unique against ``taken`` (feeds.toml) and the rest."""
         used = {name.casefold() for name in taken}
         table: dict[str, dict[str, str]] = {}
         kept = {i: f for i, f in self.feeds.items() if i in {feed.id for feed in feeds}}
         used |= {f["name"].casefold() for f in kept.values()}
+        adopted = {f["name"].casefold() for f in kept.values()}
         for feed in feeds:
-            name = kept[feed.id]["name"] if feed.id in kept else _unique(feed.title, used)
+            own = (direct or {}).get(feed_url_key(feed.url))
+            if feed.id in kept:
+                name = kept[feed.id]["name"]
+            elif own is not None and own.casefold() not in adopted:
+                name = own
+                adopted.add(own.casefold())
+            else:
+                name = _unique(feed.title, used)
             used.add(name.casefold())
             table[feed.id] = {
                 "name": name,
@@ -170,9 +191,25 @@ class SyncState:
         if entries and self._loaded_entries:
             records[self.prefix + "entries"] = {
                 str(e): [b.article, b.feed, b.read, b.starred, b.digest]
+                + ([b.guid] if b.guid else [])
                 for e, b in self.entries.items()
             }
         self.store.put_records(records)
+
+
+def feed_url_key(url: str) -> str:
+    """A feed URL as two spellings of one address compare: scheme and host in lower
+    case, no default port, no fragment, an empty path as '/'."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    return urlunsplit((scheme, host, parts.path or "/", parts.query, ""))
 
 
 def _unique(title: str, used: set[str]) -> str:
