@@ -101,6 +101,7 @@ def test_a_second_sync_while_a_live_process_holds_the_lock_changes_nothing(
     summary = reader.refresh()
     assert summary.sync is not None and summary.sync.error == LOCKED
     assert sync_error_lines(summary) == [LOCKED]  # one line, the only result
+    assert summary.sync.marks_queued == 1  # the mark made here waits, and is said to
     assert recording.calls == []  # not one request to the server
     server_sync = reader.service.server_sync
     assert server_sync is not None

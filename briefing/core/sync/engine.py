@@ -158,7 +158,7 @@ class ServerSync:
         before = backend.requests
         if not self._lock():
             message = "sync: another briefing is syncing with this server now; try again soon"
-            return SyncReport(server=self.label, error=message)
+            return SyncReport(server=self.label, error=message, marks_queued=len(self.queue))
         try:
             return self._refresh(backend, topic_filter, store_outcome, on_result, started, before)
         finally:
