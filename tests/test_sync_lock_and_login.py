@@ -135,6 +135,30 @@ def test_a_lock_of_a_dead_process_or_too_old_is_taken_over(
     reader.close()
 
 
+def test_a_sync_whose_stale_lock_was_taken_over_leaves_the_new_holders_lock(
+    tmp_path: Path, account: ServerAccount, monkeypatch: pytest.MonkeyPatch, live_pid: int
+) -> None:
+    """A refresh that hung past LOCK_SECONDS and was taken over by another briefing
+    must not, when it wakes and ends, delete the lock that other one now holds:
+    a third would then sync at the same time and send the same marks again."""
+    reader, _names = synced_with_marks(tmp_path, account, monkeypatch, "miniflux")
+    service = reader.service
+    store_outcome = service._store_outcome
+    taken: list[dict[str, Any]] = []
+
+    def taken_over_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        if not taken:
+            taken.append(hold_lock(reader, live_pid))
+        return store_outcome(*args, **kwargs)
+
+    monkeypatch.setattr(service, "_store_outcome", taken_over_meanwhile)
+    summary = reader.refresh()
+    assert summary.sync is not None and summary.sync.error is None, summary.sync
+    assert taken and service.store.get_record(lock_key(reader)) == taken[0]
+    assert reader.refresh().sync.error == LOCKED  # type: ignore[union-attr]
+    reader.close()
+
+
 # --------------------------------------------------------------------------- the token
 
 

@@ -75,6 +75,8 @@ class ServerSync:
         self.queue = MarkQueue(store, self.account.key)
         self._transport = transport
         self._backend: SyncBackend | None = None
+        self._held: dict[str, float] | None = None
+        """The lock record this sync wrote, while it holds the lock."""
 
     @property
     def label(self) -> str:
@@ -437,11 +439,19 @@ class ServerSync:
                 since = held.get("since")
                 if isinstance(since, int | float) and time.time() - since < LOCK_SECONDS:
                     return False
-            self.store.put_records({key: {"pid": os.getpid(), "since": time.time()}})
+            self._held = {"pid": os.getpid(), "since": time.time()}
+            self.store.put_records({key: self._held})
         return True
 
     def _unlock(self) -> None:
-        self.store.put_records({}, delete=[f"sync:{self.account.key}:lock"])
+        """Let go of the lock if it is still this sync's: one taken over meanwhile
+        (this sync outlived LOCK_SECONDS) is the other briefing's to let go."""
+        key = f"sync:{self.account.key}:lock"
+        with self.store.transaction():
+            held = self.store.get_record(key)
+            if held == self._held:
+                self.store.put_records({}, delete=[key])
+        self._held = None
 
 
 _NOWHERE = BaseEntry("", "", False, False)
