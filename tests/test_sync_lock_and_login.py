@@ -26,6 +26,8 @@ from _sync_server import (
 
 from briefing.core.config import load_config
 from briefing.core.models import FetchStatus, RefreshSummary
+from briefing.core.store import Store
+from briefing.core.sync.account import Account
 from briefing.core.sync.engine import LOCK_SECONDS, ServerSync
 
 LOCKED = "sync: another briefing is syncing with this server now; try again soon"
@@ -244,7 +246,7 @@ def test_a_token_refused_right_after_a_fresh_login_says_what_to_do(
 
 
 def test_sync_with_an_empty_feeds_list_loads_and_fetches_through_the_cli(
-    tmp_path: Path, account: ServerAccount
+    tmp_path: Path, account: ServerAccount, live_pid: int
 ) -> None:
     account.subscribe("/wire.rss", story_feed("wire", 3))
     sync_table, secret = account.sync_table("miniflux")
@@ -258,25 +260,34 @@ def test_sync_with_an_empty_feeds_list_loads_and_fetches_through_the_cli(
     assert script.exists(), script
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "BRIEFING_TEST_SYNC_SECRET": secret}
     cache = tmp_path / "cache"
-    done = subprocess.run(
-        [
-            str(script),
-            "--config",
-            str(config),
-            "--cache-dir",
-            str(cache),
-            "fetch",
-            "--no-full-text",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        env=env,
-        timeout=120,
-    )
+
+    def briefing(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(script), "--config", str(config), "--cache-dir", str(cache), *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            timeout=120,
+        )
+
+    done = briefing("fetch", "--no-full-text")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Wire Desk: new (3 new, 0 updated)" in done.stdout
     assert f"sync: {account.server.url} (Miniflux API): 1 feed, 3 new;" in done.stderr
     assert "no enabled feeds" not in done.stdout + done.stderr
     assert secret not in done.stdout + done.stderr
+    # Another briefing (a live process) syncs now: one line, exit 1, the cache stays.
+    store = Store(cache)
+    key = f"sync:{Account(loaded.sync).key}:lock"
+    store.put_records({key: {"pid": live_pid, "since": time.time()}})
+    store.close()
+    done = briefing("fetch", "--no-full-text")
+    said = done.stdout + done.stderr
+    assert done.returncode == 1, said
+    assert [line for line in said.splitlines() if "sync" in line] == [
+        f"{account.server.url} (Miniflux API): error: {LOCKED}"
+    ], said
+    assert "Traceback" not in said
+    assert "the cache still holds 3 articles" in done.stderr
