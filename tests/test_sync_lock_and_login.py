@@ -115,7 +115,7 @@ def test_a_second_sync_while_a_live_process_holds_the_lock_changes_nothing(
     reader.close()
 
 
-@pytest.mark.parametrize("holder", ["dead pid", "older than LOCK_SECONDS"])
+@pytest.mark.parametrize("holder", ["dead pid", "older than LOCK_SECONDS", "clock set back"])
 def test_a_lock_of_a_dead_process_or_too_old_is_taken_over(
     tmp_path: Path,
     account: ServerAccount,
@@ -126,8 +126,10 @@ def test_a_lock_of_a_dead_process_or_too_old_is_taken_over(
     reader, names = synced_with_marks(tmp_path, account, monkeypatch, "greader")
     if holder == "dead pid":
         hold_lock(reader, dead_pid())
-    else:
+    elif holder == "older than LOCK_SECONDS":
         hold_lock(reader, live_pid, since=time.time() - LOCK_SECONDS - 5)
+    else:  # taken, then the clock went back an hour: as old as it was, not fresh
+        hold_lock(reader, live_pid, since=time.time() + 3600)
     summary = reader.refresh()
     assert summary.sync is not None and summary.sync.error is None, summary.sync
     assert summary.sync.marks_pushed == 1 and summary.sync.marks_pulled == 1

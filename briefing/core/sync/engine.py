@@ -55,7 +55,8 @@ from briefing.core.topic import TopicFilter, TopicMatch
 
 StoreOutcome = Callable[[FetchOutcome], FeedResult]
 LOCK_SECONDS = 15 * 60
-"""A sync lock older than this is taken over (its process hung or its clock jumped)."""
+"""A sync lock older than this (or dated this far ahead: the clock was set back) is
+taken over: its process hung or its clock jumped."""
 
 
 class ServerSync:
@@ -437,7 +438,9 @@ class ServerSync:
                 and held.get("pid") != os.getpid()
             ):
                 since = held.get("since")
-                if isinstance(since, int | float) and time.time() - since < LOCK_SECONDS:
+                # Set back, the clock makes a lock look younger: off by more than
+                # LOCK_SECONDS either way, it is as stale as an old one.
+                if isinstance(since, int | float) and abs(time.time() - since) < LOCK_SECONDS:
                     return False
             self._held = {"pid": os.getpid(), "since": time.time()}
             self.store.put_records({key: self._held})
