@@ -354,3 +354,25 @@ def test_a_capitalised_title_made_from_the_articles_address_is_not_read() -> Non
 def test_every_part_of_a_frame_keeps_its_words() -> None:
     frame = frame_of("On Friday, Delta cancelled 7,000 flights.", "7,000 flights")
     assert "cancelled" in frame.words and "Delta" in frame.words
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "expected"),
+    [
+        (
+            "The commission declared the BJP winning 240 seats and the Congress 99.",
+            "99",
+            {"head": "seat", "event": "won", "owner": "congress"},
+        ),
+        (
+            "Officials said 38,044 people had died in Turkey and 3,688 in Syria.",
+            "3,688",
+            {"head": "people", "event": "killed", "scope": "place:syria"},
+        ),
+    ],
+)
+def test_a_count_that_said_its_noun_once_takes_the_other_counts_frame(
+    sentence: str, figure: str, expected: dict[str, str]
+) -> None:
+    found = parts(frame_of(sentence, figure))
+    assert {k: found.get(k) for k in expected} == expected

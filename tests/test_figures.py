@@ -106,7 +106,7 @@ def test_a_fraction_of_a_point_is_a_rate_only_near_rate_words() -> None:
 
 def test_a_bare_number_is_a_count_when_the_sentence_says_it_is_a_tally() -> None:
     assert texts("The death toll from the earthquake has risen to 2,122.") == ["2,122"]
-    assert texts("The toll climbed past 2,000 on Sunday.") == ["2,000"]
+    assert texts("The toll climbed past 2,000 on Sunday.") == ["2,000", "Sunday"]
     assert texts("Labour won 412 seats, giving it a majority of 174.") == ["412 seats", "174"]
 
 
@@ -486,3 +486,101 @@ def test_huge_and_odd_inputs() -> None:
 )
 def test_written_precision(sentence: str, step: float) -> None:
     assert written_precision(only(sentence)) == pytest.approx(step)
+
+
+# --------------------------------------------------------------------------- weekdays
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        # JAN_2026 is Tuesday 20 January 2026
+        ("A quake killed 1,700 people on Monday.", "2026-01-19"),
+        ("Monday's quake flattened blocks.", "2026-01-19"),
+        ("Rescuers dug through Tuesday night.", "2026-01-20"),  # the article's own day
+        ("The complaint was made public late Friday.", "2026-01-16"),
+        ("The toll was revised on Wednesday.", "2026-01-14"),  # a week ago, not tomorrow
+        ("Voters will go to the polls on Thursday.", "2026-01-22"),
+        ("The board meets next Tuesday.", "2026-01-27"),
+        ("It was cut last Tuesday.", "2026-01-13"),
+    ],
+)
+def test_a_weekday_is_the_day_of_the_week_around_the_article(sentence: str, value: str) -> None:
+    dates = [f for f in find_figures(sentence, JAN_2026) if f.kind is FigureKind.DATE]
+    assert [(f.text, f.value) for f in dates] == [(dates[0].text, value)]
+    assert dates[0].text in sentence and dates[0].text.endswith("day")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Black Friday sales rose 4%.",
+        "Monday is a holiday here.",  # no "on", no time of day: not said as a date
+        "Super Tuesday decides little.",
+    ],
+)
+def test_a_weekday_not_said_as_a_day_is_no_date(sentence: str) -> None:
+    assert not [f for f in find_figures(sentence, JAN_2026) if f.kind is FigureKind.DATE]
+
+
+def test_a_weekday_with_its_date_is_that_date_and_without_an_article_day_is_none() -> None:
+    assert texts("It struck on Monday, February 6, 2023.") == ["February 6, 2023"]
+    assert texts("It struck on Monday.", published=None) == []
+
+
+# --------------------------------------------------------------------------- coordination
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "It fell from the 303 and 282 seats it won in 2019 and 2014.",
+            [("303", "seats"), ("282 seats", "seats")],
+        ),
+        (
+            "Officials said 38,044 people had died in Turkey and 3,688 in Syria.",
+            [("38,044 people", "people"), ("3,688", "people")],
+        ),
+        (
+            "The commission declared the BJP winning 240 seats and the Congress 99.",
+            [("240 seats", "seats"), ("99", "seats")],
+        ),
+        (
+            "Labour won 412 seats, the Conservatives 121 and the Liberal Democrats 72.",
+            [("412 seats", "seats"), ("121", "seats"), ("72", "seats")],
+        ),
+        (
+            "They counted 39,106 dead, including 35,418 in southern Turkey.",
+            [("39,106 dead", "dead"), ("35,418", "dead")],
+        ),
+        # the count beside it, not the one inside "in 20 games"
+        (
+            "He scored 12 goals in 20 games and 3 in the cup.",
+            [("12 goals", "goals"), ("20 games", "games"), ("3", "goals")],
+        ),
+    ],
+)
+def test_a_number_whose_noun_is_said_once_for_two_counts_is_a_count(
+    sentence: str, expected: list[tuple[str, str]]
+) -> None:
+    found = [(f.text, f.unit) for f in find_figures(sentence, JAN_2026)]
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Congress alone won 99, almost double.",  # no count before it to borrow from
+        "He won 12 games in 2019 and 2014.",  # years stay years
+        "It sold 3 million units and 2 died.",  # a verb follows: not a gapped count
+        "Room 12 and 14 were shut after 40 people fell ill.",
+    ],
+)
+def test_a_bare_number_borrows_no_noun_without_a_count_beside_it(sentence: str) -> None:
+    borrowed = [
+        f.text
+        for f in find_figures(sentence, JAN_2026)
+        if f.kind is FigureKind.COUNT and f.unit and not any(c.isalpha() for c in f.text)
+    ]
+    assert borrowed == []

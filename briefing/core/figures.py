@@ -623,8 +623,152 @@ def _scan(text: str, published: dt.date | None) -> list[Figure]:
         figures.append(figure)
         consumed = figure.end
     figures.extend(_fractions_of_a_point(text, figures))
+    if published is not None:
+        figures.extend(_weekday_dates(text, published, figures))
     figures.sort(key=lambda f: (f.start, f.end))
+    figures = _coordinated_counts(text, figures, digit_tokens)
     return _points_beside_percentages(text, figures)
+
+
+_WEEKDAY_NUMBERS = {
+    name: number
+    for number, name in enumerate(
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    )
+}
+_WEEKDAY_RE = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+_WEEKDAY_LEAD = re.compile(
+    r"\b(?:on|late|early|last|next|this|since|by|until|from|through|before|after)\s{1,3}$"
+    r"|\b(?:[Oo]n|[Ll]ate|[Ee]arly)\s{1,3}$"
+)
+_WEEKDAY_TAIL = re.compile(r"(?:['’]s\b|\s{1,3}(?:morning|afternoon|evening|night)\b)")
+_WEEKDAY_AHEAD = re.compile(
+    r"\b(?:will|shall|is due|are due|scheduled|expected to|set to|plans? to|going to)\b"
+)
+
+
+def _weekday_dates(text: str, published: dt.date, found: list[Figure]) -> list[Figure]:
+    """ "killed 1,700 people on Monday", "Monday's quake": news names the days of the
+    past week by their weekday. The day is the latest such weekday on or before the
+    article's day; one said of what will happen ("will vote on Thursday", "next
+    Friday") is the next one. A weekday followed by its full date is that date."""
+    if "day" not in text:
+        return []
+    dates: list[Figure] = []
+    for match in _WEEKDAY_RE.finditer(text):
+        start, end = match.span()
+        if any(f.start < end + 6 and start < f.end for f in found):
+            continue  # "Monday, February 6, 2023": the date says it
+        before = text[max(0, start - 14) : start]
+        lead = _WEEKDAY_LEAD.search(before)
+        if lead is None and not _WEEKDAY_TAIL.match(text, end):
+            continue  # "Black Friday", "Super Tuesday" and weekdays in names
+        if "Black" in before[-6:] or "Super" in before[-6:] or "Cyber" in before[-6:]:
+            continue
+        weekday = _WEEKDAY_NUMBERS[match.group(1)]
+        clause = text[max(0, start - 60) : start]
+        clause = clause[max(clause.rfind(". "), clause.rfind("\n"), -1) + 1 :]
+        if "next" in before or _WEEKDAY_AHEAD.search(clause):
+            delta = (weekday - published.weekday()) % 7
+            day = published + dt.timedelta(days=(delta or 7) if "next" in before else delta)
+        else:
+            delta = (published.weekday() - weekday) % 7
+            if "last" in before and not delta:
+                delta = 7
+            day = published - dt.timedelta(days=delta)
+        dates.append(Figure(FigureKind.DATE, match.group(1), start, end, day.isoformat(), ""))
+    return dates
+
+
+# "the 303 and 282 seats": a bare number before "and"/"or" and a count shares its noun
+_SHARED_NOUN_AFTER = re.compile(r",?\s{1,3}(?:and|or|,)\s{1,3}|,\s{0,3}")
+# "38,044 people had died in Turkey and 3,688 in Syria", "the BJP winning 240 seats and
+# the Congress 99", "39,106 dead, including 35,418 in southern Turkey": a bare number
+# after a coordinating word (and the names it is said of) counts what the count before
+# it counts. The number must end its phrase ("in Syria", a comma, the sentence's end).
+_GAPPED_BEFORE = re.compile(
+    r"(?:,\s{0,3}(?:(?:and|but|while|whereas|including|with)(?=\s))?|\s{1,3}"
+    r"(?:and|but|while|whereas|including|with|against|versus|vs\.?))"
+    r"(?:\s{1,3}(?:the|[A-Z][\w.'’&()-]*)){0,4}\s{1,3}$"
+)
+_PREPOSITION_BEFORE = re.compile(r"\b(?:in|of|from|to|by|for|over|across|than|after)\s{1,3}$")
+_GAPPED_AFTER = re.compile(r"\s{0,3}(?:[,.;:)]|$|\s(?:in|at|for|from|on|and|or)\b)")
+_CLAUSE_BREAK = re.compile(r"[.;:!?]\s|\n")
+
+
+def _coordinated_counts(
+    text: str, figures: list[Figure], digit_tokens: list[tuple[int, int]]
+) -> list[Figure]:
+    """Counts whose noun is said once for two numbers (English coordination): "the 303
+    and 282 seats", "38,044 people had died in Turkey and 3,688 in Syria". The bare
+    number takes the other count's noun; its span is the number alone."""
+    counts = [f for f in figures if f.kind is FigureKind.COUNT and f.unit]
+    if not counts:
+        return figures
+    taken = [(f.start, f.end) for f in figures]
+    added: list[Figure] = []
+    for start, end in digit_tokens:
+        if any(s < end and start < e for s, e in taken):
+            continue
+        word = text[start:end]
+        if "," not in word and "." not in word and len(word) == 4 and word[:2] in ("19", "20"):
+            continue  # a year
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "$€£¥#-/.:"):
+            continue
+        if text[end : end + 1].isalnum() or text[end : end + 1] in "%-/":
+            continue
+        value = _bare_value(text, start, end)
+        if value is None:
+            continue
+        shared = _SHARED_NOUN_AFTER.match(text, end)
+        unit = ""
+        if shared is not None:
+            following = next((f for f in counts if f.start == shared.end()), None)
+            if following is not None and following.text[:1].isdigit():
+                unit = following.unit
+        if not unit and _GAPPED_AFTER.match(text, end):
+            window = text[max(0, start - 160) : start]
+            clause = window[_last_break(window) :]
+            gap = _GAPPED_BEFORE.search(clause)
+            if gap is not None:
+                gap_at = start - len(clause) + gap.start()
+                before = [f for f in (*counts, *added) if f.end <= gap_at
+                          and f.start >= start - len(clause)]  # fmt: skip
+                # "12 goals in 20 games and 3 in the cup": the count the gapped one
+                # stands beside is not one inside a preposition's phrase
+                free = [f for f in before if not _PREPOSITION_BEFORE.search(
+                    text, max(0, f.start - 12), f.start)]  # fmt: skip
+                if free or before:
+                    unit = max(free or before, key=lambda f: f.end).unit
+        if not unit:
+            continue
+        figure = Figure(FigureKind.COUNT, word, start, end, value, unit)
+        added.append(figure)
+        taken.append((start, end))
+    if not added:
+        return figures
+    return sorted((*figures, *added), key=lambda f: (f.start, f.end))
+
+
+def _bare_value(text: str, start: int, end: int) -> float | None:
+    """The value of a number that stands alone ("the Congress 99"), or None when it is
+    part of something else (a list like 1,2,3, a time, a link)."""
+    after = text[end : end + 2]
+    if after[:1] in ",/.:" and after[1:2].isdigit():
+        return None
+    if _is_noise_token(text, start, end):
+        return None
+    try:
+        return float(Decimal(text[start:end].replace(",", "")))
+    except InvalidOperation:
+        return None
+
+
+def _last_break(window: str) -> int:
+    last = 0
+    for match in _CLAUSE_BREAK.finditer(window):
+        last = match.end()
+    return last
 
 
 _POINTS = frozenset({"point", "points", "pts", "pt"})

@@ -88,6 +88,16 @@ _CONTRAST_LINKS = frozenset(
     {"vs", "versus", "against", "compared", "from", "to", "than", "and", "or", "but", "while"}
 )
 """Words between two figures that set the second against the first."""
+_GAP_COORDINATORS = frozenset(
+    {"and", "but", "while", "whereas", "including", "with", ",", "against", "versus", "vs"}
+)
+"""Words after which a bare count stands beside the count before it."""
+
+
+def _has_letter(text: str) -> bool:
+    return any(c.isalpha() for c in text)
+
+
 _PLACE_LINKS = frozenset({"in", "at", "near", "outside", "inside", "across"})
 _ADJUNCT_LINKS = frozenset(
     {"under", "with", "without", "via", "through", "despite", "after", "before", "during",
@@ -565,6 +575,8 @@ class _SentenceReader:
             found.modality = previous.modality
         if not found.head and figure.kind is not FigureKind.DATE:
             self.inherit(index, position, found, earlier)
+        if figure.kind is FigureKind.COUNT and figure.unit and not _has_letter(figure.text):
+            self.gapped(index, position, found, earlier)
         if (
             clause_start + 1 < len(self.tokens)
             and self.tokens[clause_start].low == "of"
@@ -1685,6 +1697,42 @@ class _SentenceReader:
             if len(verbs) <= 1 and any(t.low == "and" for t in between):
                 found.set_head(frame.head, frame.phrase, frame.mods, position)
             return
+
+    def gapped(
+        self, index: int, position: int, found: _Found, earlier: Sequence[Frame | None]
+    ) -> None:
+        """A count that said its noun only through the count before it ("the BJP winning
+        240 seats and the Congress 99", "38,044 people had died in Turkey and 3,688 in
+        Syria") takes that count's event; the names after the coordinating word are
+        whose it is, else it is the other count's owner's."""
+        figure = self.figures[index]
+        previous = index - 1
+        while previous >= 0 and not (
+            self.figures[previous].kind is FigureKind.COUNT
+            and self.figures[previous].unit == figure.unit
+        ):
+            previous -= 1
+        frame = earlier[previous] if 0 <= previous < len(earlier) else None
+        if frame is None or previous not in self.position:
+            return  # "the 303 and 282 seats": the noun comes after; the head is enough
+        between = self.tokens[self.position[previous] + 1 : position]
+        names: list[Token] = []
+        for token in reversed(between):
+            if token.low in _GAP_COORDINATORS:
+                break
+            names.append(token)
+        else:
+            return
+        named = [t for t in reversed(names) if t.low != "the"]
+        if named and all(t.is_word and t.text[:1].isupper() for t in named):
+            found.owner = " ".join(t.low for t in named)
+            found.owner_text = " ".join(t.text for t in named)
+        elif not named and not found.owner:
+            found.owner, found.owner_text = frame.owner, frame.owner_text
+        if not found.event:
+            found.event, found.event_text = frame.event, frame.event_text
+        if not found.period and not named:
+            found.period = frame.period
 
     def is_link(self, token: Token) -> bool:
         """Words that join two figures of one quantity: 'and', 'to', 'up from', ','."""

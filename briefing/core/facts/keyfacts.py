@@ -46,6 +46,9 @@ _HEDGE_MEANINGS = {
     "or more": "a minimum",
 }
 _YEAR_IN_TEXT = re.compile(r"\b(?:19|20)\d\d\b")
+_WEEKDAY_NAMES = frozenset(
+    ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+)
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -183,13 +186,17 @@ def _fact_value(value: _Value, kind: FigureKind) -> FactValue:
         pair = (mention.article, mention.fact.figure.text)
         if pair not in seen:
             seen.add(pair)
-            votes[_plain(mention.fact.figure.text)] += 1
+            # a weekday says the date less plainly than the date: it wins no tie
+            weekday = mention.fact.figure.text in _WEEKDAY_NAMES
+            votes[_plain(mention.fact.figure.text)] += 2 if not weekday else 1
     text = votes.most_common(1)[0][0]
     figure = next(m.fact.figure for m in group if _plain(m.fact.figure.text) == text)
     hedges = {m.fact.figure.hedge for m in group}
     shown = _display_text(figure) if len(hedges) == 1 else _plain(figure.text)
     if kind is FigureKind.DATE:
         shown = _with_year(shown, figure)
+    elif kind is FigureKind.COUNT and figure.unit and not any(c.isalpha() for c in shown):
+        shown = f"{shown} {figure.unit}"  # "the Congress 99": its noun was said once
     if kind is FigureKind.COUNT:
         unit = Counter(m.fact.figure.unit for m in group).most_common(1)[0][0]
     else:
@@ -406,9 +413,13 @@ def _display_text(figure: Figure) -> str:
 
 
 def _with_year(text: str, figure: Figure) -> str:
-    """'Dec. 29' -> 'Dec. 29, 2025': a date read without its year gets it shown."""
+    """'Dec. 29' -> 'Dec. 29, 2025': a date read without its year gets it shown;
+    'Monday' -> 'Monday, February 6, 2023'."""
     if not isinstance(figure.value, str) or _YEAR_IN_TEXT.search(text):
         return text
+    if text in _WEEKDAY_NAMES and len(figure.value) == 10:
+        day = dt.date.fromisoformat(figure.value)
+        return f"{text}, {day:%B} {day.day}, {day.year}"
     year = figure.value[:4]
     if text[-1:].isdigit() or text.endswith(("st", "nd", "rd", "th")):
         return f"{text}, {year}"
