@@ -519,3 +519,30 @@ def test_a_weekday_date_is_shown_with_its_date_and_joins_the_dated_fact() -> Non
     alone = merged(article("a", "One", "Quake", "The quake struck on Monday.",
                            published="2023-02-07T08:00:00+00:00"))  # fmt: skip
     assert [v.text for v in one_holding(alone, "2023-02-06").values] == ["Monday, February 6, 2023"]
+
+
+def test_amounts_in_other_currencies_are_other_values_never_a_disagreement() -> None:
+    """€100m and £100m are two amounts, never one value; one amount per currency is no
+    disagreement (a briefing cannot compare them without an exchange rate), two amounts
+    in one currency are."""
+    facts = merged(
+        article("a", "One", "Transfer", "Bayern agreed a fee of €100m for the striker."),
+        article("b", "Two", "Transfer", "Bayern agreed a fee of £100m for the striker."),
+        article("c", "Three", "Transfer", "Bayern agreed a fee of €100m for the striker."),
+    )
+    fact = one_holding(facts, 100e6)
+    assert sorted((v.unit, v.sources) for v in fact.values) == [
+        ("EUR", ("One", "Three")),
+        ("GBP", ("Two",)),
+    ]
+    assert fact.status == "agreed" and "not compared" in fact.note
+    facts = merged(
+        article("a", "One", "Transfer", "Bayern agreed a fee of €100m for the striker."),
+        article("b", "Two", "Transfer", "Bayern agreed a fee of £100m for the striker."),
+        article("c", "Three", "Transfer", "Bayern agreed a fee of €98m for the striker."),
+    )
+    fact = one_holding(facts, 98e6)
+    assert {(v.value, v.unit) for v in fact.values} == {
+        (100e6, "EUR"), (100e6, "GBP"), (98e6, "EUR")
+    }  # fmt: skip
+    assert fact.status in ("differs", "revised")  # €100m against €98m

@@ -76,6 +76,18 @@ def key_fact(cluster: Cluster, vocabulary: Vocabulary) -> KeyFact:
     if len(ordered) == 1:
         status = "agreed" if len(sources) > 1 else "single"
         note = _hedge_note({m.fact.figure.hedge for m in mentions})
+    elif _one_amount_per_currency(ordered):
+        # "€100m (£86m)": one amount given in two currencies is not a disagreement
+        status = "agreed" if len(sources) > 1 else "single"
+        currencies = ", ".join(dict.fromkeys(v.mentions[0].fact.figure.unit for v in ordered))
+        note = " ".join(
+            part
+            for part in (
+                f"Stated in {currencies}: amounts in other currencies are not compared.",
+                _hedge_note({m.fact.figure.hedge for m in mentions}),
+            )
+            if part
+        )
     else:
         revised = _revision_order(values)
         status = "revised" if revised is not None else "differs"
@@ -108,6 +120,13 @@ def key_fact(cluster: Cluster, vocabulary: Vocabulary) -> KeyFact:
     )
 
 
+def _one_amount_per_currency(values: Sequence[_Value]) -> bool:
+    if values[0].mentions[0].kind is not FigureKind.MONEY:
+        return False
+    currencies = [v.mentions[0].fact.figure.unit for v in values]
+    return len(set(currencies)) == len(currencies)
+
+
 def rank_key(fact: KeyFact) -> tuple[object, ...]:
     """Facts that more sources state come first, and of those the ones sources
     disagree on or revised; single-source trivia last."""
@@ -138,12 +157,20 @@ def slug(text: str) -> str:
 
 
 def _values(mentions: Sequence[Mention]) -> list[_Value]:
+    """The fact's values, one per amount; money one per amount and currency ($100m,
+    €100m and £100m are three amounts, never one)."""
     by_value: dict[float | str, list[Mention]] = {}
+    by_currency: dict[tuple[float | str, str], list[Mention]] = {}
     for mention in mentions:
-        by_value.setdefault(mention.value_key, []).append(mention)
+        if mention.kind is FigureKind.MONEY:
+            key = (mention.value_key, mention.fact.figure.unit)
+            by_currency.setdefault(key, []).append(mention)
+        else:
+            by_value.setdefault(mention.value_key, []).append(mention)
     _fold_months(by_value)
+    groups = [*by_value.values(), *by_currency.values()]
     values = []
-    for group in by_value.values():
+    for group in groups:
         days = sorted(m.day for m in group if m.day is not None)
         sources = list(dict.fromkeys(m.source for m in sorted(group, key=_earliest)))
         values.append(
