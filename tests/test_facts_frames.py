@@ -376,3 +376,17 @@ def test_a_count_that_said_its_noun_once_takes_the_other_counts_frame(
 ) -> None:
     found = parts(frame_of(sentence, figure))
     assert {k: found.get(k) for k in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "scope"),
+    [
+        ("The death toll in Syria stood at 5,900.", "5,900", "place:syria"),
+        ("The number of deaths in Turkey rose to 12,391.", "12,391", "place:turkey"),
+        ("Investment in Windows devices rose to $4 billion.", "$4 billion", None),
+    ],
+)
+def test_a_place_right_after_the_noun_is_the_figures_scope(
+    sentence: str, figure: str, scope: str | None
+) -> None:
+    assert parts(frame_of(sentence, figure)).get("scope") == scope

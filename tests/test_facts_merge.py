@@ -546,3 +546,46 @@ def test_amounts_in_other_currencies_are_other_values_never_a_disagreement() -> 
         (100e6, "EUR"), (100e6, "GBP"), (98e6, "EUR")
     }  # fmt: skip
     assert fact.status in ("differs", "revised")  # €100m against €98m
+
+
+def test_a_place_said_as_whose_the_figure_is_reads_as_the_place() -> None:
+    """ "Syria's death toll" and "the death toll in Syria" are one quantity, and
+    apart from Turkey's."""
+    facts = merged(
+        article("a", "One", "Quake", "Syria's death toll rose to 5,900."),
+        article("b", "Two", "Quake", "The death toll in Syria rose to 5,900."),
+        article("c", "Three", "Quake", "The death toll in Turkey rose to 35,418."),
+    )
+    fact = one_holding(facts, 5900.0)
+    assert set(fact.sources) == {"One", "Two"} and 35418.0 not in values(fact)
+
+
+def test_a_weekday_read_from_a_late_article_date_is_no_disagreement() -> None:
+    """A feed dated a week late makes "on Monday" another Monday: where sources write
+    the date out, that weekday is left out, not shown as a second date."""
+    facts = merged(
+        article(
+            "a",
+            "One",
+            "Quake",
+            "The quake struck on February 6.",
+            published="2023-02-07T08:00:00+00:00",
+        ),
+        article(
+            "b",
+            "Two",
+            "Quake",
+            "The quake struck on February 6.",
+            published="2023-02-08T08:00:00+00:00",
+        ),
+        article(
+            "c",
+            "Three",
+            "Quake",
+            "The quake struck on Monday.",
+            published="2023-02-14T08:00:00+00:00",
+        ),
+    )
+    fact = one_holding(facts, "2023-02-06")
+    assert values(fact) == {"2023-02-06"} and fact.status == "agreed"
+    assert not holding(facts, "2023-02-13")

@@ -1856,6 +1856,36 @@ class _SentenceReader:
         if found.period == "from":
             found.period = ""
             found.cue = found.cue or "old"
+        if not found.scope and 0 <= found.head_at < position:
+            self.place_after_head(found, position)
+
+    def place_after_head(self, found: _Found, position: int) -> None:
+        """ "the death toll in Syria stood at 5,900": the place right after the noun
+        (before the verb) is the figure's scope, as "5,900 in Syria" would be."""
+        tokens = self.tokens
+        at = found.head_at + 1  # the noun phrase starts there: step to its end
+        while (
+            at < min(position, found.head_at + 4)
+            and tokens[at].is_word
+            and not (self.words.is_function(tokens[at]))
+        ):
+            at += 1
+        if at + 1 >= position or tokens[at].low not in ("in", "across", "throughout"):
+            return
+        place_at = at + 2 if tokens[at + 1].low == "the" else at + 1
+        if place_at >= position or not self.words.is_name(tokens[place_at]):
+            return
+        name_end = self.name_end(place_at, position - 1)
+        after = tokens[name_end + 1]
+        if tokens[name_end].possessive or (
+            after.is_word
+            and self.words.can_be_noun(after)
+            and not self.words.can_be_verb(after)
+            and not self.words.is_function(after)
+        ):
+            return  # "in Windows devices" is no place
+        found.scope = "place:" + self.name_at(name_end)[0]
+        found.words.append(f"{tokens[at].text} {tokens[place_at].text}")
 
     def other_year(self, found: _Found, figure: Figure, clause_start: int, right: int) -> None:
         """ "more than 30 people died in 2011", "the 2008 strike": a figure of an earlier

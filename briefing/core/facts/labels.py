@@ -82,7 +82,8 @@ _MAJORITY = 0.5
 def label_for(mentions: Sequence[Mention], vocabulary: Vocabulary) -> str:
     kind = mentions[0].kind
     stated = _Majority(mentions)
-    owner = stated.value(lambda m: m.fact.frame.owner_text)
+    # an owner read as a place ("Syria's toll": the toll in Syria) is no owner here
+    owner = stated.value(lambda m: m.fact.frame.owner_text if m.owner else "")
     head = stated.plurality(lambda m: m.head if m.head not in vocabulary.money_defaults else "")
     event = stated.value(lambda m: m.event, share=1 / 3)
     phrase = _event_noun_phrase(

@@ -276,6 +276,7 @@ def cluster_facts(facts: Iterable[Fact], vocabulary: Vocabulary) -> list[Cluster
     memo: dict[tuple[object, ...], tuple[str, str, tuple[str, ...]]] = {}
     mentions = [resolve(fact, vocabulary, memo) for fact in facts]
     _full_owner_names(mentions)
+    _places_as_owners(mentions)
     loose = [m for m in mentions if m.is_loose]
     framed = [m for m in mentions if not m.is_loose]
     links = _HeadLinks()
@@ -287,7 +288,30 @@ def cluster_facts(facts: Iterable[Fact], vocabulary: Vocabulary) -> list[Cluster
     _merge_differing_values(clusters, links, vocabulary)
     _attach_by_value(clusters, vocabulary)
     _attach_loose(clusters, loose)
-    return clusters
+    return [_without_contradicted_weekdays(c) if c.kind is FigureKind.DATE else c
+            for c in clusters]  # fmt: skip
+
+
+_WEEKDAY_TEXTS = frozenset(
+    ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+)
+
+
+def _without_contradicted_weekdays(cluster: Cluster) -> Cluster:
+    """ "on Monday" is read from the article's own date, which a feed may give late
+    (an update, not the writing): where sources write the date out, a weekday that
+    falls on another day is that misreading, not a disagreement, and is left out."""
+    written = {m.value_key for m in cluster.mentions if m.fact.figure.text not in _WEEKDAY_TEXTS}
+    kept = [
+        m
+        for m in cluster.mentions
+        if m.fact.figure.text not in _WEEKDAY_TEXTS or m.value_key in written
+    ]
+    if not written or len(kept) == len(cluster.mentions):
+        return cluster
+    trimmed = Cluster(cluster.kind, kept)
+    trimmed.reasons = cluster.reasons
+    return trimmed
 
 
 def _linked_per_units(mentions: list[Mention], links: _HeadLinks) -> None:
@@ -352,6 +376,22 @@ def _full_owner_names(mentions: list[Mention]) -> None:
             mention.owner = named
             quals = list(mention.quals)
             quals[owner_at] = named
+            mention.quals = tuple(quals)
+
+
+def _places_as_owners(mentions: list[Mention]) -> None:
+    """ "Syria's death toll" is the toll "in Syria": an owner that the story names as a
+    place elsewhere ("in Syria") is that place's scope, so both read alike."""
+    places = {m.scope[6:] for m in mentions if m.scope.startswith("place:")}
+    if not places:
+        return
+    owner_at, scope_at = _QUALIFIER_INDEX["owner"], _QUALIFIER_INDEX["scope"]
+    for mention in mentions:
+        if mention.owner in places and not mention.scope and mention.kind is not FigureKind.DATE:
+            mention.scope = "place:" + mention.owner
+            mention.owner = ""
+            quals = list(mention.quals)
+            quals[owner_at], quals[scope_at] = "", mention.scope
             mention.quals = tuple(quals)
 
 
