@@ -17,6 +17,12 @@ It is read from general English (a lexicon of word forms and the word classes in
 ``vocabulary/general.toml``), never from one story's words, by walking the tokens
 left and right of the figure within its clause. Every part keeps the words it came
 from, so the UI can say which words made two figures one fact.
+
+The walks share ``sentence_walk``: the frame, what the walks around a figure found
+so far, and the words of a sentence as every walk sees them (its clauses, names and
+noun phrases). This module puts the walks in order and reads the words left and
+right of the figure, its qualifiers, what it takes from the figures beside it, and a
+date's event.
 """
 
 from __future__ import annotations
@@ -27,62 +33,15 @@ from typing import NamedTuple
 from briefing.core import lexicon
 from briefing.core.models import Figure, FigureKind
 
-from .tokens import MONTHS_AND_DAYS, Token, Words, tokenize
-from .vocabulary import PhraseTable, Vocabulary
+from .sentence_walk import HEDGE_WORDS, Found, Frame, SentenceWalk
+from .tokens import Token, Words, tokenize
+from .vocabulary import PhraseTable
 
 __all__ = ["Frame", "read_frames"]
 
 _MAX_LEFT = 9
 """Words looked at left of a figure for its verb and noun."""
 _MAX_RIGHT = 7
-_HEDGE_WORDS = frozenset(
-    [
-        "about",
-        "around",
-        "roughly",
-        "approximately",
-        "nearly",
-        "almost",
-        "some",
-        "more",
-        "than",
-        "less",
-        "fewer",
-        "at",
-        "least",
-        "most",
-        "up",
-        "to",
-        "as",
-        "much",
-        "many",
-        "over",
-        "under",
-        "upwards",
-        "of",
-        "just",
-        "close",
-        "well",
-        "beyond",
-        "below",
-        "above",
-        "an",
-        "estimated",
-        "a",
-        "reported",
-        "reportedly",
-        "total",
-        "combined",
-        "another",
-        "additional",
-        "further",
-        "staggering",
-        "whopping",
-        "mere",
-        "only",
-        "past",
-    ]
-)
 _PERIOD_LINKS = frozenset({"from"})
 _CONTRAST_LINKS = frozenset(
     {"vs", "versus", "against", "compared", "from", "to", "than", "and", "or", "but", "while"}
@@ -111,47 +70,6 @@ _NEW_CUES = frozenset({"now", "revised", "updated", "latest"})
 _OLD_CUES = frozenset({"initially", "originally", "earlier", "previously", "previous", "prior"})
 """Words that make a figure an old value ("initially", "previously"); not "first" or
 "old", which are more often adjectives ("a first responder", "a 20-year-old")."""
-
-
-class Frame(NamedTuple):
-    """What one figure measures. Every field is a plain string ('' when not said)."""
-
-    head: str = ""
-    """Lemma of the measured noun: 'device', 'revenue', 'toll'."""
-    phrase: str = ""
-    """The measured noun phrase as written: 'Windows devices'."""
-    mods: str = ""
-    """Lemmas of the phrase's other words, space-separated: 'windows'."""
-    context: str = ""
-    """A noun the figure's phrase hangs on: 'metadata' in "metadata for 256 million tracks"."""
-    event: str = ""
-    """Lemma of the event word: 'kill', 'cancel', 'settlement'."""
-    event_text: str = ""
-    owner: str = ""
-    """Lower-case name of whose figure it is: 'delta', 'fortune 500'."""
-    owner_text: str = ""
-    per: str = ""
-    """Per-unit lemma: 'work', 'week', 'share', 'each'."""
-    scope: str = ""
-    """'world', 'insured', 'us', 'place:texas'..."""
-    modality: str = ""
-    """'maximum', 'minimum', 'potential', 'forecast', 'actual'."""
-    period: str = ""
-    """'prior' (last year's) or 'future' (next year's)."""
-    aspect: str = ""
-    """'share', 'change' or 'rate' (mostly for percentages)."""
-    basis: str = ""
-    """What a change is measured against: 'year', 'quarter', 'month', 'week'."""
-    when: str = ""
-    """Which period the figure is of: 'q3', 'h1', 'full_year'."""
-    cue: str = ""
-    """'new' (rose to, now, revised) or 'old' (up from, initially)."""
-    unit: str = ""
-    """A container the thing is counted in: 'row' in "rows of metadata"."""
-    words: str = ""
-    """The words that made this frame, as written, for explanations."""
-    as_of: str = ""
-    """The day the figure is given as of ("As of July 25, 34 people..."): ISO, or ''."""
 
 
 def read_frames(
@@ -224,330 +142,12 @@ def _merged_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-class _Found:
-    """What the walks around one figure found so far."""
-
-    __slots__ = (
-        "aspect",
-        "basis",
-        "context",
-        "cue",
-        "event",
-        "event_at",
-        "event_text",
-        "head",
-        "head_at",
-        "modality",
-        "mods",
-        "owner",
-        "owner_text",
-        "participle_head",
-        "per",
-        "period",
-        "phrase",
-        "quantity",
-        "scope",
-        "unit",
-        "verb_at",
-        "when",
-        "words",
-    )
-
-    def __init__(self) -> None:
-        self.participle_head = False
-        """The head is the noun before a participle ("damages sought"), which may
-        have been a subject and a finite verb ("the storm caused")."""
-        self.head = self.phrase = self.mods = self.context = ""
-        self.event = self.event_text = self.owner = self.owner_text = ""
-        self.per = self.scope = self.modality = self.period = self.aspect = ""
-        self.basis = self.when = ""
-        self.cue = self.unit = self.quantity = ""
-        self.head_at = -1
-        self.event_at = -1
-        self.verb_at = -1
-        """Index of the nearest verb found (an event or a quantity verb)."""
-        self.words: list[str] = []
-
-    def set_head(self, head: str, phrase: str, mods: str, at: int) -> None:
-        self.head, self.phrase, self.mods, self.head_at = head, phrase, mods, at
-        self.words.append(phrase)
-
-    def frame(self) -> Frame:
-        return Frame(
-            head=self.head,
-            phrase=self.phrase,
-            mods=self.mods,
-            context=self.context,
-            event=self.event,
-            event_text=self.event_text,
-            owner=self.owner,
-            owner_text=self.owner_text,
-            per=self.per,
-            scope=self.scope,
-            modality=self.modality,
-            period=self.period,
-            aspect=self.aspect,
-            basis=self.basis,
-            when=self.when,
-            cue=self.cue,
-            unit=self.unit,
-            words=" · ".join(dict.fromkeys(w for w in self.words if w)),
-        )
-
-
-_SKIP_LEFT: dict[int, tuple[Vocabulary, frozenset[str]]] = {}
-"""By id of the vocabulary, which the entry keeps alive (so its id is not reused)."""
-
-
-def _skip_left(vocabulary: Vocabulary) -> frozenset[str]:
-    """Determiners, adverbs and hedge words: stepped over when walking left. Made once
-    per vocabulary rather than once per sentence."""
-    entry = _SKIP_LEFT.get(id(vocabulary))
-    if entry is None or entry[0] is not vocabulary:
-        if len(_SKIP_LEFT) >= 8:
-            _SKIP_LEFT.clear()
-        grammar = vocabulary.grammar
-        words = grammar["determiners"] | grammar["adverbs"] | _HEDGE_WORDS
-        entry = _SKIP_LEFT[id(vocabulary)] = (vocabulary, words)
-    return entry[1]
-
-
-class _SentenceReader:
-    def __init__(self, tokens: list[Token], figures: Sequence[Figure], words: Words) -> None:
-        self.tokens = tokens
-        self.figures = figures
-        self.words = words
-        self.vocabulary = words.vocabulary
-        grammar = self.vocabulary.grammar
-        self.skip_left = _skip_left(self.vocabulary)
-        self.prepositions = grammar["prepositions"]
-        self.auxiliaries = grammar["auxiliaries"]
-        self.conjunctions = grammar["conjunctions"]
-        self.position = {t.fig: i for i, t in enumerate(tokens) if t.fig >= 0}
-        self._lemmas: list[str] | None = None
-        self._lows: list[str] | None = None
-        self._hints: list[bool] | None = None
-        self.year: int | None = None
-        self.left_stop = -1
-        """The figure of the same kind the last walk left stopped at (its index), or -1."""
-
-    # ------------------------------------------------------------------ helpers
-
-    def lows(self) -> list[str]:
-        if self._lows is None:
-            self._lows = [t.low for t in self.tokens]
-        return self._lows
-
-    def lemmas(self) -> list[str]:
-        """One lemma per token (figures as '#', marks as themselves)."""
-        if self._lemmas is None:
-            self._lemmas = self.words.sentence_lemmas(self.tokens)
-        return self._lemmas
-
-    def qualifier_hints(self) -> list[bool]:
-        """Per token: a qualifier phrase may start here (its word or lemma starts one),
-        or it is "in", "across" or "throughout" (a place may follow)."""
-        if self._hints is None:
-            starts = self.vocabulary.qualifier_starts
-            self._hints = [
-                low in starts or lemma in starts or low in ("in", "across", "throughout")
-                for low, lemma in zip(self.lows(), self.lemmas(), strict=True)
-            ]
-        return self._hints
-
-    def clause(self, position: int) -> tuple[int, int]:
-        """First and last token index of the comma-free stretch holding ``position``; a
-        short parenthesis on the left ("earnings per share (EPS) of $0.74") is inside."""
-        tokens = self.tokens
-        left = position
-        while left > 0:
-            before = tokens[left - 1]
-            if before.text == ")" and not before.is_figure:
-                opening = next(
-                    (i for i in range(left - 2, max(-1, left - 7), -1) if tokens[i].text == "("),
-                    -1,
-                )
-                if opening > 0 and not any(t.is_figure for t in tokens[opening:left]):
-                    left = opening
-                    continue
-            if before.is_clause_mark:
-                break
-            left -= 1
-        right = position
-        while right + 1 < len(tokens) and not tokens[right + 1].is_clause_mark:
-            right += 1
-        return left, right
-
-    def figure_kind(self, token: Token) -> FigureKind | None:
-        return self.figures[token.fig].kind if token.fig >= 0 else None
-
-    def name_at(self, index: int) -> tuple[str, str, int]:
-        """(lower-case name, as written, index of its first token) of the name ending at
-        ``index``: "Delta Air Lines", "the Fortune 500" (a number inside a name is kept)."""
-        tokens = self.tokens
-        first = index
-        while first > 0:
-            before = tokens[first - 1]
-            if (
-                self.words.is_name(before)
-                or (before.cap and not before.first and before.low == "new")
-            ) and not before.possessive:
-                first -= 1  # "New York": a capitalised "New" inside a name
-            elif (
-                before.low in ("of", "&", "and")
-                and first >= 2
-                and self.words.is_name(tokens[first - 2])
-            ):
-                first -= 2
-            else:
-                break
-        if first > 0 and tokens[first - 1].low == "the":
-            first -= 1
-        parts = tokens[first : index + 1]
-        written = " ".join(t.text for t in parts)
-        name = " ".join(t.low for t in parts if t.low != "the")
-        return name, written, first
-
-    def noun_phrase_ending(self, index: int) -> tuple[str, str, str, int]:
-        """(head lemma, phrase as written, modifier lemmas, first index) of the noun
-        phrase whose last word is ``tokens[index]``: "the death toll" -> toll/death."""
-        tokens = self.tokens
-        words = self.words
-        head = words.noun_lemma(tokens[index])
-        first = index
-        while first > 0 and index - first < 3:
-            before = tokens[first - 1]
-            if not before.is_word or before.low in self.skip_left or words.is_function(before):
-                break
-            if before.possessive or (words.only_verb(before) and not before.low.endswith("ed")):
-                break
-            if words.is_reporting(before) and words.can_be_verb(before):
-                break
-            if (
-                words.can_be_verb(before)
-                and first >= 2
-                and (tokens[first - 2].low in self.auxiliaries or tokens[first - 2].low == "to")
-            ):
-                break  # "would have increased wages": a verb, not a modifier
-            if (
-                before.low.endswith("ed")
-                and first >= 2
-                and words.can_be_verb(before)
-                and self.is_subject_noun(tokens[first - 2])
-            ):
-                break  # "analysts expected earnings", "Nvidia reported revenue"
-            first -= 1
-        phrase = " ".join(t.text for t in tokens[first : index + 1])
-        return head, phrase, self.modifier_lemmas(tokens[first:index]), first
-
-    def names_another_figure(self, first: int) -> bool:
-        """The noun phrase starting at ``first`` is another figure's: "$13 trillion in
-        damages", "$5 million fines"."""
-        tokens = self.tokens
-        if first >= 1 and tokens[first - 1].is_figure:
-            return True
-        return first >= 2 and tokens[first - 1].low in ("in", "of") and tokens[first - 2].is_figure
-
-    def event_noun_of(self, item: _Item) -> str:
-        """The event a noun phrase names ("picket line", "strike"), as its lemmas, or ''."""
-        vocabulary = self.vocabulary
-        if item.mods:
-            pair = f"{item.mods.split()[-1]} {item.head}"
-            if vocabulary.event_class(pair, noun=True):
-                return pair
-        return item.head if vocabulary.event_class(item.head, noun=True) else ""
-
-    def verb_phrase_ending(self, index: int, clause_start: int) -> int:
-        """Where an event phrase of three words that ends at ``index`` starts ("return
-        to work", "go on strike"), or -1. Noun phrases ("death toll") are not verbs."""
-        start = index - 2
-        if start < clause_start or not self.tokens[start].is_word:
-            return -1
-        vocabulary = self.vocabulary
-        starts = vocabulary.event_words.starts
-        token = self.tokens[start]
-        if token.low not in starts and self.words.lemma(token) not in starts:
-            return -1
-        lemmas = self.lemmas()
-        hit = vocabulary.event_words.match(lemmas, start)
-        if hit is None or hit[1] != 3:
-            return -1
-        noun = vocabulary.event_nouns.match(lemmas, start)
-        return -1 if noun is not None and noun[1] == 3 else start
-
-    def is_subject_noun(self, token: Token) -> bool:
-        """A name or a noun that cannot be a verb, as the subject of a verb in -ed
-        after it ("analysts expected", "the company reported")."""
-        words = self.words
-        if not token.is_word or token.possessive or words.is_function(token):
-            return False
-        if token.low in self.skip_left:
-            return False
-        return words.is_name(token) or (words.can_be_noun(token) and not words.can_be_verb(token))
-
-    def qualifier_phrase_at(self, index: int) -> bool:
-        """A qualifier phrase starts here ("year over year", "a year earlier")."""
-        lows = self.lows()
-        vocabulary = self.vocabulary
-        return any(
-            table.match(lows, index) is not None
-            for table in (vocabulary.basis, vocabulary.period, vocabulary.when, vocabulary.scope)
-        )
-
-    def modifier_lemmas(self, tokens: Sequence[Token]) -> str:
-        """The modifiers of a noun that may tell two quantities apart ('data-center' in
-        "data-center revenue"): not names, not qualifier words, not weak adjectives."""
-        vocabulary = self.vocabulary
-        kept = []
-        for token in tokens:
-            if not token.is_word or self.words.is_name(token):
-                continue
-            lemma = self.words.lemma(token)
-            if vocabulary.is_qualifier_word(token.low) or vocabulary.is_qualifier_word(lemma):
-                continue
-            kept.append(lemma)
-        return " ".join(kept)
-
-    def noun_phrase_starting(self, index: int, limit: int) -> tuple[str, str, str, int] | None:
-        """The noun phrase that starts at ``tokens[index]`` (after a figure or "of"):
-        (head lemma, as written, modifier lemmas, last index)."""
-        tokens = self.tokens
-        words = self.words
-        cursor = index
-        while cursor <= limit and tokens[cursor].low in ("the", "a", "an", "its", "their", "all"):
-            cursor += 1
-        first = cursor
-        last = -1
-        while cursor <= limit and cursor - first < 4:
-            token = tokens[cursor]
-            if not token.is_word or words.is_function(token) or token.low in MONTHS_AND_DAYS:
-                break
-            if self.vocabulary.is_qualifier_word(token.low) and cursor == first:
-                return None
-            if cursor > first and words.only_verb(token) and not token.low.endswith("ing"):
-                break
-            if token.possessive:
-                break
-            last = cursor
-            cursor += 1
-            if not words.can_be_noun(token) and cursor <= limit and not tokens[cursor].is_word:
-                break
-        if last < 0:
-            return None
-        # The head is the last word that can be a noun ("listening" after "all" is one).
-        while last > first and not words.can_be_noun(tokens[last]):
-            last -= 1
-        if not words.can_be_noun(tokens[last]) and not tokens[last].low.endswith("ing"):
-            return None
-        head = words.noun_lemma(tokens[last])
-        phrase = " ".join(t.text for t in tokens[first : last + 1])
-        return head, phrase, self.modifier_lemmas(tokens[first:last]), last
-
-    # ------------------------------------------------------------------ the frame
+class _SentenceReader(SentenceWalk):
+    """Reads the frame of each figure of one sentence."""
 
     def frame(self, index: int, position: int, earlier: Sequence[Frame | None]) -> Frame | None:
         figure = self.figures[index]
-        found = _Found()
+        found = Found()
         clause_start, clause_end = self.clause(position)
         if figure.kind is FigureKind.COUNT:
             self.counted_noun(figure, found, position)
@@ -614,7 +214,7 @@ class _SentenceReader:
             found.event = found.event_text = ""
         return found.frame()
 
-    def counted_noun(self, figure: Figure, found: _Found, position: int) -> None:
+    def counted_noun(self, figure: Figure, found: Found, position: int) -> None:
         """The noun a count states ('8.5 million Windows devices' -> device), from the
         figure's own unit, trimmed of verbs ("homes lost power" -> homes)."""
         unit = figure.unit
@@ -650,7 +250,42 @@ class _SentenceReader:
         if found.unit:
             found.words.append(unit)
 
-    def walk_left(self, figure: Figure, found: _Found, position: int, clause_start: int) -> None:
+    def names_another_figure(self, first: int) -> bool:
+        """The noun phrase starting at ``first`` is another figure's: "$13 trillion in
+        damages", "$5 million fines"."""
+        tokens = self.tokens
+        if first >= 1 and tokens[first - 1].is_figure:
+            return True
+        return first >= 2 and tokens[first - 1].low in ("in", "of") and tokens[first - 2].is_figure
+
+    def event_noun_of(self, item: _Item) -> str:
+        """The event a noun phrase names ("picket line", "strike"), as its lemmas, or ''."""
+        vocabulary = self.vocabulary
+        if item.mods:
+            pair = f"{item.mods.split()[-1]} {item.head}"
+            if vocabulary.event_class(pair, noun=True):
+                return pair
+        return item.head if vocabulary.event_class(item.head, noun=True) else ""
+
+    def verb_phrase_ending(self, index: int, clause_start: int) -> int:
+        """Where an event phrase of three words that ends at ``index`` starts ("return
+        to work", "go on strike"), or -1. Noun phrases ("death toll") are not verbs."""
+        start = index - 2
+        if start < clause_start or not self.tokens[start].is_word:
+            return -1
+        vocabulary = self.vocabulary
+        starts = vocabulary.event_words.starts
+        token = self.tokens[start]
+        if token.low not in starts and self.words.lemma(token) not in starts:
+            return -1
+        lemmas = self.lemmas()
+        hit = vocabulary.event_words.match(lemmas, start)
+        if hit is None or hit[1] != 3:
+            return -1
+        noun = vocabulary.event_nouns.match(lemmas, start)
+        return -1 if noun is not None and noun[1] == 3 else start
+
+    def walk_left(self, figure: Figure, found: Found, position: int, clause_start: int) -> None:
         """The verb that governs the figure, the noun it is "of", and whose it is."""
         items = self.left_items(figure, position, clause_start)
         self.read_left(figure, found, position, items)
@@ -871,7 +506,7 @@ class _SentenceReader:
             index -= 1
         return items
 
-    def read_left(self, figure: Figure, found: _Found, position: int, items: list[_Item]) -> None:
+    def read_left(self, figure: Figure, found: Found, position: int, items: list[_Item]) -> None:
         """Read the grouped words, nearest first: "<noun> of" names the figure, a verb
         is its event (or, for "rose", "was", "valued at", tells of its subject), a
         name before the verb is whose it is."""
@@ -1129,7 +764,7 @@ class _SentenceReader:
             # "officials revised the number of deaths to 2,122"
             found.set_head(held.head, held.phrase, held.mods, held.first)
 
-    def expectation(self, found: _Found, verb_at: int) -> None:
+    def expectation(self, found: Found, verb_at: int) -> None:
         """ "analysts expect", "Wall Street had expected", "Nvidia expects": a figure
         someone expects is a forecast, and others' (analysts', a poll's) a consensus."""
         tokens = self.tokens
@@ -1150,7 +785,7 @@ class _SentenceReader:
             found.modality = "forecast"
             found.words.append(tokens[verb_at].text)
 
-    def event_of_places_and_modifiers(self, found: _Found, position: int) -> None:
+    def event_of_places_and_modifiers(self, found: Found, position: int) -> None:
         """ "sickened in 13 states": a count of places takes no event, since the same
         states are counted whatever happened there; "34 sick people have been
         identified": an event word among the noun's modifiers beats a verb of no
@@ -1236,12 +871,12 @@ class _SentenceReader:
             or self.words.quantity_verb(token) in ("rise", "fall")  # "grew revenue to"
         )
 
-    def moved_to(self, found: _Found, position: int, clause_start: int) -> None:
+    def moved_to(self, found: Found, position: int, clause_start: int) -> None:
         """ "bringing the total number of people hospitalized to 57": a figure after
         the "to" of a verb that moves a figure is a new value."""
         tokens = self.tokens
         index = position - 1
-        while index >= clause_start and tokens[index].low in _HEDGE_WORDS - {"to"}:
+        while index >= clause_start and tokens[index].low in HEDGE_WORDS - {"to"}:
             index -= 1
         if index < clause_start or tokens[index].low != "to":
             return
@@ -1253,7 +888,7 @@ class _SentenceReader:
                 found.cue = found.cue or "new"
                 return
 
-    def relative_antecedent(self, found: _Found, at: int) -> None:
+    def relative_antecedent(self, found: Found, at: int) -> None:
         """ "analyst expectations, which were set at $33.12 billion": the noun a
         relative clause hangs on is what its figure measures."""
         tokens = self.tokens
@@ -1324,7 +959,7 @@ class _SentenceReader:
                 return outer
         return item
 
-    def label_before_colon(self, found: _Found, colon: int, *, events_only: bool = False) -> None:
+    def label_before_colon(self, found: Found, colon: int, *, events_only: bool = False) -> None:
         """ "Revenue: $35.08 billion vs. $33.16 billion": a short label before a colon
         at the start of a sentence names the figures after it."""
         tokens = self.tokens
@@ -1422,7 +1057,7 @@ class _SentenceReader:
                 return self.name_at(earlier)[0]
         return ""
 
-    def walk_right(self, figure: Figure, found: _Found, position: int, clause_end: int) -> None:
+    def walk_right(self, figure: Figure, found: Found, position: int, clause_end: int) -> None:
         """A noun the amount names ("$1.5 billion settlement", "$34 billion in damage",
         "25% of the vote"), then the verb a count or a share is the subject of ("six
         workers were killed", "96% of voting workers rejected the contract")."""
@@ -1476,7 +1111,7 @@ class _SentenceReader:
             return
         self.verb_after(found, position, index, clause_end)
 
-    def verb_after(self, found: _Found, position: int, index: int, clause_end: int) -> None:
+    def verb_after(self, found: Found, position: int, index: int, clause_end: int) -> None:
         """The verb of a figure that is its sentence's subject, and for "voted to
         strike", "voted in favour of rejecting the contract" the vote's object."""
         tokens = self.tokens
@@ -1526,7 +1161,7 @@ class _SentenceReader:
                 self.vote_object(found, index + 1, clause_end)
             return
 
-    def vote_direction(self, found: _Found, position: int, first: int, last: int) -> None:
+    def vote_direction(self, found: Found, position: int, first: int, last: int) -> None:
         """ "voted 64% against a new labor deal", "59% of members who cast ballots voted
         for the contract": a share of a vote is of what it was for or against, so a
         vote to reject and a vote to approve are never one fact."""
@@ -1555,7 +1190,7 @@ class _SentenceReader:
         while index <= last and steps < 8:
             token = tokens[index]
             index += 1
-            if token.is_figure or token.low in _HEDGE_WORDS - {"to", "for"} or not token.is_word:
+            if token.is_figure or token.low in HEDGE_WORDS - {"to", "for"} or not token.is_word:
                 continue
             steps += 1
             low = token.low
@@ -1584,7 +1219,7 @@ class _SentenceReader:
                 f"{tokens[vote_at].text} {'against' if direction == 'reject' else 'for'}"
             )
 
-    def vote_object(self, found: _Found, index: int, clause_end: int) -> None:
+    def vote_object(self, found: Found, index: int, clause_end: int) -> None:
         """ "voted to strike", "voted in favour of rejecting the contract", "voted for
         the deal": what the vote was for tells two shares apart."""
         tokens = self.tokens
@@ -1621,7 +1256,7 @@ class _SentenceReader:
             found.words.append(phrase[1])
 
     def inherit(
-        self, index: int, position: int, found: _Found, earlier: Sequence[Frame | None]
+        self, index: int, position: int, found: Found, earlier: Sequence[Frame | None]
     ) -> None:
         """A figure with no noun of its own takes what the figure before it (of the same
         kind, in the same sentence) measures, when only linking words stand between:
@@ -1654,7 +1289,7 @@ class _SentenceReader:
             return
 
     def changed_amount(
-        self, index: int, position: int, found: _Found, earlier: Sequence[Frame | None]
+        self, index: int, position: int, found: Found, earlier: Sequence[Frame | None]
     ) -> None:
         """ "revenue of $35.1 billion, up 94% from a year ago": a change right after an
         amount (only links between) is the change of what the amount measures."""
@@ -1681,7 +1316,7 @@ class _SentenceReader:
             return
 
     def shared_subject(
-        self, index: int, position: int, found: _Found, earlier: Sequence[Frame | None]
+        self, index: int, position: int, found: Found, earlier: Sequence[Frame | None]
     ) -> None:
         """ "The complaint was filed on Dec. 29 and unsealed on January 16": the second
         date's event is of the same subject as the first's."""
@@ -1699,7 +1334,7 @@ class _SentenceReader:
             return
 
     def gapped(
-        self, index: int, position: int, found: _Found, earlier: Sequence[Frame | None]
+        self, index: int, position: int, found: Found, earlier: Sequence[Frame | None]
     ) -> None:
         """A count that said its noun only through the count before it ("the BJP winning
         240 seats and the Congress 99", "38,044 people had died in Turkey and 3,688 in
@@ -1759,7 +1394,7 @@ class _SentenceReader:
             or bool(self.words.quantity_verb(token))
         )
 
-    def date_event_after(self, found: _Found, position: int) -> None:
+    def date_event_after(self, found: Found, position: int) -> None:
         """A date before its event: "On Dec. 29, the labels filed suit", "the Jan. 20
         hearing"."""
         tokens = self.tokens
@@ -1811,7 +1446,7 @@ class _SentenceReader:
         start, _ = self.clause(position)
         return all(not t.is_word or t.low in self.prepositions for t in self.tokens[start:position])
 
-    def date_object(self, found: _Found, index: int) -> None:
+    def date_object(self, found: Found, index: int) -> None:
         """The noun a dated verb acts on: "filed a lawsuit" -> lawsuit."""
         tokens = self.tokens
         if index + 1 < len(tokens):
@@ -1824,7 +1459,7 @@ class _SentenceReader:
     # ------------------------------------------------------------------ qualifiers
 
     def qualifiers(
-        self, figure: Figure, found: _Found, position: int, clause_start: int, clause_end: int
+        self, figure: Figure, found: Found, position: int, clause_start: int, clause_end: int
     ) -> None:
         """Per unit, scope, modality and another time, from the figure's own words: the
         modifiers right before it (and before its noun), the words from its verb to it,
@@ -1859,7 +1494,7 @@ class _SentenceReader:
         if not found.scope and 0 <= found.head_at < position:
             self.place_after_head(found, position)
 
-    def place_after_head(self, found: _Found, position: int) -> None:
+    def place_after_head(self, found: Found, position: int) -> None:
         """ "the death toll in Syria stood at 5,900": the place right after the noun
         (before the verb) is the figure's scope, as "5,900 in Syria" would be."""
         tokens = self.tokens
@@ -1887,7 +1522,7 @@ class _SentenceReader:
         found.scope = "place:" + self.name_at(name_end)[0]
         found.words.append(f"{tokens[at].text} {tokens[place_at].text}")
 
-    def other_year(self, found: _Found, figure: Figure, clause_start: int, right: int) -> None:
+    def other_year(self, found: Found, figure: Figure, clause_start: int, right: int) -> None:
         """ "more than 30 people died in 2011", "the 2008 strike": a figure of an earlier
         year than the article's own is of another time."""
         if found.period or self.year is None or figure.kind is FigureKind.DATE:
@@ -1917,7 +1552,7 @@ class _SentenceReader:
                 found.words.append(token.text)
                 return
 
-    def increment(self, found: _Found, position: int, right: int) -> None:
+    def increment(self, found: Found, position: int, right: int) -> None:
         """ "an additional $473 million", "six more deaths": an increment, not a total."""
         tokens = self.tokens
         increments = self.vocabulary.aspect
@@ -1941,7 +1576,7 @@ class _SentenceReader:
             found.aspect = found.aspect or "increment"
             found.words.append("more")
 
-    def recipient(self, found: _Found, position: int, right: int) -> None:
+    def recipient(self, found: Found, position: int, right: int) -> None:
         """ "$90 million to William Aldenberg", "$120 million for Robbie Parker": whom an
         amount goes to tells two awards apart."""
         tokens = self.tokens
@@ -1987,7 +1622,7 @@ class _SentenceReader:
         return first
 
     def phrases_in(
-        self, found: _Found, first: int, last: int, *, before: bool, kind: FigureKind
+        self, found: Found, first: int, last: int, *, before: bool, kind: FigureKind
     ) -> None:
         if not any(self.qualifier_hints()[first : last + 1]):
             return
@@ -2089,7 +1724,7 @@ class _SentenceReader:
             index += 1
         return index
 
-    def per_unit(self, found: _Found, position: int, right: int) -> None:
+    def per_unit(self, found: Found, position: int, right: int) -> None:
         tokens = self.tokens
         words = self.words
         index = position + 1
@@ -2131,7 +1766,7 @@ class _SentenceReader:
             rest = index + 2
             while rest < len(tokens) and (
                 tokens[rest].low in ("of", "the", "one", "its", "their")
-                or tokens[rest].low in _HEDGE_WORDS
+                or tokens[rest].low in HEDGE_WORDS
             ):
                 rest += 1
             while (
@@ -2156,7 +1791,7 @@ class _SentenceReader:
             if token.low.startswith("per-"):
                 found.per = found.per or self.words.vocabulary.canonical_head(token.low[4:])
 
-    def percent_aspect(self, found: _Found, position: int, clause_end: int) -> None:
+    def percent_aspect(self, found: Found, position: int, clause_end: int) -> None:
         """A share, a change or a rate, from the noun named or the words right after."""
         vocabulary = self.vocabulary
         if found.aspect:
