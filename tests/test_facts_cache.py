@@ -72,6 +72,24 @@ def test_the_engine_version_follows_every_rule_and_every_word(tmp_path: Path) ->
     assert len({before, after_words, after_rules}) == 3
 
 
+def test_the_engine_version_covers_every_module_of_the_package(tmp_path: Path) -> None:
+    """Every module of the package is part of the version, so a rule that lives in a
+    module of its own (the walks that read a frame) cannot change unseen."""
+    package = Path(cache_module.__file__).parent
+    sources = {path.name for path in cache_module.engine_sources(package)}
+    assert {path.name for path in package.glob("*.py")} <= sources
+    walks = ("frames.py", "sentence_walk.py", "left_of_figure.py", "qualifiers.py")
+    assert set(walks) <= sources
+    copy = tmp_path / "facts"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    versions = [cache_module.digest_of(cache_module.engine_sources(copy))]
+    for name in walks:
+        module = copy / name
+        module.write_text(module.read_text() + "\n# a rule changed\n")
+        versions.append(cache_module.digest_of(cache_module.engine_sources(copy)))
+    assert len(set(versions)) == len(walks) + 1
+
+
 def test_only_changed_articles_are_re_extracted(monkeypatch: pytest.MonkeyPatch) -> None:
     articles = [a for a in load_sample_articles() if a.on_topic]
     cache = MemoryFactCache()

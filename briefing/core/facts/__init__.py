@@ -10,19 +10,22 @@ why its figures were merged (``keyfacts``). Its label is built from the frames
 
 One module per job:
 
-=================  ====================================================
-``vocabulary``     the word classes the engine reads, as data (TOML)
-``tokens``         a sentence as tokens; what each word can be
-``sentences``      where a sentence starts and ends
-``frames``         what one figure measures
-``extract``        one article's facts
-``merge``          facts merged into clusters by evidence
-``keyfacts``       a cluster as a key fact: values, status, notes, history
-``labels``         readable labels from frames
-``timeline``       dated events
-``cache``          per-article facts in the cache; the engine's version
-``build``          a briefing from articles (cache, worker processes, memos)
-=================  ====================================================
+====================  ==============================================================
+``vocabulary``      the word classes the engine reads, as data (TOML)
+``tokens``          a sentence as tokens; what each word can be
+``sentences``       where a sentence starts and ends
+``frames``          what one figure measures: the walks around it, in order
+``sentence_walk``   the frame, and a sentence's words as every walk reads them
+``left_of_figure``  the words left of a figure: its verb, its noun, whose it is
+``qualifiers``      per unit, scope, modality, another time, a percentage's aspect
+``extract``         one article's facts
+``merge``           facts merged into clusters by evidence
+``keyfacts``        a cluster as a key fact: values, status, notes, history
+``labels``          readable labels from frames
+``timeline``        dated events
+``cache``           per-article facts in the cache; the engine's version
+``build``           a briefing from articles (cache, worker processes, memos)
+==================  ==============================================================
 """
 
 from briefing.core.facts.build import (
