@@ -390,3 +390,10 @@ def test_a_place_right_after_the_noun_is_the_figures_scope(
     sentence: str, figure: str, scope: str | None
 ) -> None:
     assert parts(frame_of(sentence, figure)).get("scope") == scope
+
+
+def test_the_object_of_a_verb_that_moves_a_figure_is_measured_past_its_possessive() -> None:
+    """ "cutting its deposit rate to 3.75%": "its" stands between the verb and what
+    was cut; the deposit rate is the figure's noun, and 3.75% its new value."""
+    frame = frame_of("Cutting its deposit rate to 3.75% from a record-high 4.0%.", "3.75%")
+    assert (frame.head, frame.mods, frame.cue) == ("rate", "deposit", "new")

@@ -40,7 +40,6 @@ from .tokens import Token, Words, tokenize
 
 __all__ = ["Frame", "read_frames"]
 
-_MAX_RIGHT = 7
 _CONTRAST_LINKS = frozenset(
     {"vs", "versus", "against", "compared", "from", "to", "than", "and", "or", "but", "while"}
 )

@@ -33,7 +33,6 @@ _ADJUNCT_LINKS = frozenset(
      "within", "into", "amid", "among", "against"}
 )  # fmt: skip
 _EXPECT_VERBS = frozenset({"expect", "forecast", "project", "estimate", "anticipate", "predict"})
-_CHANGE_PREPOSITIONS = frozenset({"by"})
 _OWNER_PRONOUNS = frozenset({"it", "its", "they", "their", "he", "his", "she", "her"})
 _NOUN_LINKS = frozenset({"of", "at", "for", "in", "on"})
 _NEW_CUES = frozenset({"now", "revised", "updated", "latest"})
@@ -648,8 +647,8 @@ class LeftOfFigureWalk(SentenceWalk):
         for item in items[number + 1 : number + 6]:
             if item.kind == "verb" or (item.kind == "skip" and self.is_mover(item.first)):
                 return self.is_mover(item.first)
-            if item.kind not in ("skip", "prep", "np"):
-                return False
+            if item.kind not in ("skip", "prep", "np", "pron"):
+                return False  # "cutting its deposit rate to": "its" is the object's
             if item.kind == "prep" and self.tokens[item.first].low != "of":
                 return False
         return False
@@ -829,18 +828,6 @@ class LeftOfFigureWalk(SentenceWalk):
             words.is_name(before) or before.low in ("they", "we", "it", "he", "she")
             or (before.low.endswith("s") and words.can_be_noun(before) and not words.can_be_verb(before))
         )  # fmt: skip
-
-    def is_noun_here(self, index: int) -> bool:
-        """Whether a word that may be a noun or a verb is a noun where it stands:
-        after a determiner or a possessive ("the cost", "Delta's loss")."""
-        if index == 0:
-            return False
-        before = self.tokens[index - 1]
-        if before.possessive:
-            return True
-        if not self.words.can_be_noun(self.tokens[index]):
-            return False
-        return before.low in ("the", "a", "an", "its", "their", "his", "her", "this", "that")
 
     def pronoun_owner(self, index: int) -> str:
         """The name an 'it' or 'its' stands for: the nearest name earlier in the sentence."""
