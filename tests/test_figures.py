@@ -584,3 +584,20 @@ def test_a_bare_number_borrows_no_noun_without_a_count_beside_it(sentence: str) 
         if f.kind is FigureKind.COUNT and f.unit and not any(c.isalpha() for c in f.text)
     ]
     assert borrowed == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "value"),
+    [
+        ("About 64.2 crore voters cast ballots.", "64.2 crore voters cast ballots", 642e6),
+        ("He won by 4.79 lakh votes.", "4.79 lakh votes", 479_000.0),
+        ("A lakh people attended.", "A lakh people", 100_000.0),
+        ("Modi won by 1,52,513 votes.", "1,52,513 votes", 152_513.0),  # Indian grouping
+        ("It rose to 1,234,567 units.", "1,234,567 units", 1_234_567.0),
+    ],
+)
+def test_indian_english_scales_and_digit_grouping_are_read(
+    sentence: str, text: str, value: float
+) -> None:
+    figure = only(sentence)
+    assert (figure.text, figure.value) == (text, value)

@@ -102,6 +102,9 @@ _SCALE_WORDS: dict[str, int] = {
     "million": 1_000_000,
     "billion": 1_000_000_000,
     "trillion": 1_000_000_000_000,
+    # Indian English: "64.2 crore voters" (642 million), "4.79 lakh votes" (479,000)
+    "lakh": 100_000,
+    "crore": 10_000_000,
 }
 _SCALE_SUFFIXES: dict[str, int] = {
     "k": 1_000,
@@ -397,7 +400,10 @@ _WORDS_RE = re.compile(
 )
 _WORD_TOKEN_RE = re.compile(r"[A-Za-z]+")
 
-_DIGITS_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+_DIGITS_RE = re.compile(
+    r"\d{1,2}(?:,\d\d)+,\d{3}(?!\d)(?:\.\d+)?"  # Indian grouping: "1,52,513"
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+)
 # Sweeps start on a plain character class so that `re` can skip ahead quickly; the exact
 # pattern is then matched in place. (An alternation up front makes a sweep 5x slower.)
 _DIGIT_RUN = re.compile(r"[0-9][0-9,.]*")
@@ -432,7 +438,8 @@ _ISO_DATE_TAIL = re.compile(r"-(\d\d)-(\d\d)(?![\w-])")
 _SLASH_DATE_TAIL = re.compile(r"/(\d{1,2})/(\d{4}|\d\d)(?![\w/])")
 
 _SCALE_WORD_AFTER = re.compile(
-    r"(?:\s{1,3}|-)(hundred|thousand|million|billion|trillion)\b", re.IGNORECASE
+    r"(?:\s{1,3}|-)(hundred|thousand|million|billion|trillion|lakh|crore)(?:s\b|\b)",
+    re.IGNORECASE,
 )
 _SCALE_SUFFIX_AFTER = re.compile(r"(k|K|mln|mn|m|M|bn|Bn|BN|b|B|trn|tn|tr|t|T)(?![A-Za-z0-9])")
 _PERCENT_AFTER = re.compile(
@@ -1317,7 +1324,7 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
     if not number.words or not scaled:
         scale_match = (
             _SCALE_WORD_AFTER.match(text, end)
-            if after[:1] in _SPACE_OR_HYPHEN and after[1:2] in "hHtTmMbB "
+            if after[:1] in _SPACE_OR_HYPHEN and after[1:2] in "hHtTmMbBlLcC "
             else None
         )
         if scale_match is not None:
