@@ -397,3 +397,37 @@ def test_the_object_of_a_verb_that_moves_a_figure_is_measured_past_its_possessiv
     was cut; the deposit rate is the figure's noun, and 3.75% its new value."""
     frame = frame_of("Cutting its deposit rate to 3.75% from a record-high 4.0%.", "3.75%")
     assert (frame.head, frame.mods, frame.cue) == ("rate", "deposit", "new")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Robbie Parker and Erica Lafferty were awarded $120 million and $76 million,"
+            " respectively.",
+            [("$120 million", "owner", "robbie parker"), ("$76 million", "owner", "erica lafferty")],
+        ),
+        (
+            "Rates on the main refinancing operations, the marginal lending facility and the"
+            " deposit facility will be decreased to 4.25 percent, 4.5 percent and 3.75 percent"
+            " respectively.",
+            [("4.25 percent", "head", "operation"), ("4.5 percent", "head", "facility"),
+             ("3.75 percent", "head", "facility")],
+        ),
+        (
+            "The party said Labour and the Conservatives won 412 and 121 seats respectively.",
+            [("412", "owner", "labour"), ("121 seats", "owner", "conservatives")],
+        ),
+        (
+            "Revenue and profit rose 12% and 8%, respectively.",
+            [("12%", "head", "revenue"), ("8%", "head", "profit")],
+        ),
+    ],
+)  # fmt: skip
+def test_respectively_gives_each_figure_the_member_of_the_list_in_its_place(
+    sentence: str, expected: list[tuple[str, str, str]]
+) -> None:
+    for figure, part, value in expected:
+        assert getattr(frame_of(sentence, figure), part) == value, figure
+    lending = frame_of(sentence, expected[1][0]) if "lending" in sentence else None
+    assert lending is None or lending.mods == "marginal lend"

@@ -72,6 +72,8 @@ def read_frames(
     for index in range(len(figures)):
         position = reader.position.get(index)
         frames.append(None if position is None else reader.frame(index, position, frames))
+    if "respectively" in text[start:end]:
+        frames = _respectively(reader, figures, frames)
     as_of = reader.as_of_day()
     if as_of:
         frames = [
@@ -83,8 +85,125 @@ def read_frames(
     return frames
 
 
+def _respectively(
+    reader: _SentenceReader, figures: Sequence[Figure], frames: list[Frame | None]
+) -> list[Frame | None]:
+    """ "Robbie Parker and Erica Lafferty were awarded $120 million and $76 million,
+    respectively": the n-th figure of a list before "respectively" is the n-th of the
+    names (whose it is) or noun phrases (what it measures) listed earlier."""
+    tokens = reader.tokens
+    ends = [i for i, t in enumerate(tokens) if t.low == "respectively"]
+    if not ends:
+        return frames
+    cursor = ends[0] - 1
+    run: list[int] = []
+    while cursor >= 0 and (tokens[cursor].is_figure or tokens[cursor].text == ","
+                           or tokens[cursor].low in ("and", "or")):  # fmt: skip
+        if tokens[cursor].is_figure:
+            run.append(tokens[cursor].fig)
+        cursor -= 1
+    run.reverse()
+    if len(run) < 2 or len({figures[i].kind for i in run}) != 1:
+        return frames
+    members = reader.listed_before(cursor, len(run))
+    if members is None:
+        return frames
+    out = list(frames)
+    for figure_index, (is_name, lemma, written, mods) in zip(run, members, strict=True):
+        frame = out[figure_index]
+        if frame is None:
+            continue
+        if is_name:
+            out[figure_index] = frame._replace(owner=lemma, owner_text=written)
+        else:
+            out[figure_index] = frame._replace(head=lemma, phrase=written, mods=mods)
+    return out
+
+
 class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
     """Reads the frame of each figure of one sentence."""
+
+    def listed_before(self, limit: int, count: int) -> list[tuple[bool, str, str, str]] | None:
+        """The ``count`` names or noun phrases listed "A, B and C" before token
+        ``limit`` (the nearest such list), as (is a name, lemma, as written, modifiers);
+        None when there is no list of that length."""
+        tokens = self.tokens
+        for joint in range(limit, 0, -1):
+            if tokens[joint].low != "and" or joint + 1 > limit:
+                continue
+            members: list[tuple[bool, str, str, str]] = []
+            last = self.member_end(joint + 1, limit)
+            if last < 0:
+                continue
+            members.append(self.member(joint + 1, last))
+            end = joint - 1
+            while len(members) < count and end >= 0:
+                if tokens[end].text == ",":
+                    end -= 1  # the serial comma: "A, B, and C"
+                first = self.member_start(end)
+                if first < 0:
+                    break
+                members.append(self.member(first, end))
+                if len(members) < count:
+                    if first - 1 >= 0 and tokens[first - 1].low in ("the", "a", "an"):
+                        first -= 1
+                    if first - 1 < 0 or tokens[first - 1].text != ",":
+                        break
+                    end = first - 2
+            if len(members) == count and all(m[1] for m in members):
+                members.reverse()
+                if len({m[0] for m in members}) == 1:
+                    return members  # all names (whose) or all nouns (what)
+            return None
+        return None
+
+    def member_end(self, first: int, limit: int) -> int:
+        """The last token of a list member that starts at ``first``: a name, or a
+        noun phrase of at most four words."""
+        tokens = self.tokens
+        cursor = first
+        if tokens[cursor].low == "the":
+            cursor += 1
+        start = cursor
+        last = -1
+        while cursor <= limit and cursor - start < 4:
+            token = tokens[cursor]
+            if not token.is_word or self.words.is_function(token) or token.possessive:
+                break
+            if cursor > start and self.words.can_be_verb(token) and not token.low.endswith("ing"):
+                break  # "revenue and profit rose": the verb ends the list
+            last = cursor
+            cursor += 1
+        return last
+
+    def member_start(self, end: int) -> int:
+        """The first token of a list member that ends at ``end``, or -1."""
+        tokens = self.tokens
+        if end < 0 or not tokens[end].is_word or self.words.is_function(tokens[end]):
+            return -1
+        first = end
+        while first - 1 >= 0 and end - first < 4:
+            before = tokens[first - 1]
+            if not before.is_word or self.words.is_function(before) or before.possessive:
+                break
+            if self.words.only_verb(before) and not before.low.endswith("ing"):
+                break  # "the marginal lending facility": "lending" modifies
+            first -= 1
+        return first
+
+    def member(self, first: int, last: int) -> tuple[bool, str, str, str]:
+        tokens = self.tokens
+        if tokens[first].low == "the" and first < last:
+            first += 1
+        if self.words.is_name(tokens[last]):
+            parts = tokens[first : last + 1]
+            written = " ".join(t.text for t in parts)
+            return True, " ".join(t.low for t in parts), written, ""
+        if not self.words.can_be_noun(tokens[last]):
+            return False, "", "", ""
+        head = self.words.noun_lemma(tokens[last])
+        written = " ".join(t.text for t in tokens[first : last + 1])
+        return False, head, written, self.modifier_lemmas(tokens[first:last])
 
     def frame(self, index: int, position: int, earlier: Sequence[Frame | None]) -> Frame | None:
         figure = self.figures[index]
