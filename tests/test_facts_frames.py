@@ -431,3 +431,18 @@ def test_respectively_gives_each_figure_the_member_of_the_list_in_its_place(
         assert getattr(frame_of(sentence, figure), part) == value, figure
     lending = frame_of(sentence, expected[1][0]) if "lending" in sentence else None
     assert lending is None or lending.mods == "marginal lend"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "head"),
+    [
+        ("Inflation is expected to average 2.5% in 2024.", "2.5%", "inflation"),
+        ("Unemployment is projected to average 4.2% next year.", "4.2%", "unemployment"),
+        ("Nvidia is expected to report revenue of $33 billion.", "$33 billion", "revenue"),
+    ],
+)
+def test_what_is_expected_to_move_is_what_the_figure_measures(
+    sentence: str, figure: str, head: str
+) -> None:
+    frame = frame_of(sentence, figure)
+    assert (frame.head, frame.modality) == (head, "forecast")

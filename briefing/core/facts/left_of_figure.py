@@ -368,6 +368,8 @@ class LeftOfFigureWalk(SentenceWalk):
             nearest = False
             if step == "report":
                 self.expectation(found, item.first)
+                if not found.head and found.event:
+                    self.subject_of_report(found, item.first)
                 break
             if step == "conj":
                 self.relative_antecedent(found, item.first)
@@ -828,6 +830,29 @@ class LeftOfFigureWalk(SentenceWalk):
             words.is_name(before) or before.low in ("they", "we", "it", "he", "she")
             or (before.low.endswith("s") and words.can_be_noun(before) and not words.can_be_verb(before))
         )  # fmt: skip
+
+    def subject_of_report(self, found: Found, report_at: int) -> None:
+        """ "Inflation is expected to average 2.5%": what is expected to average is what
+        the figure measures (the noun phrase right before "is expected")."""
+        tokens = self.tokens
+        words = self.words
+        last = report_at - 1
+        while last >= 0 and (tokens[last].low in _BE_FORMS or tokens[last].low in self.auxiliaries):
+            last -= 1
+        if last < 0 or last == report_at - 1 or not tokens[last].is_word:
+            return
+        if words.is_name(tokens[last]) or not words.can_be_noun(tokens[last]):
+            return  # "Nvidia is expected to": a name expects, it is not measured
+        first = last
+        while first - 1 >= 0 and last - first < 3:
+            before = tokens[first - 1]
+            if not before.is_word or words.is_function(before) or words.is_name(before):
+                break
+            first -= 1
+        head = words.noun_lemma(tokens[last])
+        phrase = " ".join(t.text for t in tokens[first : last + 1])
+        found.set_head(head, phrase, self.modifier_lemmas(tokens[first:last]), first)
+        found.words.append(phrase)
 
     def pronoun_owner(self, index: int) -> str:
         """The name an 'it' or 'its' stands for: the nearest name earlier in the sentence."""
