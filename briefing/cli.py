@@ -495,7 +495,10 @@ def format_page_line(pages: PageReport) -> str:
 
 def format_page_failures(pages: PageReport, *, limit: int | None) -> list[str]:
     failures = pages.failures if limit is None else pages.failures[:limit]
-    lines = [f"page {clean_line(link)}: failed: {clean_line(reason)}" for link, reason in failures]
+    lines = [
+        f"page {cut(clean_line(link), LAST_COLUMN_WIDTH)}: failed: {clean_line(reason)}"
+        for link, reason in failures
+    ]  # the link, or the title of an entry without one: as long as the feed made it
     if len(failures) < len(pages.failures):
         lines.append(f"... and {len(pages.failures) - len(failures)} more failed pages")
     return lines

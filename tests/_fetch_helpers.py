@@ -135,6 +135,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256
+    """socketserver's default of 5 drops the connections of a client that opens
+    a hundred at once (briefing's default concurrency) until they time out."""
     owner: TestServer
 
     def handle_error(self, request: object, client_address: object) -> None:

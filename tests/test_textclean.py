@@ -23,6 +23,7 @@ from briefing.core.textclean import (
         ("C1 csi\x9b2J here", "C1 csi2J here"),
         ("over\rwrite", "over\nwrite"),
         ("bidi \u202eevil\u202c", "bidi evil"),
+        ("arabic letter mark \u061cمرحبا", "arabic letter mark مرحبا"),
         ("tab\tkept\nnewline kept", "tab\tkept\nnewline kept"),
     ],
 )

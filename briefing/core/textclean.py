@@ -16,9 +16,10 @@ from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
 
 # C0 controls except tab and newline, DEL, C1 controls (includes CSI 0x9b),
-# and the bidi overrides and isolates that can make text display reversed.
+# and Unicode's bidi controls (the marks ALM, LRM and RLM, the embeddings,
+# overrides and isolates), which can make text display reversed.
 _CONTROL = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]"
 )
 # A full ANSI escape sequence: strip it whole rather than leaving '[31m' behind.
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
