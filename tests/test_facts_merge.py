@@ -196,36 +196,16 @@ def test_an_outbreak_tally_given_as_of_a_day_is_revised_by_that_day() -> None:
     # of, and the states reached are counted whatever happened there.
     same_day = "2024-08-01T12:00:00+00:00"
     facts = merged(
-        article(
-            "a",
-            "One",
-            "Recall",
-            "As of July 25, 2024, 34 people were sickened in 13 states.",
-            published=same_day,
-        ),
-        article(
-            "b",
-            "Two",
-            "Recall",
-            "As of July 30, 2024, 34 people have fallen ill in 13 states.",
-            published=same_day,
-        ),
-        article(
-            "c",
-            "Three",
-            "Recall",
-            "Since the last update, 14 more illnesses have been reported, bringing the total"
-            " to 57.",
-            published=same_day,
-        ),
-        article(
-            "d",
-            "Four",
-            "Recall",
-            "In all, 57 people have been sickened across 18 states.",
-            published=same_day,
-        ),
-    )
+        article("a", "One", "Recall", "As of July 25, 2024, 34 people were sickened in 13 states.",
+                published=same_day),
+        article("b", "Two", "Recall", "As of July 30, 2024, 34 people have fallen ill in 13 states.",
+                published=same_day),
+        article("c", "Three", "Recall",
+                "Since the last update, 14 more illnesses have been reported, bringing the total"
+                " to 57.", published=same_day),
+        article("d", "Four", "Recall", "In all, 57 people have been sickened across 18 states.",
+                published=same_day),
+    )  # fmt: skip
     sickened = one_holding(facts, 57.0)
     assert values(sickened) == {34.0, 57.0}
     assert sickened.status == "revised"
@@ -237,35 +217,15 @@ def test_a_toll_that_moved_within_one_day_is_one_fact() -> None:
     # The morning reports say 12 dead, the evening ones 20: two sources on each side,
     # every report of the first value no later than every report of the second.
     facts = merged(
-        article(
-            "a",
-            "One",
-            "Flood",
-            "Twelve people died in the floods, officials said.",
-            published="2025-03-04T07:00:00+00:00",
-        ),
-        article(
-            "b",
-            "Two",
-            "Flood",
-            "The floods killed 12 people.",
-            published="2025-03-04T09:00:00+00:00",
-        ),
-        article(
-            "c",
-            "Three",
-            "Flood",
-            "The floods have killed 20 people.",
-            published="2025-03-04T18:00:00+00:00",
-        ),
-        article(
-            "d",
-            "Four",
-            "Flood",
-            "Twenty people died in the floods.",
-            published="2025-03-04T21:00:00+00:00",
-        ),
-    )
+        article("a", "One", "Flood", "Twelve people died in the floods, officials said.",
+                published="2025-03-04T07:00:00+00:00"),
+        article("b", "Two", "Flood", "The floods killed 12 people.",
+                published="2025-03-04T09:00:00+00:00"),
+        article("c", "Three", "Flood", "The floods have killed 20 people.",
+                published="2025-03-04T18:00:00+00:00"),
+        article("d", "Four", "Flood", "Twenty people died in the floods.",
+                published="2025-03-04T21:00:00+00:00"),
+    )  # fmt: skip
     toll = one_holding(facts, 20.0)
     assert values(toll) == {12.0, 20.0}
     assert toll.status in {"differs", "revised"}
@@ -288,35 +248,15 @@ def test_a_count_one_source_gives_without_its_owner_still_differs() -> None:
 
 def test_lives_lost_count_as_deaths() -> None:
     facts = merged(
-        article(
-            "a",
-            "One",
-            "Quake",
-            "The earthquake killed at least 2,122 people.",
-            published="2023-09-10T12:00:00+00:00",
-        ),
-        article(
-            "b",
-            "Two",
-            "Quake",
-            "The death toll rose to 2,122.",
-            published="2023-09-10T18:00:00+00:00",
-        ),
-        article(
-            "c",
-            "Three",
-            "Quake",
-            "The quake has now claimed 2,946 lives.",
-            published="2023-09-13T09:00:00+00:00",
-        ),
-        article(
-            "e",
-            "Five",
-            "Quake",
-            "Rescuers saved 300 lives in the first week.",
-            published="2023-09-13T10:00:00+00:00",
-        ),
-    )
+        article("a", "One", "Quake", "The earthquake killed at least 2,122 people.",
+                published="2023-09-10T12:00:00+00:00"),
+        article("b", "Two", "Quake", "The death toll rose to 2,122.",
+                published="2023-09-10T18:00:00+00:00"),
+        article("c", "Three", "Quake", "The quake has now claimed 2,946 lives.",
+                published="2023-09-13T09:00:00+00:00"),
+        article("e", "Five", "Quake", "Rescuers saved 300 lives in the first week.",
+                published="2023-09-13T10:00:00+00:00"),
+    )  # fmt: skip
     toll = one_holding(facts, 2946.0)
     assert values(toll) == {2122.0, 2946.0}
     assert toll.status in {"differs", "revised"}
@@ -339,42 +279,17 @@ def test_each_partys_share_and_seats_are_their_own_facts() -> None:
 
 def test_a_quake_toll_risen_over_days_is_one_revised_fact() -> None:
     facts = merged(
-        article(
-            "a",
-            "One",
-            "Quake",
-            "The death toll from the earthquake has risen to 820.",
-            published="2023-09-09T10:00:00+00:00",
-        ),
-        article(
-            "b",
-            "Two",
-            "Quake",
-            "The quake killed at least 820 people.",
-            published="2023-09-09T12:00:00+00:00",
-        ),
-        article(
-            "c",
-            "Three",
-            "Quake",
-            "The death toll from the earthquake has risen to 2,122.",
-            published="2023-09-10T18:00:00+00:00",
-        ),
-        article(
-            "d",
-            "Four",
-            "Quake",
-            "Officials said 2,122 people have died.",
-            published="2023-09-10T20:00:00+00:00",
-        ),
-        article(
-            "e",
-            "Five",
-            "Quake",
-            "More than 2,400 people were injured.",
-            published="2023-09-10T20:00:00+00:00",
-        ),
-    )
+        article("a", "One", "Quake", "The death toll from the earthquake has risen to 820.",
+                published="2023-09-09T10:00:00+00:00"),
+        article("b", "Two", "Quake", "The quake killed at least 820 people.",
+                published="2023-09-09T12:00:00+00:00"),
+        article("c", "Three", "Quake", "The death toll from the earthquake has risen to 2,122.",
+                published="2023-09-10T18:00:00+00:00"),
+        article("d", "Four", "Quake", "Officials said 2,122 people have died.",
+                published="2023-09-10T20:00:00+00:00"),
+        article("e", "Five", "Quake", "More than 2,400 people were injured.",
+                published="2023-09-10T20:00:00+00:00"),
+    )  # fmt: skip
     toll = one_holding(facts, 2122.0)
     assert values(toll) == {820.0, 2122.0}
     assert toll.status == "revised"
