@@ -503,6 +503,8 @@ def test_written_precision(sentence: str, step: float) -> None:
         ("Voters will go to the polls on Thursday.", "2026-01-22"),
         ("The board meets next Tuesday.", "2026-01-27"),
         ("It was cut last Tuesday.", "2026-01-13"),
+        ("On Monday, the quake hit.", "2026-01-19"),  # at a sentence's start
+        ("Next Friday the council votes.", "2026-01-23"),
     ],
 )
 def test_a_weekday_is_the_day_of_the_week_around_the_article(sentence: str, value: str) -> None:

@@ -645,8 +645,7 @@ _WEEKDAY_NUMBERS = {
 }
 _WEEKDAY_RE = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 _WEEKDAY_LEAD = re.compile(
-    r"\b(?:on|late|early|last|next|this|since|by|until|from|through|before|after)\s{1,3}$"
-    r"|\b(?:[Oo]n|[Ll]ate|[Ee]arly)\s{1,3}$"
+    r"\b(?i:on|late|early|last|next|this|since|by|until|from|through|before|after)\s{1,3}$"
 )
 _WEEKDAY_TAIL = re.compile(r"(?:['’]s\b|\s{1,3}(?:morning|afternoon|evening|night)\b)")
 _WEEKDAY_AHEAD = re.compile(
@@ -675,12 +674,13 @@ def _weekday_dates(text: str, published: dt.date, found: list[Figure]) -> list[F
         weekday = _WEEKDAY_NUMBERS[match.group(1)]
         clause = text[max(0, start - 60) : start]
         clause = clause[max(clause.rfind(". "), clause.rfind("\n"), -1) + 1 :]
-        if "next" in before or _WEEKDAY_AHEAD.search(clause):
+        said = lead.group().split()[0].lower() if lead is not None else ""
+        if said == "next" or _WEEKDAY_AHEAD.search(clause):
             delta = (weekday - published.weekday()) % 7
-            day = published + dt.timedelta(days=(delta or 7) if "next" in before else delta)
+            day = published + dt.timedelta(days=(delta or 7) if said == "next" else delta)
         else:
             delta = (published.weekday() - weekday) % 7
-            if "last" in before and not delta:
+            if said == "last" and not delta:
                 delta = 7
             day = published - dt.timedelta(days=delta)
         dates.append(Figure(FigureKind.DATE, match.group(1), start, end, day.isoformat(), ""))
