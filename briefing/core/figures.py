@@ -637,12 +637,9 @@ def _scan(text: str, published: dt.date | None) -> list[Figure]:
     return _points_beside_percentages(text, figures)
 
 
-_WEEKDAY_NUMBERS = {
-    name: number
-    for number, name in enumerate(
-        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-    )
-}
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+"""A date figure written as one of these is a weekday read against the article's day."""
+_WEEKDAY_NUMBERS = {name: number for number, name in enumerate(WEEKDAY_NAMES)}
 _WEEKDAY_RE = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 _WEEKDAY_LEAD = re.compile(
     r"\b(?i:on|late|early|last|next|this|since|by|until|from|through|before|after)\s{1,3}$"

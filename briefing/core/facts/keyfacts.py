@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from briefing.core.figures import written_precision
+from briefing.core.figures import WEEKDAY_NAMES, written_precision
 from briefing.core.models import FactStatus, FactValue, Figure, FigureKind, KeyFact, ValueReport
 
 from .labels import label_for
@@ -46,9 +46,7 @@ _HEDGE_MEANINGS = {
     "or more": "a minimum",
 }
 _YEAR_IN_TEXT = re.compile(r"\b(?:19|20)\d\d\b")
-_WEEKDAY_NAMES = frozenset(
-    ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-)
+_WEEKDAY_NAMES = frozenset(WEEKDAY_NAMES)
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 

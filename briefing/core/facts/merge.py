@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from briefing.core.figures import WEEKDAY_NAMES
 from briefing.core.models import FigureKind
 
 from .extract import Fact, parse_day
@@ -292,9 +293,7 @@ def cluster_facts(facts: Iterable[Fact], vocabulary: Vocabulary) -> list[Cluster
             for c in clusters]  # fmt: skip
 
 
-_WEEKDAY_TEXTS = frozenset(
-    ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-)
+_WEEKDAY_TEXTS = frozenset(WEEKDAY_NAMES)
 
 
 def _without_contradicted_weekdays(cluster: Cluster) -> Cluster:
