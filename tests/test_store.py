@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from _store_helpers import assert_indexes_consistent, copy_tree
 
-from briefing.core.models import ParsedEntry, Topic
+from briefing.core.models import FeedState, ParsedEntry, Topic
 from briefing.core.store import SCHEMA_VERSION, Store, StoreError, article_id
 from briefing.core.topic import TopicFilter
 
@@ -770,3 +770,46 @@ def test_two_processes_opening_an_old_cache_upgrade_it_once(tmp_path: Path) -> N
     outputs = [p.communicate(timeout=60)[0].split() for p in processes]
     assert sorted(outputs) == [["8", "False"], ["8", "False"], ["8", "True"]]
     assert len([p for p in tmp_path.iterdir() if p.name.startswith("cache.v1-")]) == 1
+
+
+def test_closing_a_read_only_cache_while_a_thread_reads_it_never_crashes(tmp_path: Path) -> None:
+    """The reader reads in threads of its own; closing the cache while one of them runs
+    a statement crashed the interpreter (sqlite3 closed under a running statement, a
+    segmentation fault seen in CI). Now close waits for the statement, and a read after
+    close is an sqlite3 error. Run in a child process: a crash there fails the test."""
+    import subprocess
+    import sys
+    import textwrap
+
+    with Store(tmp_path) as store:
+        for number in range(50):
+            store.save_feed_state(FeedState(name=f"feed {number}", url="http://example.test/"))
+    script = textwrap.dedent(
+        f"""
+        import sqlite3, threading
+        from pathlib import Path
+        from briefing.core.cachefile import ReadOnlyCache
+        for _ in range(40):
+            cache = ReadOnlyCache(Path({str(tmp_path)!r}))
+            errors = []
+            def read():
+                try:
+                    for _ in range(2000):
+                        cache.get("sources")
+                        list(cache.all_keys())
+                except sqlite3.Error as error:
+                    errors.append(type(error).__name__)
+            threads = [threading.Thread(target=read) for _ in range(3)]
+            for thread in threads:
+                thread.start()
+            cache.close()
+            for thread in threads:
+                thread.join()
+            assert all(name == "ProgrammingError" for name in errors), errors
+        print("ok")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

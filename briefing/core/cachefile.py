@@ -373,6 +373,12 @@ class ReadOnlyCache(CacheFile):
             connection.close()
             self._uri = uri + options
             self._local = threading.local()
+            # A reader reads in threads of its own: closing a connection while another
+            # thread runs a statement on it crashes the interpreter (sqlite3 is not
+            # safe there), so statements and close take turns, and a closed cache
+            # answers with an error, never a new connection.
+            self._lock = threading.RLock()
+            self._closed = False
             return
         assert error is not None
         raise error
@@ -381,20 +387,24 @@ class ReadOnlyCache(CacheFile):
     def _connection(self) -> sqlite3.Connection:
         """One connection per thread, as diskcache keeps them (a reader preloads the
         cache in a thread of its own)."""
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(
-                self._uri, uri=True, timeout=BUSY_SECONDS, check_same_thread=False
-            )
-            self._local.connection = connection
-            self._all.append(connection)
-        return connection
+        with self._lock:
+            if self._closed:
+                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+            connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+            if connection is None:
+                connection = sqlite3.connect(
+                    self._uri, uri=True, timeout=BUSY_SECONDS, check_same_thread=False
+                )
+                self._local.connection = connection
+                self._all.append(connection)
+            return connection
 
     def _row(self, key: str) -> tuple[Any, ...] | None:
         db_key, raw = self._disk.put(key)
-        row = self._connection.execute(
-            "SELECT mode, filename, value FROM Cache WHERE key = ? AND raw = ?", (db_key, raw)
-        ).fetchone()
+        with self._lock:
+            row = self._connection.execute(
+                "SELECT mode, filename, value FROM Cache WHERE key = ? AND raw = ?", (db_key, raw)
+            ).fetchone()
         return tuple(row) if row is not None else None
 
     def get(self, key: str) -> Any:
@@ -414,17 +424,20 @@ class ReadOnlyCache(CacheFile):
         raise sqlite3.OperationalError("attempt to write a readonly database")
 
     def all_keys(self) -> Iterator[str]:
-        for db_key, raw in self._connection.execute("SELECT key, raw FROM Cache"):
+        with self._lock:
+            rows = self._connection.execute("SELECT key, raw FROM Cache").fetchall()
+        for db_key, raw in rows:
             with contextlib.suppress(*DECODE_ERRORS):
                 yield self._disk.get(db_key, bool(raw))
 
     def newest_keys(self, prefix: str) -> Iterator[str]:
         assert prefix.startswith("~")
         upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        rows = self._connection.execute(
-            "SELECT key FROM Cache WHERE key >= ? AND key < ? AND raw = 1 ORDER BY key DESC",
-            (prefix, upper),
-        )
+        with self._lock:
+            rows = self._connection.execute(
+                "SELECT key FROM Cache WHERE key >= ? AND key < ? AND raw = 1 ORDER BY key DESC",
+                (prefix, upper),
+            ).fetchall()
         for (key,) in rows:
             if type(key) is str:
                 yield key
@@ -434,9 +447,10 @@ class ReadOnlyCache(CacheFile):
         (the first layout's compressed JSON); None when none can be read."""
         for rowid in range(1, 200):
             try:
-                row = self._connection.execute(
-                    "SELECT typeof(key) FROM Cache WHERE rowid = ?", (rowid,)
-                ).fetchone()
+                with self._lock:
+                    row = self._connection.execute(
+                        "SELECT typeof(key) FROM Cache WHERE rowid = ?", (rowid,)
+                    ).fetchone()
             except sqlite3.DatabaseError:
                 continue
             if row is not None:
@@ -447,15 +461,18 @@ class ReadOnlyCache(CacheFile):
         """Every (key, value) still readable, row by row: a damaged row or page is
         skipped, never the end of the walk (for salvaging a damaged cache)."""
         try:
-            (top,) = self._connection.execute("SELECT max(rowid) FROM Cache").fetchone()
+            with self._lock:
+                (top,) = self._connection.execute("SELECT max(rowid) FROM Cache").fetchone()
         except sqlite3.DatabaseError:
             top = None
         if top is None:
-            top = _probe_max_rowid(self._connection)
+            with self._lock:
+                top = _probe_max_rowid(self._connection)
         select = "SELECT key, raw, mode, filename, value FROM Cache WHERE rowid = ?"
         for rowid in range(1, top + 1):
             try:
-                row = self._connection.execute(select, (rowid,)).fetchone()
+                with self._lock:
+                    row = self._connection.execute(select, (rowid,)).fetchone()
             except sqlite3.DatabaseError:
                 continue
             if row is None:
@@ -469,10 +486,12 @@ class ReadOnlyCache(CacheFile):
             yield key, decoded
 
     def close(self) -> None:
-        for connection in self._all:
-            with contextlib.suppress(sqlite3.Error):
-                connection.close()
-        self._all.clear()
+        with self._lock:
+            self._closed = True
+            for connection in self._all:
+                with contextlib.suppress(sqlite3.Error):
+                    connection.close()
+            self._all.clear()
 
 
 def _probe_max_rowid(connection: sqlite3.Connection) -> int:
