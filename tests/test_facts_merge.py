@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from _facts_cases import article, holding, merged, one_holding, same_fact, values
 
-from briefing.core.models import FactsVocabulary
+from briefing.core.models import Article, FactsVocabulary
 
 # --------------------------------------------------------------------------- one quantity
 
@@ -142,13 +142,7 @@ def test_within_rounding_only_where_the_written_precision_allows() -> None:
 
 def test_a_toll_revised_over_days_is_revised_with_its_history() -> None:
     facts = merged(
-        article(
-            "a",
-            "One",
-            "Quake",
-            "The quake killed 296 people.",
-            published="2023-09-09T08:00:00+00:00",
-        ),
+        quake("a", "One", "The quake killed 296 people.", "2023-09-09"),
         article(
             "b", "Two", "Quake", "At least 296 people died.", published="2023-09-09T10:00:00+00:00"
         ),
@@ -411,28 +405,20 @@ def test_a_count_that_said_its_noun_once_joins_its_quantity_and_shows_the_noun()
     assert {v.text for v in fact.values if v.value == 99.0} == {"99 seats"}
 
 
+def quake(article_id: str, source: str, sentence: str, day: str) -> Article:
+    """An article of the quake stories below, published at 08:00 on ``day``."""
+    return article(article_id, source, "Quake", sentence, published=f"{day}T08:00:00+00:00")
+
+
 def test_a_weekday_date_is_shown_with_its_date_and_joins_the_dated_fact() -> None:
     facts = merged(
-        article(
-            "a",
-            "One",
-            "Quake",
-            "The quake struck on Monday.",
-            published="2023-02-07T08:00:00+00:00",
-        ),
-        article(
-            "b",
-            "Two",
-            "Quake",
-            "The quake struck on February 6.",
-            published="2023-02-08T08:00:00+00:00",
-        ),
+        quake("a", "One", "The quake struck on Monday.", "2023-02-07"),
+        quake("b", "Two", "The quake struck on February 6.", "2023-02-08"),
     )
     fact = one_holding(facts, "2023-02-06")
     assert set(fact.sources) == {"One", "Two"}
     assert [v.text for v in fact.values] == ["February 6, 2023"]
-    alone = merged(article("a", "One", "Quake", "The quake struck on Monday.",
-                           published="2023-02-07T08:00:00+00:00"))  # fmt: skip
+    alone = merged(quake("a", "One", "The quake struck on Monday.", "2023-02-07"))
     assert [v.text for v in one_holding(alone, "2023-02-06").values] == ["Monday, February 6, 2023"]
 
 
@@ -479,27 +465,9 @@ def test_a_weekday_read_from_a_late_article_date_is_no_disagreement() -> None:
     """A feed dated a week late makes "on Monday" another Monday: where sources write
     the date out, that weekday is left out, not shown as a second date."""
     facts = merged(
-        article(
-            "a",
-            "One",
-            "Quake",
-            "The quake struck on February 6.",
-            published="2023-02-07T08:00:00+00:00",
-        ),
-        article(
-            "b",
-            "Two",
-            "Quake",
-            "The quake struck on February 6.",
-            published="2023-02-08T08:00:00+00:00",
-        ),
-        article(
-            "c",
-            "Three",
-            "Quake",
-            "The quake struck on Monday.",
-            published="2023-02-14T08:00:00+00:00",
-        ),
+        quake("a", "One", "The quake struck on February 6.", "2023-02-07"),
+        quake("b", "Two", "The quake struck on February 6.", "2023-02-08"),
+        quake("c", "Three", "The quake struck on Monday.", "2023-02-14"),
     )
     fact = one_holding(facts, "2023-02-06")
     assert values(fact) == {"2023-02-06"} and fact.status == "agreed"

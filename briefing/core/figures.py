@@ -637,9 +637,20 @@ def _scan(text: str, published: dt.date | None) -> list[Figure]:
     return _points_beside_percentages(text, figures)
 
 
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-"""A date figure written as one of these is a weekday read against the article's day."""
-_WEEKDAY_NUMBERS = {name: number for number, name in enumerate(WEEKDAY_NAMES)}
+_WEEKDAY_NUMBERS = {
+    name: number
+    for number, name in enumerate(
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    )
+}
+
+
+def is_weekday(figure: Figure) -> bool:
+    """A date written as a weekday ("on Monday"): read against the article's day, so
+    weaker than a date written out."""
+    return figure.kind is FigureKind.DATE and figure.text in _WEEKDAY_NUMBERS
+
+
 _WEEKDAY_RE = re.compile(r"\b(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 _WEEKDAY_LEAD = re.compile(
     r"\b(?i:on|late|early|last|next|this|since|by|until|from|through|before|after)\s{1,3}$"
@@ -690,9 +701,15 @@ _SHARED_NOUN_AFTER = re.compile(r",?\s{1,3}(?:and|or|,)\s{1,3}|,\s{0,3}")
 # the Congress 99", "39,106 dead, including 35,418 in southern Turkey": a bare number
 # after a coordinating word (and the names it is said of) counts what the count before
 # it counts. The number must end its phrase ("in Syria", a comma, the sentence's end).
+GAP_COORDINATORS = ("and", "but", "while", "whereas", "including", "with")
+"""Words after which a bare count stands beside the count before it; a comma may come
+before them or stand for them ("412 seats, the Conservatives 121")."""
+GAP_CONTRASTS = ("against", "versus", "vs")
+"""The same, never after a comma ("vs." with its full stop)."""
+_AFTER_COMMA = "|".join(GAP_COORDINATORS)
+_ON_THEIR_OWN = "|".join((*GAP_COORDINATORS, *GAP_CONTRASTS[:-1], r"vs\.?"))
 _GAPPED_BEFORE = re.compile(
-    r"(?:,\s{0,3}(?:(?:and|but|while|whereas|including|with)(?=\s))?|\s{1,3}"
-    r"(?:and|but|while|whereas|including|with|against|versus|vs\.?))"
+    rf"(?:,\s{{0,3}}(?:(?:{_AFTER_COMMA})(?=\s))?|\s{{1,3}}(?:{_ON_THEIR_OWN}))"
     r"(?:\s{1,3}(?:the|[A-Z][\w.'’&()-]*)){0,4}\s{1,3}$"
 )
 _PREPOSITION_BEFORE = re.compile(r"\b(?:in|of|from|to|by|for|over|across|than|after)\s{1,3}$")

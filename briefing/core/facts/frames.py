@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from briefing.core.figures import GAP_CONTRASTS, GAP_COORDINATORS
 from briefing.core.models import Figure, FigureKind
 
 from .left_of_figure import LeftOfFigureWalk
@@ -44,10 +45,9 @@ _CONTRAST_LINKS = frozenset(
     {"vs", "versus", "against", "compared", "from", "to", "than", "and", "or", "but", "while"}
 )
 """Words between two figures that set the second against the first."""
-_GAP_COORDINATORS = frozenset(
-    {"and", "but", "while", "whereas", "including", "with", ",", "against", "versus", "vs"}
-)
-"""Words after which a bare count stands beside the count before it."""
+_GAP_COORDINATORS = frozenset((*GAP_COORDINATORS, *GAP_CONTRASTS, ","))
+"""Words after which a bare count stands beside the count before it (the figure
+finder's own list, and the comma that may stand for them)."""
 
 
 def _has_letter(text: str) -> bool:
@@ -92,10 +92,10 @@ def _respectively(
     respectively": the n-th figure of a list before "respectively" is the n-th of the
     names (whose it is) or noun phrases (what it measures) listed earlier."""
     tokens = reader.tokens
-    ends = [i for i, t in enumerate(tokens) if t.low == "respectively"]
-    if not ends:
+    said_at = next((i for i, t in enumerate(tokens) if t.low == "respectively"), -1)
+    if said_at < 0:
         return frames
-    cursor = ends[0] - 1
+    cursor = said_at - 1
     run: list[int] = []
     while cursor >= 0 and (tokens[cursor].is_figure or tokens[cursor].text == ","
                            or tokens[cursor].low in ("and", "or")):  # fmt: skip

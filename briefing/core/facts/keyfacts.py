@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from briefing.core.figures import WEEKDAY_NAMES, written_precision
+from briefing.core.figures import is_weekday, written_precision
 from briefing.core.models import FactStatus, FactValue, Figure, FigureKind, KeyFact, ValueReport
 
 from .labels import label_for
@@ -46,7 +46,6 @@ _HEDGE_MEANINGS = {
     "or more": "a minimum",
 }
 _YEAR_IN_TEXT = re.compile(r"\b(?:19|20)\d\d\b")
-_WEEKDAY_NAMES = frozenset(WEEKDAY_NAMES)
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -212,8 +211,7 @@ def _fact_value(value: _Value, kind: FigureKind) -> FactValue:
         if pair not in seen:
             seen.add(pair)
             # a weekday says the date less plainly than the date: it wins no tie
-            weekday = mention.fact.figure.text in _WEEKDAY_NAMES
-            votes[_plain(mention.fact.figure.text)] += 2 if not weekday else 1
+            votes[_plain(mention.fact.figure.text)] += 1 if is_weekday(mention.fact.figure) else 2
     text = votes.most_common(1)[0][0]
     figure = next(m.fact.figure for m in group if _plain(m.fact.figure.text) == text)
     hedges = {m.fact.figure.hedge for m in group}
@@ -442,7 +440,7 @@ def _with_year(text: str, figure: Figure) -> str:
     'Monday' -> 'Monday, February 6, 2023'."""
     if not isinstance(figure.value, str) or _YEAR_IN_TEXT.search(text):
         return text
-    if text in _WEEKDAY_NAMES and len(figure.value) == 10:
+    if is_weekday(figure) and text == figure.text and len(figure.value) == 10:
         day = dt.date.fromisoformat(figure.value)
         return f"{text}, {day:%B} {day.day}, {day.year}"
     year = figure.value[:4]

@@ -35,7 +35,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from briefing.core.figures import WEEKDAY_NAMES
+from briefing.core.figures import is_weekday
 from briefing.core.models import FigureKind
 
 from .extract import Fact, parse_day
@@ -293,19 +293,12 @@ def cluster_facts(facts: Iterable[Fact], vocabulary: Vocabulary) -> list[Cluster
             for c in clusters]  # fmt: skip
 
 
-_WEEKDAY_TEXTS = frozenset(WEEKDAY_NAMES)
-
-
 def _without_contradicted_weekdays(cluster: Cluster) -> Cluster:
     """ "on Monday" is read from the article's own date, which a feed may give late
     (an update, not the writing): where sources write the date out, a weekday that
     falls on another day is that misreading, not a disagreement, and is left out."""
-    written = {m.value_key for m in cluster.mentions if m.fact.figure.text not in _WEEKDAY_TEXTS}
-    kept = [
-        m
-        for m in cluster.mentions
-        if m.fact.figure.text not in _WEEKDAY_TEXTS or m.value_key in written
-    ]
+    written = {m.value_key for m in cluster.mentions if not is_weekday(m.fact.figure)}
+    kept = [m for m in cluster.mentions if not is_weekday(m.fact.figure) or m.value_key in written]
     if not written or len(kept) == len(cluster.mentions):
         return cluster
     trimmed = Cluster(cluster.kind, kept)
