@@ -446,3 +446,40 @@ def test_what_is_expected_to_move_is_what_the_figure_measures(
 ) -> None:
     frame = frame_of(sentence, figure)
     assert (frame.head, frame.modality) == (head, "forecast")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "head", "modality"),
+    [
+        ("The bank raised its growth forecast to 1.4%.", "1.4%", "growth", "forecast"),
+        ("The council raised its deficit forecast to $12 million.", "$12 million", "deficit",
+         "forecast"),
+        ("The agency lowered its unemployment projection to 4.1%.", "4.1%", "unemployment",
+         "forecast"),
+    ],
+)  # fmt: skip
+def test_a_qualifier_noun_leaves_the_noun_before_it_as_what_is_measured(
+    sentence: str, figure: str, head: str, modality: str
+) -> None:
+    """ "its growth forecast": "forecast" says what kind of figure it is, "growth" what
+    it measures (before, the frame had no noun at all)."""
+    frame = frame_of(sentence, figure)
+    assert frame.head == head
+    assert modality == "" or frame.modality == modality
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The bank raised its growth forecast for this year to 1.4% from the 1.1% it"
+        " predicted in March.",
+        "The bank raised its growth forecast for this year, to 1.4% from the 1.1% predicted"
+        " in March.",
+    ],
+)
+def test_the_old_value_after_from_is_of_what_the_verb_moved(sentence: str) -> None:
+    """ "to 1.4% from the 1.1% predicted in March": the old value of the raised
+    forecast, whatever verb describes it; a comma before "to" does not hide the verb."""
+    new, old = frame_of(sentence, "1.4%"), frame_of(sentence, "1.1%")
+    assert (new.head, new.modality, new.cue) == ("growth", "forecast", "new")
+    assert (old.head, old.modality, old.cue) == ("growth", "forecast", "old")

@@ -209,6 +209,7 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
         figure = self.figures[index]
         found = Found()
         clause_start, clause_end = self.clause(position)
+        clause_start = self.completed_clause_start(clause_start, position)
         if figure.kind is FigureKind.COUNT:
             self.counted_noun(figure, found, position)
         self.walk_left(figure, found, position, clause_start)
@@ -263,7 +264,7 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
         if figure.kind is FigureKind.PERCENT and found.basis and not found.aspect:
             found.aspect = "change"
         if found.head and self.vocabulary.is_qualifier_word(found.head):
-            found.head = found.phrase = ""  # "94 percent year-over-year" names no noun
+            self.head_before_qualifier(found)
         if (
             figure.kind is FigureKind.MONEY
             and not found.head
@@ -273,6 +274,36 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
             found.set_head(found.event, found.event_text, "", found.event_at)
             found.event = found.event_text = ""
         return found.frame()
+
+    def completed_clause_start(self, clause_start: int, position: int) -> int:
+        """A clause of only "to" and the figure completes the verb before the comma:
+        "raised its inflation forecast for this year, to 2.5%" reads back to "raised"."""
+        tokens = self.tokens
+        if (
+            clause_start == position - 1
+            and clause_start >= 2
+            and tokens[clause_start].low in ("to", "at")
+            and tokens[clause_start - 1].text == ","
+            and not tokens[clause_start - 2].is_figure
+        ):
+            return self.clause(clause_start - 2)[0]
+        return clause_start
+
+    def head_before_qualifier(self, found: Found) -> None:
+        """A noun that is a qualifier word names no quantity of its own ("94 percent
+        year-over-year"); with a modifier before it, the modifier is what is measured and
+        the word its qualifier: "its inflation forecast" -> inflation, a forecast;
+        "the revenue estimate" -> revenue, an estimate."""
+        word = found.head
+        mods = found.mods.split()
+        found.head = found.phrase = ""
+        if not mods:
+            return
+        *rest, last = mods
+        found.head, found.mods = last, " ".join(rest)
+        found.phrase = last
+        if not found.modality and (modality := self.vocabulary.modality.get(word)):
+            found.modality = modality
 
     def counted_noun(self, figure: Figure, found: Found, position: int) -> None:
         """The noun a count states ('8.5 million Windows devices' -> device), from the
@@ -553,9 +584,16 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
             frame = earlier[previous] if previous < len(earlier) else None
             if frame is None or not (frame.head or frame.event):
                 return
-            if found.event and frame.event and found.event != frame.event:
-                return  # "rejected it by 94.2% and 96% voted to strike": two events
             between = self.tokens[self.position[previous] + 1 : position]
+            words_between = [t.low for t in between if t.low != "the"]
+            old_value = bool(words_between) and words_between[-1] == "from"
+            if found.event and frame.event and found.event != frame.event:
+                if not old_value:
+                    return  # "rejected it by 94.2% and 96% voted to strike": two events
+                # "raised it to 2.5% from the 2.3% predicted in March": the old value
+                # of what was raised; its own verb only says where it came from
+                found.event, found.event_text = frame.event, frame.event_text
+                found.modality = frame.modality
             if not all(self.is_link(token) for token in between):
                 return
             if not found.head and frame.head:
@@ -671,7 +709,7 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
             or low in self.auxiliaries  # "is $75,608 and will rise to $119,309"
             or low in self.conjunctions
             or low in self.prepositions
-            or low in ("compared", "versus", "vs", "against", "or", "and", "from", "while")
+            or low in ("compared", "versus", "vs", "against", "or", "and", "from", "while", "the")
             or vocabulary.scope.get(low) is not None
             or vocabulary.period.get(low) is not None
             or low in ("year", "quarter", "month", "week", "ago", "earlier", "later", "before")

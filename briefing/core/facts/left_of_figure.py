@@ -32,6 +32,8 @@ _ADJUNCT_LINKS = frozenset(
     {"under", "with", "without", "via", "through", "despite", "after", "before", "during",
      "within", "into", "amid", "among", "against"}
 )  # fmt: skip
+_TIME_DETERMINERS = frozenset({"this", "next", "last", "the", "that", "each", "every"})
+_TIME_NOUNS = frozenset({"year", "quarter", "month", "week", "day", "half", "season"})
 _EXPECT_VERBS = frozenset({"expect", "forecast", "project", "estimate", "anticipate", "predict"})
 _OWNER_PRONOUNS = frozenset({"it", "its", "they", "their", "he", "his", "she", "her"})
 _NOUN_LINKS = frozenset({"of", "at", "for", "in", "on"})
@@ -131,8 +133,10 @@ class LeftOfFigureWalk(SentenceWalk):
                 index -= 1
                 continue
             if not token.is_word:
-                if token.text in ("'", "’", "-", "$"):
-                    index -= 1
+                if token.text in ("'", "’", "-", "$") or (
+                    token.text == "," and index > clause_start
+                ):
+                    index -= 1  # a comma inside the clause: one completed past it
                     continue
                 if (
                     token.text.isdigit()
@@ -285,6 +289,11 @@ class LeftOfFigureWalk(SentenceWalk):
                 continue
             if words.can_be_noun(token) or not lexicon_known(token):
                 head, phrase, mods, first = self.noun_phrase_ending(index)
+                if mods and self.vocabulary.is_qualifier_word(head):
+                    # "its growth forecast": what is measured is growth; "forecast"
+                    # is a qualifier, which the qualifier walk reads
+                    *rest, head = mods.split()
+                    mods = " ".join(rest)
                 owner = ""
                 owner_text = ""
                 if first > 0 and tokens[first - 1].possessive and words.is_name(tokens[first - 1]):
@@ -306,6 +315,19 @@ class LeftOfFigureWalk(SentenceWalk):
                 ):
                     # "filed a lawsuit in New York federal court on Dec. 29": a place
                     index = link_at - 1
+                    continue
+                opening = first
+                while opening > clause_start and tokens[opening - 1].low in _TIME_DETERMINERS:
+                    opening -= 1
+                if (
+                    not mods
+                    and opening > clause_start
+                    and tokens[opening - 1].low in ("for", "in", "over")
+                    and (head in _TIME_NOUNS or self.vocabulary.is_qualifier_word(head))
+                ):
+                    # "raised its forecast for this year to 2.5%": the time it is for,
+                    # stepped over with its preposition (the qualifier walk reads it)
+                    index = opening - 2
                     continue
                 if first > clause_start and tokens[first - 1].low in _ADJUNCT_LINKS:
                     # "filed under seal on Dec. 29", "an injunction against the site's
