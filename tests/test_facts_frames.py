@@ -483,3 +483,24 @@ def test_the_old_value_after_from_is_of_what_the_verb_moved(sentence: str) -> No
     new, old = frame_of(sentence, "1.4%"), frame_of(sentence, "1.1%")
     assert (new.head, new.modality, new.cue) == ("growth", "forecast", "new")
     assert (old.head, old.modality, old.cue) == ("growth", "forecast", "old")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Unemployment came in slightly higher than expected in March at 4.4%.",
+        "Unemployment rose more than forecast to 4.4% in March.",
+    ],
+)
+def test_than_expected_compares_with_a_forecast_and_is_not_one(sentence: str) -> None:
+    """ "higher than expected at 4.4%": an actual reading, of unemployment; before,
+    "expected" made it a forecast and hid the noun."""
+    frame = frame_of(sentence, "4.4%")
+    assert (frame.head, frame.modality) == ("unemployment", "")
+
+
+def test_figures_listed_after_a_forecast_are_forecasts_too() -> None:
+    sentence = "Growth is expected to average 0.9% in 2024, 1.4% in 2025 and 1.6% in 2026."
+    assert [frame_of(sentence, f).modality for f in ("0.9%", "1.4%", "1.6%")] == ["forecast"] * 3
+    old = frame_of("Analysts had expected 0.9% for May, up from 0.7% in April.", "0.7%")
+    assert old.modality == ""

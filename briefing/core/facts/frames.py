@@ -604,6 +604,14 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
             found.context = found.context or frame.context
             if not found.owner:
                 found.owner, found.owner_text = frame.owner, frame.owner_text
+            if (
+                not found.modality
+                and frame.modality
+                and not _CONTRAST_LINKS.difference(("and", "or", "to")).intersection(
+                    t.low for t in between
+                )
+            ):
+                found.modality = frame.modality  # "expected to average 2.5% in 2024, 2.2% in 2025"
             if frame.cue == "old" and not found.cue and any(t.low == "to" for t in between):
                 found.cue = "new"  # "from $14 billion to $157 billion"
             if not found.period and any(t.low in ("will", "shall") for t in between):

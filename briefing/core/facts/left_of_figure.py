@@ -34,6 +34,10 @@ _ADJUNCT_LINKS = frozenset(
 )  # fmt: skip
 _TIME_DETERMINERS = frozenset({"this", "next", "last", "the", "that", "each", "every"})
 _TIME_NOUNS = frozenset({"year", "quarter", "month", "week", "day", "half", "season"})
+_COMPARATIVES = frozenset(
+    {"more", "less", "higher", "lower", "faster", "slower", "stronger", "weaker", "better",
+     "worse", "bigger", "smaller", "larger", "greater", "fewer"}
+)  # fmt: skip
 _EXPECT_VERBS = frozenset({"expect", "forecast", "project", "estimate", "anticipate", "predict"})
 _OWNER_PRONOUNS = frozenset({"it", "its", "they", "their", "he", "his", "she", "her"})
 _NOUN_LINKS = frozenset({"of", "at", "for", "in", "on"})
@@ -170,6 +174,19 @@ class LeftOfFigureWalk(SentenceWalk):
             ):
                 items.append(_Item("skip", index - 1, index))  # "grew revenue from zero to"
                 index -= 2
+                continue
+            if (
+                index > 0
+                and tokens[index - 1].low == "than"
+                and words.lemma(token) in _EXPECT_VERBS
+            ):
+                # "came in higher than expected at 2.6%": a comparison with what was
+                # expected, not an expected figure; stepped over with its comparative
+                index -= 2
+                while index > clause_start and (
+                    tokens[index].low in _COMPARATIVES or tokens[index].low in self.skip_left
+                ):
+                    index -= 1
                 continue
             if index > 0 and tokens[index - 1].low == "per":
                 items.append(_Item("per", index - 1, index))

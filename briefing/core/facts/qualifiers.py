@@ -233,6 +233,8 @@ class QualifierWalk(SentenceWalk):
                 value, length = hit
                 if attribute == "basis" and not change:
                     continue  # for an amount, "a year earlier" is another time
+                if attribute == "modality" and index > 0 and lows[index - 1] == "than":
+                    break  # "higher than expected at 2.6%": compared with a forecast
                 if attribute == "modality" and not before and kind is FigureKind.DATE:
                     break  # "an order on Jan. 2 aimed at stopping": not the date's
                 if (
