@@ -504,3 +504,23 @@ def test_figures_listed_after_a_forecast_are_forecasts_too() -> None:
     assert [frame_of(sentence, f).modality for f in ("0.9%", "1.4%", "1.6%")] == ["forecast"] * 3
     old = frame_of("Analysts had expected 0.9% for May, up from 0.7% in April.", "0.7%")
     assert old.modality == ""
+
+
+def test_a_figure_set_against_one_of_the_same_noun_is_of_the_same_owner() -> None:
+    sentence = "The Greens have won 14 seats as compared to 9 seats in 2019."
+    assert (frame_of(sentence, "9 seats").owner, frame_of(sentence, "9 seats").head) == (
+        "greens",
+        "seat",
+    )
+    other = "The Greens have won 14 seats, while Labour won 9 seats."
+    assert frame_of(other, "9 seats").owner != "greens"
+
+
+def test_a_name_after_the_counted_noun_is_whose_it_is_not_a_verb() -> None:
+    """ "the 3,000 flights United Airlines cancelled": before, "United" was read as the
+    verb "unite"."""
+    frame = frame_of(
+        "Delta cancelled 7,000 flights, far more than the 3,000 flights United Airlines cancelled.",
+        "3,000 flights",
+    )
+    assert (frame.owner, frame.event) == ("united airlines", "cancel")

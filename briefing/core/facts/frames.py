@@ -45,6 +45,8 @@ _CONTRAST_LINKS = frozenset(
     {"vs", "versus", "against", "compared", "from", "to", "than", "and", "or", "but", "while"}
 )
 """Words between two figures that set the second against the first."""
+_OWNER_CONTRASTS = frozenset({"compared", "from", "than", "against", "versus", "vs"})
+"""Words that set a figure against an earlier one of the same owner."""
 _GAP_COORDINATORS = frozenset((*GAP_COORDINATORS, *GAP_CONTRASTS, ","))
 """Words after which a bare count stands beside the count before it (the figure
 finder's own list, and the comma that may stand for them)."""
@@ -238,6 +240,8 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
             self.inherit(index, position, found, earlier)
         if figure.kind is FigureKind.COUNT and figure.unit and not _has_letter(figure.text):
             self.gapped(index, position, found, earlier)
+        if found.head and not found.owner:
+            self.owner_across_contrast(index, position, found, earlier)
         if (
             clause_start + 1 < len(self.tokens)
             and self.tokens[clause_start].low == "of"
@@ -440,8 +444,19 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
                     steps += 1
                     continue
                 return
-            if not token.is_word:
+            if token.is_word and words.is_name(token) and not found.owner:
+                # "the 3,000 flights United cancelled": whose they are, then the verb
+                last = index
+                while last + 1 <= clause_end and words.is_name(tokens[last + 1]):
+                    last += 1
+                after = tokens[last + 1] if last + 1 <= clause_end else None
+                if after is not None and after.is_word and (event := words.event_lemma(after)):
+                    found.owner, found.owner_text = self.name_at(last)[:2]
+                    found.event, found.event_text = event, after.text
+                    found.words.extend((found.owner_text, after.text))
                 return
+            if not token.is_word or words.is_name(token):
+                return  # a name is no verb
             low = token.low
             if low in ("and", "or"):
                 following = tokens[index + 1] if index + 1 <= clause_end else None
@@ -616,6 +631,26 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
                 found.cue = "new"  # "from $14 billion to $157 billion"
             if not found.period and any(t.low in ("will", "shall") for t in between):
                 found.period = "future"  # "is $75,608 and will rise to $119,309"
+            return
+
+    def owner_across_contrast(
+        self, index: int, position: int, found: Found, earlier: Sequence[Frame | None]
+    ) -> None:
+        """ "The party won 100 seats, compared to 52 seats in 2019", "its revenue rose to
+        $35 billion from $18 billion": a figure of the same noun set against the one
+        before it is of the same owner."""
+        figure = self.figures[index]
+        for previous in range(index - 1, -1, -1):
+            if self.figures[previous].kind is not figure.kind:
+                continue
+            frame = earlier[previous] if previous < len(earlier) else None
+            if frame is None or not frame.owner or frame.head != found.head:
+                return
+            between = self.tokens[self.position[previous] + 1 : position]
+            lows = {t.low for t in between}
+            if not lows & _OWNER_CONTRASTS or any(self.words.is_name(t) for t in between):
+                return
+            found.owner, found.owner_text = frame.owner, frame.owner_text
             return
 
     def changed_amount(
