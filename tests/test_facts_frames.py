@@ -524,3 +524,12 @@ def test_a_name_after_the_counted_noun_is_whose_it_is_not_a_verb() -> None:
         "3,000 flights",
     )
     assert (frame.owner, frame.event) == ("united airlines", "cancel")
+
+
+def test_a_pronoun_after_the_counted_noun_is_the_name_it_stands_for() -> None:
+    sentence = (
+        "Although the Greens lead in 40 seats, far fewer than the 52 seats they had won in"
+        " 2019, they will stay in office."
+    )
+    frame = frame_of(sentence, "52 seats")
+    assert (frame.owner, frame.event, frame.period) == ("greens", "win", "prior")

@@ -455,6 +455,18 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
                     found.event, found.event_text = event, after.text
                     found.words.extend((found.owner_text, after.text))
                 return
+            if token.low in ("it", "they") and index > position and not found.owner:
+                # "the 303 seats it had won in 2019": the pronoun's name owns them
+                after_at = index + 1
+                while after_at <= clause_end and tokens[after_at].low in self.auxiliaries:
+                    after_at += 1
+                after = tokens[after_at] if after_at <= clause_end else None
+                owner = self.pronoun_owner(index)
+                if owner and after is not None and (event := words.event_lemma(after)):
+                    found.owner, found.owner_text = owner, token.text
+                    found.event, found.event_text = event, after.text
+                    found.words.extend((token.text, after.text))
+                return
             if not token.is_word or words.is_name(token):
                 return  # a name is no verb
             low = token.low
