@@ -533,3 +533,17 @@ def test_a_pronoun_after_the_counted_noun_is_the_name_it_stands_for() -> None:
     )
     frame = frame_of(sentence, "52 seats")
     assert (frame.owner, frame.event, frame.period) == ("greens", "win", "prior")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "scope"),
+    [
+        ("In Chile alone, 1,240 people died in the fires.", "1,240 people", "place:chile"),
+        ("In Peru, officials said 310 homes were destroyed.", "310 homes", "place:peru"),
+        ("In March, 310 homes were destroyed.", "310 homes", ""),
+    ],
+)
+def test_a_place_the_sentence_opens_with_is_the_scope_of_its_figures(
+    sentence: str, figure: str, scope: str
+) -> None:
+    assert frame_of(sentence, figure).scope == scope

@@ -10,7 +10,7 @@ from __future__ import annotations
 from briefing.core.models import Figure, FigureKind
 
 from .sentence_walk import HEDGE_WORDS, Found, SentenceWalk
-from .tokens import Token
+from .tokens import MONTHS_AND_DAYS, Token
 from .vocabulary import PhraseTable
 
 __all__ = ["QualifierWalk"]
@@ -65,6 +65,30 @@ class QualifierWalk(SentenceWalk):
             found.cue = found.cue or "old"
         if not found.scope and 0 <= found.head_at < position:
             self.place_after_head(found, position)
+        if not found.scope:
+            self.fronted_place(found, position)
+
+    def fronted_place(self, found: Found, position: int) -> None:
+        """ "In Turkey alone, 44,218 people died": a place the sentence opens with, set
+        off by a comma, is the scope of the figures after it."""
+        tokens = self.tokens
+        if len(tokens) < 4 or tokens[0].low != "in":
+            return
+        place_at = 2 if tokens[1].low == "the" else 1
+        if place_at >= position or not self.words.is_name(tokens[place_at]):
+            return
+        if tokens[place_at].low in MONTHS_AND_DAYS:
+            return  # "In March, ..." is a time
+        name_end = place_at
+        while name_end + 1 < position and self.words.is_name(tokens[name_end + 1]):
+            name_end += 1
+        comma = name_end + 1
+        if comma < position and tokens[comma].low in ("alone", "only"):
+            comma += 1
+        if comma >= position or tokens[comma].text != ",":
+            return
+        found.scope = "place:" + self.name_at(name_end)[0]
+        found.words.append(" ".join(t.text for t in tokens[: name_end + 1]))
 
     def place_after_head(self, found: Found, position: int) -> None:
         """ "the death toll in Syria stood at 5,900": the place right after the noun
