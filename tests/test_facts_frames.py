@@ -547,3 +547,12 @@ def test_a_place_the_sentence_opens_with_is_the_scope_of_its_figures(
     sentence: str, figure: str, scope: str
 ) -> None:
     assert frame_of(sentence, figure).scope == scope
+
+
+def test_a_figure_expected_by_someone_else_is_their_consensus() -> None:
+    """ "$4.1 billion expected by FactSet": what others expect, not the company's own
+    forecast (which "the company expects $4.3 billion" is)."""
+    frame = frame_of("Sales: $4.2 billion vs. $4.1 billion expected by FactSet", "$4.1 billion")
+    assert (frame.head, frame.modality) == ("sale", "consensus")
+    own = frame_of("The company expects sales of $4.3 billion next quarter.", "$4.3 billion")
+    assert own.modality == "forecast"
