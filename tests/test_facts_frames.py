@@ -556,3 +556,9 @@ def test_a_figure_expected_by_someone_else_is_their_consensus() -> None:
     assert (frame.head, frame.modality) == ("sale", "consensus")
     own = frame_of("The company expects sales of $4.3 billion next quarter.", "$4.3 billion")
     assert own.modality == "forecast"
+
+
+def test_a_quarter_is_no_place() -> None:
+    """ "in Q3" (read as "Q" and "3") was the place "q"."""
+    frame = frame_of("The firm reported revenue of $35.1 billion in Q3, up 94%.", "$35.1 billion")
+    assert (frame.head, frame.scope) == ("revenue", "")

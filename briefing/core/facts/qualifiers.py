@@ -68,6 +68,10 @@ class QualifierWalk(SentenceWalk):
         if not found.scope:
             self.fronted_place(found, position)
 
+    def is_place_word(self, token: Token) -> bool:
+        """A name that may be a place: not one letter ("in Q3" is a quarter)."""
+        return len(token.low) > 1 and self.words.is_name(token)
+
     def fronted_place(self, found: Found, position: int) -> None:
         """ "In Turkey alone, 44,218 people died": a place the sentence opens with, set
         off by a comma, is the scope of the figures after it."""
@@ -75,7 +79,7 @@ class QualifierWalk(SentenceWalk):
         if len(tokens) < 4 or tokens[0].low != "in":
             return
         place_at = 2 if tokens[1].low == "the" else 1
-        if place_at >= position or not self.words.is_name(tokens[place_at]):
+        if place_at >= position or not self.is_place_word(tokens[place_at]):
             return
         if tokens[place_at].low in MONTHS_AND_DAYS:
             return  # "In March, ..." is a time
@@ -104,7 +108,7 @@ class QualifierWalk(SentenceWalk):
         if at + 1 >= position or tokens[at].low not in ("in", "across", "throughout"):
             return
         place_at = at + 2 if tokens[at + 1].low == "the" else at + 1
-        if place_at >= position or not self.words.is_name(tokens[place_at]):
+        if place_at >= position or not self.is_place_word(tokens[place_at]):
             return
         name_end = self.name_end(place_at, position - 1)
         after = tokens[name_end + 1]
@@ -301,7 +305,7 @@ class QualifierWalk(SentenceWalk):
                 continue
             if not before and token.low in ("in", "across", "throughout") and index + 1 <= last:
                 place_at = index + 2 if tokens[index + 1].low == "the" else index + 1
-                if place_at <= last and self.words.is_name(tokens[place_at]) and not found.scope:
+                if place_at <= last and self.is_place_word(tokens[place_at]) and not found.scope:
                     name_end = self.name_end(place_at, last)
                     after = tokens[name_end + 1] if name_end + 1 < len(tokens) else None
                     # "in Texas", not "in Boeing's factories" or "in Windows devices"
