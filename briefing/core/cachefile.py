@@ -224,9 +224,14 @@ def write_fault(directory: Path, error: BaseException) -> tuple[str, str] | None
         or "disk is full" in text
         or "no space left" in text
     )
-    if not full and (code.startswith("SQLITE_IOERR") or "disk i/o error" in text):
+    # SQLite reports a file it could not create (its -wal, say) as "unable to open", without
+    # the errno: ENOSPC where a full file system refuses new files too (fuse2fs does).
+    cannot_open = code.startswith("SQLITE_CANTOPEN") or "unable to open database" in text
+    if not full and (code.startswith("SQLITE_IOERR") or "disk i/o error" in text or cannot_open):
         free = _free_bytes(directory)
         full = free is not None and free < 1024 * 1024
+        if cannot_open:  # not for want of permission or a read-only file system
+            full = full and os.access(directory, os.W_OK)
     if full:
         free = _free_bytes(directory)
         room = f" ({_size(free)} free)" if free is not None else ""
