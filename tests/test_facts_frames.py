@@ -562,3 +562,16 @@ def test_a_quarter_is_no_place() -> None:
     """ "in Q3" (read as "Q" and "3") was the place "q"."""
     frame = frame_of("The firm reported revenue of $35.1 billion in Q3, up 94%.", "$35.1 billion")
     assert (frame.head, frame.scope) == ("revenue", "")
+
+
+def test_a_court_named_after_with_is_stepped_over_to_the_dates_event() -> None:
+    """ "filed a lawsuit with the Southern District of New York on Dec. 26": before, the
+    court's name stood between the date and its event, and the date was dropped."""
+    facts = facts_from_text(
+        "The unions filed a lawsuit with the Eastern District of Texas on Dec. 26.",
+        article_id="a",
+        source="S",
+        published_day=DAY,
+    )
+    (date,) = [f for f in facts if f.figure.kind.value == "date"]
+    assert (date.frame.head, date.frame.event) == ("lawsuit", "file")

@@ -233,8 +233,16 @@ class LeftOfFigureWalk(SentenceWalk):
                 continue
             if words.is_name(token):
                 name, written, first = self.name_at(index)
-                if first > clause_start and tokens[first - 1].low in _PLACE_LINKS:
-                    # "filed the lawsuit in New York on January 2": a place, stepped over
+                if first > clause_start and (
+                    tokens[first - 1].low in _PLACE_LINKS
+                    or (
+                        figure.kind is FigureKind.DATE
+                        and tokens[first - 1].low in ("with", "before")
+                    )
+                ):
+                    # "filed the lawsuit in New York on January 2", "filed a lawsuit with
+                    # the Southern District of New York on Dec. 26": a place or a court,
+                    # stepped over
                     index = first - 2
                     continue
                 items.append(_Item("name", first, index, head=name, phrase=written))
