@@ -575,3 +575,20 @@ def test_a_court_named_after_with_is_stepped_over_to_the_dates_event() -> None:
     )
     (date,) = [f for f in facts if f.figure.kind.value == "date"]
     assert (date.frame.head, date.frame.event) == ("lawsuit", "file")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The storm struck Florida and Georgia on September 26.",
+        "Nearly 200 people died after the storm that struck Florida on September 26.",
+    ],
+)
+def test_a_name_between_the_verb_and_on_is_the_verbs_object_not_the_dates_end(
+    sentence: str,
+) -> None:
+    """ "struck Florida on September 26": the date's own "on", then the verb's object;
+    and "that struck" is a verb after a relative "that". Before, neither date was kept."""
+    facts = facts_from_text(sentence, article_id="a", source="S", published_day=DAY)
+    (date,) = [f for f in facts if f.figure.kind.value == "date"]
+    assert (date.frame.head, date.frame.event) == ("storm", "strike")

@@ -550,6 +550,16 @@ class LeftOfFigureWalk(SentenceWalk):
                         found.event, found.event_text = suing.head, suing.phrase
                         found.words.append(f"{suing.phrase} {item.phrase} for")
                         break
+                if (
+                    kind is FigureKind.DATE
+                    and number == 1
+                    and passed in ("on", "since")
+                    and not found.event
+                ):
+                    # "struck Turkey and Syria on February 6", "sued the site on Dec.
+                    # 29": the date's own "on"; the name is the object of its verb
+                    passed = ""
+                    continue
                 if passed:
                     break  # "in Texas", "by LSEG": another figure's or a place
                 continue
@@ -840,6 +850,8 @@ class LeftOfFigureWalk(SentenceWalk):
             or (
                 before.low in self.vocabulary.grammar["determiners"]
                 and before.low not in ("up", "to", "as", "at", "than", "much", "over", "under")
+                # "the quake that struck": "that" as a relative, before an inflected verb
+                and not (before.low == "that" and token.low != words.verb_lemma(token))
             )
             or before.low in ("of", "for", "per", "by", "with", "in", "on")
         ):
