@@ -472,3 +472,19 @@ def test_a_weekday_read_from_a_late_article_date_is_no_disagreement() -> None:
     fact = one_holding(facts, "2023-02-06")
     assert values(fact) == {"2023-02-06"} and fact.status == "agreed"
     assert not holding(facts, "2023-02-13")
+
+
+def test_an_owner_named_by_its_initials_or_the_start_of_its_name_is_one_owner() -> None:
+    """ "the Green Liberal Party", "the GLP" and "Green Liberal" are one party: its
+    seats are one fact with a disagreement, not three facts, and not the other party's."""
+    facts = merged(
+        article("a", "One", "Vote", "The Green Liberal Party won 88 seats."),
+        article("b", "Two", "Vote", "The GLP won 88 seats, results showed."),
+        article("c", "Three", "Vote", "Results showed Green Liberal won 86 seats."),
+        article("d", "Four", "Vote", "The Social Union won 61 seats."),
+    )
+    party = one_holding(facts, 88.0)
+    assert values(party) == {88.0, 86.0}
+    assert party.status == "differs"
+    assert len(party.sources) == 3
+    assert 61.0 not in values(party)

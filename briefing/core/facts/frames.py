@@ -142,6 +142,7 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
             while len(members) < count and end >= 0:
                 if tokens[end].text == ",":
                     end -= 1  # the serial comma: "A, B, and C"
+                end = self.before_parenthesis(end)
                 first = self.member_start(end)
                 if first < 0:
                     break
@@ -172,11 +173,29 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
             token = tokens[cursor]
             if not token.is_word or self.words.is_function(token) or token.possessive:
                 break
-            if cursor > start and self.words.can_be_verb(token) and not token.low.endswith("ing"):
-                break  # "revenue and profit rose": the verb ends the list
+            if (
+                cursor > start
+                and self.words.can_be_verb(token)
+                and not token.low.endswith("ing")
+                and not self.words.is_name(token)
+            ):
+                break  # "revenue and profit rose": the verb ends the list ("Party" does not)
             last = cursor
             cursor += 1
         return last
+
+    def before_parenthesis(self, end: int) -> int:
+        """ "Janata Dal (United) and ...", "Telugu Desam Party (TDP) and ...": a short
+        parenthesis ending at ``end`` belongs to the member before it; where that ends."""
+        tokens = self.tokens
+        if end < 2 or tokens[end].text != ")":
+            return end
+        opening = next(
+            (i for i in range(end - 1, max(-1, end - 5), -1) if tokens[i].text == "("), -1
+        )
+        if opening > 0 and not any(t.is_figure for t in tokens[opening:end]):
+            return opening - 1
+        return end
 
     def member_start(self, end: int) -> int:
         """The first token of a list member that ends at ``end``, or -1."""
@@ -463,7 +482,7 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
                 after = tokens[after_at] if after_at <= clause_end else None
                 owner = self.pronoun_owner(index)
                 if owner and after is not None and (event := words.event_lemma(after)):
-                    found.owner, found.owner_text = owner, token.text
+                    found.owner, found.owner_text = owner, self.pronoun_owner_text(index)
                     found.event, found.event_text = event, after.text
                     found.words.extend((token.text, after.text))
                 return

@@ -913,6 +913,13 @@ class LeftOfFigureWalk(SentenceWalk):
         found.set_head(head, phrase, self.modifier_lemmas(tokens[first:last]), first)
         found.words.append(phrase)
 
+    def pronoun_owner_text(self, index: int) -> str:
+        """The name an 'it' or 'its' stands for, as written."""
+        for earlier in range(index - 1, -1, -1):
+            if self.words.is_name(self.tokens[earlier]):
+                return self.name_at(earlier)[1]
+        return ""
+
     def pronoun_owner(self, index: int) -> str:
         """The name an 'it' or 'its' stands for: the nearest name earlier in the sentence."""
         for earlier in range(index - 1, -1, -1):

@@ -359,6 +359,8 @@ def _full_owner_names(mentions: list[Mention]) -> None:
             ):
                 full[owner] = full.get(other, other)
                 break
+    for alias, canonical in _owner_aliases(owners, counts).items():
+        full.setdefault(alias, canonical)
     if not full:
         return
     owner_at = _QUALIFIER_INDEX["owner"]
@@ -369,6 +371,60 @@ def _full_owner_names(mentions: list[Mention]) -> None:
             quals = list(mention.quals)
             quals[owner_at] = named
             mention.quals = tuple(quals)
+
+
+_INITIALS_SKIP = frozenset({"of", "and", "the", "for", "&"})
+
+
+def _initials(name: str) -> str:
+    return "".join(word[0] for word in name.split() if word not in _INITIALS_SKIP)
+
+
+def _owner_aliases(owners: set[str], counts: Counter[str]) -> dict[str, str]:
+    """Other names of one owner in a story: "bjp" for "bharatiya janata party" (its
+    initials), "telugu desam" for "telugu desam party" (the start of just one longer
+    name), "bjp-led nda" for "nda" (what "A-led B" names is B). Each group is named as
+    most of its mentions name it."""
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        while parent.get(name, name) != name:
+            name = parent[name]
+        return name
+
+    def join(first: str, second: str) -> None:
+        a, b = root(first), root(second)
+        if a != b:
+            parent[a] = b
+
+    for owner in owners:
+        led = owner.rpartition("-led ")[2] if "-led " in owner else ""
+        if led:
+            join(owner, led)
+            if led not in owners and (short := _initials(led)) in owners and len(short) > 1:
+                join(led, short)
+    by_initials: dict[str, list[str]] = {}
+    for owner in owners:
+        if len(owner.split()) >= 2 and "-led " not in owner:
+            by_initials.setdefault(_initials(owner), []).append(owner)
+    for owner in owners:
+        if " " not in owner and len(owner) >= 2 and len(longer := by_initials.get(owner, [])) == 1:
+            join(longer[0], owner)
+    for owner in owners:
+        words = owner.split()
+        longer = [o for o in owners if o != owner and o.split()[: len(words)] == words]
+        if len(words) >= 2 and len(longer) == 1:
+            join(owner, longer[0])
+    groups: dict[str, list[str]] = {}
+    for owner in owners:
+        groups.setdefault(root(owner), []).append(owner)
+    aliases: dict[str, str] = {}
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        named = max(members, key=lambda o: (counts[o], len(o), o))
+        aliases.update({member: named for member in members if member != named})
+    return aliases
 
 
 def _places_as_owners(mentions: list[Mention]) -> None:
