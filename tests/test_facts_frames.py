@@ -592,3 +592,12 @@ def test_a_name_between_the_verb_and_on_is_the_verbs_object_not_the_dates_end(
     facts = facts_from_text(sentence, article_id="a", source="S", published_day=DAY)
     (date,) = [f for f in facts if f.figure.kind.value == "date"]
     assert (date.frame.head, date.frame.event) == ("storm", "strike")
+
+
+def test_respectively_keeps_a_members_parenthesis_and_a_party_in_its_name() -> None:
+    sentence = (
+        "Their allies, the Farmers League (United) and the River Unity Party, who have 9 and"
+        " 14 seats respectively."
+    )
+    assert frame_of(sentence, "9").owner == "farmers league"
+    assert frame_of(sentence, "14 seats").owner == "river unity party"
