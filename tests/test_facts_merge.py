@@ -488,3 +488,18 @@ def test_an_owner_named_by_its_initials_or_the_start_of_its_name_is_one_owner() 
     assert party.status == "differs"
     assert len(party.sources) == 3
     assert 61.0 not in values(party)
+
+
+def test_an_amount_converted_in_brackets_is_the_same_amount() -> None:
+    """ "€60 million (£52 million)": one amount in two currencies, so the fact holds
+    both, and another outlet's £50 million still differs from the £52 million."""
+    facts = merged(
+        article("a", "One", "Transfer", "The club agreed a fee of €60 million (£52 million)."),
+        article("b", "Two", "Transfer", "The club agreed a fee of £50 million."),
+        article("c", "Three", "Transfer", "The club agreed a fee of €60 million."),
+    )
+    fact = one_holding(facts, 52e6)
+    assert {(v.value, v.unit) for v in fact.values} == {
+        (60e6, "EUR"), (52e6, "GBP"), (50e6, "GBP")
+    }  # fmt: skip
+    assert fact.status in ("differs", "revised")

@@ -656,7 +656,7 @@ def _may_differ(cluster: Cluster, newcomers: list[Mention]) -> bool:
         if mention.cue or mention.period:
             continue
         present = stated_together.get(mention.article)
-        if present and value not in present:
+        if present and value not in present and not _converted(mention, cluster.mentions):
             return False  # one article states both: two quantities
     if isinstance(value, str):
         return True
@@ -667,6 +667,20 @@ def _may_differ(cluster: Cluster, newcomers: list[Mention]) -> bool:
         if not isinstance(other, str) and not _plausibly_same(float(other), float(value), kind)
     ]
     return not far or _revised_between(cluster.mentions, newcomers)
+
+
+def _converted(mention: Mention, others: Sequence[Mention]) -> bool:
+    """ "€120 million (£103 million)": an amount the same sentence gives in another
+    currency is one amount converted, not a second quantity stated beside it."""
+    if mention.kind is not FigureKind.MONEY:
+        return False
+    unit = mention.fact.figure.unit
+    return any(
+        other.article == mention.article
+        and other.fact.sentence_start == mention.fact.sentence_start
+        and other.fact.figure.unit != unit
+        for other in others
+    )
 
 
 def _may_join(first: Cluster, second: Cluster) -> bool:
@@ -680,7 +694,11 @@ def _may_join(first: Cluster, second: Cluster) -> bool:
             if mention.cue or mention.period:
                 continue
             present = stated_together.get(mention.article)
-            if present and mention.value_key not in present:
+            if (
+                present
+                and mention.value_key not in present
+                and not _converted(mention, one.mentions)
+            ):
                 return False
     numbers_a = [float(v) for v in first.values() if not isinstance(v, str)]
     numbers_b = [float(v) for v in second.values() if not isinstance(v, str)]
