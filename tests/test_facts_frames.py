@@ -601,3 +601,21 @@ def test_respectively_keeps_a_members_parenthesis_and_a_party_in_its_name() -> N
     )
     assert frame_of(sentence, "9").owner == "farmers league"
     assert frame_of(sentence, "14 seats").owner == "river unity party"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "head", "hedge"),
+    [
+        ("The club agreed a fee in excess of £45 million.", "£45 million", "fee", "more than"),
+        ("The club made a bid in the region of €50m.", "€50m", "bid", "about"),
+        ("Sales came to north of $2 billion.", "$2 billion", "sale", "more than"),
+    ],
+)
+def test_a_hedge_of_several_words_is_no_noun_the_figure_is_of(
+    sentence: str, figure: str, head: str, hedge: str
+) -> None:
+    """ "in excess of", "in the region of": before, the fact read "Excess" and
+    "Region" as what the amount measures."""
+    facts = facts_from_text(sentence, article_id="a", source="S", published_day=DAY)
+    (fact,) = [f for f in facts if f.figure.text == figure]
+    assert (fact.frame.head, fact.figure.hedge) == (head, hedge)

@@ -353,6 +353,9 @@ _HEDGES = {
     "well over": "more than",
     "upwards of": "more than",
     "in excess of": "more than",
+    "north of": "more than",
+    "in the region of": "about",
+    "in the order of": "about",
     "at least": "at least",
     "some": "about",
     "an estimated": "estimated",
@@ -473,9 +476,13 @@ _CURRENCY_BEFORE = re.compile(
     r"(?:((?:US|U\.S\.|A|AU|C|CA|NZ|HK|S)?\$|€|£|¥)|(?<![A-Za-z])(USD|EUR|GBP|JPY|CHF|CAD|AUD|NZD"
     r"|HKD|SGD)\s?)\s?$"
 )
+MULTIWORD_HEDGES = frozenset(tuple(h.split()) for h in _HEDGES if " " in h)
+"""The hedges of several words ("in excess of"), as word tuples: the frame reader steps
+over them to the words before."""
 _HEDGE_BEFORE = re.compile(
     r"(?:^|(?<=[^\w]))((?:just|well)\s+(?:over|under)|up\s+to|more\s+than|at\s+least|close\s+to"
-    r"|as\s+(?:much|many|high)\s+as|upwards\s+of|in\s+excess\s+of|less\s+than|fewer\s+than"
+    r"|as\s+(?:much|many|high)\s+as|upwards\s+of|in\s+excess\s+of|north\s+of"
+    r"|in\s+the\s+(?:region|order)\s+of|less\s+than|fewer\s+than"
     r"|an\s+estimated|about|around|roughly|approximately|approx\.?|circa|nearly|near|almost|over"
     r"|above|some|estimated|under|below|c\.|between|~)\s{0,3}$",
     re.IGNORECASE,

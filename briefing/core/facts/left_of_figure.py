@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from briefing.core import lexicon
+from briefing.core.figures import MULTIWORD_HEDGES
 from briefing.core.models import Figure, FigureKind
 
 from .sentence_walk import HEDGE_WORDS, Found, SentenceWalk
@@ -119,12 +120,26 @@ class LeftOfFigureWalk(SentenceWalk):
         items = self.left_items(figure, position, clause_start)
         self.read_left(figure, found, position, items)
 
+    def hedge_before(self, position: int, clause_start: int) -> int:
+        """How many words right before the figure are a hedge of several words ending
+        in "of" ("in excess of", "in the region of"): not a noun the figure is "of"."""
+        lows = self.lows()
+        for size in (4, 3, 2):
+            first = position - size
+            words = tuple(lows[first:position])
+            if first >= clause_start and words[-1:] == ("of",) and words in MULTIWORD_HEDGES:
+                return size  # only these end in a word a noun could be read through
+        return 0
+
     def left_items(self, figure: Figure, position: int, clause_start: int) -> list[_Item]:
         """The words left of a figure, grouped: noun phrases, names, verbs, prepositions."""
         tokens = self.tokens
         words = self.words
         items: list[_Item] = []
-        index = position - 1
+        hedge = self.hedge_before(position, clause_start)
+        if hedge and tokens[position - 1].low == "of":
+            items.append(_Item("prep", position - 1, position - 1))  # "a fee in excess of"
+        index = position - 1 - hedge
         seen = 0
         self.left_stop = -1
         while index >= clause_start and seen < _MAX_LEFT:
