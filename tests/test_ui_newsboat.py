@@ -12,6 +12,7 @@ import pytest
 from _ui_helpers import (
     FEEDS,
     FixtureArticle,
+    article_text,
     body,
     build_service,
     fixture_id,
@@ -36,7 +37,7 @@ from briefing.ui.view import ALL_SOURCES, feed_key
 from briefing.ui.widgets.article_list import ArticleList
 from briefing.ui.widgets.article_view import ArticleView
 from briefing.ui.widgets.lists import SourceList
-from briefing.ui.widgets.status import KeyBar
+from briefing.ui.widgets.status import KeyBar, MessageLine
 
 
 def list_of(app: BriefingApp) -> ArticleList:
@@ -105,6 +106,103 @@ async def test_n_opens_the_highlighted_unread_article_then_goes_on_to_the_next_s
         shown = app.main_screen.current_article()
         assert shown is not None and shown.source == "Tech Daily" and shown.read
         assert "No more unread" not in screen_text(app)
+    await_store_flags(app)
+    service.store.close()
+
+
+def footer_message(app: BriefingApp) -> str:
+    """The message in the footer's place, or "" when the keys show."""
+    bar = app.main_screen.query_one(KeyBar)
+    if not bar.has_class("-message"):
+        return ""
+    return str(bar.query_one(MessageLine).render())
+
+
+async def test_n_into_a_source_shows_the_unread_article_it_opened_not_the_first_row(
+    tmp_path: Path,
+) -> None:
+    """Issue 14 audit: n on to a source whose first row is read opened the right article
+    but then showed the first row (a queued highlight of row 0 arrived after)."""
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        sources = app.main_screen.query_one(SourceList)
+        sources.highlight_id(feed_key("Tech Daily"))
+        await pilot.pause()
+        tech = list(list_of(app).articles)
+        await pilot.press("N")  # Tech Daily's first row read
+        sources.highlight_id(feed_key("Legal Desk"))
+        await pilot.pause()
+        await pilot.press("n", "n", "n")  # both of Legal Desk, then on to Tech Daily
+        await pilot.pause()
+        await pilot.pause()
+        screen = app.main_screen
+        assert screen.source_key == feed_key("Tech Daily")
+        assert screen.shown_article_id == tech[1].id
+        assert list_of(app).current is not None and list_of(app).current.id == tech[1].id
+        assert tech[1].title in article_text(app)
+        assert screen.current_article().read  # type: ignore[union-attr]
+        assert footer_message(app) == "Next unread in Tech Daily"
+    await_store_flags(app)
+    service.store.close()
+
+
+async def test_p_into_a_source_goes_on_up_through_its_unread_articles(tmp_path: Path) -> None:
+    """p back into a source opens its last unread article, says "previous", and the next
+    p opens the unread one above it (it said "No more unread articles.")."""
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        sources = app.main_screen.query_one(SourceList)
+        sources.highlight_id(feed_key("Legal Desk"))
+        await pilot.pause()
+        await pilot.press("A")  # Legal Desk read: nothing before Tech Daily
+        sources.highlight_id(feed_key("Tech Daily"))
+        await pilot.pause()
+        tech = list(list_of(app).articles)
+        sources.highlight_id(feed_key("Forum"))
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        screen = app.main_screen
+        assert screen.source_key == feed_key("Tech Daily")
+        assert screen.shown_article_id == tech[1].id
+        assert tech[1].title in article_text(app)
+        assert footer_message(app) == "Previous unread in Tech Daily"
+        await pilot.press("p")
+        await pilot.pause()
+        assert screen.shown_article_id == tech[0].id
+        assert all(a.read for a in list_of(app).articles)
+        await pilot.press("p")
+        assert "No more unread" in footer_message(app)
+    await_store_flags(app)
+    service.store.close()
+
+
+async def test_n_from_starred_goes_on_to_the_feeds_with_unread_articles(tmp_path: Path) -> None:
+    """newsboat's n leaves a list with nothing unread for the next feed that has some."""
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")  # star one article, so Starred lists something, read
+        await pilot.press("N")
+        sources = app.main_screen.query_one(SourceList)
+        sources.highlight_id(feed_key("Legal Desk"))
+        await pilot.pause()
+        legal = list(list_of(app).articles)
+        sources.highlight_id("starred")
+        await pilot.pause()
+        assert list_of(app).articles and all(a.read for a in list_of(app).articles)
+        await pilot.press("n")
+        await pilot.pause()
+        screen = app.main_screen
+        assert screen.source_key == feed_key("Legal Desk")
+        first_unread = next(a for a in legal if not a.read)
+        assert screen.shown_article_id == first_unread.id
+        assert footer_message(app) == "Next unread in Legal Desk"
     await_store_flags(app)
     service.store.close()
 

@@ -53,7 +53,6 @@ from briefing.ui.prefs import Prefs
 from briefing.ui.view import (
     ALL_SOURCES,
     FEED_PREFIX,
-    STARRED,
     USER_FEED_PREFIX,
     ListScope,
     ReaderData,
@@ -546,9 +545,9 @@ class MainScreen(Screen[None]):
             return "No unread articles here. Press l to show the read ones too."
         return "No articles here."
 
-    def set_scope(self, scope: ListScope) -> None:
+    def set_scope(self, scope: ListScope, select_id: str | None = None) -> None:
         self.scope = scope
-        self._show_articles()
+        self._show_articles(select_id)
 
     # ------------------------------------------------------------------ the article pane
 
@@ -666,11 +665,12 @@ class MainScreen(Screen[None]):
     def source_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._choose_source(event.option.id or ALL_SOURCES)
 
-    def _choose_source(self, key: str) -> None:
+    def _choose_source(self, key: str, select_id: str | None = None) -> None:
+        """Show a source's articles, with the cursor on ``select_id`` when it is listed."""
         if key == self.source_key and self.scope.kind == "source":
             return
         self.source_key = key
-        self.set_scope(self._source_scope(key))
+        self.set_scope(self._source_scope(key), select_id)
 
     @on(OptionList.OptionSelected, "#source-list")
     def source_selected(self, event: OptionList.OptionSelected) -> None:
@@ -679,6 +679,9 @@ class MainScreen(Screen[None]):
 
     @on(ArticleList.Highlighted)
     def article_highlighted(self, event: ArticleList.Highlighted) -> None:
+        current = self.query_one(ArticleList).current
+        if current is None or current.id != event.article_id:
+            return  # queued before the cursor moved on (n into another source, say)
         if event.article_id != self.shown_article_id:
             self.show_article(event.article_id)
 
@@ -952,30 +955,31 @@ class MainScreen(Screen[None]):
         self.notify("No more unread articles.", timeout=3)
 
     def _unread_in_another_source(self, step: int) -> bool:
-        """After the last unread article of a feed, on to the next feed with some."""
+        """After the last unread article of a source (a feed, Starred, one of your
+        feeds still empty), on to the next feed with some, or the previous one."""
         data = self.data
         if data is None or self.scope.kind != "source":
             return False
-        if self.source_key in (ALL_SOURCES, STARRED):
+        if self.source_key == ALL_SOURCES:
             return False  # every source is in this list already
         source_list = self.query_one(SourceList)
         unread = {FEED_PREFIX + name: count for name, count in data.source_unread().items()}
-        feeds = [key for key in source_list.source_keys if key.startswith(FEED_PREFIX)]
-        target = source_with_unread(feeds, self.source_key, unread, step)
+        # Only feeds count unread articles: Starred and your own feeds are stepped over.
+        target = source_with_unread(source_list.source_keys, self.source_key, unread, step)
         if target is None:
             return False
-        source_list.highlight_id(target)
-        self._choose_source(target)
-        rows = self.query_one(ArticleList).articles
+        rows = self._listed(data.articles_in(self._source_scope(target)))
         start = 0 if step > 0 else len(rows) - 1
         row = unread_row([a.read for a in rows], start, step, include_start=True)
         if row is None:
             return False
-        self.query_one(ArticleList).move_cursor(row, announce=False)
+        # The list opens on that article: no highlight of its first row to come after.
+        source_list.highlight_id(target)
+        self._choose_source(target, select_id=rows[row].id)
         self.open_article(rows[row].id, focus=False)
-        self.show_message(
-            f"Next unread in {clean_line(target.removeprefix(FEED_PREFIX))}", "information", 2
-        )
+        which = "Next" if step > 0 else "Previous"
+        name = clean_line(target.removeprefix(FEED_PREFIX))
+        self.show_message(f"{which} unread in {name}", "information", 2)
         return True
 
     def action_next_unread(self) -> None:
