@@ -76,6 +76,40 @@ async def test_r_reads_an_edited_feeds_toml_and_a_bad_edit_keeps_the_old_list(
             assert len(errors) == 1 and "invalid TOML" in errors[0]
             assert errors[0].endswith("— kept the feeds from before.") and "\n" not in errors[0]
             assert [f.name for f in service.config.feeds] == ["Legal Desk"]
+            # r after another bad edit: the feeds from before are fetched, and the
+            # summary of that refresh does not put the error out of sight.
+            path.write_text(path.read_text(encoding="utf-8") + "\n[[feeds\n", encoding="utf-8")
+            app.clear_notifications()
+            summary = app.last_summary
+            await pilot.press("r")
+            await wait_for(pilot, lambda: app.last_summary is not summary and not app.refreshing)
+            await pilot.pause()
+            assert "invalid TOML" in footer_message(app)
+            assert footer_message(app).endswith("kept the feeds from before.")
+            assert [f.name for f in service.config.feeds] == ["Legal Desk"]
+    finally:
+        if app.sample_service is not None:
+            app.sample_service.store.close()
+        service.store.close()
+
+
+async def test_r_after_a_bad_edit_in_sample_mode_keeps_the_error_in_sight(tmp_path: Path) -> None:
+    """With the sample standing in (no feeds yet), r after a bad edit said "No enabled
+    feeds in …" over the one-line error within a second."""
+    path = tmp_path / "feeds.toml"
+    path.write_text(config_text([]), encoding="utf-8")
+    service = BriefingService(load_config(path), Store(tmp_path / "cache"))
+    app = make_app(service, tmp_path)
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await wait_for(pilot, lambda: app.service.origin == DataOrigin.SAMPLE, timeout=30)
+            await settle(pilot)
+            path.write_text(path.read_text(encoding="utf-8") + "\n[[feeds]\n", encoding="utf-8")
+            await pilot.press("r")
+            await pilot.pause(0.1)
+            assert "invalid TOML" in footer_message(app)
+            assert footer_message(app).endswith("kept the feeds from before.")
+            assert not app.refreshing
     finally:
         if app.sample_service is not None:
             app.sample_service.store.close()

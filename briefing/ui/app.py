@@ -17,6 +17,7 @@ import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -111,6 +112,17 @@ PRELOAD_WAIT = 0.3
 """Seconds the first frame may wait for a preload that is nearly done."""
 MESSAGE_SECONDS = {"information": 4.0, "warning": 6.0, "error": 8.0}
 """The longest a message stays in the footer, by severity."""
+
+
+class ConfigRead(StrEnum):
+    """What reading feeds.toml again came to."""
+
+    READ = "read"
+    """The new feeds.toml is in use."""
+    UNCHANGED = "unchanged"
+    """Not read: unchanged on disk (r), or there is none (the sample's own feeds)."""
+    REFUSED = "refused"
+    """A bad edit, told as one error line: the feeds from before stay in use."""
 
 
 class BriefingApp(App[int]):
@@ -786,12 +798,14 @@ class BriefingApp(App[int]):
         if self.refreshing:
             self.notify("A refresh is already running.", timeout=3)
             return
-        if self.loaded:
-            self.reload_config(only_if_changed=True)
+        refused = self.loaded and self.reload_config(only_if_changed=True) is ConfigRead.REFUSED
         plan = self.fallback.refresh_plan()
         if plan is None:
-            target = self.fallback.user or self.service
-            self.notify(no_enabled_feeds_text(target.config.path), severity="warning", markup=False)
+            if not refused:  # else the error has said what to mend in feeds.toml
+                target = self.fallback.user or self.service
+                self.notify(
+                    no_enabled_feeds_text(target.config.path), severity="warning", markup=False
+                )
             return
         if plan.reason == LoadReason.SWITCH:
             only = None  # the sample's sources are not the user's: try them all
@@ -813,11 +827,10 @@ class BriefingApp(App[int]):
             only,
         )
 
-    def reload_config(self, *, only_if_changed: bool) -> bool:
+    def reload_config(self, *, only_if_changed: bool) -> ConfigRead:
         """Read feeds.toml again (r does when it changed on disk; ctrl+r always).
 
-        A bad edit is one line, and the feeds from before stay in use. Returns
-        whether the new config is in use.
+        A bad edit is one line, and the feeds from before stay in use.
         """
         user = self.fallback.user
         if user is None or self.find_config_again is None:
@@ -826,23 +839,23 @@ class BriefingApp(App[int]):
                     "The sample's feeds come with briefing: there is no feeds.toml to read.",
                     severity="warning",
                 )
-            return False
+            return ConfigRead.UNCHANGED
         try:
             location = self.find_config_again()
         except ConfigError as error:
             self._config_refused(str(error))
-            return False
+            return ConfigRead.REFUSED
         stamp = config_stamp(location.path)
         same_file = str(location.path) == str(user.config.path)
         if only_if_changed and same_file and stamp == self._config_stamp:
-            return False
+            return ConfigRead.UNCHANGED
         try:
             config = load_config(location.path)
             keymap = keymap_from_config(config)
         except ConfigError as error:
             self._config_refused(str(error))
             self._config_stamp = stamp  # told once per edit
-            return False
+            return ConfigRead.REFUSED
         self._config_stamp = stamp
         changed_data = (config.feeds, config.topic) != (user.config.feeds, user.config.topic)
         user.use_config(config)
@@ -861,7 +874,7 @@ class BriefingApp(App[int]):
             self._show_user_feeds()
         elif changed_data:
             self.load_data(user, LoadReason.CONFIG)
-        return True
+        return ConfigRead.READ
 
     def _config_refused(self, error: str) -> None:
         self.notify(

@@ -294,6 +294,8 @@ class KeyBar(Horizontal):
         super().__init__()
         self.keymap = keymap or Keymap()
         self._message_timer: Timer | None = None
+        self._message_severity: str | None = None
+        """The severity of the message on show; None when the keys show."""
 
     def compose(self) -> ComposeResult:
         from briefing.ui.keymap import COMMANDS
@@ -353,6 +355,12 @@ class KeyBar(Horizontal):
             label.set_class(not shown, "-no-room")
 
     def show_message(self, text: str, severity: str, timeout: float) -> None:
+        """Show a message for ``timeout`` seconds; an error on show is not replaced by a
+        lesser message (a refresh summary right after a refused feeds.toml, say): it
+        stays its full time, and the lesser one is kept in the notifications only."""
+        if self._message_severity == "error" and severity != "error":
+            return
+        self._message_severity = severity
         line = self.query_one(MessageLine)
         line.update(Text(clean_line(text)))
         line.set_class(severity == "warning", "-warning")
@@ -363,11 +371,12 @@ class KeyBar(Horizontal):
         self._message_timer = self.set_timer(timeout, self.clear_message)
 
     def clear_message(self) -> None:
+        self._message_severity = None
         self.remove_class("-message")
 
 
 class MessageLine(Label):
-    """The latest message, in the footer's place."""
+    """The latest message (or the error still on show), in the footer's place."""
 
 
 class KeyLabel(Static):
