@@ -341,6 +341,34 @@ async def test_the_url_view_lists_web_links_by_number_and_a_number_opens_one(
     service.store.close()
 
 
+async def test_capital_o_marks_read_only_when_a_browser_opened_the_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """O with no browser to open the link ("Link not opened") left the article unread
+    as it should be: it was marked read all the same."""
+    answers = [False, True]
+    opened: list[str] = []
+
+    def browser(url: str, *args: object, **kwargs: object) -> bool:
+        opened.append(url)
+        return answers.pop(0)
+
+    monkeypatch.setattr(webbrowser, "open", browser)
+    service = build_service(tmp_path / "cache", {"Legal Desk": [LINKED]})
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("O")
+        await wait_for(pilot, lambda: "Link not opened" in footer_message(app))
+        assert opened == ["https://example.org/linked-1"]
+        assert not app.main_screen.current_article().read  # type: ignore[union-attr]
+        await pilot.press("O")
+        await wait_for(pilot, lambda: app.main_screen.current_article().read)  # type: ignore[union-attr]
+        assert len(opened) == 2 and "Opened" in footer_message(app)
+    await_store_flags(app)
+    service.store.close()
+
+
 async def test_unread_only_hides_read_articles_and_is_remembered(tmp_path: Path) -> None:
     service = build_service(tmp_path / "cache")
     app = make_app(service, tmp_path)

@@ -759,7 +759,7 @@ class BriefingApp(App[int]):
         if message.copy:
             self.copy_link(message.link)
         else:
-            self.open_link(message.link)
+            self.open_link(message.link, read_id=message.read_id)
 
     def on_flags_changed(self, message: FlagsChanged) -> None:
         # Through the service: with [sync], marks are queued for the server too.
@@ -885,7 +885,8 @@ class BriefingApp(App[int]):
         start_resource_tracker()
         self.start_job(Job.SAMPLE, self._load_sample)
 
-    def open_link(self, link: str) -> None:
+    def open_link(self, link: str, *, read_id: str | None = None) -> None:
+        """Open a web link; with ``read_id``, mark that article read once it opened."""
         if not is_web_url(link):
             self.notify(
                 "Not an http(s) link, so it is not opened.", severity="warning", markup=False
@@ -894,22 +895,26 @@ class BriefingApp(App[int]):
         if self.is_web:
             # In the browser (briefing serve): the user's own browser opens it.
             self.open_url(link.strip())
+            if read_id is not None:
+                self.main_screen.mark_read(read_id)
             return
         # Off the UI thread: webbrowser.open can take seconds to start a browser.
-        self.start_job(Job.BROWSER, self._open_in_browser, link.strip())
+        self.start_job(Job.BROWSER, self._open_in_browser, link.strip(), read_id)
 
-    def _open_in_browser(self, link: str) -> None:
+    def _open_in_browser(self, link: str, read_id: str | None = None) -> None:
         """In a job thread. Textual's open_url drops webbrowser's answer; we tell the user."""
         try:
             opened = webbrowser.open(link)
         except Exception as error:  # webbrowser.Error, or an OSError from the launcher
-            self.post_message(LinkOpened(link, False, clean_line(str(error))))
+            self.post_message(LinkOpened(link, False, clean_line(str(error)), read_id))
             return
-        self.post_message(LinkOpened(link, bool(opened)))
+        self.post_message(LinkOpened(link, bool(opened), read_id=read_id))
 
     def on_link_opened(self, message: LinkOpened) -> None:
         link = clean_line(message.link)
         if message.opened:
+            if message.read_id is not None:
+                self.main_screen.mark_read(message.read_id)
             self.notify(f"Opened {link} in the browser", timeout=3, markup=False)
             return
         reason = f" ({message.reason})" if message.reason else ""

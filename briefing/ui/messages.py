@@ -133,6 +133,8 @@ class LinkOpened(Message):
     opened: bool
     reason: str = ""
     """Why no browser took it, when the webbrowser module says why."""
+    read_id: str | None = None
+    """The article to mark read now that the link opened (O), if any."""
 
 
 @dataclass
@@ -175,6 +177,8 @@ class LinkRequested(Message):
 
     link: str
     copy: bool = False
+    read_id: str | None = None
+    """An article to mark read once the link has opened (O), and only then."""
 
 
 @dataclass

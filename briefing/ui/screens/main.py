@@ -1077,8 +1077,12 @@ class MainScreen(Screen[None]):
         article = self.current_article()
         link = self._link_of(article)
         if link is not None and article is not None:
-            self.post_message(LinkRequested(link))
-            self._set_read([article.id], True)
+            # Read once a browser has it: "Link not opened" leaves the article unread.
+            self.post_message(LinkRequested(link, read_id=article.id))
+
+    def mark_read(self, article_id: str) -> None:
+        """Mark an article read (its link opened in the browser, for O)."""
+        self._set_read([article_id], True)
 
     def action_copy_link(self) -> None:
         link = self._link_of(self.current_article())
@@ -1099,10 +1103,9 @@ class MainScreen(Screen[None]):
         if chosen is None:
             return
         link, mark_read = chosen
-        self.post_message(LinkRequested(link))
         article = self.current_article()
-        if mark_read and article is not None:
-            self._set_read([article.id], True)
+        read_id = article.id if mark_read and article is not None else None
+        self.post_message(LinkRequested(link, read_id=read_id))
 
     def _selected_feeds(self) -> tuple[str, ...] | None:
         """The feeds r fetches: the selected source's, or every feed."""
