@@ -309,6 +309,11 @@ async def test_a_feeds_toml_without_enabled_feeds_shows_the_sample_and_says_why(
     config_path = tmp_path / "feeds.toml"
     config = make_config([("Off", placeholder_url("Off"))], config_path)
     config = replace(config, feeds=tuple(replace(f, enabled=False) for f in config.feeds))
+    # The file is there (r reads it again when it changed; a missing one is an error).
+    config_path.write_text(
+        f'[[feeds]]\nname = "Off"\nurl = "{placeholder_url("Off")}"\nenabled = false\n',
+        encoding="utf-8",
+    )
     store = Store(tmp_path / "cache")
     service = BriefingService(config, store)
     app = make_app(service, tmp_path)
