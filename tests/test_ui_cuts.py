@@ -159,3 +159,27 @@ async def test_the_article_keeps_its_rows_beside_a_standing_notice(
         await pilot.pause()
         assert screen.query_one(NoticeLine).region.height == 2
         assert screen.query_one("#article-pane").region.height >= MIN_ARTICLE_HEIGHT
+
+
+@pytest.mark.parametrize("origin", ["SAMPLE", "cache, 23 hours old"])
+async def test_the_refresh_progress_keeps_its_count_whole_at_80x24(
+    sample: BriefingService, tmp_path: Path, origin: str
+) -> None:
+    """The count was cut to "Refreshing ━━━╺━━ 2/…": the bar gives way, not the total."""
+    app = sample_app(sample, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        screen.show_origin(sample.config.topic.name, origin, "")
+        screen.show_status("1,234 articles · 1,200 unread")
+        screen.refresh_started(14)
+        screen.refresh_advanced(2, 14, "Sample Legal Wire")
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        assert header.startswith(" Refreshing ━") and " 2/14" in header, header
+        assert header.rstrip().endswith(origin), header
+        screen.refresh_advanced(120, 1400, "Sample Legal Wire", unit="pages", failed=3)
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        assert " 120/1400" in header and header.rstrip().endswith(origin), header
+        screen.refresh_stopped()

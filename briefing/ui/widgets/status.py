@@ -137,6 +137,16 @@ class RefreshBar(Horizontal):
     }
     """
 
+    BAR_CELLS = 20
+    """The bar's width when there is room; it shrinks (then goes) before the count is cut."""
+    MIN_BAR_CELLS = 4
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._count_min: tuple[str, ...] = ("",)
+        """What of the count must show whole: the longest that leaves room for a bar first."""
+        self._count_cut = False
+
     def compose(self) -> ComposeResult:
         yield Label("Refreshing", id="refresh-label")
         # A total from the start: an indeterminate bar animates (and costs CPU) even hidden.
@@ -153,11 +163,13 @@ class RefreshBar(Horizontal):
         self._topic(False)
         self.query_one(ProgressBar).update(total=max(1, total), progress=0)
         self.query_one("#refresh-count", Label).update(f"0/{plural(total, 'feed')}")
+        self._keep_whole(f"0/{plural(total, 'feed')}", f"0/{total}", whole=True)
 
     def start_pages(self) -> None:
         """The feeds are in; the page step's count comes with its first page."""
         self.query_one(ProgressBar).update(total=1, progress=0)
         self.query_one("#refresh-count", Label).update("fetching article pages…")
+        self._keep_whole("fetching article pages…", "pages…", whole=True)
 
     def advance(
         self, done: int, total: int, name: str, *, unit: str = "feeds", failed: int = 0
@@ -167,6 +179,36 @@ class RefreshBar(Horizontal):
         if failed:
             text.append(f" · {failed} failed", style="bold red")
         self.query_one("#refresh-count", Label).update(text)
+        self._keep_whole(f"{done}/{total} {unit}", f"{done}/{total}")
+
+    def _keep_whole(self, *counts: str, whole: bool = False) -> None:
+        """``whole``: the first of ``counts`` is the label's whole text; else more follows
+        it, and a cut after it takes a cell for its ellipsis."""
+        self._count_min = counts
+        self._count_cut = not whole
+        self._fit()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Give the count the cells it needs whole ("2/14 feeds", else "2/14"), and the
+        bar what is left, up to ``BAR_CELLS``: at 80 columns the count was cut to "2/…"."""
+        room = self.size.width
+        if room <= 0:
+            return
+        label = cell_len("Refreshing") + 2  # with its padding
+        bar = 0
+        for count in self._count_min:
+            cut = self._count_cut or count != self._count_min[0]
+            bar = min(self.BAR_CELLS, room - label - (cell_len(count) + 2 + cut) - 2)
+            if bar >= self.MIN_BAR_CELLS:
+                break
+        progress = self.query_one(ProgressBar)
+        progress.display = bar >= self.MIN_BAR_CELLS
+        if progress.display:
+            progress.styles.width = bar + 2
+            progress.query_one("Bar").styles.width = bar
 
     def stop(self) -> None:
         self.remove_class("-running")
