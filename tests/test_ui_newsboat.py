@@ -639,12 +639,45 @@ async def test_at_80x24_the_sample_notice_keeps_its_reason_and_lists_your_feeds(
             prompts = [
                 str(sources.get_option_at_index(n).prompt) for n in range(sources.option_count)
             ]
-            assert f"Your feeds ({path})" in prompts
+            # Cut in the middle to fit, if need be: the file name stays.
+            heading = next(p for p in prompts if p.startswith("Your feeds ("))
+            assert heading.endswith("/feeds.toml)") and str(tmp_path)[:8] in heading
             assert any(p.startswith("✖ Legal Desk") and "HTTP 404" in p for p in prompts)
             sources.highlight_id("yours:Legal Desk")
             await pilot.pause()
             view = app.main_screen.query_one(ArticleView)
             assert view.empty_text.startswith("No articles from Legal Desk yet: HTTP 404")
+    finally:
+        if app.sample_service is not None:
+            app.sample_service.store.close()
+        service.store.close()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_a_long_feeds_toml_path_is_cut_in_the_middle_keeping_the_file_name(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """ "Your feeds (/very/long/path/feeds.toml)" was cut at its end, the file name with it."""
+    folder = tmp_path / ("a-folder-with-a-name-long-enough-to-matter-" * 2)
+    folder.mkdir()
+    path = folder / "feeds.toml"
+    path.write_text(
+        config_text([]) + '\n[[feeds]]\nname = "Off"\nurl = "https://feeds.invalid/off"\n'
+        "enabled = false\n",
+        encoding="utf-8",
+    )
+    service = BriefingService(load_config(path), Store(tmp_path / "cache"))
+    app = make_app(service, tmp_path)
+    try:
+        async with app.run_test(size=size) as pilot:
+            await wait_for(pilot, lambda: app.service.origin == DataOrigin.SAMPLE, timeout=30)
+            await settle(pilot)
+            await pilot.press("1", "G")  # the end of the Sources list, where yours are
+            await pilot.pause()
+            line = next(row for row in screen_text(app).splitlines() if "Your feeds (" in row)
+            heading = line.split("Your feeds (")[1].split(")")[0]
+            assert heading.endswith("…/feeds.toml") and heading.startswith(str(tmp_path)[:4]), line
+            assert line.split("feeds.toml)")[0].count("…") == 1, line
     finally:
         if app.sample_service is not None:
             app.sample_service.store.close()

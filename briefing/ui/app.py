@@ -614,8 +614,7 @@ class BriefingApp(App[int]):
             sources = user.sources([])
         except Exception:  # a broken user cache: the notice already says enough
             sources = []
-        where = clean_line(user.config.path or "feeds.toml")
-        self.main_screen.show_user_feeds(sources, f"Your feeds ({where})")
+        self.main_screen.show_user_feeds(sources, clean_line(user.config.path or "feeds.toml"))
 
     def on_briefing_loaded(self, message: BriefingLoaded) -> None:
         data = message.data

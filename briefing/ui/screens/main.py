@@ -126,7 +126,8 @@ class MainScreen(Screen[None]):
         self.origin = ("loading…", "")
         self.yours: list[SourceSummary] = []
         """The user's feeds, listed while the sample stands in for them."""
-        self.yours_heading = ""
+        self.yours_path = ""
+        """The feeds.toml they are in, for the line over them."""
         self._documents: LRUCache[DocumentKey, ArticleDocument] = LRUCache(16)
         self._search_timer: Timer | None = None
         self._prefetch_timer: Timer | None = None
@@ -327,10 +328,11 @@ class MainScreen(Screen[None]):
     def clear_message(self) -> None:
         self.query_one(KeyBar).clear_message()
 
-    def show_user_feeds(self, sources: Sequence[SourceSummary], heading: str) -> None:
-        """List the user's own feeds (and how each failed) below the sample's."""
+    def show_user_feeds(self, sources: Sequence[SourceSummary], path: str) -> None:
+        """List the user's own feeds (and how each failed) below the sample's, under
+        "Your feeds (path of their feeds.toml)"."""
         self.yours = list(sources)
-        self.yours_heading = heading
+        self.yours_path = path
         self._show_sources()
 
     def show_waiting(self, message: str) -> None:
@@ -430,7 +432,7 @@ class MainScreen(Screen[None]):
             all_label=f"All tagged {tag.tag}" if tag else "All sources",
             unread_only=self.prefs.unread_only,
             yours=self.yours,
-            yours_heading=self.yours_heading,
+            yours_path=self.yours_path,
         )
         title = "Sources"
         if tag is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
-from rich.cells import cell_len
+from rich.cells import cell_len, chop_cells
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
@@ -69,6 +69,36 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def cut_path(path: str, width: int) -> str:
+    """A path in at most ``width`` cells, cut in the middle so its file name stays:
+    "/tmp/a…/feeds.toml". A name too long itself keeps its end ("…ds.toml")."""
+    path = clean_line(path)
+    if cell_len(path) <= width:
+        return path
+    head, slash, name = path.rpartition("/")
+    tail = slash + name
+    room = width - cell_len(tail) - 1
+    if head and room >= 1:
+        return chop_cells(head, room)[0] + "…" + tail
+    kept = tail
+    while kept and cell_len(kept) > width - 1:
+        kept = kept[1:]
+    return "…" + kept if width >= 1 else ""
+
+
+YOURS_HEADING = "yours-heading"
+"""The option id of the line over the user's own feeds (disabled: never selected)."""
+
+
+def yours_heading_prompt(path: str, width: int) -> Text:
+    """ "Your feeds (path)" in ``width`` cells, the path cut in the middle to fit."""
+    label = "Your feeds"
+    if not path:
+        return Text(label, style="bold", no_wrap=True)
+    room = max(1, width - cell_len(label) - 3)
+    return Text(f"{label} ({cut_path(path, room)})", style="bold", no_wrap=True)
+
+
 class ReaderList(OptionList):
     """An OptionList with the reader's extra movement keys."""
 
@@ -92,6 +122,11 @@ class ReaderList(OptionList):
 
 
 class SourceList(ReaderList):
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._yours_path = ""
+        self._heading_width = 0
+
     def show_sources(
         self,
         sources: Sequence[SourceSummary],
@@ -103,10 +138,10 @@ class SourceList(ReaderList):
         all_label: str = "All sources",
         unread_only: bool = False,
         yours: Sequence[SourceSummary] = (),
-        yours_heading: str = "",
+        yours_path: str = "",
     ) -> None:
         """The sources; with ``yours``, the user's own feeds follow (the sample stands in
-        for them), each with how its last try failed."""
+        for them) under the path of their feeds.toml, each with how its last try failed."""
         total_unread = sum(unread.values())
         options = [
             Option(_counted(all_label, total_unread, on_topic), id=ALL_SOURCES),
@@ -119,7 +154,10 @@ class SourceList(ReaderList):
                 continue
             options.append(Option(source_prompt(source, unread.get(source.name, 0)), id=key))
         if yours:
-            options.append(Option(Text(yours_heading, style="bold"), disabled=True))
+            self._yours_path = yours_path
+            self._heading_width = self._option_width()
+            heading = yours_heading_prompt(yours_path, self._heading_width)
+            options.append(Option(heading, id=YOURS_HEADING, disabled=True))
             for source in yours:
                 prompt = source_prompt(source, 0)
                 options.append(Option(prompt, id=USER_FEED_PREFIX + source.name))
@@ -128,6 +166,22 @@ class SourceList(ReaderList):
             self.set_options(options)
             if not self.highlight_id(keep):
                 self.highlight_id(ALL_SOURCES)
+
+    def _option_width(self) -> int:
+        padding = self.get_component_styles("option-list--option").padding
+        return self.scrollable_content_region.width - padding.left - padding.right
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The heading over your feeds is cut for the list's width: cut again for the new one."""
+        width = self._option_width()
+        if width == self._heading_width:
+            return
+        self._heading_width = width
+        try:
+            self.get_option(YOURS_HEADING)
+        except Exception:  # OptionDoesNotExist: no feeds of yours listed
+            return
+        self.replace_option_prompt(YOURS_HEADING, yours_heading_prompt(self._yours_path, width))
 
     @property
     def source_keys(self) -> list[str]:
