@@ -85,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     facts.add_argument("--json", action="store_true", help="JSON output (stable contract)")
 
     export = command("export", help="write the briefing as Markdown")
-    export.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    export.add_argument(
+        "--output", "-o", metavar="FILE", help="write here instead of stdout ('-': stdout)"
+    )
 
     import_opml = command("import-opml", help="add the feeds of an OPML file")
     import_opml.add_argument("file", metavar="FILE")
@@ -107,7 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     export_opml = command("export-opml", help="write the feed list as OPML 2.0")
-    export_opml.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    export_opml.add_argument(
+        "--output", "-o", metavar="FILE", help="write here instead of stdout ('-': stdout)"
+    )
     return parser
 
 
@@ -692,13 +696,17 @@ def cmd_export(service: BriefingService, output: str | None) -> int:
     articles = service.articles()
     text = briefing_to_markdown(service.briefing(articles), articles)
     write_output(text, output)
-    if output:
+    if output and output != STDOUT:
         print(f"briefing: wrote {output}", file=sys.stderr)
     return EXIT_OK
 
 
+STDOUT = "-"
+"""As an --output FILE: standard output, as for most commands."""
+
+
 def write_output(text: str, output: str | None) -> None:
-    if output is None:
+    if output is None or output == STDOUT:
         sys.stdout.write(text)
         return
     try:

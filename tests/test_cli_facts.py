@@ -109,6 +109,15 @@ def test_export_output_writes_the_file(tmp_path: Path) -> None:
     assert "## Where sources differ, and what was revised" in written
 
 
+def test_export_output_dash_is_stdout(tmp_path: Path) -> None:
+    """`--output -` wrote a file named "-"; as for most commands, it means stdout."""
+    result = demo(tmp_path, "export", "--output", "-")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# Briefing: Spotify and the labels v. Anna's Archive")
+    assert not (tmp_path / "-").exists()
+    assert "wrote" not in result.stderr
+
+
 @pytest.mark.parametrize(
     ("where", "reason"),
     [("missing/dir/briefing.md", "No such file or directory"), ("", "Is a directory")],

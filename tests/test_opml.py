@@ -217,6 +217,12 @@ def test_round_trip_keeps_tags_and_enabled(tmp_path: Path) -> None:
     )
     exported = run("--config", str(source), "export-opml", "-o", "out.opml", cwd=tmp_path)
     assert exported.returncode == 0, exported.stderr
+    printed = run("--config", str(source), "export-opml", "-o", "-", cwd=tmp_path)
+    assert printed.returncode == 0 and not (tmp_path / "-").exists()  # "-" is stdout
+    written = ET.fromstring((tmp_path / "out.opml").read_text(encoding="utf-8"))
+    assert [o.attrib for o in ET.fromstring(printed.stdout).iter("outline")] == [
+        o.attrib for o in written.iter("outline")
+    ]
     target = tmp_path / "target.toml"
     target.write_text(CONFIG, encoding="utf-8")
     imported = run("--config", str(target), "import-opml", "out.opml", cwd=tmp_path)
