@@ -619,3 +619,10 @@ def test_a_hedge_of_several_words_is_no_noun_the_figure_is_of(
     facts = facts_from_text(sentence, article_id="a", source="S", published_day=DAY)
     (fact,) = [f for f in facts if f.figure.text == figure]
     assert (fact.frame.head, fact.figure.hedge) == (head, hedge)
+
+
+def test_what_a_forecaster_projects_to_move_is_what_the_figure_measures() -> None:
+    """ "the bank projects economic growth to pick up to 0.9%": before, the frame had
+    only the verb "pick"."""
+    frame = frame_of("The bank projects economic growth to pick up to 0.9% in 2025.", "0.9%")
+    assert (frame.head, frame.modality) == ("growth", "forecast")

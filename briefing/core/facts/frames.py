@@ -45,6 +45,8 @@ _CONTRAST_LINKS = frozenset(
     {"vs", "versus", "against", "compared", "from", "to", "than", "and", "or", "but", "while"}
 )
 """Words between two figures that set the second against the first."""
+_EXPECTING_VERBS = frozenset({"expect", "project", "forecast", "see", "predict", "anticipate"})
+"""Verbs whose object is expected "to" move: "projects growth to pick up to 0.9%"."""
 _OWNER_CONTRASTS = frozenset({"compared", "from", "than", "against", "versus", "vs"})
 """Words that set a figure against an earlier one of the same owner."""
 _GAP_COORDINATORS = frozenset((*GAP_COORDINATORS, *GAP_CONTRASTS, ","))
@@ -255,6 +257,8 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
             # "analysts expect EPS of $0.74 on revenue of $32.87 billion": the figures
             # one verb of expecting governs are all expected
             found.modality = previous.modality
+        if not found.head and found.event and figure.kind is not FigureKind.DATE:
+            self.expected_to_move(found)
         if not found.head and figure.kind is not FigureKind.DATE:
             self.inherit(index, position, found, earlier)
         if figure.kind is FigureKind.COUNT and figure.unit and not _has_letter(figure.text):
@@ -297,6 +301,35 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
             found.set_head(found.event, found.event_text, "", found.event_at)
             found.event = found.event_text = ""
         return found.frame()
+
+    def expected_to_move(self, found: Found) -> None:
+        """ "the ECB projects economic growth to pick up to 0.9%", "analysts expect
+        unemployment to reach 4.4%": what is expected to move is what is measured, and
+        the figure a forecast."""
+        tokens = self.tokens
+        verb_at = found.event_at
+        if verb_at < 3 or tokens[verb_at - 1].low != "to":
+            return
+        last = verb_at - 2
+        if not tokens[last].is_word or not self.words.can_be_noun(tokens[last]):
+            return
+        head, phrase, mods, first = self.noun_phrase_ending(last)
+        for inside in range(last - 1, first - 1, -1):
+            if self.words.verb_lemma(tokens[inside]) in _EXPECTING_VERBS:
+                first = inside + 1  # "projects economic growth": "projects" is the verb
+                phrase = " ".join(t.text for t in tokens[first : last + 1])
+                mods = self.modifier_lemmas(tokens[first:last])
+                break
+        while first < last and tokens[first].low in ("the", "a", "an", "its", "their"):
+            first += 1
+        expecting = tokens[first - 1] if first > 0 else None
+        if expecting is None or self.words.verb_lemma(expecting) not in _EXPECTING_VERBS:
+            return
+        if self.words.is_name(tokens[last]) or self.vocabulary.is_qualifier_word(head):
+            return
+        found.set_head(head, phrase, mods, first)
+        found.modality = found.modality or "forecast"
+        found.words.append(expecting.text)
 
     def completed_clause_start(self, clause_start: int, position: int) -> int:
         """A clause of only "to" and the figure completes the verb before the comma:
