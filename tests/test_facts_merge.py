@@ -503,3 +503,16 @@ def test_an_amount_converted_in_brackets_is_the_same_amount() -> None:
         (60e6, "EUR"), (52e6, "GBP"), (50e6, "GBP")
     }  # fmt: skip
     assert fact.status in ("differs", "revised")
+
+
+def test_labels_say_a_word_once() -> None:
+    """ "Raise raised", "Share of the vote share" and "Nvidia: AI chip maker Nvidia
+    pledged" were labels before."""
+    facts = merged(
+        article("a", "One", "Vote", "The Greens won a vote share of 31.5%, officials said."),
+        article("b", "Two", "Vote", "The Greens won a vote share of 31.5% on Sunday."),
+        article("c", "Three", "Deal", "Chip maker Nvidia pledged $100 million to the fund."),
+        article("d", "Four", "Deal", "Chip maker Nvidia pledged $100 million, it said."),
+    )
+    assert one_holding(facts, 31.5).label == "The Greens: vote share won"
+    assert one_holding(facts, 100e6).label == "Nvidia: amount pledged"

@@ -90,14 +90,21 @@ def label_for(mentions: Sequence[Mention], vocabulary: Vocabulary) -> str:
         mentions, event, vocabulary, stated, any_event=kind is FigureKind.DATE
     )
     phrase = phrase or _phrase(mentions, head)
+    if owner and phrase.lower().endswith(" " + owner.lower()):
+        # "AI chip maker Nvidia" under "Nvidia:" describes whose it is, not what
+        phrase = ""
     participle = _participle(event, mentions, vocabulary)
     if (
         participle
         and phrase
-        and _phrase_event(phrase, vocabulary) == event
-        and (kind is not FigureKind.DATE or _same_stem(phrase, mentions))
+        and (
+            (_phrase_event(phrase, vocabulary) == event and kind is not FigureKind.DATE)
+            or _same_stem(phrase, mentions)
+        )
     ):
-        participle = ""  # "Settlement", not "Settlement settled"; but "Complaint filed"
+        # "Settlement", not "Settlement settled"; "Raise", not "Raise raised"; but
+        # "Complaint filed"
+        participle = ""
     if kind is FigureKind.MONEY:
         if phrase:
             text = _capital(phrase) + (f" {participle}" if participle else "")
@@ -107,7 +114,9 @@ def label_for(mentions: Sequence[Mention], vocabulary: Vocabulary) -> str:
             )
     elif kind is FigureKind.PERCENT:
         aspect = stated.value(lambda m: m.aspect)
-        if aspect == "share":
+        if aspect == "share" and phrase.lower().endswith("share"):
+            text = _capital(phrase)  # "Vote share", not "Share of the vote share"
+        elif aspect == "share":
             text = f"Share of {_with_article(phrase)}" if phrase else "Share"
         elif aspect == "change":
             text = f"Change in {phrase}" if phrase else "Change"
@@ -306,8 +315,8 @@ def _with_qualifiers(text: str, stated: _Majority, kind: FigureKind) -> str:
         text = f"{text}, {_BASIS_WORDS.get(basis, basis)}"
     if aspect == "increment" and "additional" not in lower:
         text = f"{text} (added)"
-    if modality:
-        text = f"{text} ({modality})"
+    if modality and modality not in lower:
+        text = f"{text} ({modality})"  # not "Actual fee (actual)"
     if period == "prior":
         text = f"{text} (earlier period)"
     elif period == "future":

@@ -537,11 +537,12 @@ class LeftOfFigureWalk(SentenceWalk):
             if step == "pron":
                 if number == 0 and kind is FigureKind.MONEY and not found.owner:
                     # "the disruption cost it $500 million": the one it cost
-                    found.owner = found.owner_text = self.pronoun_owner(item.first)
+                    found.owner = self.pronoun_owner(item.first)
+                    found.owner_text = self.pronoun_owner_text(item.first)
                     continue
                 if after_verb and not found.owner:
                     found.owner = self.pronoun_owner(item.first)
-                    found.owner_text = found.owner
+                    found.owner_text = self.pronoun_owner_text(item.first)
                 if after_verb:
                     break
                 continue
