@@ -626,3 +626,17 @@ def test_what_a_forecaster_projects_to_move_is_what_the_figure_measures() -> Non
     only the verb "pick"."""
     frame = frame_of("The bank projects economic growth to pick up to 0.9% in 2025.", "0.9%")
     assert (frame.head, frame.modality) == ("growth", "forecast")
+
+
+def test_a_noun_after_the_and_before_a_verb_in_ed_is_its_subject() -> None:
+    """ "The bank lowered rates by 50 basis points": "bank" can be a verb, but after
+    "the" it is the subject; before, "bank lowered rates" was read as one noun."""
+    frame = frame_of("The bank lowered rates by 50 basis points on Wednesday.", "50 basis points")
+    assert (frame.head, frame.event, frame.aspect) == ("rate", "lower", "change")
+
+
+def test_a_range_holds_the_level_of_what_the_verb_moved() -> None:
+    sentence = "The bank cut its policy rate by a quarter point to a range of 4.25% to 4.5%."
+    change, level = frame_of(sentence, "a quarter point"), frame_of(sentence, "4.25%")
+    assert (change.head, change.aspect) == ("rate", "change")
+    assert (level.head, level.aspect) == ("rate", "rate")

@@ -45,6 +45,8 @@ _CONTRAST_LINKS = frozenset(
     {"vs", "versus", "against", "compared", "from", "to", "than", "and", "or", "but", "while"}
 )
 """Words between two figures that set the second against the first."""
+_RANGE_NOUNS = frozenset({"range", "band"})
+"""Nouns that hold a figure without saying what it measures: "a range of 4.75% to 5%"."""
 _EXPECTING_VERBS = frozenset({"expect", "project", "forecast", "see", "predict", "anticipate"})
 """Verbs whose object is expected "to" move: "projects growth to pick up to 0.9%"."""
 _OWNER_CONTRASTS = frozenset({"compared", "from", "than", "against", "versus", "vs"})
@@ -257,6 +259,8 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
             # "analysts expect EPS of $0.74 on revenue of $32.87 billion": the figures
             # one verb of expecting governs are all expected
             found.modality = previous.modality
+        if found.head in _RANGE_NOUNS and not found.mods:
+            found.head = found.phrase = ""  # "to a range of 4.75% to 5%": of what, before
         if not found.head and found.event and figure.kind is not FigureKind.DATE:
             self.expected_to_move(found)
         if not found.head and figure.kind is not FigureKind.DATE:
@@ -817,6 +821,7 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
             or low in self.conjunctions
             or low in self.prepositions
             or low in ("compared", "versus", "vs", "against", "or", "and", "from", "while", "the")
+            or low in _RANGE_NOUNS  # "cut its rate by half a point to a range of 4.75%"
             or vocabulary.scope.get(low) is not None
             or vocabulary.period.get(low) is not None
             or low in ("year", "quarter", "month", "week", "ago", "earlier", "later", "before")

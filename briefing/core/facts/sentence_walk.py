@@ -324,9 +324,20 @@ class SentenceWalk:
                 before.low.endswith("ed")
                 and first >= 2
                 and words.can_be_verb(before)
-                and self.is_subject_noun(tokens[first - 2])
+                and (
+                    self.is_subject_noun(tokens[first - 2])
+                    or (
+                        first >= 3
+                        and tokens[first - 3].low in ("the", "a", "an", "this", "that")
+                        and words.can_be_noun(tokens[first - 2])
+                        and not tokens[first - 2].low.endswith("ed")
+                    )
+                )
             ):
-                break  # "analysts expected earnings", "Nvidia reported revenue"
+                # "analysts expected earnings", "Nvidia reported revenue", "the bank
+                # lowered rates" (a noun after "the" is a subject, though "bank" can
+                # be a verb)
+                break
             first -= 1
         phrase = " ".join(t.text for t in tokens[first : index + 1])
         return head, phrase, self.modifier_lemmas(tokens[first:index]), first
