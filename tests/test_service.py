@@ -116,6 +116,45 @@ async def test_a_refresh_stopped_by_its_callback_closes_its_connections_at_once(
 # --------------------------------------------------------------------------- warm refresh, first screen
 
 
+async def test_a_refresh_of_new_feeds_writes_the_list_of_sources_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold refresh of N feeds wrote the list of N names N times (once per feed
+    stored); now once, whatever N."""
+    from _fetch_helpers import rss_feed, serve
+    from conftest import config_text
+
+    from briefing.core.config import load_config
+    from briefing.core.service import BriefingService
+    from briefing.core.store import Store
+
+    feeds = 40
+    with serve() as server:
+        configured = []
+        for index in range(feeds):
+            body = rss_feed(
+                [{"title": f"Anna&#8217;s Archive {index}", "link": f"https://e.org/{index}",
+                  "guid": f"g{index}", "description": "x " * 80}],
+                title=f"F{index}",
+            )  # fmt: skip
+            url = server.route(f"/f{index}.xml", _conditional(body, f'"f{index}"',
+                                                               "application/rss+xml"))  # fmt: skip
+            configured.append((f"F{index}", url))
+        path = tmp_path / "feeds.toml"
+        path.write_text(config_text(configured), encoding="utf-8")
+        with Store(tmp_path / "cache") as store:
+            writes: list[str] = []
+            real_set = store._cache.set
+            monkeypatch.setattr(store._cache, "set",
+                                lambda k, v: writes.append(k) or real_set(k, v))  # fmt: skip
+            service = BriefingService(load_config(path), store)
+            summary = await service.refresh(full_text=False)
+            assert sum(r.new for r in summary.results) == feeds
+            assert writes.count("sources") == 1
+            assert sorted(store.source_names()) == sorted(f"F{i}" for i in range(feeds))
+            assert store.count_articles() == feeds
+
+
 def _conditional(body: bytes, etag: str, content_type: str):  # type: ignore[no-untyped-def]
     from _fetch_helpers import Recorded, Reply
 

@@ -489,6 +489,57 @@ def test_one_change_is_one_small_write(cache_dir: Path, monkeypatch: pytest.Monk
         assert_indexes_consistent(store)
 
 
+def test_many_feeds_in_one_transaction_write_the_shared_indexes_once(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list of sources and the topic index, which every new feed changes, are
+    written once per transaction, not once per feed (N new feeds rewrote the list of
+    names N times: quadratic), and say the same as when each feed had its own."""
+    with Store(cache_dir) as store, Store(cache_dir / "one-by-one") as alone:
+        written: list[str] = []
+        real_set = store._cache.set
+
+        def counting_set(key: str, value: object) -> None:
+            written.append(key)
+            real_set(key, value)
+
+        monkeypatch.setattr(store._cache, "set", counting_set)
+        with store.transaction():
+            for feed in range(30):
+                save(store, f"Feed {feed}", [entry(n) for n in range(3)])
+                assert store.source_names()[-1] == f"Feed {feed}"  # seen inside at once
+        assert written.count("sources") == 1
+        assert written.count("topic") == 1
+        for feed in range(30):
+            save(alone, f"Feed {feed}", [entry(n) for n in range(3)])
+        assert store.source_names() == alone.source_names()
+        assert store.topic_days() == alone.topic_days()
+        assert store.topic_state()[0] == alone.topic_state()[0]
+        assert_indexes_consistent(store)
+        # Names already stored cost no write, and no read of the list either.
+        written.clear()
+        store.add_sources([f"Feed {feed}" for feed in range(30)])
+        save(store, "Feed 3", [entry(n) for n in range(4)])
+        assert "sources" not in written
+
+
+def test_a_transaction_that_fails_leaves_the_shared_indexes_as_they_were(
+    cache_dir: Path,
+) -> None:
+    with Store(cache_dir) as store:
+        save(store, "Old", [entry(1)])
+        before = (store.source_names(), store.topic_days(), store.topic_state())
+        with pytest.raises(RuntimeError), store.transaction():
+            save(store, "New", [entry(n, published="2026-01-10T09:00:00+00:00")
+                                for n in range(5)])  # fmt: skip
+            raise RuntimeError("stop")
+        assert (store.source_names(), store.topic_days(), store.topic_state()) == before
+        save(store, "New", [entry(2)])  # not taken for known by the failed one
+        assert store.source_names() == ["Old", "New"]
+    with Store(cache_dir) as store:
+        assert store.source_names() == ["Old", "New"]
+
+
 def test_reads_never_write(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from briefing.core.config import load_config
     from briefing.core.service import BriefingService

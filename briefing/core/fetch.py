@@ -22,7 +22,7 @@ import os
 import stat
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +43,11 @@ PARSE_IN_FLIGHT = PARSE_WORKERS
 """Bodies handed to the pool at once: one per worker, so a body handed over
 starts at once and its parse deadline measures its own parse, never a wait
 behind another feed's."""
+BODIES_IN_HAND = 8 * 1024 * 1024
+"""Bytes of feed bodies downloaded but not yet handed back to the caller (parsed,
+then stored) at which no new download starts: when downloads outrun parsing and
+storing, bodies would otherwise pile up (a cold refresh of 200 feeds held every
+one of them). The next download starts as soon as the caller takes what is done."""
 MIN_PARSE_TIME = 1.0
 """A parse gets at least this long even when the download used up nearly all
 of the feed's time, so a slow server is not reported as a slow parse."""
@@ -86,19 +91,59 @@ async def fetch_feeds(
     one feed. To stop early, close it (``contextlib.aclosing``) so that the
     downloads still running are cancelled and the workers stopped at once.
     """
+    groups = fetch_feed_groups(feeds, states, settings, base_dir=base_dir, analyse=analyse)
+    async with contextlib.aclosing(groups):
+        async for group in groups:
+            for outcome in group:
+                yield outcome
+
+
+async def fetch_feed_groups(
+    feeds: Sequence[FeedConfig],
+    states: Mapping[str, FeedState],
+    settings: Settings,
+    *,
+    base_dir: Path | None = None,
+    analyse: Callable[[ParsedFeed], Any] | None = None,
+) -> AsyncGenerator[list[FetchOutcome]]:
+    """``fetch_feeds``, but every outcome that is done by the time the caller asks
+    for more comes in one list (in the order they finished): a caller that stores
+    them can store them together, never waiting for one that is not there yet."""
     if not feeds:
         return
     async with _FeedFetcher(settings, base_dir, analyse) as fetcher:
         if any(_cannot_be_unchanged(feed, states.get(feed.name)) for feed in feeds):
             fetcher.parser.warm_up()
-        tasks = [asyncio.create_task(fetcher.fetch(feed, states.get(feed.name))) for feed in feeds]
+        finished: list[asyncio.Task[FetchOutcome]] = []
+        wake = asyncio.Event()
+
+        def on_done(task: asyncio.Task[FetchOutcome]) -> None:
+            finished.append(task)
+            wake.set()
+
+        # Running tasks only: a finished one holds its outcome (a parsed feed), which
+        # must not stay in memory once the caller has it.
+        running = {
+            asyncio.create_task(fetcher.fetch(feed, states.get(feed.name), key)): key
+            for key, feed in enumerate(feeds)
+        }
+        for task in running:
+            task.add_done_callback(on_done)
         try:
-            for done in asyncio.as_completed(tasks):
-                yield await done
+            while running:
+                await wake.wait()
+                wake.clear()
+                done, finished[:] = list(finished), []
+                keys = [running.pop(task) for task in done]
+                group = [task.result() for task in done]
+                del done
+                yield group
+                del group
+                fetcher.release(keys)  # the caller is done with them
         finally:
-            for task in tasks:
+            for task in running:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*running, return_exceptions=True)
 
 
 def _cannot_be_unchanged(feed: FeedConfig, state: FeedState | None) -> bool:
@@ -121,6 +166,24 @@ class _FeedFetcher:
         self.slots = asyncio.Semaphore(max(1, settings.concurrency))
         self._http: HttpFetcher | None = None
         self.parser = _ParsePool()
+        self._held: dict[int, int] = {}
+        """Body sizes by feed key, until ``release``."""
+        self._held_bytes = 0
+        self._room = asyncio.Event()
+        self._room.set()
+
+    def release(self, keys: Iterable[int]) -> None:
+        """The caller has taken these feeds' outcomes: their bodies no longer count."""
+        for key in keys:
+            self._held_bytes -= self._held.pop(key, 0)
+        if self._held_bytes < BODIES_IN_HAND:
+            self._room.set()
+
+    def _hold(self, key: int, size: int) -> None:
+        self._held[key] = size
+        self._held_bytes += size
+        if self._held_bytes >= BODIES_IN_HAND:
+            self._room.clear()
 
     async def __aenter__(self) -> Self:
         return self
@@ -145,7 +208,7 @@ class _FeedFetcher:
             )
         return self._http
 
-    async def fetch(self, feed: FeedConfig, state: FeedState | None) -> FetchOutcome:
+    async def fetch(self, feed: FeedConfig, state: FeedState | None, key: int) -> FetchOutcome:
         started = time.monotonic()
         if state is None or state.url != feed.url:
             state = FeedState(name=feed.name, url=feed.url)  # old validators belong to the old URL
@@ -163,6 +226,7 @@ class _FeedFetcher:
             return FetchOutcome(feed, new_state, parsed, not_modified, error, elapsed, analysis)
 
         try:
+            await self._room.wait()  # not counted in the feed's deadline
             async with self.slots:
                 began = time.monotonic()  # the feed's deadline runs from here
                 source = _local_path(feed.url, self.base_dir)
@@ -176,6 +240,7 @@ class _FeedFetcher:
                     )
             if response.not_modified:
                 return outcome(state, not_modified=True)
+            self._hold(key, len(response.body))
             timeout = self.settings.timeout
             parsed, analysis = await self.parser.parse(
                 response.body,

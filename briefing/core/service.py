@@ -502,7 +502,7 @@ class BriefingService:
         every feed is stored and the articles waiting for a page are marked
         pending, and no page has been asked for yet.
         """
-        from briefing.core.fetch import fetch_feeds
+        from briefing.core.fetch import fetch_feed_groups
 
         started = utc_now()
         # A changed topic: store the new matches first, so every index is of it.
@@ -523,17 +523,21 @@ class BriefingService:
             # A feed of feeds.toml that the server follows too comes through it.
             server_names = {f.name for f in self.config.feeds if f.via}
             feeds = [f for f in feeds if f.name not in server_names]
+            # The list of sources is written once, not once for each new feed.
+            if not self.store.read_only:
+                self.store.add_sources(f.name for f in feeds)
             # aclosing: a callback that raises (Ctrl-C) stops the downloads and
             # closes their connections now, not whenever the generator is collected.
-            outcomes = fetch_feeds(
+            groups = fetch_feed_groups(
                 feeds, states, self.config.settings, base_dir=base_dir, analyse=score_topic
             )
-            async with contextlib.aclosing(outcomes):
-                async for outcome in outcomes:
-                    result = self._store_outcome(outcome, batch)
-                    results.append(result)
-                    if on_progress is not None:
-                        on_progress(result, len(results), through_server + len(feeds))
+            async with contextlib.aclosing(groups):
+                async for group in groups:
+                    # The feeds that came in together are stored together.
+                    for result in self._store_group(group, batch):
+                        results.append(result)
+                        if on_progress is not None:
+                            on_progress(result, len(results), through_server + len(feeds))
         finally:
             batch.flush()
         if not self.store.still_there():
@@ -619,6 +623,42 @@ class BriefingService:
         )
 
     def _store_outcome(self, outcome: FetchOutcome, batch: _StateBatch) -> FeedResult:
+        if _has_entries(outcome):
+            batch.flush()  # a transaction is coming anyway: nothing waits behind it
+            return self._store_parsed(outcome)
+        return self._note_unchanged(outcome, batch)
+
+    def _store_group(self, group: Sequence[FetchOutcome], batch: _StateBatch) -> list[FeedResult]:
+        """The results of feeds that came in together, in their order; feeds with
+        entries are stored in few transactions (``GROUP_FEEDS`` feeds or
+        ``GROUP_ENTRIES`` entries at most each), with the states waiting in ``batch``."""
+        results: list[FeedResult | None] = [None] * len(group)
+        chunk: list[int] = []
+        entries = 0
+
+        def store_chunk() -> None:
+            with self.store.transaction():
+                batch.flush()
+                for index in chunk:
+                    results[index] = self._store_parsed(group[index])
+            chunk.clear()
+
+        for index, outcome in enumerate(group):
+            if not _has_entries(outcome):
+                results[index] = self._note_unchanged(outcome, batch)
+                continue
+            chunk.append(index)
+            assert outcome.parsed is not None
+            entries += len(outcome.parsed.entries)
+            if len(chunk) >= GROUP_FEEDS or entries >= GROUP_ENTRIES:
+                store_chunk()
+                entries = 0
+        if chunk:
+            store_chunk()
+        return [result for result in results if result is not None]
+
+    def _note_unchanged(self, outcome: FetchOutcome, batch: _StateBatch) -> FeedResult:
+        """A feed with nothing to store (an error, a 304): its state waits in ``batch``."""
         feed = outcome.feed
         now = utc_now()
         state = outcome.state
@@ -633,48 +673,54 @@ class BriefingService:
             return FeedResult(
                 feed.name, FetchStatus.ERROR, error=outcome.error, elapsed=outcome.elapsed
             )
-        if outcome.not_modified or outcome.parsed is None:
-            state = replace(
-                state,
-                last_status=FetchStatus.UNCHANGED.value,
-                last_error=None,
-                last_attempt=now,
-                last_success=now,
-            )
-            batch.add(state)
-            return FeedResult(
-                feed.name,
-                FetchStatus.UNCHANGED,
-                elapsed=outcome.elapsed,
-                not_modified=outcome.not_modified,
-            )
-        parsed = outcome.parsed
-        batch.flush()  # a transaction is coming anyway: nothing waits behind it
-        counts = self.store.save_entries(
-            feed.name,
-            parsed.entries,
-            self.topic_filter,
-            retention_days=self.config.settings.retention_days,
-            now=now,
-            state=None,
-            matches=outcome.analysis if isinstance(outcome.analysis, dict) else None,
-        )
-        if counts.new:
-            status = FetchStatus.NEW
-        elif counts.updated:
-            status = FetchStatus.UPDATED
-        else:
-            status = FetchStatus.UNCHANGED
         state = replace(
             state,
-            last_status=status.value,
+            last_status=FetchStatus.UNCHANGED.value,
             last_error=None,
-            last_warning=parsed.warning,
             last_attempt=now,
             last_success=now,
-            title=parsed.title or state.title,
         )
-        self.store.save_feed_state(state)
+        batch.add(state)
+        return FeedResult(
+            feed.name,
+            FetchStatus.UNCHANGED,
+            elapsed=outcome.elapsed,
+            not_modified=outcome.not_modified,
+        )
+
+    def _store_parsed(self, outcome: FetchOutcome) -> FeedResult:
+        """A feed's entries and its state, in one transaction."""
+        feed = outcome.feed
+        now = utc_now()
+        state = outcome.state
+        parsed = outcome.parsed
+        assert parsed is not None
+        with self.store.transaction():
+            counts = self.store.save_entries(
+                feed.name,
+                parsed.entries,
+                self.topic_filter,
+                retention_days=self.config.settings.retention_days,
+                now=now,
+                state=None,
+                matches=outcome.analysis if isinstance(outcome.analysis, dict) else None,
+            )
+            if counts.new:
+                status = FetchStatus.NEW
+            elif counts.updated:
+                status = FetchStatus.UPDATED
+            else:
+                status = FetchStatus.UNCHANGED
+            state = replace(
+                state,
+                last_status=status.value,
+                last_error=None,
+                last_warning=parsed.warning,
+                last_attempt=now,
+                last_success=now,
+                title=parsed.title or state.title,
+            )
+            self.store.save_feed_state(state)
         return FeedResult(
             feed.name,
             status,
@@ -684,6 +730,17 @@ class BriefingService:
             warning=parsed.warning,
             elapsed=outcome.elapsed,
         )
+
+
+GROUP_FEEDS = 20
+"""Feeds with entries stored in one transaction at most (when that many came in at once)."""
+GROUP_ENTRIES = 2000
+"""...and entries: a transaction holds the cache's write lock, which marks made in the
+reader wait for."""
+
+
+def _has_entries(outcome: FetchOutcome) -> bool:
+    return outcome.error is None and not outcome.not_modified and outcome.parsed is not None
 
 
 class _StateBatch:

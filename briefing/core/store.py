@@ -60,6 +60,7 @@ import contextlib
 import fcntl
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -138,6 +139,10 @@ LEGACY_SCHEMA_VERSION = 1
 ENV_CACHE_DIR = "BRIEFING_CACHE_DIR"
 
 SYNC_PREFIX = "sync:"
+_DEFERRED_KEYS = ("sources", "topic")
+"""Index records that many feeds of one transaction change: each is written once, as
+the outermost transaction ends, not once per feed (a refresh of N new feeds would
+otherwise rewrite the list of N names N times)."""
 _BATCH = 500
 """Records per transaction when copying a whole cache (migration, repair)."""
 
@@ -184,6 +189,16 @@ class Store:
         """Keys found unreadable by this process (skipped, and reported)."""
         self._file_id: tuple[int, int] | None = None
         self._read_only_fault = Fault.READ_ONLY
+        self._deferred: dict[str, Any] | None = None
+        """The ``_DEFERRED_KEYS`` records the current transaction has changed, written
+        as it ends; None outside a transaction."""
+        self._deferred_thread: int | None = None
+        """The thread whose transaction ``_deferred`` belongs to (others never see it)."""
+        self._known_sources: set[str] = set()
+        """Names seen in the stored "sources" list, which only ever grows: adding one
+        of them again reads nothing."""
+        self._sources_seen: set[str] = set()
+        """Names of "sources" seen by the current transaction: known once it commits."""
         if _importing:  # a new cache being filled by ``cacheupkeep``; no schema yet
             self.directory.mkdir(parents=True)
             self._cache: CacheFile = cachefile.open_writable(self.directory)
@@ -407,7 +422,11 @@ class Store:
         """Every write inside is kept together or not at all (BEGIN IMMEDIATE: one writer
         at a time across processes). Nests. For sync: its own ``sync:`` records written
         with a change of marks. A failed write (a full disk, a read-only cache, a lock
-        held too long) rolls back and raises a ``StoreError`` that says why."""
+        held too long) rolls back and raises a ``StoreError`` that says why.
+
+        The index records every feed touches ("sources", "topic") are written once,
+        as the outermost transaction ends: storing many feeds in one transaction
+        writes each of them once."""
         if self._cache.read_only:
             raise StoreError(
                 self.notes.read_only or f"the cache at {self.directory} is read-only",
@@ -415,9 +434,13 @@ class Store:
                 rebuildable=False,
                 fault=self._read_only_fault,
             )
+        outermost = not self._in_own_transaction()
         try:
             with self._cache.transact():
-                yield
+                if outermost:
+                    yield from self._outermost()
+                else:
+                    yield
         except StoreError:
             raise
         except (sqlite3.Error, OSError) as error:
@@ -426,7 +449,44 @@ class Store:
             if cachefile.is_timeout(error):
                 raise self._write_error(error) from None
             raise
+        finally:
+            if outermost:
+                seen, self._sources_seen = self._sources_seen, set()
+        if outermost:
+            self._known_sources.update(seen)  # committed now
         self._check_still_there()
+
+    def _outermost(self) -> Iterator[None]:
+        """The body of an outermost transaction (the cache's lock is held)."""
+        self._deferred, self._deferred_thread = {}, threading.get_ident()
+        self._sources_seen = set()
+        try:
+            yield
+            deferred = self._deferred
+            self._deferred = None
+            for key, value in deferred.items():
+                self._cache.set(key, value)
+        finally:
+            self._deferred, self._deferred_thread = None, None
+
+    def _in_own_transaction(self) -> bool:
+        return self._deferred is not None and self._deferred_thread == threading.get_ident()
+
+    def _get_deferrable(self, key: str) -> Any:
+        """A ``_DEFERRED_KEYS`` record as this thread's transaction left it so far."""
+        deferred = self._deferred
+        if deferred is not None and key in deferred and self._in_own_transaction():
+            return deferred[key]
+        return self._get(key)
+
+    def _set_deferrable(self, key: str, value: Any) -> None:
+        """Write a ``_DEFERRED_KEYS`` record when the outermost transaction ends (at once
+        outside one)."""
+        if self._in_own_transaction():
+            assert self._deferred is not None
+            self._deferred[key] = value
+        else:
+            self._cache.set(key, value)
 
     _transaction = transaction
 
@@ -517,14 +577,31 @@ class Store:
             self._add_sources(state.name for state in states)
 
     def source_names(self) -> list[str]:
-        names = self._get("sources")
+        names = self._get_deferrable("sources")
         return [n for n in names if type(n) is str] if isinstance(names, list) else []
 
-    def _add_sources(self, added: Iterable[str]) -> None:
-        names = self.source_names()
-        fresh = [name for name in dict.fromkeys(added) if name not in names]
+    def add_sources(self, names: Iterable[str]) -> None:
+        """Name feeds about to be stored (a refresh's, before it starts): the list of
+        sources is then written once, not once per new feed as each is stored."""
+        fresh = [name for name in dict.fromkeys(names) if name not in self._known_sources]
+        if fresh and not self._in_own_transaction():
+            self._known_sources.update(self.source_names())  # as committed
+            fresh = [name for name in fresh if name not in self._known_sources]
         if fresh:
-            self._cache.set("sources", [*names, *fresh])
+            with self.transaction():
+                self._add_sources(fresh)
+
+    def _add_sources(self, added: Iterable[str]) -> None:
+        wanted = [name for name in dict.fromkeys(added) if name not in self._known_sources]
+        if not wanted:
+            return  # all in the stored list already (it only grows): nothing to read
+        names = self.source_names()
+        known = set(names)
+        fresh = [name for name in wanted if name not in known]
+        if fresh:
+            self._set_deferrable("sources", [*names, *fresh])
+        if self._in_own_transaction():
+            self._sources_seen.update(known, fresh)  # known once the transaction commits
 
     def feed_counts(self, names: Iterable[str] | None = None) -> dict[str, FeedCounts]:
         """Articles, on-topic, unread, starred per feed, without reading any article."""
@@ -575,7 +652,7 @@ class Store:
             feed.pages = None
 
     def _topic_index(self) -> TopicIndex:
-        value = self._get("topic")
+        value = self._get_deferrable("topic")
         if not isinstance(value, dict):
             return TopicIndex(None, 0, {})
         fingerprint = value.get("fingerprint")
@@ -621,7 +698,7 @@ class Store:
 
     def _write_topic(self, topic: TopicIndex) -> None:
         if topic.changed:
-            self._cache.set(
+            self._set_deferrable(
                 "topic",
                 {
                     "fingerprint": topic.fingerprint,
@@ -743,7 +820,7 @@ class Store:
         cutoff = (datetime.fromisoformat(now) - timedelta(days=retention_days)).isoformat()
         new = updated = expired = 0
         with self.transaction():
-            fresh_store = self._get("topic") is None
+            fresh_store = self._get_deferrable("topic") is None
             feed = self._feed_index(source)
             if feed is None:  # its index is damaged: make every index again first
                 self._reindex_locked()
