@@ -261,3 +261,45 @@ def test_a_worker_whose_owner_is_already_gone_exits_at_once() -> None:
     code = f"from briefing.core.workers import watch_owner; watch_owner({owner}); print('ran')"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 1 and "ran" not in result.stdout
+
+
+# --------------------------------------------------------------------------- what a worker loads
+
+
+_COMMAND = """
+import sys
+from briefing.entry import main
+if __name__ == "__main__":
+    sys.path.insert(0, {tests!r})
+    import asyncio
+
+    from briefing.core.feedparse import prepare_worker
+    from briefing.core.workers import WorkerPool
+    from _worker_probe import modules_loaded
+
+    async def probe() -> None:
+        pool = WorkerPool(1, method="spawn", prepare=prepare_worker)
+        print(await pool.run(modules_loaded, {names!r}))
+        await pool.aclose()
+
+    asyncio.run(probe())
+"""
+
+
+def test_a_parse_worker_does_not_import_the_command_line(tmp_path: Path) -> None:
+    """A spawned worker runs the program's script again before anything else; the
+    script `pip` writes for `briefing` imports ``briefing.entry``, which imports
+    nothing, so no worker pays for the command line, the store or the event loop
+    (it did when the script imported ``briefing.cli``)."""
+    import subprocess
+    import sys
+
+    names = ["briefing.cli", "briefing.core.store", "asyncio", "sqlite3", "diskcache"]
+    script = tmp_path / "briefing"  # like the console script: no .py, imports at the top
+    script.write_text(
+        _COMMAND.format(tests=str(Path(__file__).parent), names=names), encoding="utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
