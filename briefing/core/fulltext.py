@@ -119,9 +119,10 @@ def wants_page(article: Article, mode: FullTextMode) -> bool:
 
 def wants_page_under_auto(content: str, summary: str) -> bool:
     """``wants_page`` under "auto", from the entry's own text (the store keeps it)."""
-    if word_count(content or summary) < AUTO_MIN_WORDS:
+    text = html_to_text(content or summary)  # once: the teaser test reads it too
+    if len(text.split()) < AUTO_MIN_WORDS:
         return True
-    return not content and is_teaser(summary)
+    return not content and bool(text) and _TEASER_END.search(text[-400:]) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,11 +146,14 @@ def plan_pages(
     *,
     now: datetime | None = None,
     validators: Mapping[str, PageValidators] | None = None,
+    wanted: Mapping[str, bool] | None = None,
 ) -> PagePlan:
     """Decide, for every on-topic article of a configured feed, what the page step does.
 
     ``validators`` (by article id) say when each page was last checked; without
-    them every recent page is revalidated.
+    them every recent page is revalidated. ``wanted`` (by article id): whether
+    ``wants_page`` holds, when already known (the store's page index says so),
+    so the article's text is not read again.
     """
     now = now or datetime.now(UTC)
     recent_after = (now - timedelta(days=REVALIDATE_WITHIN_DAYS)).isoformat()
@@ -164,7 +168,8 @@ def plan_pages(
         mode = modes.get(article.source)
         if mode is None or not article.on_topic:
             continue
-        if not wants_page(article, mode):
+        known_wanted = wanted.get(article.id) if wanted is not None else None
+        if not (wants_page(article, mode) if known_wanted is None else known_wanted):
             skipped += 1
             if article.full_text_status != STATUS_SKIPPED or article.full_text:
                 settle.append(replace(article, full_text="", full_text_status=STATUS_SKIPPED))
@@ -784,6 +789,7 @@ def plan_from_index(store: Store, modes: Mapping[str, FullTextMode], *, now: dat
     checked_after = (now - RECHECK_AFTER).isoformat()
     checked_before = (now + CLOCK_SLACK).isoformat()
     candidates: list[str] = []
+    wanted_of: dict[str, bool] = {}
     no_link: list[tuple[str, str]] = []
     at_rest: dict[str, tuple[str, list[str]]] = {}
     skipped = fresh = 0
@@ -799,6 +805,7 @@ def plan_from_index(store: Store, modes: Mapping[str, FullTextMode], *, now: dat
         rest: list[str] = []
         for entry in entries:
             wanted = mode == "always" or (mode == "auto" and entry.short)
+            wanted_of[entry.id] = wanted
             if not wanted:  # settled as skipped now if need be, then left alone
                 rest.append(entry.id)
                 if entry.state != STATUS_SKIPPED:
@@ -824,7 +831,7 @@ def plan_from_index(store: Store, modes: Mapping[str, FullTextMode], *, now: dat
             at_rest[source] = (mode, rest)
     validators = load_validators(store, candidates)
     articles = store.articles_by_id(candidates).values()
-    detail = plan_pages(articles, modes, now=now, validators=validators)
+    detail = plan_pages(articles, modes, now=now, validators=validators, wanted=wanted_of)
     plan = PagePlan(
         detail.fetch,
         detail.settle,
@@ -915,8 +922,10 @@ async def fetch_full_texts(
         }
         if plan.settle or pending:
             store.save_page_results([*plan.settle, *pending.values()], {})
-        for source, (mode, rest) in indexed.at_rest.items():
-            store.settle_page_entries(source, mode, rest)
+        if indexed.at_rest:
+            with store.transaction():  # one write for every feed, not one each
+                for source, (mode, rest) in indexed.at_rest.items():
+                    store.settle_page_entries(source, mode, rest)
         if pending:
             jobs = [
                 replace(job, articles=tuple(pending.get(a.id, a) for a in job.articles))
