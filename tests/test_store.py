@@ -371,6 +371,35 @@ def test_damaged_records_are_left_out_and_the_rest_stays_readable(cache_dir: Pat
         assert len(store.load_articles()) == 3
 
 
+def test_records_read_in_bulk_are_those_read_one_by_one(cache_dir: Path) -> None:
+    """Feed states, counts and the page index read in a few queries (a warm refresh
+    reads one of each per feed) give what reading each key gives: inside a
+    transaction what it wrote, on a read-only cache the same, and a value that
+    cannot be decoded is left out and reported as damaged."""
+    names = [f"Feed {n}" for n in range(7)]
+    with Store(cache_dir) as store:
+        for name in names:
+            save(store, name, [entry(n) for n in range(3)])
+            store.save_feed_state(FeedState(name=name, url=f"https://example.org/{name}"))
+        one_by_one = {n: store.feed_state(n) for n in names}
+        assert store.feed_states_of([*names, "Never"]) == one_by_one
+        counts = store.feed_counts(names)
+        assert set(counts) == set(names) and all(c.articles == 3 for c in counts.values())
+        with store.transaction():
+            store.save_feed_state(FeedState(name="Feed 1", url="https://example.org/new"))
+            assert store.feed_states_of(["Feed 1"])["Feed 1"].url == "https://example.org/new"
+        with store.page_index_read_ahead(names):
+            assert store.page_entries("Feed 2", "auto") == store.page_entries("Feed 2", "auto")
+        store._cache._cache._sql(  # a value no JSON decoder reads
+            "UPDATE Cache SET value = ? WHERE key = ?", (b"\xff\xfe", "feed:Feed 3")
+        )
+    with Store(cache_dir, read_only=True) as store:
+        states = store.feed_states_of(names)
+        assert set(states) == set(names) - {"Feed 3"}
+        assert "feed:Feed 3" in store.damaged
+        assert store.feed_counts(names) == counts
+
+
 def test_cli_on_damaged_records_prints_no_traceback(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     with Store(cache) as store:

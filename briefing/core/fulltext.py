@@ -905,7 +905,8 @@ async def fetch_full_texts(
     """
     started = time.monotonic()
     now = now or datetime.now(UTC)
-    indexed = plan_from_index(store, modes, now=now)
+    with store.page_index_read_ahead(modes):
+        indexed = plan_from_index(store, modes, now=now)
     plan, validators = indexed.plan, indexed.validators
     jobs = page_jobs(plan.fetch, validators)
     elsewhere = store.claim_pages(job.url for job in jobs)

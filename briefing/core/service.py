@@ -508,7 +508,8 @@ class BriefingService:
         # A changed topic: store the new matches first, so every index is of it.
         self.store.rematch_topic(self.topic_filter)
         feeds = [f for f in self.config.feeds if f.enabled and not f.via]
-        states = {f.name: self.store.feed_state(f.name) or FeedState(f.name, f.url) for f in feeds}
+        stored = self.store.feed_states_of(f.name for f in feeds)
+        states = {f.name: stored.get(f.name) or FeedState(f.name, f.url) for f in feeds}
         base_dir = Path(self.config.path).parent if self.config.path else None
         results: list[FeedResult] = []
         score_topic = partial(match_feed_entries, self.config.topic)

@@ -194,6 +194,8 @@ class Store:
         as it ends; None outside a transaction."""
         self._deferred_thread: int | None = None
         """The thread whose transaction ``_deferred`` belongs to (others never see it)."""
+        self._ahead: dict[str, Any] | None = None
+        """Values read ahead in bulk (``_reading_ahead``), each served once."""
         self._known_sources: set[str] = set()
         """Names seen in the stored "sources" list, which only ever grows: adding one
         of them again reads nothing."""
@@ -377,6 +379,13 @@ class Store:
 
     def _get(self, key: str) -> Any:
         """The value, or None when missing or unreadable (then noted in ``damaged``)."""
+        ahead = self._ahead
+        if ahead is not None and key in ahead:
+            value = ahead.pop(key)  # served once: a later read asks the file again
+            if isinstance(value, cachefile.UnreadableValue):
+                self.damaged.add(key)
+                return None
+            return value
         try:
             return self._cache.get(key)
         except DECODE_ERRORS:
@@ -391,6 +400,50 @@ class Store:
                 self.directory,
                 rebuildable=False,
             ) from None
+
+    def _get_many(self, keys: Sequence[str]) -> dict[str, Any]:
+        """``_get`` of many keys in a few queries: {key: value, or None when missing}."""
+        try:
+            found = self._cache.get_many(keys)
+        except sqlite3.DatabaseError as error:
+            if not cachefile.is_unreadable(error):
+                raise StoreError(
+                    f"cannot read the cache at {self.directory} ({error})",
+                    self.directory,
+                    rebuildable=False,
+                ) from None
+            return {key: self._get(key) for key in keys}  # one by one: what can be read
+        values: dict[str, Any] = {}
+        for key in keys:
+            value = found.get(key)
+            if isinstance(value, cachefile.UnreadableValue):
+                self.damaged.add(key)
+                value = None
+            values[key] = value
+        return values
+
+    @contextmanager
+    def _reading_ahead(self, keys: Sequence[str]) -> Iterator[None]:
+        """Inside, the first ``_get`` of each of these keys is served from one bulk read
+        made now (for read-only steps that read a record of every feed)."""
+        try:
+            found = self._cache.get_many(keys)
+        except sqlite3.DatabaseError:
+            yield  # the reads one by one say what is wrong
+            return
+        self._ahead = {key: found.get(key) for key in keys}
+        try:
+            yield
+        finally:
+            self._ahead = None
+
+    @contextmanager
+    def page_index_read_ahead(self, sources: Iterable[str]) -> Iterator[None]:
+        """The page step's plan reads every feed's counts and page entries: read them
+        all at once (a few queries instead of two per feed)."""
+        names = list(sources)
+        with self._reading_ahead([f"n:{n}" for n in names] + [f"px:{n}" for n in names]):
+            yield
 
     def _write_error(self, error: BaseException) -> StoreError:
         if cachefile.is_timeout(error):
@@ -564,6 +617,17 @@ class Store:
         record = self._get(f"feed:{name}")
         return state_from(record)
 
+    def feed_states_of(self, names: Iterable[str]) -> dict[str, FeedState]:
+        """The stored states of these feeds (those that have one), read at once."""
+        wanted = list(dict.fromkeys(names))
+        records = self._get_many([f"feed:{name}" for name in wanted])
+        states: dict[str, FeedState] = {}
+        for name in wanted:
+            state = state_from(records[f"feed:{name}"])
+            if state is not None:
+                states[name] = state
+        return states
+
     def save_feed_state(self, state: FeedState) -> None:
         self.save_feed_states([state])
 
@@ -606,8 +670,13 @@ class Store:
     def feed_counts(self, names: Iterable[str] | None = None) -> dict[str, FeedCounts]:
         """Articles, on-topic, unread, starred per feed, without reading any article."""
         found: dict[str, FeedCounts] = {}
-        for name in self.source_names() if names is None else names:
-            value = self._get(f"n:{name}")
+        wanted = list(dict.fromkeys(self.source_names() if names is None else names))
+        if self._ahead is None:
+            values = self._get_many([f"n:{name}" for name in wanted])
+        else:  # the bulk read was made already
+            values = {f"n:{name}": self._get(f"n:{name}") for name in wanted}
+        for name in wanted:
+            value = values[f"n:{name}"]
             if isinstance(value, list) and len(value) == 5 and all(type(v) is int for v in value):
                 found[name] = FeedCounts(*value)
         return found
