@@ -228,9 +228,9 @@ class Store:
                 rebuildable=False,
                 fault=Fault.NOT_A_DIRECTORY,
             )
-        from briefing.core import cacheupkeep
-
         if not directory.exists():
+            from briefing.core import cacheupkeep  # not imported when the cache is there
+
             # Created under the lock, so that it never appears in the middle of
             # another process's swap (cacheupkeep).
             with contextlib.suppress(OSError):
@@ -249,6 +249,8 @@ class Store:
                     rebuildable=False,
                     fault=Fault.READ_ONLY,
                 )
+            from briefing.core import cacheupkeep
+
             self.notes.migrated_from = cacheupkeep.migrate_legacy(directory)
             version = SCHEMA_VERSION
         if version not in (None, SCHEMA_VERSION):
