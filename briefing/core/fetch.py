@@ -39,20 +39,7 @@ from briefing.core.models import FeedConfig, FeedState, ParsedFeed, Settings
 from briefing.core.workers import WorkerCrashed, WorkerPool, WorkerTimeout
 
 
-def _parse_workers() -> int:
-    """Two parse workers, but one on a machine with two cores or fewer: there the
-    process that fetches and stores is busy for as long as the parsing takes, so a
-    second worker only competes with it for a core, and costs its own start (about
-    0.2 s of CPU) and memory (about 20 MB). Measured on 2 cores, cold refresh of 200
-    feeds: the same wall time, 10% less CPU, 110 -> 92 MB."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return 1 if cores <= 2 else 2
-
-
-PARSE_WORKERS = _parse_workers()
+PARSE_WORKERS = 2
 PARSE_IN_FLIGHT = PARSE_WORKERS
 """Bodies handed to the pool at once: one per worker, so a body handed over
 starts at once and its parse deadline measures its own parse, never a wait
