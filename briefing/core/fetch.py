@@ -38,7 +38,6 @@ from briefing.core.httpclient import (
 from briefing.core.models import FeedConfig, FeedState, ParsedFeed, Settings
 from briefing.core.workers import WorkerCrashed, WorkerPool, WorkerTimeout
 
-
 PARSE_WORKERS = 2
 PARSE_IN_FLIGHT = PARSE_WORKERS
 """Bodies handed to the pool at once: one per worker, so a body handed over
