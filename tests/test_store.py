@@ -400,6 +400,47 @@ def test_records_read_in_bulk_are_those_read_one_by_one(cache_dir: Path) -> None
         assert store.feed_counts(names) == counts
 
 
+def test_a_write_in_one_statement_leaves_the_rows_diskcache_leaves(tmp_path: Path) -> None:
+    """Inside a transaction a record is written in one statement, not through
+    diskcache's SELECT then UPDATE or INSERT: the table afterwards (every column
+    but the times, and diskcache's own count of rows) is the same either way, for
+    new keys, changed ones and a value stored in a file of its own."""
+    from briefing.core import cachefile
+
+    def table(directory: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        with sqlite3.connect(directory / "cache.db") as db:
+            rows = db.execute(
+                "SELECT key, raw, expire_time, access_count, tag, size, mode,"
+                " filename IS NULL, value FROM Cache ORDER BY key"
+            ).fetchall()
+            settings = db.execute(
+                "SELECT key, value FROM Settings WHERE key IN ('count', 'size')"
+            ).fetchall()
+        return rows, settings
+
+    big = {"text": "x" * 300}
+    results = []
+    for one_statement in (True, False):
+        directory = tmp_path / str(one_statement)
+        directory.mkdir()
+        cache = cachefile.open_writable(directory)
+        cache._cache.disk_min_file_size = 200  # "big" goes to a file of its own
+        for round_ in range(2):
+            with cache.transact():
+                for n in range(5):
+                    value = {"n": n, "round": round_, "text": "é\u2028" * n}
+                    if one_statement:
+                        cache.set(f"a:{n}", value)
+                    else:
+                        cache._cache.set(f"a:{n}", value)
+                cache.set("meta:big", big)
+                cache.set("a:big", big)
+        assert cache.get("a:3") == {"n": 3, "round": 1, "text": "é\u2028" * 3}
+        cache.close()
+        results.append(table(directory))
+    assert results[0] == results[1]
+
+
 def test_cli_on_damaged_records_prints_no_traceback(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     with Store(cache) as store:
