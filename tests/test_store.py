@@ -404,7 +404,8 @@ def test_a_write_in_one_statement_leaves_the_rows_diskcache_leaves(tmp_path: Pat
     """Inside a transaction a record is written in one statement, not through
     diskcache's SELECT then UPDATE or INSERT: the table afterwards (every column
     but the times, and diskcache's own count of rows) is the same either way, for
-    new keys, changed ones and a value stored in a file of its own."""
+    new keys, changed ones, a value stored in a file of its own and one that no
+    longer is (its file removed)."""
     from briefing.core import cachefile
 
     def table(directory: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
@@ -424,7 +425,7 @@ def test_a_write_in_one_statement_leaves_the_rows_diskcache_leaves(tmp_path: Pat
         directory = tmp_path / str(one_statement)
         directory.mkdir()
         cache = cachefile.open_writable(directory)
-        cache._cache.disk_min_file_size = 200  # "big" goes to a file of its own
+        cache._cache.reset("disk_min_file_size", 200)  # "big" goes to a file of its own
         for round_ in range(2):
             with cache.transact():
                 for n in range(5):
@@ -435,8 +436,11 @@ def test_a_write_in_one_statement_leaves_the_rows_diskcache_leaves(tmp_path: Pat
                         cache._cache.set(f"a:{n}", value)
                 cache.set("meta:big", big)
                 cache.set("a:big", big)
+                cache.set("a:was-big", big if round_ == 0 else {"small": True})
         assert cache.get("a:3") == {"n": 3, "round": 1, "text": "é\u2028" * 3}
+        assert cache.get("a:was-big") == {"small": True}
         cache.close()
+        assert len(list(directory.rglob("*.val"))) == 2  # a:big and meta:big; not a:was-big
         results.append(table(directory))
     assert results[0] == results[1]
 

@@ -48,6 +48,7 @@ _UPSERT = (
     " ON CONFLICT(key, raw) DO UPDATE SET store_time = excluded.store_time,"
     " expire_time = NULL, access_time = excluded.access_time, access_count = 0,"
     " tag = NULL, size = 0, mode = excluded.mode, filename = NULL, value = excluded.value"
+    " WHERE filename IS NULL"
 )
 """diskcache's row for a string key and a value kept in the row (``_row_insert`` /
 ``_row_update``), in one statement."""
@@ -386,9 +387,9 @@ class WritableCache(CacheFile):
         20 us of its own Python on every key, most of the time a cold refresh spends
         storing. The row written is the one diskcache writes (its columns, and its
         triggers fire the same way: an insert counts a row, an update does not).
-        Values big enough for a file of their own, and ``meta:`` records (a stored
-        merge can be that big, and an old value in a file must be removed with it),
-        go through diskcache."""
+        Values big enough for a file of their own, keys whose old value is in one
+        (diskcache removes the file), and ``meta:`` records (a stored merge can be
+        that big) go through diskcache."""
         cache = self._cache
         if type(key) is not str:
             raise TypeError(f"cache keys are strings, not {type(key).__name__}")
@@ -396,8 +397,9 @@ class WritableCache(CacheFile):
             data = encode_value(value)
             if len(data) < cache.disk_min_file_size:
                 now = time.time()
-                cache._sql(_UPSERT, (key, now, now, MODE_RAW, data))
-                return
+                if cache._sql(_UPSERT, (key, now, now, MODE_RAW, data)).rowcount:
+                    return
+                # Nothing written: the old value is in a file, which diskcache removes.
         cache.set(key, value)
 
     def delete(self, key: str) -> None:
