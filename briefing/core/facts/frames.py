@@ -353,7 +353,7 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
         """A noun that is a qualifier word names no quantity of its own ("94 percent
         year-over-year"); with a modifier before it, the modifier is what is measured and
         the word its qualifier: "its inflation forecast" -> inflation, a forecast;
-        "the revenue estimate" -> revenue, an estimate."""
+        "the growth projection" -> growth, a forecast."""
         word = found.head
         mods = found.mods.split()
         found.head = found.phrase = ""
