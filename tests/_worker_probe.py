@@ -7,3 +7,9 @@ def modules_loaded(names: list[str]) -> list[str]:
     import sys
 
     return [name for name in names if name in sys.modules]
+
+
+def stderr_target() -> str:
+    import os
+
+    return os.readlink("/proc/self/fd/2")

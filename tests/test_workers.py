@@ -303,3 +303,20 @@ def test_a_parse_worker_does_not_import_the_command_line(tmp_path: Path) -> None
         [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+async def test_workers_never_write_on_the_owners_terminal(tmp_path: Path) -> None:
+    """A worker's stderr is /dev/null (a worker that lost its owner while starting
+    could print multiprocessing's traceback over the reader's screen), and the
+    owner's own stderr is back where it was once they have started."""
+    import os
+
+    from _worker_probe import stderr_target
+
+    before = os.readlink("/proc/self/fd/2")
+    pool = WorkerPool(1)
+    try:
+        assert await pool.run(stderr_target) == os.devnull
+    finally:
+        await pool.aclose()
+    assert os.readlink("/proc/self/fd/2") == before

@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
@@ -103,8 +103,9 @@ class WorkerPool:
             initargs=(os.getpid(), self.prepare),
         )
         try:
-            for _ in range(self.workers):  # start every worker now, not on demand
-                executor.submit(ready)
+            with _workers_stderr_to_devnull():
+                for _ in range(self.workers):  # start every worker now, not on demand
+                    executor.submit(ready)
         except BaseException:
             executor.shutdown(wait=False, cancel_futures=True)
             raise
@@ -204,6 +205,30 @@ class WorkerPool:
             return
         self._starting = None
         await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _workers_stderr_to_devnull() -> Iterator[None]:
+    """While the workers start, this process's stderr is /dev/null, so theirs is.
+
+    A worker writes nothing its owner needs (results and errors come back through
+    the pool), but it inherits the terminal: a worker that loses its owner while it
+    is still starting (the owner killed by SIGTERM mid-refresh) could print
+    multiprocessing's traceback over the reader's screen, or after the shell
+    prompt. Only the few milliseconds of starting are affected here."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield  # no stderr at all: nothing to keep off the terminal
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _retrieved(work: asyncio.Future[Any]) -> None:

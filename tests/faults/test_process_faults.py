@@ -374,7 +374,9 @@ def test_the_reader_stops_on_sigterm_and_sighup_mid_refresh(
     if b"\x1b[?1049l" not in screen[-4000:]:
         problems.append("the terminal was not given back (no exit from the alternate screen)")
     if b"Traceback" in screen:
-        problems.append("a traceback on the screen")
+        at = screen.find(b"Traceback")
+        shown = bytes(screen[at : at + 1500]).decode("utf-8", "replace")
+        problems.append(f"a traceback on the screen: {shown!r}")  # what it was, to mend it
     run = Run(process, tag, cache.folder / "none.out", cache.folder / "none.err")  # type: ignore[arg-type]
     (cache.folder / "none.err").write_text("")
     problems += _check_after(run, cache)
