@@ -182,4 +182,5 @@ async def test_the_refresh_progress_keeps_its_count_whole_at_80x24(
         await pilot.pause()
         header = screen_text(app).splitlines()[0]
         assert " 120/1400" in header and header.rstrip().endswith(origin), header
+        assert "3 failed" in header, header  # the failures are never the part cut
         screen.refresh_stopped()

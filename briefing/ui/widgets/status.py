@@ -146,6 +146,7 @@ class RefreshBar(Horizontal):
         self._count_min: tuple[str, ...] = ("",)
         """What of the count must show whole: the longest that leaves room for a bar first."""
         self._count_cut = False
+        self._count_texts: tuple[Text, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Label("Refreshing", id="refresh-label")
@@ -175,17 +176,25 @@ class RefreshBar(Horizontal):
         self, done: int, total: int, name: str, *, unit: str = "feeds", failed: int = 0
     ) -> None:
         self.query_one(ProgressBar).update(total=max(1, total), progress=done)
-        text = Text(f"{done}/{total} {unit} · {clean_line(name)}")
-        if failed:
-            text.append(f" · {failed} failed", style="bold red")
+        # The failures come before the feed's name, and a shorter count keeps them:
+        # a cut takes the name, then the unit, never the number that failed.
+        failures = f" · {failed} failed" if failed else ""
+        text = Text(f"{done}/{total} {unit}")
+        text.append(failures, style="bold red")
+        text.append(f" · {clean_line(name)}")
+        short = Text(f"{done}/{total}")
+        short.append(failures, style="bold red")
         self.query_one("#refresh-count", Label).update(text)
-        self._keep_whole(f"{done}/{total} {unit}", f"{done}/{total}")
+        self._keep_whole(f"{done}/{total} {unit}{failures}", f"{done}/{total}{failures}",
+                         texts=(text, short, short))  # fmt: skip
 
-    def _keep_whole(self, *counts: str, whole: bool = False) -> None:
+    def _keep_whole(self, *counts: str, whole: bool = False, texts: tuple[Text, ...] = ()) -> None:
         """``whole``: the first of ``counts`` is the label's whole text; else more follows
-        it, and a cut after it takes a cell for its ellipsis."""
+        it, and a cut after it takes a cell for its ellipsis. ``texts``: what the label
+        shows when each of ``counts`` is the one kept whole."""
         self._count_min = counts
         self._count_cut = not whole
+        self._count_texts = texts
         self._fit()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -199,11 +208,22 @@ class RefreshBar(Horizontal):
             return
         label = cell_len("Refreshing") + 2  # with its padding
         bar = 0
-        for count in self._count_min:
+        chosen = len(self._count_min) - 1
+        for index, count in enumerate(self._count_min):
             cut = self._count_cut or count != self._count_min[0]
             bar = min(self.BAR_CELLS, room - label - (cell_len(count) + 2 + cut) - 2)
             if bar >= self.MIN_BAR_CELLS:
+                chosen = index
                 break
+        if chosen < len(self._count_texts):
+            self.query_one("#refresh-count", Label).update(self._count_texts[chosen])
+        # Where even the shortest count is cut, "Refreshing" gives way: the bar's place
+        # and the count say it ("120/1400 · 3 failed" rather than "120/1400 · 3 …").
+        shortest = self._count_min[-1]
+        tight = room - label < cell_len(shortest) + 2 + (
+            self._count_cut or len(self._count_min) > 1
+        )
+        self.query_one("#refresh-label", Label).display = not tight
         progress = self.query_one(ProgressBar)
         progress.display = bar >= self.MIN_BAR_CELLS
         if progress.display:
