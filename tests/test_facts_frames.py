@@ -640,3 +640,10 @@ def test_a_range_holds_the_level_of_what_the_verb_moved() -> None:
     change, level = frame_of(sentence, "a quarter point"), frame_of(sentence, "4.25%")
     assert (change.head, change.aspect) == ("rate", "change")
     assert (level.head, level.aspect) == ("rate", "rate")
+
+
+def test_a_counts_own_noun_is_counted_even_when_it_can_be_a_qualifier() -> None:
+    """ "58 goals": "goal" is also a word of forecasts ("a goal of 2%"), which had left
+    the count with no noun."""
+    assert frame_of("The striker has 58 goals for his country.", "58 goals").head == "goal"
+    assert frame_of("The bank met its goal of 2% inflation.", "2%").head != "goal"

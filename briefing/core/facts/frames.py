@@ -294,7 +294,13 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
             self.event_of_places_and_modifiers(found, position)
         if figure.kind is FigureKind.PERCENT and found.basis and not found.aspect:
             found.aspect = "change"
-        if found.head and self.vocabulary.is_qualifier_word(found.head):
+        if (
+            found.head
+            and self.vocabulary.is_qualifier_word(found.head)
+            and not (figure.kind is FigureKind.COUNT and found.head_at == position)
+        ):
+            # (a count's own noun is what it counts, whatever else the word can be:
+            # "58 goals", "12 targets")
             self.head_before_qualifier(found)
         if (
             figure.kind is FigureKind.MONEY
