@@ -36,7 +36,7 @@ from briefing.core.models import Figure, FigureKind
 
 from .left_of_figure import LeftOfFigureWalk
 from .qualifiers import QualifierWalk
-from .sentence_walk import HEDGE_WORDS, Found, Frame
+from .sentence_walk import HEDGE_WORDS, Found, Frame, noun_before_qualifier
 from .tokens import Token, Words, tokenize
 
 __all__ = ["Frame", "read_frames"]
@@ -361,13 +361,11 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
         the word its qualifier: "its inflation forecast" -> inflation, a forecast;
         "the growth projection" -> growth, a forecast."""
         word = found.head
-        mods = found.mods.split()
         found.head = found.phrase = ""
-        if not mods:
+        if not found.mods.split():
             return
-        *rest, last = mods
-        found.head, found.mods = last, " ".join(rest)
-        found.phrase = last
+        found.head, found.mods = noun_before_qualifier(found.mods)
+        found.phrase = found.head
         if not found.modality and (modality := self.vocabulary.modality.get(word)):
             found.modality = modality
 
@@ -523,9 +521,9 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
                 while after_at <= clause_end and tokens[after_at].low in self.auxiliaries:
                     after_at += 1
                 after = tokens[after_at] if after_at <= clause_end else None
-                owner = self.pronoun_owner(index)
+                owner, written = self.pronoun_owner(index)
                 if owner and after is not None and (event := words.event_lemma(after)):
-                    found.owner, found.owner_text = owner, self.pronoun_owner_text(index)
+                    found.owner, found.owner_text = owner, written
                     found.event, found.event_text = event, after.text
                     found.words.extend((token.text, after.text))
                 return

@@ -20,7 +20,7 @@ from briefing.core import lexicon
 from briefing.core.figures import MULTIWORD_HEDGES
 from briefing.core.models import Figure, FigureKind
 
-from .sentence_walk import HEDGE_WORDS, Found, SentenceWalk
+from .sentence_walk import HEDGE_WORDS, Found, SentenceWalk, noun_before_qualifier
 from .tokens import Token
 
 __all__ = ["LeftOfFigureWalk"]
@@ -332,8 +332,7 @@ class LeftOfFigureWalk(SentenceWalk):
                 if mods and self.vocabulary.is_qualifier_word(head):
                     # "its growth forecast": what is measured is growth; "forecast"
                     # is a qualifier, which the qualifier walk reads
-                    *rest, head = mods.split()
-                    mods = " ".join(rest)
+                    head, mods = noun_before_qualifier(mods)
                 owner = ""
                 owner_text = ""
                 if first > 0 and tokens[first - 1].possessive and words.is_name(tokens[first - 1]):
@@ -537,12 +536,10 @@ class LeftOfFigureWalk(SentenceWalk):
             if step == "pron":
                 if number == 0 and kind is FigureKind.MONEY and not found.owner:
                     # "the disruption cost it $500 million": the one it cost
-                    found.owner = self.pronoun_owner(item.first)
-                    found.owner_text = self.pronoun_owner_text(item.first)
+                    found.owner, found.owner_text = self.pronoun_owner(item.first)
                     continue
                 if after_verb and not found.owner:
-                    found.owner = self.pronoun_owner(item.first)
-                    found.owner_text = self.pronoun_owner_text(item.first)
+                    found.owner, found.owner_text = self.pronoun_owner(item.first)
                 if after_verb:
                     break
                 continue
@@ -929,17 +926,11 @@ class LeftOfFigureWalk(SentenceWalk):
         found.set_head(head, phrase, self.modifier_lemmas(tokens[first:last]), first)
         found.words.append(phrase)
 
-    def pronoun_owner_text(self, index: int) -> str:
-        """The name an 'it' or 'its' stands for, as written."""
+    def pronoun_owner(self, index: int) -> tuple[str, str]:
+        """The name an 'it' or 'its' stands for, the nearest name earlier in the
+        sentence: (lower-case name, as written), or two empty strings."""
         for earlier in range(index - 1, -1, -1):
             if self.words.is_name(self.tokens[earlier]):
-                return self.name_at(earlier)[1]
-        return ""
-
-    def pronoun_owner(self, index: int) -> str:
-        """The name an 'it' or 'its' stands for: the nearest name earlier in the sentence."""
-        for earlier in range(index - 1, -1, -1):
-            token = self.tokens[earlier]
-            if self.words.is_name(token):
-                return self.name_at(earlier)[0]
-        return ""
+                name, written, _ = self.name_at(earlier)
+                return name, written
+        return "", ""

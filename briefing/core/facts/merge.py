@@ -410,10 +410,15 @@ def _owner_aliases(owners: set[str], counts: Counter[str]) -> dict[str, str]:
     for owner in owners:
         if " " not in owner and len(owner) >= 2 and len(longer := by_initials.get(owner, [])) == 1:
             join(longer[0], owner)
+    # The start of a longer name: every owner listed under each of its starts of two
+    # words or more (one pass, where comparing every pair was quadratic in owners).
+    by_start: dict[tuple[str, ...], list[str]] = {}
     for owner in owners:
         words = owner.split()
-        longer = [o for o in owners if o != owner and o.split()[: len(words)] == words]
-        if len(words) >= 2 and len(longer) == 1:
+        for size in range(2, len(words)):
+            by_start.setdefault(tuple(words[:size]), []).append(owner)
+    for owner in owners:
+        if len(longer := by_start.get(tuple(owner.split()), [])) == 1:
             join(owner, longer[0])
     groups: dict[str, list[str]] = {}
     for owner in owners:

@@ -18,7 +18,7 @@ from briefing.core.models import Figure, FigureKind
 from .tokens import MONTHS_AND_DAYS, Token, Words
 from .vocabulary import Vocabulary
 
-__all__ = ["HEDGE_WORDS", "Found", "Frame", "SentenceWalk"]
+__all__ = ["HEDGE_WORDS", "Found", "Frame", "SentenceWalk", "noun_before_qualifier"]
 
 HEDGE_WORDS = frozenset(
     [
@@ -111,6 +111,13 @@ class Frame(NamedTuple):
     """The words that made this frame, as written, for explanations."""
     as_of: str = ""
     """The day the figure is given as of ("As of July 25, 34 people..."): ISO, or ''."""
+
+
+def noun_before_qualifier(mods: str) -> tuple[str, str]:
+    """The noun a qualifier noun leaves as what is measured, and the modifiers left of
+    it: the modifiers "inflation" of "forecast" give ("inflation", "")."""
+    *rest, last = mods.split()
+    return last, " ".join(rest)
 
 
 class Found:
