@@ -290,6 +290,24 @@ def test_a_quake_toll_risen_over_days_is_one_revised_fact() -> None:
     assert 2400.0 not in values(toll)
 
 
+def test_a_toll_that_grew_from_a_first_small_report_still_takes_its_later_values() -> None:
+    """A toll is compared with its nearest earlier report, not its first one: 430 on
+    the first day, then 3,688 and 5,914 are one tally, though 5,914 is 14x 430."""
+    facts = merged(
+        article("a", "One", "Quake", "In Syria, about 430 people had been killed.",
+                published="2023-02-06T10:00:00+00:00"),
+        article("b", "Two", "Quake", "Medics said 3,688 people had died in Syria.",
+                published="2023-02-14T12:00:00+00:00"),
+        article("c", "Three", "Quake", "Officials said 3,688 people were killed in Syria.",
+                published="2023-02-14T18:00:00+00:00"),
+        article("d", "Four", "Quake", "In Syria, 5,914 people have been killed.",
+                published="2023-02-24T20:00:00+00:00"),
+    )  # fmt: skip
+    toll = one_holding(facts, 3688.0)
+    assert values(toll) == {430.0, 3688.0, 5914.0}
+    assert toll.status in ("revised", "differs")
+
+
 def test_an_amount_per_unit_joins_across_the_words_for_the_unit() -> None:
     facts = merged(
         article("a", "One", "Deal", "The settlement covers 500,000 works, or $3,000 per work."),

@@ -29,6 +29,7 @@ made these figures one fact.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections import Counter
@@ -768,10 +769,17 @@ def _revised_between(earlier: Sequence[Mention], later: Sequence[Mention]) -> bo
     )
     if not (ordered and len(days_a) + len(days_b) >= 3):
         return False
-    # Time alone does not make 207,528 pounds and 7 million pounds one tally.
-    values = [float(m.value) for m in (*earlier, *later) if isinstance(m.value, float | int)]
-    low = min((abs(v) for v in values), default=0.0)
-    return low > 0 and max(abs(v) for v in values) / low <= _REVISION_RATIO
+    # Time alone does not make 207,528 pounds and 7 million pounds one tally. Each
+    # value is compared with its nearest on the other side: a toll of 430 on the first
+    # day does not keep out the 5,914 that followed a report of 3,688.
+    before = sorted({abs(float(m.value)) for m in earlier if isinstance(m.value, float | int)})
+    after = {abs(float(m.value)) for m in later if isinstance(m.value, float | int)}
+    for value in after:
+        at = bisect.bisect_left(before, value)
+        for near in before[max(0, at - 1) : at + 1]:
+            if min(near, value) > 0 and max(near, value) / min(near, value) <= _REVISION_RATIO:
+                return True
+    return False
 
 
 def _frame_reasons(mentions: Sequence[Mention]) -> list[str]:
