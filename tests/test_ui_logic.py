@@ -23,7 +23,15 @@ from briefing.ui.flags import FlagWriter
 from briefing.ui.keymap import COMMANDS, Keymap, keymap_from_config
 from briefing.ui.layout import Edge, LayoutMode, drag, layout_mode, pane_sizes, resize
 from briefing.ui.messages import LoadReason
-from briefing.ui.navigation import BackStep, back_step, match_spans, source_with_unread, unread_row
+from briefing.ui.navigation import (
+    BackStep,
+    UnreadSource,
+    back_step,
+    match_spans,
+    source_with_unread,
+    unread_row,
+    unread_row_around,
+)
 from briefing.ui.prefs import Prefs, load_prefs, save_prefs
 from briefing.ui.reports import sample_fallback_notice
 from briefing.ui.widgets.lists import values_line
@@ -125,9 +133,35 @@ def test_n_counts_a_previewed_article_as_unread() -> None:
     assert unread_row(read, 3, -1, include_start=False) == 1
     assert unread_row(read, 3, 1, include_start=False) is None
     order = ["feed:A", "feed:B", "feed:C"]
-    assert source_with_unread(order, "feed:A", {"feed:C": 2}, 1) == "feed:C"
-    assert source_with_unread(order, "feed:C", {"feed:A": 1}, -1) == "feed:A"
+    assert source_with_unread(order, "feed:A", {"feed:C": 2}, 1) == UnreadSource("feed:C", False)
+    assert source_with_unread(order, "feed:C", {"feed:A": 1}, -1) == UnreadSource("feed:A", False)
     assert source_with_unread(order, "feed:A", {}, 1) is None
+
+
+def test_n_and_p_go_round_past_the_last_source_as_newsboats_goto_next_feed() -> None:
+    order = ["all", "starred", "feed:A", "feed:B", "feed:C"]
+    # After the last source, on from the first (All and Starred count no unread).
+    assert source_with_unread(order, "feed:C", {"feed:A": 1, "feed:B": 1}, 1) == UnreadSource(
+        "feed:A", True
+    )
+    assert source_with_unread(order, "feed:A", {"feed:B": 1, "feed:C": 1}, -1) == UnreadSource(
+        "feed:C", True
+    )
+    assert source_with_unread(order, "starred", {"feed:A": 1}, -1) == UnreadSource("feed:A", True)
+    # Round to the source itself: its unread articles before the one on show.
+    assert source_with_unread(order, "feed:B", {"feed:B": 1}, 1) == UnreadSource("feed:B", True)
+    assert source_with_unread(order, "feed:B", {"feed:A": 0, "feed:C": 0}, 1) is None
+    assert source_with_unread(order, "feed:X", {"feed:A": 1}, 1) is None
+
+
+def test_a_list_n_does_not_leave_goes_round_itself() -> None:
+    read = [False, True, False, True]
+    assert unread_row_around(read, 0, 1, include_start=False) == (2, False)
+    assert unread_row_around(read, 2, 1, include_start=False) == (0, True)
+    assert unread_row_around(read, 0, -1, include_start=False) == (2, True)
+    assert unread_row_around(read, 2, 1, include_start=True) == (2, False)
+    assert unread_row_around([True, True], 0, 1, include_start=False) is None
+    assert unread_row_around([], 0, 1, include_start=False) is None
 
 
 @pytest.mark.parametrize(

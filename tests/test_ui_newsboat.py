@@ -26,6 +26,7 @@ from conftest import config_text
 from pytest_httpserver import HTTPServer
 
 from briefing.core.config import load_config
+from briefing.core.facts import fact_articles
 from briefing.core.service import BriefingService, DataOrigin
 from briefing.core.store import Store
 from briefing.ui.app import BriefingApp
@@ -36,7 +37,7 @@ from briefing.ui.screens.pickers import LinksScreen, TagScreen
 from briefing.ui.view import ALL_SOURCES, feed_key
 from briefing.ui.widgets.article_list import ArticleList
 from briefing.ui.widgets.article_view import ArticleView
-from briefing.ui.widgets.lists import SourceList
+from briefing.ui.widgets.lists import FactList, SourceList
 from briefing.ui.widgets.status import KeyBar, MessageLine
 
 
@@ -227,8 +228,9 @@ async def test_p_into_a_source_goes_on_up_through_its_unread_articles(
         await pilot.pause()
         assert screen.shown_article_id == tech[0].id
         assert all(a.read for a in list_of(app).articles)
-        await pilot.press("p")
-        assert any("No more unread" in n.message for n in app._notifications)
+        await pilot.press("p")  # nothing before Tech Daily: round to the last feed's last
+        assert screen.source_key == feed_key("Forum")
+        assert shown[-1] == "Wrapped to the last unread, in Forum"
     await_store_flags(app)
     service.store.close()
 
@@ -258,6 +260,124 @@ async def test_n_from_starred_goes_on_to_the_feeds_with_unread_articles(
         first_unread = next(a for a in legal if not a.read)
         assert screen.shown_article_id == first_unread.id
         assert "Next unread in Legal Desk" in shown
+    await_store_flags(app)
+    service.store.close()
+
+
+async def test_n_stays_in_a_search_or_a_fact_goes_round_it_and_says_how_to_leave(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list narrowed to a search or a fact is one the user asked for: n and p go round
+    it (as newsboat's next-unread goes round a filtered list), never on to the rest, and
+    at its end say so, how to leave (esc) and what waits outside. They said "No more
+    unread articles." while All sources still had unread ones."""
+    shown = record_footer(monkeypatch)
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        data = screen.data
+        assert data is not None and data.briefing is not None
+        await pilot.press("slash", *"mirrors", "enter")
+        await wait_for(pilot, lambda: screen.scope.kind == "search" and list_of(app).articles)
+        found = list(list_of(app).articles)
+        assert 2 <= len(found) < len(data.articles) and not any(a.read for a in found)
+        list_of(app).move_cursor(1)  # from the second: round to the first
+        await pilot.pause()
+        await pilot.press(*"n" * len(found))
+        assert all(a.read for a in list_of(app).articles)
+        assert screen.shown_article_id == found[0].id
+        assert "Wrapped to the first unread in this list" in shown
+        outside = len(data.articles) - len(found)
+        await pilot.press("n")
+        assert screen.scope.kind == "search" and screen.shown_article_id == found[0].id
+        leave = f"No more unread in this list. esc: back to All sources ({outside} unread)"
+        assert leave in shown and footer_message(app) == leave
+        await pilot.press("escape")
+        assert screen.scope.kind == "source"
+        # A fact's list: p goes round from its first row to its last, then up.
+        found_ids = {a.id for a in found}
+        fact = next(
+            f
+            for f in data.briefing.facts
+            if len(fact_articles(f)) >= 2 and not fact_articles(f) & found_ids
+        )
+        fact_list = screen.query_one(FactList)
+        fact_list.focus()
+        fact_list.highlight_id(f"fact:{fact.id}")
+        await pilot.pause()
+        await pilot.press("enter")
+        stating = list(list_of(app).articles)
+        assert screen.scope.kind == "fact" and screen.shown_article_id == stating[0].id
+        assert not any(a.read for a in stating)
+        shown.clear()
+        await pilot.press("p")
+        assert screen.shown_article_id == stating[-1].id
+        assert shown == ["Wrapped to the last unread in this list"]
+        await pilot.press(*"p" * (len(stating) - 1))
+        assert screen.shown_article_id == stating[0].id
+        assert all(a.read for a in list_of(app).articles)
+        await pilot.press("p")
+        assert screen.scope.kind == "fact"
+        outside -= len(stating)
+        assert (
+            shown[-1] == f"No more unread in this list. esc: back to All sources ({outside} unread)"
+        )
+    await_store_flags(app)
+    service.store.close()
+
+
+async def test_n_and_p_wrap_round_the_sources_and_say_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the last source with unread articles n goes on from the first (p from the
+    last), as newsboat's goto-next-feed does, and says it wrapped; round to the same
+    source it opens the unread article above; All sources goes round itself. At the end
+    of Forum (the last feed) n said "No more unread articles." with two feeds unread."""
+    shown = record_footer(monkeypatch)
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        screen = app.main_screen
+        sources = screen.query_one(SourceList)
+        lists: dict[str, list[str]] = {}
+        for name in FEEDS:
+            sources.highlight_id(feed_key(name))
+            await pilot.pause()
+            lists[name] = [a.id for a in list_of(app).articles]
+        legal, tech, forum = lists["Legal Desk"], lists["Tech Daily"], lists["Forum"]
+        assert screen.source_key == feed_key("Forum")  # the last feed
+        await pilot.press(*"n" * len(forum))
+        assert all(a.read for a in list_of(app).articles)
+        await pilot.press("n")
+        assert screen.source_key == feed_key("Legal Desk") and screen.shown_article_id == legal[0]
+        assert shown[-1] == "Wrapped to the first unread, in Legal Desk"
+        # p from there: back past All sources and Starred, round to Tech Daily's last.
+        await pilot.press("p")
+        assert screen.source_key == feed_key("Tech Daily") and screen.shown_article_id == tech[-1]
+        assert shown[-1] == "Wrapped to the last unread, in Tech Daily"
+        await pilot.press("p", "n")  # Tech Daily's first; then Legal Desk's second
+        assert screen.source_key == feed_key("Legal Desk") and screen.shown_article_id == legal[1]
+        assert shown[-1] == "Wrapped to the first unread, in Legal Desk"
+        # Round to the same source: its one unread article is above the one on show.
+        list_of(app).focus()
+        await pilot.press("k", "m", "j")  # legal[0] unread again; legal[1] on show
+        assert screen.shown_article_id == legal[1]
+        await pilot.press("n")
+        assert screen.source_key == feed_key("Legal Desk") and screen.shown_article_id == legal[0]
+        assert shown[-1] == "Wrapped to the first unread"
+        await pilot.press("n")
+        assert shown[-1] == "No more unread articles."
+        # All sources, which holds every source, goes round itself.
+        sources.highlight_id(ALL_SOURCES)
+        await pilot.pause()
+        everything = [a.id for a in list_of(app).articles]
+        await pilot.press("g", "m", "G")  # the first unread again; the last on show
+        await pilot.press("n")
+        assert screen.source_key == ALL_SOURCES and screen.shown_article_id == everything[0]
+        assert shown[-1] == "Wrapped to the first unread"
     await_store_flags(app)
     service.store.close()
 

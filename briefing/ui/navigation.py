@@ -1,13 +1,14 @@
 """Where the reader's movement keys go: plain functions over plain lists.
 
 The main screen asks these and then moves; each is tested in milliseconds
-(tests/test_ui_navigation.py).
+(tests/test_ui_logic.py).
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
 from briefing.core.topic import fold
@@ -30,17 +31,46 @@ def unread_row(read: Sequence[bool], start: int, step: int, *, include_start: bo
     return None
 
 
+def unread_row_around(
+    read: Sequence[bool], start: int, step: int, *, include_start: bool
+) -> tuple[int, bool] | None:
+    """As ``unread_row``, then on from the list's other end: (row, wrapped).
+
+    For a list that n and p do not leave (All sources, or one narrowed to a fact, an
+    event or a search), as newsboat's next-unread goes round its article list."""
+    row = unread_row(read, start, step, include_start=include_start)
+    if row is not None:
+        return row, False
+    end = 0 if step > 0 else len(read) - 1
+    row = unread_row(read, end, step, include_start=True)
+    return None if row is None else (row, True)
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadSource:
+    """Where n (or p) goes on to after the last unread article of a source."""
+
+    key: str
+    wrapped: bool
+    """Found past the end of the list (the start, for p), from its other end."""
+
+
 def source_with_unread(
     order: Sequence[str], current: str, unread: Mapping[str, int], step: int
-) -> str | None:
-    """The next (or previous) source after ``current`` that has unread articles."""
+) -> UnreadSource | None:
+    """The next (or previous) source after ``current`` that has unread articles.
+
+    As newsboat's goto-next-feed: the sources after it, then round from the other end
+    of the list, and last ``current`` itself (its unread articles before the one on
+    show)."""
     if current not in order:
         return None
-    index = order.index(current) + step
-    while 0 <= index < len(order):
-        if unread.get(order[index], 0) > 0:
-            return order[index]
-        index += step
+    start = order.index(current)
+    for offset in range(1, len(order) + 1):
+        index = start + offset * step
+        key = order[index % len(order)]
+        if unread.get(key, 0) > 0:
+            return UnreadSource(key, wrapped=not 0 <= index < len(order))
     return None
 
 

@@ -48,7 +48,14 @@ from briefing.ui.messages import (
     ScreenReady,
     SearchRequested,
 )
-from briefing.ui.navigation import BackStep, back_step, source_with_unread, step_source, unread_row
+from briefing.ui.navigation import (
+    BackStep,
+    back_step,
+    source_with_unread,
+    step_source,
+    unread_row,
+    unread_row_around,
+)
 from briefing.ui.prefs import Prefs
 from briefing.ui.view import (
     ALL_SOURCES,
@@ -92,6 +99,11 @@ DocumentKey = tuple[str, str, int, str]
 def document_key(article: Article) -> DocumentKey:
     """What an article's document is built from; a reload that changes it redraws the pane."""
     return (article.id, article.title, len(article.body_html), article.full_text_status)
+
+
+def _wrapped_to(step: int) -> str:
+    """What n (p) says when it went round past the end (the start) of the list."""
+    return "Wrapped to the first unread" if step > 0 else "Wrapped to the last unread"
 
 
 SEARCH_DELAY = 0.15
@@ -938,6 +950,14 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ reading
 
     def _step_unread(self, step: int) -> None:
+        """n and p: the next (previous) unread article of the list, then newsboat's way on.
+
+        A source's list goes on to the next source with unread articles, and past the
+        last source round from the first (All sources, which holds every one, goes
+        round itself). A list narrowed to a fact, an event or a search is one the user
+        asked for: n goes round it and never leaves it, and at its end says so and how
+        to leave it (esc), and how many unread articles wait outside.
+        """
         article_list = self.query_one(ArticleList)
         rows = article_list.articles
         start = article_list.cursor
@@ -947,41 +967,80 @@ class MainScreen(Screen[None]):
         current = rows[start] if 0 <= start < len(rows) else None
         # A previewed article (the cursor moved onto it) is not a read one: n opens it.
         include = step > 0 and current is not None and not current.read
-        row = unread_row([a.read for a in rows], start, step, include_start=include)
+        read = [a.read for a in rows]
+        row = unread_row(read, start, step, include_start=include)
         if row is not None:
-            article_list.move_cursor(row, announce=False)
-            self.open_article(rows[row].id, focus=False)
+            self._open_unread_row(row)
             return
-        if self._unread_in_another_source(step):
+        if self.scope.kind == "source" and self.source_key != ALL_SOURCES:
+            if not self._unread_in_another_source(step):
+                self.notify("No more unread articles.", timeout=3)
             return
-        self.notify("No more unread articles.", timeout=3)
+        around = unread_row_around(read, start, step, include_start=include)
+        if around is not None:
+            self._open_unread_row(around[0])
+            if around[0] != start:
+                here = " in this list" if self.scope.kind != "source" else ""
+                self.show_message(f"{_wrapped_to(step)}{here}", "information", 2)
+            return
+        self._no_more_unread_here()
+
+    def _open_unread_row(self, row: int) -> None:
+        article_list = self.query_one(ArticleList)
+        article_list.move_cursor(row, announce=False)
+        self.open_article(article_list.articles[row].id, focus=False)
+
+    def _no_more_unread_here(self) -> None:
+        """The end of n or p in a list they do not leave: what is left, and where."""
+        data = self.data
+        if self.scope.kind == "source" or data is None:
+            self.notify("No more unread articles.", timeout=3)
+            return
+        if data.unread_on_topic() == 0:
+            self.notify("No more unread articles.", timeout=3)
+            return
+        source = self._source_scope(self.source_key)
+        outside = data.unread_count(source)
+        # With none left in that source, its n goes on to the sources that have some.
+        count = f" ({outside} unread)" if outside else ""
+        self.show_message(
+            f"No more unread in this list. esc: back to {clean_line(source.label)}{count}",
+            "information",
+            4,
+        )
 
     def _unread_in_another_source(self, step: int) -> bool:
         """After the last unread article of a source (a feed, Starred, one of your
-        feeds still empty), on to the next feed with some, or the previous one."""
+        feeds still empty), on to the next feed with some, or the previous one; past the
+        end of the list, round from its other end, back to this source's own."""
         data = self.data
-        if data is None or self.scope.kind != "source":
+        if data is None:
             return False
-        if self.source_key == ALL_SOURCES:
-            return False  # every source is in this list already
         source_list = self.query_one(SourceList)
         unread = {FEED_PREFIX + name: count for name, count in data.source_unread().items()}
         # Only feeds count unread articles: Starred and your own feeds are stepped over.
         target = source_with_unread(source_list.source_keys, self.source_key, unread, step)
         if target is None:
             return False
-        rows = self._listed(data.articles_in(self._source_scope(target)))
+        rows = self._listed(data.articles_in(self._source_scope(target.key)))
         start = 0 if step > 0 else len(rows) - 1
         row = unread_row([a.read for a in rows], start, step, include_start=True)
         if row is None:
             return False
+        if target.key == self.source_key:  # round to this source's own, before the cursor
+            self._open_unread_row(row)
+            self.show_message(_wrapped_to(step), "information", 2)
+            return True
         # The list opens on that article: no highlight of its first row to come after.
-        source_list.highlight_id(target)
-        self._choose_source(target, select_id=rows[row].id)
+        source_list.highlight_id(target.key)
+        self._choose_source(target.key, select_id=rows[row].id)
         self.open_article(rows[row].id, focus=False)
-        which = "Next" if step > 0 else "Previous"
-        name = clean_line(target.removeprefix(FEED_PREFIX))
-        self.show_message(f"{which} unread in {name}", "information", 2)
+        name = clean_line(target.key.removeprefix(FEED_PREFIX))
+        if target.wrapped:
+            self.show_message(f"{_wrapped_to(step)}, in {name}", "information", 3)
+        else:
+            which = "Next" if step > 0 else "Previous"
+            self.show_message(f"{which} unread in {name}", "information", 2)
         return True
 
     def action_next_unread(self) -> None:
