@@ -384,6 +384,7 @@ def test_a_count_that_said_its_noun_once_takes_the_other_counts_frame(
         ("The death toll in Syria stood at 5,900.", "5,900", "place:syria"),
         ("The number of deaths in Turkey rose to 12,391.", "12,391", "place:turkey"),
         ("Investment in Windows devices rose to $4 billion.", "$4 billion", None),
+        ("The latest death toll from Syria was 5,900.", "5,900", "place:syria"),
     ],
 )
 def test_a_place_right_after_the_noun_is_the_figures_scope(
@@ -647,3 +648,26 @@ def test_a_counts_own_noun_is_counted_even_when_it_can_be_a_qualifier() -> None:
     the count with no noun."""
     assert frame_of("The striker has 58 goals for his country.", "58 goals").head == "goal"
     assert frame_of("The bank met its goal of 2% inflation.", "2%").head != "goal"
+
+
+def test_a_place_after_the_nouns_from_is_no_owner() -> None:
+    """ "the death toll from Syria": where the figure is from, not whose it is; the
+    noun is still what is counted ("revenue from China was $5 billion")."""
+    toll = frame_of("The latest death toll from Syria was 5,900.", "5,900")
+    assert (toll.owner, toll.scope, toll.head) == ("", "place:syria", "toll")
+    assert frame_of("Revenue from China was $5 billion.", "$5 billion").head == "revenue"
+
+
+def test_names_written_with_letters_beyond_ascii_are_one_word() -> None:
+    """ "Nestlé", "Véliz": a name with an accented letter was cut in pieces ("V", "é",
+    "liz"), and "liz" read as a common noun."""
+    assert frame_of("Nestlé recalled 71 products.", "71 products").owner == "nestlé"
+    fee = frame_of("They agreed to buy Alejo Véliz from Rosario Central for €15m.", "€15m")
+    assert "liz" not in (fee.owner, fee.head, fee.mods, fee.scope)
+
+
+def test_which_report_a_figure_is_makes_no_other_quantity() -> None:
+    """ "the latest death toll" and "the death toll" count one thing: "latest" says
+    which report, so it is no modifier that keeps them apart."""
+    assert "late" not in frame_of("The latest death toll was 5,900.", "5,900").mods.split()
+    assert frame_of("The revised forecast is 2.5%.", "2.5%").mods == ""

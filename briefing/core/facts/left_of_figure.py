@@ -254,6 +254,7 @@ class LeftOfFigureWalk(SentenceWalk):
                         figure.kind is FigureKind.DATE
                         and tokens[first - 1].low in ("with", "before")
                     )
+                    or self.place_of_origin(first)
                 ):
                     # "filed the lawsuit in New York on January 2", "filed a lawsuit with
                     # the Southern District of New York on Dec. 26": a place or a court,
@@ -658,6 +659,21 @@ class LeftOfFigureWalk(SentenceWalk):
         if held is not None and held_via == "to" and found.cue == "new" and not found.head:
             # "officials revised the number of deaths to 2,122"
             found.set_head(held.head, held.phrase, held.mods, held.first)
+
+    def place_of_origin(self, name_at: int) -> bool:
+        """ "the latest death toll from Syria was 5,900": a name after a noun's "from"
+        says where the noun's figure is from, like "in Syria"; it is no owner."""
+        if name_at < 2 or self.tokens[name_at - 1].low != "from":
+            return False
+        noun = self.tokens[name_at - 2]
+        return (
+            noun.is_word
+            and not noun.is_figure
+            and not self.words.is_name(noun)
+            and self.words.can_be_noun(noun)
+            and not self.words.is_function(noun)
+            and not self.is_verb_here(name_at - 2)
+        )
 
     def expectation(self, found: Found, verb_at: int) -> None:
         """ "analysts expect", "Wall Street had expected", "Nvidia expects": a figure

@@ -243,9 +243,11 @@ def _resolve_frame(
         event = "~" + frame.event
     head_event = ""
     if head and not money_plural:
-        head_event = (
-            vocabulary.event_class(f"{mods[-1]} {head}", noun=True) if mods else ""
-        ) or vocabulary.event_class(head, noun=True)
+        head_event = vocabulary.event_class(f"{mods[-1]} {head}", noun=True) if mods else ""
+        if head_event:
+            mods = mods[:-1]  # "death toll": the modifier is part of the event's noun
+        else:
+            head_event = vocabulary.event_class(head, noun=True)
     light = frame.event in vocabulary.light_verbs
     if head_event and (not event or event.startswith("~") or kind is FigureKind.MONEY or light):
         # "lodge a $12.9 trillion claim", "an injunction was granted": the noun says

@@ -95,8 +95,9 @@ class QualifierWalk(SentenceWalk):
         found.words.append(" ".join(t.text for t in tokens[: name_end + 1]))
 
     def place_after_head(self, found: Found, position: int) -> None:
-        """ "the death toll in Syria stood at 5,900": the place right after the noun
-        (before the verb) is the figure's scope, as "5,900 in Syria" would be."""
+        """ "the death toll in Syria stood at 5,900", "the toll from Syria was 5,900":
+        the place right after the noun (before the verb) is the figure's scope, as
+        "5,900 in Syria" would be."""
         tokens = self.tokens
         at = found.head_at + 1  # the noun phrase starts there: step to its end
         while (
@@ -105,7 +106,7 @@ class QualifierWalk(SentenceWalk):
             and not (self.words.is_function(tokens[at]))
         ):
             at += 1
-        if at + 1 >= position or tokens[at].low not in ("in", "across", "throughout"):
+        if at + 1 >= position or tokens[at].low not in ("in", "across", "throughout", "from"):
             return
         place_at = at + 2 if tokens[at + 1].low == "the" else at + 1
         if place_at >= position or not self.is_place_word(tokens[place_at]):

@@ -17,10 +17,13 @@ from .vocabulary import Vocabulary
 
 __all__ = ["Token", "proper_words", "tokenize"]
 
+_LETTER = r"[^\W\d_]"
+"""A letter of any script: "Véliz", "Erdoğan" and "Müller" are one word each."""
 _WORD = re.compile(
-    r"(?P<word>[A-Za-z](?:[A-Za-z\-]*[A-Za-z])?(?:\.[A-Za-z])*\.?)(?P<poss>['’]s\b|['’](?=\s))?"
+    rf"(?P<word>{_LETTER}(?:(?:{_LETTER}|-)*{_LETTER})?(?:\.{_LETTER})*\.?)"
+    r"(?P<poss>['’]s\b|['’](?=\s))?"
     r"|(?P<number>\d[\d,.]*\d|\d)"
-    r"|(?P<punct>[^\sA-Za-z\d])"
+    r"|(?P<punct>[^\s\w]|_)"
 )
 _HARD_BOUNDARIES = frozenset(';:()[]—–"“”')
 _CLAUSE_MARKS = frozenset(',;:()[]—–"“”')
