@@ -671,3 +671,11 @@ def test_which_report_a_figure_is_makes_no_other_quantity() -> None:
     which report, so it is no modifier that keeps them apart."""
     assert "late" not in frame_of("The latest death toll was 5,900.", "5,900").mods.split()
     assert frame_of("The revised forecast is 2.5%.", "2.5%").mods == ""
+
+
+def test_an_adjective_before_of_is_no_noun_the_figure_measures() -> None:
+    """ "fall short of the magic figure of 272", "20 ahead of the 272 needed": "short"
+    and "ahead" are not what 272 counts."""
+    assert frame_of("It fell short of the magic figure of 272.", "272").head == "figure"
+    frame = frame_of("They won 293 seats, 20 ahead of the 272 needed to govern.", "272")
+    assert frame.head != "ahead"

@@ -108,6 +108,10 @@ def test_a_bare_number_is_a_count_when_the_sentence_says_it_is_a_tally() -> None
     assert texts("The death toll from the earthquake has risen to 2,122.") == ["2,122"]
     assert texts("The toll climbed past 2,000 on Sunday.") == ["2,000", "Sunday"]
     assert texts("Labour won 412 seats, giving it a majority of 174.") == ["412 seats", "174"]
+    # a mark or threshold, and what it takes: "the 272 needed to form a government"
+    assert texts("It fell short of the magic figure of 272.") == ["272"]
+    assert texts("They won 293, more than 20 ahead of the 272 needed to govern.") == ["272"]
+    assert texts("They need 272 to govern.") == []
 
 
 def test_points_beside_a_percentage_are_percentage_points() -> None:

@@ -265,7 +265,7 @@ _NP_STOP = _word_set(
     associated affected based present
     total totals totaling totalling worth valued estimated
     together plus along combined alone apiece overall altogether instead respectively
-    online offline worldwide globally annually ago later earlier
+    online offline worldwide globally annually ago later earlier ahead behind apart away
     here there today yesterday tomorrow
     """
 )
@@ -1600,7 +1600,8 @@ def _range_after(text: str, low: _Number, low_end: int, currency: str) -> Figure
 # A bare number is a count when its sentence says it is a tally: "the death toll rose
 # to 41,000", "the number of deaths is now nine", "nine have died", "killing 2,900".
 _TALLY_BEFORE = re.compile(
-    r"\b(?:toll|number\s+of\s+[a-z-]+(?:\s+[a-z-]+)?|total|tally|count|majority)"
+    r"\b(?:toll|number\s+of\s+[a-z-]+(?:\s+[a-z-]+)?|total|tally|count|majority|"
+    r"figure|mark|threshold)"
     r"(?:\s+(?:from|in|of)\s+(?:the\s+|last\s+\w+'s\s+)?[a-z-]+(?:\s+[a-z-]+)?)?"
     r"(?:\s+(?:of|is|was|are|were|now|has|have|had|risen|rose|climbed|jumped|increased|grew|"
     r"past|beyond|above|passing|"
@@ -1621,6 +1622,8 @@ _TALLY_AFTER = re.compile(
     r"damaged|affected)\b",
     re.IGNORECASE,
 )
+_NEEDED_AFTER = re.compile(r"\s+(?:needed|required)\s+(?:to|for)\b", re.IGNORECASE)
+"""'the 272 needed to form a government': a count of what it takes, said with no noun."""
 _OF_THEM_AFTER = re.compile(r"\s+of\s+(?:them|those|these|whom)\b", re.IGNORECASE)
 """'1.2 million vehicles, 800,000 of them in the US' (in digits: 'two of them' is not)."""
 
@@ -1632,6 +1635,8 @@ def _is_tally(text: str, start: int, end: int, value: float) -> bool:
     if _TALLY_BEFORE.search(before) or _TALLY_VERB_BEFORE.search(before):
         return True
     if _TALLY_AFTER.match(text, end) is not None:
+        return True
+    if _NEEDED_AFTER.match(text, end) is not None and text[max(0, start - 4) : start].lower() == "the ":
         return True
     return _OF_THEM_AFTER.match(text, end) is not None and any(c.isdigit() for c in text[start:end])
 

@@ -625,6 +625,8 @@ class LeftOfFigureWalk(SentenceWalk):
                 takes_head = (passed in _NOUN_LINKS and not blocked) or (
                     after_verb and found.quantity
                 )
+                if takes_head and not found.head and self.bare_adjective(item):
+                    break  # "20 ahead of the 272 needed": no noun of the 272
                 if takes_head:
                     if passed == "for" and kind is FigureKind.COUNT and found.head:
                         if not self.names_another_figure(item.first):
@@ -836,8 +838,24 @@ class LeftOfFigureWalk(SentenceWalk):
                     and (self.tokens[outer.first - 2].is_figure)
                 ):
                     return item  # "$0.75 a share on revenue of $33.16 billion"
+                if self.bare_adjective(outer):
+                    return item  # "fall short of the magic figure of 272"
                 return outer
         return item
+
+    def bare_adjective(self, phrase: _Item) -> bool:
+        """A word that can be an adjective or adverb, alone or after its verb, with no
+        determiner before it ("short of", "fell short of", "ahead of"): no noun that a
+        figure could measure ("a record high of 5%" is one)."""
+        token = self.tokens[phrase.last]
+        if not (lexicon_can(token, "ADJ") or lexicon_can(token, "ADV")):
+            return False
+        if phrase.first != phrase.last and not (
+            phrase.last - phrase.first == 1 and self.is_verb_here(phrase.first)
+        ):
+            return False
+        before = self.tokens[phrase.last - 1] if phrase.last > 0 else None
+        return before is None or before.low not in self.vocabulary.grammar["determiners"]
 
     def label_before_colon(self, found: Found, colon: int, *, events_only: bool = False) -> None:
         """ "Revenue: $35.08 billion vs. $33.16 billion": a short label before a colon

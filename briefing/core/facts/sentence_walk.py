@@ -376,7 +376,7 @@ class SentenceWalk:
         for token in tokens:
             if not token.is_word or self.words.is_name(token):
                 continue
-            if token.low in vocabulary.grammar["report_adjectives"]:
+            if token.low in vocabulary.weak_modifiers:
                 continue  # "the latest death toll": which report, not which quantity
             lemma = self.words.lemma(token)
             if vocabulary.is_qualifier_word(token.low) or vocabulary.is_qualifier_word(lemma):

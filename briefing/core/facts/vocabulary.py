@@ -63,7 +63,6 @@ _GRAMMAR_LISTS = (
     "pronouns",
     "movers",
     "appraisals",
-    "report_adjectives",
 )
 
 
