@@ -103,6 +103,40 @@ async def test_the_time_limit_does_not_count_the_wait_for_room() -> None:
         await pool.aclose()
 
 
+async def test_the_time_limit_does_not_count_the_wait_for_a_worker() -> None:
+    """Two tasks handed to one worker at once: the second waits in the pool's queue
+    while the first runs, and its own limit starts only when the first ends."""
+    pool = WorkerPool(1, in_flight=2)
+    try:
+        await pool.run(square, 1)  # started: the worker's start-up is not in the timings
+        results = await asyncio.gather(
+            pool.run(sleep_then_answer, 1.0, timeout=1.6),
+            pool.run(sleep_then_answer, 1.0, timeout=1.6),
+        )
+        assert results == ["slept", "slept"]
+    finally:
+        await pool.aclose()
+
+
+async def test_a_task_waiting_for_a_worker_still_has_a_time_limit() -> None:
+    """The clock of a task queued behind another starts when that one ends: a task
+    that then runs past its own limit is stopped."""
+    pool = WorkerPool(1, in_flight=2)
+    try:
+        await pool.run(square, 1)
+        started = time.monotonic()
+        first, second = await asyncio.gather(
+            pool.run(sleep_then_answer, 0.5, timeout=5),
+            pool.run(sleep_then_answer, 30, timeout=0.5),
+            return_exceptions=True,
+        )
+        assert first == "slept"
+        assert isinstance(second, WorkerTimeout)
+        assert time.monotonic() - started < 5
+    finally:
+        await pool.aclose()
+
+
 async def test_without_worker_processes_tasks_run_in_threads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -39,10 +39,12 @@ from briefing.core.models import FeedConfig, FeedState, ParsedFeed, Settings
 from briefing.core.workers import WorkerCrashed, WorkerPool, WorkerTimeout
 
 PARSE_WORKERS = 2
-PARSE_IN_FLIGHT = PARSE_WORKERS
-"""Bodies handed to the pool at once: one per worker, so a body handed over
-starts at once and its parse deadline measures its own parse, never a wait
-behind another feed's."""
+PARSE_IN_FLIGHT = 2 * PARSE_WORKERS
+"""Bodies handed to the pool at once: two per worker, so a worker that finishes one
+finds the next already waiting, instead of idling until the event loop (busy
+storing the feeds that came before) hands one over. A body's parse deadline
+still measures its own parse, never a wait behind another feed's: its clock
+starts when a worker is free for it (``workers.WorkerPool``)."""
 BODIES_IN_HAND = 8 * 1024 * 1024
 """Bytes of feed bodies downloaded but not yet handed back to the caller (parsed,
 then stored) at which no new download starts: when downloads outrun parsing and

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from typing import Any, TypeVar
@@ -61,8 +62,13 @@ class WorkerPool:
 
     ``method`` is the multiprocessing start method. ``prepare`` runs once in each
     worker as it starts; ``preload`` names modules a forkserver imports once for
-    all its workers. ``in_flight`` bounds the tasks handed to the pool at once,
-    so that a task's time limit measures its own run, not a wait in the queue.
+    all its workers. ``in_flight`` bounds the tasks handed to the pool at once.
+    A task's time limit measures its own run, never a wait: its clock starts when
+    it is handed to the pool if a worker is free then, else when the task ahead
+    of it in the pool's queue ends (the pool hands its work out in order). So
+    ``in_flight`` may exceed ``workers``: a worker then finds its next task
+    waiting as it finishes one, rather than waiting for the event loop to hand
+    one over.
     """
 
     def __init__(
@@ -79,6 +85,8 @@ class WorkerPool:
         self.prepare = prepare
         self.preload = tuple(preload)
         self._starting: asyncio.Future[Executor] | None = None
+        self._turns = _Turns(workers)
+        """Which tasks in the current pool have a worker; made anew with each pool."""
         self._in_flight = asyncio.Semaphore(in_flight) if in_flight else None
         self._abandoned = False
         """A task was cancelled while its work was in the pool: closing kills the workers."""
@@ -88,6 +96,7 @@ class WorkerPool:
         if self._starting is None:
             # In a thread: starting processes must not hold up the event loop.
             self._starting = asyncio.ensure_future(asyncio.to_thread(self._start))
+            self._turns = _Turns(self.workers)
 
     def _start(self) -> Executor:
         import multiprocessing
@@ -130,10 +139,12 @@ class WorkerPool:
                 async with self._in_flight or contextlib.nullcontext():
                     if self._starting is not starting:
                         continue  # the pool was stopped while this task waited for room
-                    limit = asyncio.timeout(timeout)  # its clock starts now
+                    turns = self._turns
+                    limit = asyncio.timeout(None)  # its clock starts on its turn
                     work = asyncio.wrap_future(pool.submit(function, *args))
                     work.add_done_callback(_retrieved)
                     async with limit:
+                        turns.queue(work, limit, timeout)
                         # Shielded: cancelling this task never cancels the pool's own
                         # future. (Python 3.11's pool raises InvalidStateError in its
                         # thread when a cancelled queued future meets dead workers;
@@ -205,6 +216,43 @@ class WorkerPool:
             return
         self._starting = None
         await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
+
+
+class _Turns:
+    """The tasks of one pool, in the order they were handed to it: the first
+    ``workers`` of them are running, the others wait for a worker, and each
+    task's time limit starts when its turn comes (when it was handed over if a
+    worker was free, else when the task ahead of it ended)."""
+
+    __slots__ = ("busy", "waiting", "workers")
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.busy = 0
+        self.waiting: deque[Callable[[], None]] = deque()
+
+    def queue(
+        self, work: asyncio.Future[Any], limit: asyncio.Timeout, timeout: float | None
+    ) -> None:
+        loop = asyncio.get_running_loop()
+
+        def start_clock() -> None:
+            if timeout is None or work.done():
+                return
+            with contextlib.suppress(RuntimeError):  # its task already left the limit
+                limit.reschedule(loop.time() + timeout)
+
+        if self.busy < self.workers:
+            start_clock()
+        else:
+            self.waiting.append(start_clock)
+        self.busy += 1
+        work.add_done_callback(self._ended)
+
+    def _ended(self, work: asyncio.Future[Any]) -> None:
+        self.busy -= 1
+        if self.waiting:
+            self.waiting.popleft()()
 
 
 @contextlib.contextmanager
