@@ -138,6 +138,7 @@ def test_a_count_without_a_noun_needs_a_scale_word() -> None:
         ("It covers 99.6 per cent of listens.", "99.6 per cent", 99.6),
         ("It covers about 37 percent of users.", "37 percent", 37.0),
         ("Sales rose 12-percent.", "12-percent", 12.0),
+        ("The rate fell to 3.75pc.", "3.75pc", 3.75),  # per cent as UK papers write it
         # rates: basis points are hundredths of a percentage point
         ("The Fed cut rates by 50 basis points.", "50 basis points", 0.5),
         ("A 25bp cut in rates.", "25bp", 0.25),

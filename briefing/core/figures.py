@@ -447,9 +447,11 @@ _SCALE_WORD_AFTER = re.compile(
 _SCALE_SUFFIX_AFTER = re.compile(r"(k|K|mln|mn|m|M|bn|Bn|BN|b|B|trn|tn|tr|t|T)(?![A-Za-z0-9])")
 _PERCENT_AFTER = re.compile(
     r"\s?%|(?:\s{1,3}|-)(?:per\s?cent|percent|pct)\b(?:age\s+points?\b)?|"
-    r"\s{1,3}percentage\s+points?\b",
+    r"\s{1,3}percentage\s+points?\b|(?-i:pc)\b",
     re.IGNORECASE,
 )
+_PERCENT_GLUED = re.compile(r"pc\b")
+"""'from 4pc to 3.75pc': per cent as British papers write it, glued to the number."""
 _BASIS_POINTS_AFTER = re.compile(r"(?:\s{1,3}|-)?(?:(?i:basis[\s-]points?)\b|bps?\b)")
 _BASIS_POINTS_GLUED = re.compile(r"bps?\b")
 """'50 basis points', '25bp', '75 bps': hundredths of a percentage point."""
@@ -1369,6 +1371,7 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
                 and text[end].isalpha()
                 and not _SIZE_AFTER.match(text, end)
                 and not _BASIS_POINTS_GLUED.match(text, end)
+                and not _PERCENT_GLUED.match(text, end)
             ):
                 return None  # letters glued on that are not a unit: "3D", "1990s", "5G"
 
@@ -1388,7 +1391,7 @@ def _classify(text: str, number: _Number, allow_range: bool) -> Figure | None:
     next_letter = after[1:2] if spaced else after[:1]
     percent = (
         _PERCENT_AFTER.match(text, end)
-        if after[:1] == "%" or (spaced and next_letter in "pP")
+        if after[:1] == "%" or (spaced and next_letter in "pP") or after == "pc"
         else None
     )
     basis_points = (
