@@ -364,9 +364,10 @@ class CacheFile:
 class WritableCache(CacheFile):
     def __init__(self, directory: Path, disk: type[diskcache.Disk] = JsonDisk) -> None:
         self.directory = directory
-        self._cache = diskcache.Cache(
-            str(directory), disk=disk, timeout=BUSY_SECONDS, **_DISK_SETTINGS
-        )
+        with _reader_kept_open(directory):
+            self._cache = diskcache.Cache(
+                str(directory), disk=disk, timeout=BUSY_SECONDS, **_DISK_SETTINGS
+            )
 
     def get(self, key: str) -> Any:
         return self._cache.get(key)
@@ -422,6 +423,34 @@ class WritableCache(CacheFile):
 
     def close(self) -> None:
         self._cache.close()
+
+
+@contextlib.contextmanager
+def _reader_kept_open(directory: Path) -> Iterator[None]:
+    """A connection to an existing cache file held open while diskcache opens it.
+
+    diskcache's ``Cache()`` writes its settings, then closes its connection and
+    opens another. Closing the last connection to a database in WAL mode copies
+    the WAL into the file, syncs it to disk and deletes the WAL: a second time per
+    process (the close at exit does it anyway), and most of the 4-25 ms of
+    opening the cache of a warm refresh on a loaded disk. With this reader open,
+    that close is not the last one, so it leaves the WAL for the close at exit.
+    Nothing is read through it, and it holds no lock once its query is done."""
+    path = directory / DB_NAME
+    reader: sqlite3.Connection | None = None
+    if path.is_file():
+        try:
+            reader = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+            reader.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        except sqlite3.Error:  # diskcache's own open says what is wrong, as before
+            if reader is not None:
+                reader.close()
+            reader = None
+    try:
+        yield
+    finally:
+        if reader is not None:
+            reader.close()
 
 
 class ReadOnlyCache(CacheFile):
