@@ -909,7 +909,10 @@ async def fetch_full_texts(
         indexed = plan_from_index(store, modes, now=now)
     plan, validators = indexed.plan, indexed.validators
     jobs = page_jobs(plan.fetch, validators)
-    elsewhere = store.claim_pages(job.url for job in jobs)
+    # Nothing to fetch (a warm refresh, most of the time): no claim to write and
+    # take back, as no article will be marked pending.
+    claimed = bool(jobs)
+    elsewhere = store.claim_pages(job.url for job in jobs) if claimed else set()
     try:
         if elsewhere:
             jobs = [job for job in jobs if job.url not in elsewhere]
@@ -936,7 +939,8 @@ async def fetch_full_texts(
         return await _run_jobs(store, jobs, fetch, plan, settings, now,
                                on_progress, on_marked, started, len(elsewhere))  # fmt: skip
     finally:
-        store.release_pages()
+        if claimed:
+            store.release_pages()
 
 
 async def _run_jobs(
