@@ -32,6 +32,7 @@ from briefing.core.store import Store
 from briefing.ui.app import BriefingApp
 from briefing.ui.keymap import keymap_from_config
 from briefing.ui.prefs import load_prefs
+from briefing.ui.screens import main as main_screen
 from briefing.ui.screens.help import HelpScreen
 from briefing.ui.screens.pickers import LinksScreen, TagScreen
 from briefing.ui.view import ALL_SOURCES, feed_key
@@ -39,6 +40,9 @@ from briefing.ui.widgets.article_list import ArticleList
 from briefing.ui.widgets.article_view import ArticleView
 from briefing.ui.widgets.lists import FactList, SourceList
 from briefing.ui.widgets.status import KeyBar, MessageLine
+
+SEARCH_DELAY = 0.5
+"""A longer wait before a typed search runs, for a test that acts within it."""
 
 
 def list_of(app: BriefingApp) -> ArticleList:
@@ -272,6 +276,7 @@ async def test_n_stays_in_a_search_or_a_fact_goes_round_it_and_says_how_to_leave
     at its end say so, how to leave (esc) and what waits outside. They said "No more
     unread articles." while All sources still had unread ones."""
     shown = record_footer(monkeypatch)
+    monkeypatch.setattr(main_screen, "SEARCH_DELAY", SEARCH_DELAY)  # room to act within it
     service = build_service(tmp_path / "cache")
     app = make_app(service, tmp_path)
     async with app.run_test(size=(160, 50)) as pilot:
@@ -280,11 +285,12 @@ async def test_n_stays_in_a_search_or_a_fact_goes_round_it_and_says_how_to_leave
         data = screen.data
         assert data is not None and data.briefing is not None
         await pilot.press("slash", *"mirrors", "enter")
-        await wait_for(pilot, lambda: screen.scope.kind == "search" and list_of(app).articles)
+        await wait_for(pilot, lambda: screen.scope.kind == "search")
+        await settle(pilot)  # the search as typed, then as submitted: both shown
         found = list(list_of(app).articles)
         assert 2 <= len(found) < len(data.articles) and not any(a.read for a in found)
         list_of(app).move_cursor(1)  # from the second: round to the first
-        await pilot.pause()
+        await wait_for(pilot, lambda: screen.shown_article_id == found[1].id)
         await pilot.press(*"n" * len(found))
         assert all(a.read for a in list_of(app).articles)
         assert screen.shown_article_id == found[0].id
@@ -306,8 +312,13 @@ async def test_n_stays_in_a_search_or_a_fact_goes_round_it_and_says_how_to_leave
         fact_list = screen.query_one(FactList)
         fact_list.focus()
         fact_list.highlight_id(f"fact:{fact.id}")
-        await pilot.pause()
+        await wait_for(pilot, lambda: fact_list.highlighted_id == f"fact:{fact.id}")
         await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.scope.kind == "fact")
+        # Closing the search emptied it, and that search of nothing, SEARCH_DELAY later,
+        # put the fact's list back to All sources.
+        await pilot.pause(SEARCH_DELAY + 0.2)
+        assert screen.scope.kind == "fact"
         stating = list(list_of(app).articles)
         assert screen.scope.kind == "fact" and screen.shown_article_id == stating[0].id
         assert not any(a.read for a in stating)
@@ -345,7 +356,7 @@ async def test_n_and_p_wrap_round_the_sources_and_say_so(
         lists: dict[str, list[str]] = {}
         for name in FEEDS:
             sources.highlight_id(feed_key(name))
-            await pilot.pause()
+            await wait_for(pilot, lambda name=name: screen.source_key == feed_key(name))
             lists[name] = [a.id for a in list_of(app).articles]
         legal, tech, forum = lists["Legal Desk"], lists["Tech Daily"], lists["Forum"]
         assert screen.source_key == feed_key("Forum")  # the last feed
@@ -372,7 +383,7 @@ async def test_n_and_p_wrap_round_the_sources_and_say_so(
         assert shown[-1] == "No more unread articles."
         # All sources, which holds every source, goes round itself.
         sources.highlight_id(ALL_SOURCES)
-        await pilot.pause()
+        await wait_for(pilot, lambda: screen.source_key == ALL_SOURCES)
         everything = [a.id for a in list_of(app).articles]
         await pilot.press("g", "m", "G")  # the first unread again; the last on show
         await pilot.press("n")

@@ -756,6 +756,10 @@ class MainScreen(Screen[None]):
     def search_changed(self, event: Input.Changed) -> None:
         if self._search_timer is not None:
             self._search_timer.stop()
+        if not self.query_one("#search", Input).display:
+            # Emptied as the search closed: its list is left already, and a search of
+            # nothing would replace whatever list the user has opened since.
+            return
         query = event.value
         self._search_timer = self.set_timer(SEARCH_DELAY, lambda: self._run_search(query))
 
