@@ -112,6 +112,11 @@ def test_a_bare_number_is_a_count_when_the_sentence_says_it_is_a_tally() -> None
     assert texts("It fell short of the magic figure of 272.") == ["272"]
     assert texts("They won 293, more than 20 ahead of the 272 needed to govern.") == ["272"]
     assert texts("They need 272 to govern.") == []
+    # a number a verb moved: "has risen to 50,978", "is now at 12,391", "fell by 63"
+    assert texts("Since the quake struck, it has risen to 50,978.") == ["50,978"]
+    assert texts("The toll surged in hours and is now at 12,391.") == ["12,391"]
+    assert texts("Its seat count fell by 63 from 303 to 240.") == ["63", "240"]
+    assert texts("He rose to 5th place and won 3 games.") == ["3 games"]
 
 
 def test_points_beside_a_percentage_are_percentage_points() -> None:

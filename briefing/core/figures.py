@@ -1618,6 +1618,14 @@ _TALLY_VERB_BEFORE = re.compile(
     r"(?:\s+(?:at\s+least|more\s+than|nearly|about|some|almost|over|around|roughly))?\s+$",
     re.IGNORECASE,
 )
+_MOVED_TO_BEFORE = re.compile(
+    r"\b(?:risen|rose|climbed|jumped|increased|grown|grew|surged|soared|fallen|fell|dropped|"
+    r"declined|reached|stands|stood|now)(?:\s+[\w,]+){0,5}?\s+(?:to|at|by)\s+$",
+    re.IGNORECASE,
+)
+"""'it has risen to 50,978', 'is now at 12,391', 'fell by 63': a number a verb moved,
+said with no noun, is the tally the sentence is about. Not after "from": 'fell from 303
+to 240' may set two elections' counts side by side, which is no old value of one."""
 _TALLY_AFTER = re.compile(
     r"\s+(?:(?:people|others|more)\s+)?(?:have\s+|had\s+|were\s+|are\s+|was\s+|has\s+)?"
     r"(?:been\s+)?(?:dead|died|killed|injured|hurt|wounded|missing|displaced|evacuated|"
@@ -1636,6 +1644,8 @@ def _is_tally(text: str, start: int, end: int, value: float) -> bool:
         return False
     before = text[max(0, start - 70) : start]
     if _TALLY_BEFORE.search(before) or _TALLY_VERB_BEFORE.search(before):
+        return True
+    if _MOVED_TO_BEFORE.search(before):
         return True
     if _TALLY_AFTER.match(text, end) is not None:
         return True
