@@ -938,3 +938,27 @@ def test_closing_a_read_only_cache_while_a_thread_reads_it_never_crashes(tmp_pat
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_first_states_are_written_together_for_new_feeds_only(cache_dir: Path) -> None:
+    """The states of feeds named for the first time are written with the list of
+    sources, side by side in the file; a feed that has a state keeps it."""
+    with Store(cache_dir) as store:
+        store.save_feed_state(FeedState(name="old", url="https://example.org/old", etag='"1"'))
+        names = ["old", *(f"new {n}" for n in range(5))]
+        first = {name: FeedState(name=name, url=f"https://example.org/{name}") for name in names}
+        store.add_sources(names, first_states=first)
+        assert store.feed_state("old") == FeedState(
+            name="old", url="https://example.org/old", etag='"1"'
+        )
+        for n in range(5):
+            assert store.feed_state(f"new {n}") == first[f"new {n}"]
+        assert store.source_names() == names
+    with sqlite3.connect(cache_dir / "cache.db") as connection:
+        rows = [
+            rowid
+            for (rowid,) in connection.execute(
+                "SELECT rowid FROM Cache WHERE key LIKE 'feed:new %' ORDER BY rowid"
+            )
+        ]
+    assert rows == list(range(rows[0], rows[0] + 5))

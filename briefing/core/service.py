@@ -530,7 +530,7 @@ class BriefingService:
             feeds = [f for f in feeds if f.name not in server_names]
             # The list of sources is written once, not once for each new feed.
             if not self.store.read_only:
-                self.store.add_sources(f.name for f in feeds)
+                self.store.add_sources((f.name for f in feeds), first_states=states)
             # aclosing: a callback that raises (Ctrl-C) stops the downloads and
             # closes their connections now, not whenever the generator is collected.
             groups = fetch_feed_groups(

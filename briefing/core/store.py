@@ -509,7 +509,9 @@ class Store:
                 seen, self._sources_seen = self._sources_seen, set()
         if outermost:
             self._known_sources.update(seen)  # committed now
-        self._check_still_there()
+            # Only a commit can land in a replaced file: a nested transaction commits
+            # nothing (about 800 stat calls of a cold refresh of 200 feeds).
+            self._check_still_there()
 
     def _outermost(self) -> Iterator[None]:
         """The body of an outermost transaction (the cache's lock is held)."""
@@ -646,15 +648,31 @@ class Store:
         names = self._get_deferrable("sources")
         return [n for n in names if type(n) is str] if isinstance(names, list) else []
 
-    def add_sources(self, names: Iterable[str]) -> None:
+    def add_sources(
+        self, names: Iterable[str], first_states: Mapping[str, FeedState] | None = None
+    ) -> None:
         """Name feeds about to be stored (a refresh's, before it starts): the list of
-        sources is then written once, not once per new feed as each is stored."""
+        sources is then written once, not once per new feed as each is stored.
+
+        ``first_states``: the state each feed starts from when it has none stored
+        yet, written now for the new ones, together. The state records of a
+        cache's feeds then lie side by side in the file, where a refresh updates
+        them in place: written as each feed was first stored, each sat on a page
+        of its own between the feed's articles, and a warm refresh of 200 feeds
+        rewrote 200 pages (about 750 page writes with the WAL's checkpoint; 170
+        with the states together)."""
         fresh = [name for name in dict.fromkeys(names) if name not in self._known_sources]
         if fresh and not self._in_own_transaction():
             self._known_sources.update(self.source_names())  # as committed
             fresh = [name for name in fresh if name not in self._known_sources]
         if fresh:
             with self.transaction():
+                if first_states:
+                    stored = self._get_many([f"feed:{name}" for name in fresh])
+                    for name in fresh:
+                        state = first_states.get(name)
+                        if state is not None and stored[f"feed:{name}"] is None:
+                            self._cache.set(f"feed:{name}", _state_record(state))
                 self._add_sources(fresh)
 
     def _add_sources(self, added: Iterable[str]) -> None:
