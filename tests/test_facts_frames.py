@@ -542,6 +542,7 @@ def test_a_pronoun_after_the_counted_noun_is_the_name_it_stands_for() -> None:
         ("In Chile alone, 1,240 people died in the fires.", "1,240 people", "place:chile"),
         ("In Peru, officials said 310 homes were destroyed.", "310 homes", "place:peru"),
         ("In March, 310 homes were destroyed.", "310 homes", ""),
+        ("In Chile and Peru, 1,240 people died.", "1,240 people", "place:chile and peru"),
     ],
 )
 def test_a_place_the_sentence_opens_with_is_the_scope_of_its_figures(
@@ -679,3 +680,20 @@ def test_an_adjective_before_of_is_no_noun_the_figure_measures() -> None:
     assert frame_of("It fell short of the magic figure of 272.", "272").head == "figure"
     frame = frame_of("They won 293 seats, 20 ahead of the 272 needed to govern.", "272")
     assert frame.head != "ahead"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "figure", "scope"),
+    [
+        # a list of places is both, not the first of them
+        ("The quake kills more than 1,700 in Turkey and Syria", "1,700", "place:turkey and syria"),
+        ("More than 5,500 deaths were confirmed in neighboring Syria.", "5,500 deaths",
+         "place:syria"),
+        ("The toll in southern Turkey rose to 35,418.", "35,418", "place:turkey"),
+    ],
+)  # fmt: skip
+def test_a_place_is_read_past_its_adjective_and_as_a_whole_list(
+    sentence: str, figure: str, scope: str
+) -> None:
+    frame = frame_of(sentence, figure)
+    assert (frame.scope, frame.owner) == (scope, "")

@@ -560,3 +560,16 @@ def test_labels_say_a_word_once() -> None:
     )
     assert one_holding(facts, 31.5).label == "The Greens: vote share won"
     assert one_holding(facts, 100e6).label == "Nvidia: amount pledged"
+
+
+def test_a_list_of_places_is_one_scope_and_reads_as_written() -> None:
+    """ "in Turkey and Syria": both countries, apart from the toll of either, and the
+    label keeps "and" in lower case ("Turkey And Syria" was the title-cased form)."""
+    facts = merged(
+        article("a", "One", "Quake", "The quakes killed 48,000 people in Turkey and Syria."),
+        article("b", "Two", "Quake", "In Turkey and Syria, 48,000 people died."),
+        article("c", "Three", "Quake", "In Turkey alone, 44,218 people died."),
+    )
+    both = one_holding(facts, 48_000.0)
+    assert values(both) == {48_000.0} and len(both.sources) == 2
+    assert both.label.endswith("in Turkey and Syria"), both.label

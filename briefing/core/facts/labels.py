@@ -300,7 +300,7 @@ def _with_qualifiers(text: str, stated: _Majority, kind: FigureKind) -> str:
         text = f"{text} {'each' if per == 'each' else 'per ' + per}"
     if scope and kind is not FigureKind.DATE:
         if scope.startswith("place:"):
-            text = f"{text} in {scope[6:].title()}"
+            text = f"{text} in {_place_title(scope[6:])}"
         else:
             word = _SCOPE_WORDS.get(scope, scope)
             if word.lower() in lower:
@@ -322,3 +322,9 @@ def _with_qualifiers(text: str, stated: _Majority, kind: FigureKind) -> str:
     elif period == "future":
         text = f"{text} (to come)"
     return text
+
+
+def _place_title(place: str) -> str:
+    """ "turkey and syria" -> "Turkey and Syria"; "bosnia and herzegovina" too."""
+    return " ".join(w if w in ("and", "of", "the", "&") else w[:1].upper() + w[1:]
+                    for w in place.split())  # fmt: skip

@@ -251,6 +251,11 @@ class LeftOfFigureWalk(SentenceWalk):
                 if first > clause_start and (
                     tokens[first - 1].low in _PLACE_LINKS
                     or (
+                        first - 1 > clause_start
+                        and tokens[first - 1].low in self.vocabulary.grammar["place_adjectives"]
+                        and tokens[first - 2].low in _PLACE_LINKS
+                    )
+                    or (
                         figure.kind is FigureKind.DATE
                         and tokens[first - 1].low in ("with", "before")
                     )

@@ -78,14 +78,12 @@ class QualifierWalk(SentenceWalk):
         tokens = self.tokens
         if len(tokens) < 4 or tokens[0].low != "in":
             return
-        place_at = 2 if tokens[1].low == "the" else 1
+        place_at = self.place_start(1, position - 1)
         if place_at >= position or not self.is_place_word(tokens[place_at]):
             return
         if tokens[place_at].low in MONTHS_AND_DAYS:
             return  # "In March, ..." is a time
-        name_end = place_at
-        while name_end + 1 < position and self.words.is_name(tokens[name_end + 1]):
-            name_end += 1
+        name_end = self.place_end(place_at, position - 1)
         comma = name_end + 1
         if comma < position and tokens[comma].low in ("alone", "only"):
             comma += 1
@@ -108,10 +106,10 @@ class QualifierWalk(SentenceWalk):
             at += 1
         if at + 1 >= position or tokens[at].low not in ("in", "across", "throughout", "from"):
             return
-        place_at = at + 2 if tokens[at + 1].low == "the" else at + 1
+        place_at = self.place_start(at + 1, position - 1)
         if place_at >= position or not self.is_place_word(tokens[place_at]):
             return
-        name_end = self.name_end(place_at, position - 1)
+        name_end = self.place_end(place_at, position - 1)
         after = tokens[name_end + 1]
         if tokens[name_end].possessive or (
             after.is_word
@@ -305,9 +303,9 @@ class QualifierWalk(SentenceWalk):
             if matched:
                 continue
             if not before and token.low in ("in", "across", "throughout") and index + 1 <= last:
-                place_at = index + 2 if tokens[index + 1].low == "the" else index + 1
+                place_at = self.place_start(index + 1, last)
                 if place_at <= last and self.is_place_word(tokens[place_at]) and not found.scope:
-                    name_end = self.name_end(place_at, last)
+                    name_end = self.place_end(place_at, last)
                     after = tokens[name_end + 1] if name_end + 1 < len(tokens) else None
                     # "in Texas", not "in Boeing's factories" or "in Windows devices"
                     if not tokens[name_end].possessive and not (
@@ -321,6 +319,30 @@ class QualifierWalk(SentenceWalk):
                         found.scope = "place:" + name
                         found.words.append(f"{token.text} {tokens[place_at].text}")
             index += 1
+
+    def place_start(self, index: int, last: int) -> int:
+        """Where a place's name starts after its "in": past "the" and one word such as
+        "neighbouring" or "southern" ("in neighbouring Syria" is in Syria)."""
+        tokens = self.tokens
+        if index <= last and tokens[index].low == "the":
+            index += 1
+        if index < last and tokens[index].low in self.vocabulary.grammar["place_adjectives"]:
+            index += 1
+        return index
+
+    def place_end(self, index: int, last: int) -> int:
+        """The last token of the place starting at ``index``, a list of places included:
+        "in Turkey and Syria" is both, not Turkey."""
+        tokens = self.tokens
+        end = self.name_end(index, last)
+        while (
+            end + 2 <= last
+            and not tokens[end].possessive
+            and tokens[end + 1].low in ("and", "&")
+            and self.is_place_word(tokens[end + 2])
+        ):
+            end = self.name_end(end + 2, last)
+        return end
 
     def name_end(self, index: int, last: int) -> int:
         while index + 1 <= last and self.words.is_name(self.tokens[index + 1]):

@@ -63,6 +63,7 @@ _GRAMMAR_LISTS = (
     "pronouns",
     "movers",
     "appraisals",
+    "place_adjectives",
 )
 
 
