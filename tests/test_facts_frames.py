@@ -697,3 +697,20 @@ def test_a_place_is_read_past_its_adjective_and_as_a_whole_list(
 ) -> None:
     frame = frame_of(sentence, figure)
     assert (frame.scope, frame.owner) == (scope, "")
+
+
+def test_an_earlier_estimate_after_from_is_the_old_value_of_the_figure_before() -> None:
+    """ "inflation to average 2.2% in 2025, up from a previous estimate of 2.0%": the
+    2.2% is this round's figure (the words after it lead to the old one), and the
+    2.0% is the old estimate of the same inflation, not a quantity called "estimate"."""
+    sentence = (
+        "The bank expects inflation to average 2.2% in 2025, up from a previous estimate of 2.0%."
+    )
+    new, old = frame_of(sentence, "2.2%"), frame_of(sentence, "2.0%")
+    assert (new.head, new.modality, new.period) == ("inflation", "forecast", "")
+    assert (old.head, old.modality, old.cue) == ("inflation", "forecast", "old")
+    # an old value said with its own time is still of that time
+    assert (
+        frame_of("Revenue was $5 billion, up from $4 billion a year earlier.", "$4 billion").period
+        == "prior"
+    )

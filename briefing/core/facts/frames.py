@@ -261,6 +261,12 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
             found.modality = previous.modality
         if found.head in _RANGE_NOUNS and not found.mods:
             found.head = found.phrase = ""  # "to a range of 4.75% to 5%": of what, before
+        if figure.kind is not FigureKind.DATE and self.earlier_estimate(found):
+            # "2.2% in 2025, up from a previous estimate of 2.0%": the old estimate of
+            # what the figure before measures, not a quantity called "estimate"
+            found.modality = found.modality or str(self.vocabulary.modality.get(found.head) or "")
+            found.cue = found.cue or "old"
+            found.head = found.phrase = ""
         if not found.head and found.event and figure.kind is not FigureKind.DATE:
             self.expected_to_move(found)
         if not found.head and figure.kind is not FigureKind.DATE:
@@ -673,7 +679,9 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
                 return
             between = self.tokens[self.position[previous] + 1 : position]
             words_between = [t.low for t in between if t.low != "the"]
-            old_value = bool(words_between) and words_between[-1] == "from"
+            old_value = bool(words_between) and (
+                words_between[-1] == "from" or (found.cue == "old" and "from" in words_between)
+            )
             if found.event and frame.event and found.event != frame.event:
                 if not old_value:
                     return  # "rejected it by 94.2% and 96% voted to strike": two events
@@ -685,6 +693,8 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
                 return
             if not found.head and frame.head:
                 found.set_head(frame.head, frame.phrase, frame.mods, position)
+            if old_value and not found.modality:
+                found.modality = frame.modality  # "up from a previous estimate of 2.0%"
             if not found.event:
                 found.event, found.event_text = frame.event, frame.event_text
             found.unit = found.unit or frame.unit
@@ -806,6 +816,21 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
         if not found.period and not named:
             found.period = frame.period
 
+    def earlier_estimate(self, found: Found) -> bool:
+        """The figure's noun is a word of estimating or forecasting ("estimate", a verb
+        of appraising as a noun; "forecast") with no modifier, right after "from": "up
+        from a previous estimate of 2.0%"."""
+        vocabulary = self.vocabulary
+        if not found.head or found.mods:
+            return False
+        if (
+            not vocabulary.modality.get(found.head)
+            and found.head not in vocabulary.grammar["appraisals"]
+        ):
+            return False
+        start = found.head_at
+        return any(t.low == "from" for t in self.tokens[max(0, start - 4) : max(0, start)])
+
     def is_link(self, token: Token) -> bool:
         """Words that join two figures of one quantity: 'and', 'to', 'up from', ','."""
         if token.is_figure:
@@ -829,6 +854,8 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
             or vocabulary.scope.get(low) is not None
             or vocabulary.period.get(low) is not None
             or low in ("year", "quarter", "month", "week", "ago", "earlier", "later", "before")
+            or vocabulary.modality.get(low) is not None  # "up from a previous estimate of"
+            or low in vocabulary.weak_modifiers
             or bool(self.words.quantity_verb(token))
         )
 

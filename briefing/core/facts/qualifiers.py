@@ -291,6 +291,17 @@ class QualifierWalk(SentenceWalk):
                     index += length
                     matched = True
                     break
+                if (
+                    attribute == "period"
+                    and value == "prior"
+                    and not before
+                    and self.introduces_next_figure(index, length)
+                ):
+                    # "2.2% in 2025, up from a previous estimate of 2.0%": the words
+                    # lead to the old value after them, not back to this one
+                    index += length
+                    matched = True
+                    break
                 current = getattr(found, attribute)
                 if attribute == "modality" and value == "consensus" and current == "forecast":
                     current = ""  # "expected by analysts": others' forecast, not the company's
@@ -319,6 +330,20 @@ class QualifierWalk(SentenceWalk):
                         found.scope = "place:" + name
                         found.words.append(f"{token.text} {tokens[place_at].text}")
             index += 1
+
+    def introduces_next_figure(self, index: int, length: int) -> bool:
+        """The phrase at ``index`` ("up from", "the previous", "former") names an old
+        value that a figure within the next few words states."""
+        tokens = self.tokens
+        words = {t.low for t in tokens[index : index + length]}
+        if not words & {"from", "previous", "previously", "former", "prior", "old"}:
+            return False
+        for ahead in tokens[index + length : index + length + 6]:
+            if ahead.is_figure:
+                return True
+            if ahead.text in (",", ";", ".", "(", ")"):
+                return False
+        return False
 
     def place_start(self, index: int, last: int) -> int:
         """Where a place's name starts after its "in": past "the" and one word such as
