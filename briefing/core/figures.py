@@ -1649,7 +1649,10 @@ def _is_tally(text: str, start: int, end: int, value: float) -> bool:
         return True
     if _TALLY_AFTER.match(text, end) is not None:
         return True
-    if _NEEDED_AFTER.match(text, end) is not None and text[max(0, start - 4) : start].lower() == "the ":
+    if (
+        _NEEDED_AFTER.match(text, end) is not None
+        and text[max(0, start - 4) : start].lower() == "the "
+    ):
         return True
     return _OF_THEM_AFTER.match(text, end) is not None and any(c.isdigit() for c in text[start:end])
 
