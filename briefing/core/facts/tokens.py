@@ -17,13 +17,14 @@ from .vocabulary import Vocabulary
 
 __all__ = ["Token", "proper_words", "tokenize"]
 
-_LETTER = r"[^\W\d_]"
-"""A letter of any script: "Véliz", "Erdoğan" and "Müller" are one word each."""
+_LETTERS = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0370-\u03ff\u0400-\u04ff\u1e00-\u1eff"
+"""Letters of the Latin, Greek and Cyrillic scripts: "Véliz", "Erdoğan" and "Müller"
+are one word each (ranges, not a Unicode class, which made the scan twice as slow)."""
 _WORD = re.compile(
-    rf"(?P<word>{_LETTER}(?:(?:{_LETTER}|-)*{_LETTER})?(?:\.{_LETTER})*\.?)"
+    rf"(?P<word>[{_LETTERS}](?:[{_LETTERS}\-]*[{_LETTERS}])?(?:\.[{_LETTERS}])*\.?)"
     r"(?P<poss>['’]s\b|['’](?=\s))?"
     r"|(?P<number>\d[\d,.]*\d|\d)"
-    r"|(?P<punct>[^\s\w]|_)"
+    rf"|(?P<punct>[^\s{_LETTERS}\d])"
 )
 _HARD_BOUNDARIES = frozenset(';:()[]—–"“”')
 _CLAUSE_MARKS = frozenset(',;:()[]—–"“”')
