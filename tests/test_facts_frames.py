@@ -714,3 +714,27 @@ def test_an_earlier_estimate_after_from_is_the_old_value_of_the_figure_before() 
         frame_of("Revenue was $5 billion, up from $4 billion a year earlier.", "$4 billion").period
         == "prior"
     )
+
+
+def test_an_old_value_after_from_keeps_the_year_it_is_of() -> None:
+    """ "a decrease from the 67.1% turnout in the 2019 elections": the "from" no longer
+    hides the earlier year, so the 2019 turnout stays apart from this one."""
+    day = dt.date(2024, 6, 6)
+    facts = facts_from_text(
+        "This marks a decrease from the 67.1% turnout in the 2019 elections.",
+        article_id="a", source="S", published_day=day,
+    )  # fmt: skip
+    assert [f.frame.period for f in facts] == ["prior"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Turnout fell short of the 2019 polls, when it stood at 67.4 per cent.",
+        "It is lower than the 67.4 per cent turnout five years back.",
+        "Turnout was 67.4 per cent three years ago.",
+    ],
+)
+def test_a_figure_of_an_earlier_election_or_years_back_is_of_another_time(sentence: str) -> None:
+    facts = facts_from_text(sentence, article_id="a", source="S", published_day=dt.date(2024, 6, 6))
+    assert [f.frame.period for f in facts if f.figure.value == 67.4] == ["prior"]

@@ -573,3 +573,15 @@ def test_a_list_of_places_is_one_scope_and_reads_as_written() -> None:
     both = one_holding(facts, 48_000.0)
     assert values(both) == {48_000.0} and len(both.sources) == 2
     assert both.label.endswith("in Turkey and Syria"), both.label
+
+
+def test_voter_turnout_and_turnout_are_one_quantity() -> None:
+    """ "voter turnout" says the turnout's own event again, as "death toll" does: no
+    modifier that makes another quantity of it."""
+    facts = merged(
+        article("a", "One", "Poll", "A voter turnout of 65.79% was recorded."),
+        article("b", "Two", "Poll", "The turnout was 65.79%, the commission said."),
+        article("c", "Three", "Poll", "Turnout was 65.34%, by an early count."),
+    )
+    turnout = one_holding(facts, 65.79)
+    assert values(turnout) == {65.79, 65.34} and len(turnout.sources) == 3

@@ -55,7 +55,10 @@ class QualifierWalk(SentenceWalk):
             spans.append((max(clause_start, found.verb_at - 2), position - 1))
         self.per_unit(found, position, right)
         self.increment(found, position, right)
+        after_from = found.period == "from"
         self.other_year(found, figure, clause_start, right)
+        if after_from and found.period == "prior":
+            found.cue = found.cue or "old"  # "from $14 billion in 2021": old, and of 2021
         if figure.kind is FigureKind.MONEY:
             self.recipient(found, position, right)
         for first, last in _merged_spans(spans):
@@ -124,12 +127,15 @@ class QualifierWalk(SentenceWalk):
     def other_year(self, found: Found, figure: Figure, clause_start: int, right: int) -> None:
         """ "more than 30 people died in 2011", "the 2008 strike": a figure of an earlier
         year than the article's own is of another time."""
-        if found.period or self.year is None or figure.kind is FigureKind.DATE:
+        if (found.period and found.period != "from") or self.year is None:
+            return  # "from": "a decrease from the 67.1% turnout in the 2019 elections"
+        if figure.kind is FigureKind.DATE:
             return
         tokens = self.tokens
         opening = tokens[:3] if len(tokens) > 2 and tokens[0].low in ("in", "since") else []
         if clause_start >= 2 and tokens[clause_start].low == "when":
-            opening = [*opening, tokens[clause_start - 2]]  # "since 2011, when 147 fell ill"
+            # "since 2011, when 147 fell ill", "than the 2019 polls, when it stood at 67.4%"
+            opening = [*opening, *tokens[max(0, clause_start - 4) : clause_start - 1]]
         here = self.position[self.figures.index(figure)]
         others = [
             at for at in range(clause_start, right + 1) if tokens[at].is_figure and at != here
