@@ -738,3 +738,14 @@ def test_an_old_value_after_from_keeps_the_year_it_is_of() -> None:
 def test_a_figure_of_an_earlier_election_or_years_back_is_of_another_time(sentence: str) -> None:
     facts = facts_from_text(sentence, article_id="a", source="S", published_day=dt.date(2024, 6, 6))
     assert [f.frame.period for f in facts if f.figure.value == 67.4] == ["prior"]
+
+
+def test_the_year_a_figure_is_of_is_its_when() -> None:
+    """ "2.2% in 2025": this year or a later one is the figure's own year (an earlier one
+    is another time, read as such)."""
+    day = dt.date(2024, 6, 6)
+    facts = facts_from_text(
+        "Staff see inflation at 2.5% in 2024, 2.2% in 2025, and 1.9% in 2026.",
+        article_id="a", source="S", published_day=day,
+    )  # fmt: skip
+    assert [f.frame.when for f in facts] == ["2024", "2025", "2026"]

@@ -585,3 +585,20 @@ def test_voter_turnout_and_turnout_are_one_quantity() -> None:
     )
     turnout = one_holding(facts, 65.79)
     assert values(turnout) == {65.79, 65.34} and len(turnout.sources) == 3
+
+
+def test_a_projection_for_one_year_is_apart_from_the_next_years_and_revised_with_its_own() -> None:
+    """ "2.5% in 2024, 2.2% in 2025": each figure is of its year; March's 2.0% for 2025
+    is that same projection revised, and never 2024's."""
+    facts = merged(
+        article("a", "One", "Bank", "Staff see inflation at 2.5% in 2024 and 2.2% in 2025.",
+                published="2024-06-06T10:00:00+00:00"),
+        article("b", "Two", "Bank", "The bank expects inflation to average 2.2% in 2025.",
+                published="2024-06-06T12:00:00+00:00"),
+        article("c", "Three", "Bank", "In March it expected inflation of 2.0% in 2025.",
+                published="2024-03-07T10:00:00+00:00"),
+    )  # fmt: skip
+    next_year = one_holding(facts, 2.2)
+    assert values(next_year) == {2.2, 2.0}
+    assert 2.5 not in values(next_year)
+    assert "2025" in next_year.label, next_year.label

@@ -942,16 +942,18 @@ def _sameness(
     first: Cluster, second: Cluster, links: _HeadLinks, vocabulary: Vocabulary
 ) -> float | None:
     """How sure two clusters with different values are one quantity; None if not."""
-    unstated_owner = False
+    unstated = False
     for name in _STRICT_QUALIFIERS:
         if name == "owner" and first.kind is FigureKind.DATE:
             continue  # an event's date is its own, whoever is named
         if first.stated(name) != second.stated(name):
-            if name == "owner" and not (first.stated(name) and second.stated(name)):
-                unstated_owner = True
+            # whose it is, or the year it is of ("2.2% in 2025"), which one side leaves
+            # unsaid: close values may still be one quantity
+            if name in ("owner", "when") and not (first.stated(name) and second.stated(name)):
+                unstated = True
                 continue
             return None
-    if unstated_owner and not _near(first, second):
+    if unstated and not _near(first, second):
         return None
     heads_a = {links.root(first.kind, h)[1] for h in first.heads()}
     heads_b = {links.root(second.kind, h)[1] for h in second.heads()}

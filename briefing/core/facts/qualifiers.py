@@ -57,6 +57,7 @@ class QualifierWalk(SentenceWalk):
         self.increment(found, position, right)
         after_from = found.period == "from"
         self.other_year(found, figure, clause_start, right)
+        self.year_of_figure(found, figure, position)
         if after_from and found.period == "prior":
             found.cue = found.cue or "old"  # "from $14 billion in 2021": old, and of 2021
         if figure.kind is FigureKind.MONEY:
@@ -156,6 +157,19 @@ class QualifierWalk(SentenceWalk):
                 found.period = "prior"
                 found.words.append(token.text)
                 return
+
+    def year_of_figure(self, found: Found, figure: Figure, position: int) -> None:
+        """ "2.2% in 2025", "growth of 0.9% for 2024": the year a figure is of, this
+        year or a later one (an earlier year is another time, not this qualifier)."""
+        if found.when or found.period or self.year is None or figure.kind is FigureKind.DATE:
+            return
+        tokens = self.tokens
+        at = position + 1
+        if at + 1 < len(tokens) and tokens[at].low in ("in", "for"):
+            year = tokens[at + 1].low
+            if len(year) == 4 and year.isdigit() and self.year <= int(year) <= self.year + 5:
+                found.when = year
+                found.words.append(f"{tokens[at].text} {year}")
 
     def increment(self, found: Found, position: int, right: int) -> None:
         """ "an additional $473 million", "six more deaths": an increment, not a total."""

@@ -102,7 +102,7 @@ class Frame(NamedTuple):
     basis: str = ""
     """What a change is measured against: 'year', 'quarter', 'month', 'week'."""
     when: str = ""
-    """Which period the figure is of: 'q3', 'h1', 'full_year'."""
+    """Which period the figure is of: 'q3', 'h1', 'full_year', or a year ('2025')."""
     cue: str = ""
     """'new' (rose to, now, revised) or 'old' (up from, initially)."""
     unit: str = ""
