@@ -749,3 +749,14 @@ def test_the_year_a_figure_is_of_is_its_when() -> None:
         article_id="a", source="S", published_day=day,
     )  # fmt: skip
     assert [f.frame.when for f in facts] == ["2024", "2025", "2026"]
+
+
+def test_gaap_and_non_gaap_are_scopes_and_a_diluted_share_is_a_share() -> None:
+    """ "GAAP earnings per share", "Non-GAAP earnings per diluted share": an acronym in
+    capitals is the scope word itself (it was taken for a name and left out), and
+    "per diluted share" is per share (its noun was "share")."""
+    gaap = frame_of("GAAP earnings per share was $0.78.", "$0.78")
+    assert (gaap.head, gaap.per, gaap.scope) == ("earnings", "share", "reported")
+    adjusted = frame_of("Non-GAAP earnings per diluted share was $0.81.", "$0.81")
+    assert (adjusted.head, adjusted.per, adjusted.scope) == ("earnings", "share", "adjusted")
+    assert frame_of("American Airlines cut 1,200 flights.", "1,200 flights").scope == ""

@@ -207,6 +207,14 @@ class LeftOfFigureWalk(SentenceWalk):
                 items.append(_Item("per", index - 1, index))
                 index -= 2
                 continue
+            if (
+                index > 1
+                and tokens[index - 2].low == "per"
+                and tokens[index - 1].low in self.vocabulary.grammar["unit_adjectives"]
+            ):
+                items.append(_Item("per", index - 2, index))  # "per diluted share"
+                index -= 3
+                continue
             if low in _OWNER_PRONOUNS:
                 items.append(_Item("pron", index, index))
                 index -= 1

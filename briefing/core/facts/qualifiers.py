@@ -298,8 +298,9 @@ class QualifierWalk(SentenceWalk):
                     and self.words.is_name(token)
                     and length == 1
                     and token.low not in ("us", "uk", "eu", "america", "britain", "europe", "china")
+                    and not any(len(part) > 1 and part.isupper() for part in token.text.split("-"))
                 ):
-                    break
+                    break  # (an acronym is the word itself: "GAAP", "Non-GAAP")
                 # before an amount, "up from" makes it the old one only when it ends
                 # right before it
                 if (

@@ -64,6 +64,7 @@ _GRAMMAR_LISTS = (
     "movers",
     "appraisals",
     "place_adjectives",
+    "unit_adjectives",
 )
 
 
