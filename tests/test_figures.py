@@ -351,6 +351,8 @@ def test_a_number_after_a_word_that_is_no_name_still_counts() -> None:
     assert texts("Hackers Steal 400 Customer Records") == ["400 Customer Records"]
     assert texts("The labels, Sony and Universal, own 4,000 albums.") == ["4,000 albums"]
     assert texts("Apple sold 15 million iPhone units.") == ["15 million iPhone units"]
+    # a sentence that starts after a closing quote: "About" is its first word, no name
+    assert texts("It was ‘the largest raise.’ About 96% of members approved.") == ["96%"]
 
 
 def test_a_noun_followed_by_an_object_pronoun_was_a_verb() -> None:

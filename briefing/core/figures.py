@@ -1154,7 +1154,9 @@ def _digits_number(text: str, start: int, end: int) -> _Number | None:
     return _Number(start, end, value, False, False)
 
 
-_NAME_BEFORE_SKIP = re.compile(r"[.!?:;\n]\s*$|^\s*$")
+_NAME_BEFORE_SKIP = re.compile(r"[.!?:;\n][\"'’”)\]]*\s*$|^\s*$")
+"""The end of the sentence before (a closing quote or bracket after its stop too:
+"... wage increase.’ About 96% of members")."""
 
 
 def _ends_a_name(text: str, start: int, end: int, word: str) -> bool:
