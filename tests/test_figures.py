@@ -353,6 +353,9 @@ def test_a_number_after_a_word_that_is_no_name_still_counts() -> None:
     assert texts("Apple sold 15 million iPhone units.") == ["15 million iPhone units"]
     # a sentence that starts after a closing quote: "About" is its first word, no name
     assert texts("It was ‘the largest raise.’ About 96% of members approved.") == ["96%"]
+    # a headline a feed ran into its text: Title Case up to its full stop
+    headline = "BREAK: 33,000 Boeing Union Workers Go On Strike. “IAM said 95% of members voted.”"
+    assert texts(headline) == ["33,000 Boeing Union Workers", "95%"]
 
 
 def test_a_noun_followed_by_an_object_pronoun_was_a_verb() -> None:

@@ -1659,11 +1659,22 @@ def _is_tally(text: str, start: int, end: int, value: float) -> bool:
     return _OF_THEM_AFTER.match(text, end) is not None and any(c.isdigit() for c in text[start:end])
 
 
+_SENTENCE_STOP = re.compile(r"[.!?][\"'’”)\]]*\s")
+
+
 def _title_case_line(text: str, pos: int) -> bool:
-    """True when the line holding ``pos`` is a Title Case headline."""
+    """True when the line holding ``pos`` is a Title Case headline; a headline that a
+    feed ran into its text on one line is read up to its first full stop ("33,000
+    Boeing Union Workers Go On Strike. “IAM said ...")."""
     start = text.rfind("\n", 0, pos) + 1
     end = text.find("\n", pos)
-    words = text[start : end if end >= 0 else len(text)].split()[1:]  # skip the first word
+    end = end if end >= 0 else len(text)
+    for stop in _SENTENCE_STOP.finditer(text, start, pos):
+        start = stop.end()
+    stop_after = _SENTENCE_STOP.search(text, pos, end)
+    if stop_after is not None:
+        end = stop_after.start() + 1
+    words = text[start:end].split()[1:]  # skip the first word
     words = [w for w in words if len(w) > 3 and w[0].isalpha()]
     if len(words) < 3:
         return False
