@@ -1660,15 +1660,20 @@ def _is_tally(text: str, start: int, end: int, value: float) -> bool:
 
 
 _SENTENCE_STOP = re.compile(r"[.!?][\"'’”)\]]*\s")
+_HEADLINE_REACH = 400
+"""How far either side of a number a headline is looked for (a line of a whole
+article is not read again for every number in it)."""
 
 
 def _title_case_line(text: str, pos: int) -> bool:
     """True when the line holding ``pos`` is a Title Case headline; a headline that a
     feed ran into its text on one line is read up to its first full stop ("33,000
     Boeing Union Workers Go On Strike. “IAM said ...")."""
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    end = end if end >= 0 else len(text)
+    reach = max(0, pos - _HEADLINE_REACH)
+    newline = text.rfind("\n", reach, pos)
+    start = newline + 1 if newline >= 0 else reach
+    end = text.find("\n", pos, pos + _HEADLINE_REACH)
+    end = end if end >= 0 else min(len(text), pos + _HEADLINE_REACH)
     for stop in _SENTENCE_STOP.finditer(text, start, pos):
         start = stop.end()
     stop_after = _SENTENCE_STOP.search(text, pos, end)
