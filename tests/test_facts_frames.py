@@ -760,3 +760,12 @@ def test_gaap_and_non_gaap_are_scopes_and_a_diluted_share_is_a_share() -> None:
     adjusted = frame_of("Non-GAAP earnings per diluted share was $0.81.", "$0.81")
     assert (adjusted.head, adjusted.per, adjusted.scope) == ("earnings", "share", "adjusted")
     assert frame_of("American Airlines cut 1,200 flights.", "1,200 flights").scope == ""
+
+
+def test_an_amount_with_no_noun_of_its_own_is_of_what_it_is_for() -> None:
+    """ "and about $323 million for the plaintiffs' attorney fees": the fees are what
+    the amount is; a name or "each" after "for" is whose it is or a unit instead."""
+    sentence = "Damages include $150 million for fraud, and about $323 million for the plaintiffs’ attorney fees."
+    assert frame_of(sentence, "$323 million").head == "fee"
+    assert frame_of("They bought him for €15m.", "€15m").head == ""
+    assert frame_of("Authors get $3,000 for each book.", "$3,000").head != "each"

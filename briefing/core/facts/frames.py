@@ -454,6 +454,15 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
         kind = figure.kind
         token = tokens[index]
         if kind in (FigureKind.MONEY, FigureKind.PERCENT, FigureKind.SIZE):
+            if (
+                kind is FigureKind.MONEY
+                and token.low == "for"
+                and not found.head
+                and not found.event
+                and index + 1 <= clause_end
+            ):
+                self.paid_for(found, index + 1, clause_end)
+                return
             if token.low in ("of", "in") and index + 1 <= clause_end:
                 phrase = self.noun_phrase_starting(index + 1, clause_end)
                 overrides = kind is FigureKind.PERCENT and token.low == "of"
@@ -495,6 +504,25 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
         if kind not in (FigureKind.COUNT, FigureKind.PERCENT) or found.event:
             return
         self.verb_after(found, position, index, clause_end)
+
+    def paid_for(self, found: Found, index: int, clause_end: int) -> None:
+        """ "about $323 million for the plaintiffs' attorney fees": what an amount no
+        noun or verb of its own describes is for (not a name, not "each")."""
+        tokens = self.tokens
+        cursor = index
+        while cursor <= clause_end and (
+            tokens[cursor].low in ("the", "a", "an", "its", "their", "his", "her")
+            or tokens[cursor].possessive
+        ):
+            cursor += 1
+        if cursor > clause_end or not tokens[cursor].is_word:
+            return
+        if self.words.is_name(tokens[cursor]) or tokens[cursor].low in ("each", "every"):
+            return
+        phrase = self.noun_phrase_starting(cursor, clause_end)
+        if phrase is not None:
+            head, written, mods, _last = phrase
+            found.set_head(head, written, mods, cursor)
 
     def verb_after(self, found: Found, position: int, index: int, clause_end: int) -> None:
         """The verb of a figure that is its sentence's subject, and for "voted to
