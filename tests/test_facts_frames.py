@@ -53,6 +53,8 @@ def parts(frame: Frame) -> dict[str, Any]:
             "8.5 million Windows devices",
             {"head": "device", "event": "affected"},
         ),
+        ("He is now on the hook for $1.5 million.", "$1.5 million", {"event": "paid"}),
+        ("Jones owes $1.44 billion to the families.", "$1.44 billion", {"event": "paid"}),
         (
             "On Friday, Delta cancelled 7,000 flights over five days.",
             "7,000 flights",
