@@ -602,3 +602,24 @@ def test_a_projection_for_one_year_is_apart_from_the_next_years_and_revised_with
     assert values(next_year) == {2.2, 2.0}
     assert 2.5 not in values(next_year)
     assert "2025" in next_year.label, next_year.label
+
+
+def test_modifiers_that_share_a_word_may_name_one_quantity() -> None:
+    """ "impacted ready-to-eat deli meat products" and "deli meats" share "deli": two
+    dates of their production are a disagreement; "data-center revenue" and "revenue"
+    share no modifier and stay two quantities."""
+    facts = merged(
+        article("a", "One", "Recall",
+                "The impacted ready-to-eat deli meat products were produced on June 27.",
+                published="2024-07-31T10:00:00+00:00"),
+        article("b", "Two", "Recall", "Other ready-to-eat deli meat products were produced on June 27.",
+                published="2024-07-31T10:00:00+00:00"),
+        article("c", "Three", "Recall", "The deli meats were produced on June 17.",
+                published="2024-07-31T10:00:00+00:00"),
+        article("d", "Four", "Earnings", "Data-center revenue was $30.8 billion."),
+        article("e", "Five", "Earnings", "Revenue was $31.1 billion in the quarter."),
+    )  # fmt: skip
+    produced = one_holding(facts, "2024-06-27")
+    assert values(produced) == {"2024-06-27", "2024-06-17"}
+    assert produced.status == "differs"
+    assert one_holding(facts, 30.8e9) is not one_holding(facts, 31.1e9)

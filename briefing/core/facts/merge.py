@@ -981,7 +981,7 @@ def _sameness(
     for word in first.heads() & second.heads():
         mods_a = {m.modifier for m in first.mentions if m.head == word}
         mods_b = {m.modifier for m in second.mentions if m.head == word}
-        if not (mods_a & mods_b):
+        if not (mods_a & mods_b) and not _modifiers_overlap(mods_a, mods_b):
             return None
     if not _may_join(first, second):
         return None
@@ -989,6 +989,14 @@ def _sameness(
         (_distance(first, v) for v in second.values() if not isinstance(v, str)), default=0.0
     )
     return (2.0 if same_head else 0.0) + (1.0 if same_event else 0.0) - distance
+
+
+def _modifiers_overlap(first: set[str], second: set[str]) -> bool:
+    """ "deli meat" and "impacted ready-to-eat deli meat": modifiers that share a word
+    may name one thing; "data-center revenue" and "revenue" share none."""
+    words_a = {w for mods in first for w in mods.split()}
+    words_b = {w for mods in second for w in mods.split()}
+    return bool(words_a & words_b)
 
 
 def _near(first: Cluster, second: Cluster) -> bool:
