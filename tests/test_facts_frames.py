@@ -771,3 +771,10 @@ def test_an_amount_with_no_noun_of_its_own_is_of_what_it_is_for() -> None:
     assert frame_of(sentence, "$323 million").head == "fee"
     assert frame_of("They bought him for €15m.", "€15m").head == ""
     assert frame_of("Authors get $3,000 for each book.", "$3,000").head != "each"
+
+
+def test_the_company_money_went_into_is_not_what_the_money_is() -> None:
+    """ "invested $13 billion in OpenAI": OpenAI is where the money went, not the noun
+    the amount measures (as "damage" in "$34 billion in damage" is)."""
+    assert frame_of("Microsoft has invested $13 billion in OpenAI.", "$13 billion").head == ""
+    assert frame_of("The storm caused $34 billion in damage.", "$34 billion").head == "damage"

@@ -463,7 +463,11 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
             ):
                 self.paid_for(found, index + 1, clause_end)
                 return
-            if token.low in ("of", "in") and index + 1 <= clause_end:
+            if (
+                token.low in ("of", "in")
+                and index + 1 <= clause_end
+                and not (kind is FigureKind.MONEY and self.invested_in(found, index))
+            ):
                 phrase = self.noun_phrase_starting(index + 1, clause_end)
                 overrides = kind is FigureKind.PERCENT and token.low == "of"
                 if phrase is not None and overrides and found.head:
@@ -504,6 +508,18 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
         if kind not in (FigureKind.COUNT, FigureKind.PERCENT) or found.event:
             return
         self.verb_after(found, position, index, clause_end)
+
+    def invested_in(self, found: Found, index: int) -> bool:
+        """ "invested $13 billion in OpenAI", "a $13 billion stake in OpenAI": the name
+        after "in" is what the money went into, not what it is nor a place."""
+        tokens = self.tokens
+        if tokens[index].low != "in" or index + 1 >= len(tokens):
+            return False
+        following = tokens[index + 1]
+        if not self.words.is_name(following):
+            return False
+        invested = self.vocabulary.event_class(found.event) == "invested" if found.event else False
+        return invested or found.head in ("stake", "investment")
 
     def paid_for(self, found: Found, index: int, clause_end: int) -> None:
         """ "about $323 million for the plaintiffs' attorney fees": what an amount no
