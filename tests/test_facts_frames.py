@@ -777,4 +777,5 @@ def test_the_company_money_went_into_is_not_what_the_money_is() -> None:
     """ "invested $13 billion in OpenAI": OpenAI is where the money went, not the noun
     the amount measures (as "damage" in "$34 billion in damage" is)."""
     assert frame_of("Microsoft has invested $13 billion in OpenAI.", "$13 billion").head == ""
+    assert frame_of("Microsoft holds a $13 billion stake in OpenAI.", "$13 billion").head == "stake"
     assert frame_of("The storm caused $34 billion in damage.", "$34 billion").head == "damage"

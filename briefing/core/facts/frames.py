@@ -518,8 +518,10 @@ class _SentenceReader(LeftOfFigureWalk, QualifierWalk):
         following = tokens[index + 1]
         if not self.words.is_name(following):
             return False
-        invested = self.vocabulary.event_class(found.event) == "invested" if found.event else False
-        return invested or found.head in ("stake", "investment")
+        vocabulary = self.vocabulary
+        return (bool(found.event) and vocabulary.event_class(found.event) == "invested") or (
+            bool(found.head) and vocabulary.event_class(found.head, noun=True) == "invested"
+        )
 
     def paid_for(self, found: Found, index: int, clause_end: int) -> None:
         """ "about $323 million for the plaintiffs' attorney fees": what an amount no
