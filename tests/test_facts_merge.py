@@ -623,3 +623,18 @@ def test_modifiers_that_share_a_word_may_name_one_quantity() -> None:
     assert values(produced) == {"2024-06-27", "2024-06-17"}
     assert produced.status == "differs"
     assert one_holding(facts, 30.8e9) is not one_holding(facts, 31.1e9)
+
+
+def test_counts_of_a_state_on_two_days_are_no_revision_without_two_reports_each() -> None:
+    """ "542 seats" counted on one day by two outlets, "406 seats" the day before by
+    one: nothing is said to have happened to the seats, so the days alone do not make
+    one a revision of the other (a toll, which something happened to, may be)."""
+    facts = merged(
+        article("a", "One", "Poll", "Votes were counted for 542 seats.",
+                published="2024-06-05T10:00:00+00:00"),
+        article("b", "Two", "Poll", "Counting was under way for 542 seats.",
+                published="2024-06-05T12:00:00+00:00"),
+        article("c", "Three", "Poll", "Early trends in 406 seats showed a lead.",
+                published="2024-06-04T10:00:00+00:00"),
+    )  # fmt: skip
+    assert 406.0 not in values(one_holding(facts, 542.0))
