@@ -745,7 +745,8 @@ def _revised_between(earlier: Sequence[Mention], later: Sequence[Mention]) -> bo
     "up from", "now"), or one source gave both values on different days, or every
     report of one value came before every report of the other, over at least three
     reports (a tally that outlets followed, not one stray figure) and, for a count
-    of which nothing is said to have happened, at least two on each side."""
+    of which nothing is said to have happened nor as of which day it stands, at
+    least two on each side."""
     for mention in earlier:
         if mention.cue:
             return True
@@ -772,10 +773,12 @@ def _revised_between(earlier: Sequence[Mention], later: Sequence[Mention]) -> bo
     )
     if not (ordered and len(days_a) + len(days_b) >= 3):
         return False
-    if (len(days_a) < 2 or len(days_b) < 2) and not any(m.event for m in (*earlier, *later)):
+    if (len(days_a) < 2 or len(days_b) < 2) and not any(
+        m.event or m.fact.frame.as_of for m in (*earlier, *later)
+    ):
         # "542 seats" one day and "406 seats" the day before: counts that say nothing
-        # happened to them are states, not a tally that moved; one report on either
-        # side is not enough to call it a revision
+        # happened to them, nor as of which day they stand, are states, not a tally
+        # that moved; one report on either side is not enough to call it a revision
         return False
     # Time alone does not make 207,528 pounds and 7 million pounds one tally. Each
     # value is compared with its nearest on the other side: a toll of 430 on the first
