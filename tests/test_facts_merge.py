@@ -560,6 +560,18 @@ def test_labels_say_a_word_once() -> None:
     )
     assert one_holding(facts, 31.5).label == "The Greens: vote share won"
     assert one_holding(facts, 100e6).label == "Nvidia: amount pledged"
+    eps = merged(
+        article(
+            "e",
+            "Five",
+            "Earnings",
+            "Earnings per share: 81 cents adjusted vs. 75 cents adjusted expected by LSEG",
+        ),
+        article(
+            "f", "Six", "Earnings", "Analysts expected adjusted earnings of 75 cents per share."
+        ),
+    )
+    assert one_holding(eps, 0.75).label.lower().count("adjusted") == 1, one_holding(eps, 0.75).label
 
 
 def test_a_list_of_places_is_one_scope_and_reads_as_written() -> None:

@@ -137,7 +137,7 @@ def label_for(mentions: Sequence[Mention], vocabulary: Vocabulary) -> str:
         text = f"People {participle}" if event in _CASUALTIES else _capital(participle)
     else:
         text = "Count"
-    text = _with_qualifiers(text, stated, kind)
+    text = _words_once(_with_qualifiers(text, stated, kind))
     if owner:
         text = f"{owner}: {text if _keeps_capital(text) else text[0].lower() + text[1:]}"
     return vocabulary.labels.get(text.lower(), text)
@@ -328,3 +328,20 @@ def _place_title(place: str) -> str:
     """ "turkey and syria" -> "Turkey and Syria"; "bosnia and herzegovina" too."""
     return " ".join(w if w in ("and", "of", "the", "&") else w[:1].upper() + w[1:]
                     for w in place.split())  # fmt: skip
+
+
+def _words_once(text: str) -> str:
+    """ "Adjusted earnings adjusted per share" -> "Adjusted earnings per share": a word
+    the label's name already says is not said again before its first comma or bracket
+    ("year on year" after a comma is a phrase of its own)."""
+    cut = min((at for at in (text.find(" ("), text.find(",")) if at >= 0), default=len(text))
+    name, rest = text[:cut], text[cut:]
+    seen: set[str] = set()
+    kept: list[str] = []
+    for word in name.split(" "):
+        key = word.lower()
+        if key in seen and key.isalpha() and len(key) > 3:
+            continue
+        seen.add(key)
+        kept.append(word)
+    return " ".join(kept) + rest
