@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from _facts_cases import article, holding, merged, one_holding, same_fact, values
 
+from briefing.core.facts.labels import _words_once
 from briefing.core.models import Article, FactsVocabulary
 
 # --------------------------------------------------------------------------- one quantity
@@ -560,18 +561,12 @@ def test_labels_say_a_word_once() -> None:
     )
     assert one_holding(facts, 31.5).label == "The Greens: vote share won"
     assert one_holding(facts, 100e6).label == "Nvidia: amount pledged"
-    eps = merged(
-        article(
-            "e",
-            "Five",
-            "Earnings",
-            "Earnings per share: 81 cents adjusted vs. 75 cents adjusted expected by LSEG",
-        ),
-        article(
-            "f", "Six", "Earnings", "Analysts expected adjusted earnings of 75 cents per share."
-        ),
+    # the scope word before a name that already says it: only the first is kept, and
+    # a phrase after a comma is its own ("year on year")
+    assert _words_once("Adjusted earnings adjusted per share (consensus)") == (
+        "Adjusted earnings per share (consensus)"
     )
-    assert one_holding(eps, 0.75).label.lower().count("adjusted") == 1, one_holding(eps, 0.75).label
+    assert _words_once("Change in revenue, year on year") == "Change in revenue, year on year"
 
 
 def test_a_list_of_places_is_one_scope_and_reads_as_written() -> None:
