@@ -11,6 +11,7 @@ import pytest
 
 from briefing.core.facts import facts_from_text
 from briefing.core.facts.frames import Frame
+from briefing.core.facts.tokens import proper_words
 from briefing.core.facts.vocabulary import builtin_vocabulary
 
 DAY = dt.date(2024, 7, 20)
@@ -667,6 +668,8 @@ def test_names_written_with_letters_beyond_ascii_are_one_word() -> None:
     assert frame_of("Nestlé recalled 71 products.", "71 products").owner == "nestlé"
     fee = frame_of("They agreed to buy Alejo Véliz from Rosario Central for €15m.", "€15m")
     assert "liz" not in (fee.owner, fee.head, fee.mods, fee.scope)
+    names, plain = proper_words("They signed Alejo Véliz and Müller, with Étienne.")
+    assert {"véliz", "müller", "étienne"} <= names and "signed" in plain
 
 
 def test_which_report_a_figure_is_makes_no_other_quantity() -> None:

@@ -173,8 +173,10 @@ def _words_between(text: str, start: int, end: int, tokens: list[Token]) -> None
         append(Token(match.group(), *match.span()))
 
 
-_CAPITALISED_INSIDE = re.compile(r"(?<=[a-z,;] )([A-Z][a-zA-Z\-]+)")
-_LOWER_WORD = re.compile(r"(?<![A-Za-z])([a-z][a-z\-]+)")
+_UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
+_LOWER = "a-z\u00df-\u00f6\u00f8-\u00ff"
+_CAPITALISED_INSIDE = re.compile(rf"(?<=[{_LOWER},;] )([{_UPPER}][{_LETTERS}\-]+)")
+_LOWER_WORD = re.compile(rf"(?<![{_LETTERS}])([{_LOWER}][{_LOWER}\-]+)")
 
 
 def proper_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
