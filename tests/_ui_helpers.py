@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from time import monotonic
 
 from textual.pilot import Pilot
 
@@ -217,27 +218,46 @@ def make_app(service: BriefingService, tmp_path: Path, **options: object) -> Bri
     )
 
 
+POLL = 0.005
+"""How often the helpers below look at the app while they wait."""
+
+
+def _quiet(app: BriefingApp) -> bool:
+    return app.loaded and app.main_screen.data is not None and not app.busy
+
+
 async def settle(pilot: Pilot[int], *, timeout: float = 10.0) -> None:
-    """Wait until the cache is painted and no worker runs."""
+    """Wait until the cache is painted, no worker or job runs or is about to start,
+    and their messages are handled: the key facts a load asks for are on screen.
+
+    Quiet twice, with the app's pending messages handled in between: a job posts
+    its last message before it ends, and a handler can start another one.
+    """
     app = pilot.app
     assert isinstance(app, BriefingApp)
-    waited = 0.0
-    while waited < timeout:
-        if app.loaded and app.main_screen.data is not None and not app.busy:
-            break
-        await pilot.pause(0.02)
-        waited += 0.02
-    await pilot.pause()
+    deadline = monotonic() + timeout
+    while True:
+        if _quiet(app):
+            await pilot.pause()
+            if _quiet(app):
+                return
+        elif monotonic() > deadline:
+            raise AssertionError(
+                f"the reader did not settle in {timeout:g} s: loaded={app.loaded}, "
+                f"data={app.main_screen.data is not None}, busy={app.busy}"
+            )
+        else:
+            await pilot.pause(POLL)
 
 
 async def wait_for(pilot: Pilot[int], condition: object, *, timeout: float = 10.0) -> None:
-    waited = 0.0
-    while waited < timeout:
+    deadline = monotonic() + timeout
+    while True:
         if condition():  # type: ignore[operator]
             return
-        await pilot.pause(0.02)
-        waited += 0.02
-    raise AssertionError("condition not met in time")
+        if monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(POLL)
 
 
 _TEXT_ELEMENT = re.compile(
@@ -262,6 +282,25 @@ def screen_text(app: BriefingApp) -> str:
         width = max(row) + 1 if row else 0
         lines.append("".join(row.get(column, " ") for column in range(width)).rstrip())
     return "\n".join(lines)
+
+
+async def painted_text(pilot: Pilot[int], *, rounds: int = 50) -> str:
+    """The characters on screen once a pause changes them no more.
+
+    A layout can give a widget the size that changes what it shows (the refresh
+    count's Resize handler picks a shorter count), and that takes another layout
+    to paint: one pause is not always enough when the idle wait is short.
+    """
+    app = pilot.app
+    assert isinstance(app, BriefingApp)
+    text = screen_text(app)
+    for _ in range(rounds):
+        await pilot.pause()
+        again = screen_text(app)
+        if again == text:
+            return text
+        text = again
+    raise AssertionError(f"the screen still changed after {rounds} pauses")
 
 
 def rss_feed(title: str, items: Iterable[FixtureArticle]) -> bytes:

@@ -33,6 +33,23 @@ def _isolated_dirs(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
 
 
+IDLE_STEP = 0.005
+"""Textual's Pilot waits for the app to be idle twice per key press, in steps of
+1/50 s; steps of 5 ms take a quarter of the time. Idle is still "under 5% CPU in a
+step". The tests do not lean on these waits for anything that takes time: they
+wait for what they need (``settle`` and ``wait_for`` in _ui_helpers)."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _short_idle_steps() -> Iterator[None]:
+    from textual import _wait
+
+    saved = _wait.SLEEP_GRANULARITY, _wait.SLEEP_IDLE
+    _wait.SLEEP_GRANULARITY, _wait.SLEEP_IDLE = IDLE_STEP, IDLE_STEP / 20
+    yield
+    _wait.SLEEP_GRANULARITY, _wait.SLEEP_IDLE = saved
+
+
 @pytest.fixture
 def cache_dir(tmp_path: Path) -> Path:
     return tmp_path / "cache"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _ui_helpers import FIXED_NOW, screen_text, settle, wait_for
+from _ui_helpers import FIXED_NOW, painted_text, screen_text, settle, wait_for
 from rich.cells import cell_len
 
 from briefing.core.service import BriefingService, open_sample, sample_cache_dir
@@ -174,13 +174,11 @@ async def test_the_refresh_progress_keeps_its_count_whole_at_80x24(
         screen.show_status("1,234 articles · 1,200 unread")
         screen.refresh_started(14)
         screen.refresh_advanced(2, 14, "Sample Legal Wire")
-        await pilot.pause()
-        header = screen_text(app).splitlines()[0]
+        header = (await painted_text(pilot)).splitlines()[0]
         assert header.startswith(" Refreshing ━") and " 2/14" in header, header
         assert header.rstrip().endswith(origin), header
         screen.refresh_advanced(120, 1400, "Sample Legal Wire", unit="pages", failed=3)
-        await pilot.pause()
-        header = screen_text(app).splitlines()[0]
+        header = (await painted_text(pilot)).splitlines()[0]
         assert " 120/1400" in header and header.rstrip().endswith(origin), header
         assert "3 failed" in header, header  # the failures are never the part cut
         screen.refresh_stopped()

@@ -356,8 +356,7 @@ async def test_feeds_answering_while_the_sample_loads_win_over_the_sample(
             await wait_for(pilot, lambda: not app.refreshing, timeout=30)
             await pilot.pause(0.3)
             sample_may_finish.set()
-            await pilot.pause(1.0)
-            await settle(pilot)
+            await settle(pilot)  # the sample's job has ended and its load is handled
             assert app.service is service, app.service.origin
             assert not app.showing_fallback
             titles = {a.title for a in app.main_screen.query_one(ArticleList).articles}

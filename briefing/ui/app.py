@@ -161,6 +161,8 @@ class BriefingApp(App[int]):
         self._notice_shown = ""
         self._failed_feeds = 0
         self._jobs: set[threading.Thread] = set()
+        self._jobs_due = 0
+        """Jobs asked for that start after the next refresh (``busy`` counts them)."""
         self.keymap = keymap or Keymap()
         self.prefs_path = prefs_path
         self.prefs: Prefs = load_prefs(prefs_path)
@@ -330,6 +332,12 @@ class BriefingApp(App[int]):
     ) -> None:
         self.start_job(Job.FACTS, self._post_briefing, service, data, rows)
 
+    def _work_out_due_briefing(
+        self, service: BriefingService, data: ReaderData, rows: LoadReason | None
+    ) -> None:
+        self._jobs_due -= 1
+        self.work_out_briefing(service, data, rows)
+
     def start_job(self, job: Job, target: Callable[..., None], *args: object) -> None:
         """Long work (the key facts, a refresh) in a daemon thread.
 
@@ -353,8 +361,10 @@ class BriefingApp(App[int]):
 
     @property
     def busy(self) -> bool:
-        """A worker or a job is still running."""
-        return bool(self._jobs) or any(not worker.is_finished for worker in self.workers)
+        """A worker or a job is still running, or a job is about to start."""
+        if self._jobs or self._jobs_due:
+            return True
+        return any(not worker.is_finished for worker in self.workers)
 
     def _post_data(self, service: BriefingService, data: ReaderData, reason: LoadReason) -> None:
         """In a worker thread: the articles go to the screen; the key facts follow."""
@@ -586,7 +596,8 @@ class BriefingApp(App[int]):
         if data.on_topic_count() or rows is not None:
             # Only once the articles are on screen: working out the facts is CPU-bound
             # Python and would slow that first paint down (the GIL).
-            self.call_after_refresh(self.work_out_briefing, message.service, data, rows)
+            self._jobs_due += 1
+            self.call_after_refresh(self._work_out_due_briefing, message.service, data, rows)
         notice = self.service.notice
         if notice and notice != self._notice_shown and not self.fallback.notice:
             # The standing notice line already says it, and why.
