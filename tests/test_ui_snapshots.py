@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from _ui_helpers import FIXED_NOW, settle
+from _ui_helpers import FIXED_NOW, settle, wait_for
 from textual.pilot import Pilot
 
 from briefing.core.service import open_sample, sample_cache_dir
@@ -90,7 +90,9 @@ def test_search_with_matches_120x40(snap_compare: SnapCompare, sample_app: Brief
     async def search(pilot: Pilot[int]) -> None:
         await quiet(pilot)
         await pilot.press("slash", *"trillion", "enter")
-        await pilot.pause(0.3)
+        app = pilot.app
+        assert isinstance(app, BriefingApp)
+        await wait_for(pilot, lambda: app.main_screen.scope.key == "trillion")
         await settle(pilot)
         await pilot.press("right_square_bracket")
         pilot.app.clear_notifications()
