@@ -88,25 +88,12 @@ async def test_a_task_past_its_time_limit_is_stopped_and_its_worker_killed() -> 
         await pool.aclose()
 
 
-async def test_the_time_limit_does_not_count_the_wait_for_room() -> None:
-    """With one task in flight at a time, a second task waits for the first; its own
-    limit starts only when it is handed to the pool."""
-    pool = WorkerPool(1, in_flight=1)
-    try:
-        await pool.run(square, 1)  # started: the worker's start-up is not in the timings
-        results = await asyncio.gather(
-            pool.run(sleep_then_answer, 1.0, timeout=1.6),
-            pool.run(sleep_then_answer, 1.0, timeout=1.6),
-        )
-        assert results == ["slept", "slept"]
-    finally:
-        await pool.aclose()
-
-
-async def test_the_time_limit_does_not_count_the_wait_for_a_worker() -> None:
-    """Two tasks handed to one worker at once: the second waits in the pool's queue
-    while the first runs, and its own limit starts only when the first ends."""
-    pool = WorkerPool(1, in_flight=2)
+@pytest.mark.parametrize("in_flight", [1, 2])
+async def test_the_time_limit_does_not_count_the_wait_for_room_or_a_worker(in_flight: int) -> None:
+    """Two tasks for one worker: with one in flight at a time, the second waits for
+    room in the pool; with two, it waits in the pool's queue while the first runs.
+    Either way its own limit starts only when it is handed on, not when it is asked."""
+    pool = WorkerPool(1, in_flight=in_flight)
     try:
         await pool.run(square, 1)  # started: the worker's start-up is not in the timings
         results = await asyncio.gather(
