@@ -340,7 +340,7 @@ def cli(config: Path, cache: Path, *args: str) -> subprocess.CompletedProcess[st
 
 def assert_clean(done: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in done.stderr, done.stderr
-    assert "Traceback" not in done.stdout
+    assert "Traceback" not in done.stdout, done.stdout
 
 
 READ_COMMANDS = (("articles",), ("feeds",), ("facts",), ("export",))
