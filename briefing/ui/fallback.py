@@ -3,7 +3,7 @@
 Plain decisions, no Textual: the app asks this object what to do at start,
 what a refresh should fetch, whether a load that arrives is shown, and what the
 standing notice says; it then does it. Tested in milliseconds
-(tests/test_ui_fallback.py), with one Pilot test per path.
+(tests/test_ui_logic.py), with one Pilot test per path.
 """
 
 from __future__ import annotations
