@@ -24,6 +24,7 @@ from _ui_helpers import (
 )
 from conftest import config_text
 from pytest_httpserver import HTTPServer
+from textual.command import CommandPalette
 
 from briefing.core.config import load_config
 from briefing.core.facts import fact_articles
@@ -79,7 +80,7 @@ async def test_r_reads_an_edited_feeds_toml_and_a_bad_edit_keeps_the_old_list(
             await pilot.pause()
             errors = [n.message for n in app._notifications if n.severity == "error"]
             assert len(errors) == 1 and "invalid TOML" in errors[0]
-            assert errors[0].endswith("— kept the feeds from before.") and "\n" not in errors[0]
+            assert errors[0].startswith("Kept the feeds from before: ") and "\n" not in errors[0]
             assert [f.name for f in service.config.feeds] == ["Legal Desk"]
             # r after another bad edit: the feeds from before are fetched, and the
             # summary of that refresh does not put the error out of sight.
@@ -90,7 +91,7 @@ async def test_r_reads_an_edited_feeds_toml_and_a_bad_edit_keeps_the_old_list(
             await wait_for(pilot, lambda: app.last_summary is not summary and not app.refreshing)
             await pilot.pause()
             assert "invalid TOML" in footer_message(app)
-            assert footer_message(app).endswith("kept the feeds from before.")
+            assert footer_message(app).startswith("Kept the feeds from before: ")
             assert [f.name for f in service.config.feeds] == ["Legal Desk"]
     finally:
         if app.sample_service is not None:
@@ -113,8 +114,85 @@ async def test_r_after_a_bad_edit_in_sample_mode_keeps_the_error_in_sight(tmp_pa
             await pilot.press("r")
             await pilot.pause(0.1)
             assert "invalid TOML" in footer_message(app)
-            assert footer_message(app).endswith("kept the feeds from before.")
+            assert footer_message(app).startswith("Kept the feeds from before: ")
             assert not app.refreshing
+    finally:
+        if app.sample_service is not None:
+            app.sample_service.store.close()
+        service.store.close()
+
+
+async def test_a_fixed_feeds_toml_read_again_replaces_its_error_and_the_error_shows_its_point(
+    tmp_path: Path,
+) -> None:
+    """Issue 14 audit (G3): after a refused edit, the fix and ctrl+r left the error on
+    show for its full 7 s, and "Read … again" never appeared. At 120 columns the error's
+    end ("kept the feeds from before") was cut off: it comes first now."""
+    folder = tmp_path / "a-folder-with-a-rather-long-name" / "and-another-one-below-it"
+    folder.mkdir(parents=True)
+    path = folder / "feeds.toml"
+    path.write_text(config_text([]), encoding="utf-8")
+    service = BriefingService(load_config(path), Store(tmp_path / "cache"))
+    app = make_app(service, tmp_path)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: app.service.origin == DataOrigin.SAMPLE, timeout=30)
+            await settle(pilot)
+            good = path.read_text(encoding="utf-8")
+            path.write_text(good + "\n[[feeds]\n", encoding="utf-8")
+            await pilot.press("ctrl+r")
+            await pilot.pause()
+            assert "invalid TOML" in footer_message(app)
+            footer = screen_text(app).splitlines()[-1].strip()
+            assert footer.startswith("Kept the feeds from before: ")
+            assert footer.endswith("…")  # cut, as every cut is, with an ellipsis
+            path.write_text(good, encoding="utf-8")
+            await pilot.press("ctrl+r")
+            await pilot.pause()
+            assert footer_message(app).startswith("Read ")
+            assert footer_message(app).endswith("again: 0 feeds, 0 enabled.")
+    finally:
+        if app.sample_service is not None:
+            app.sample_service.store.close()
+        service.store.close()
+
+
+async def test_a_refresh_without_failures_replaces_the_failure_of_the_last_one(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """Issue 14 audit (G3): a refresh that went well left the last one's "Feed failed"
+    error on show over its own summary."""
+    failing = [True]
+
+    def feed(request: object) -> object:
+        from werkzeug import Response
+
+        if failing[0]:
+            return Response("down", status=500)
+        return Response(
+            rss_feed("Legal Desk", FEEDS["Legal Desk"]), content_type="application/rss+xml"
+        )
+
+    httpserver.expect_request("/legal.rss").respond_with_handler(feed)  # type: ignore[arg-type]
+    legal = {"Legal Desk": FEEDS["Legal Desk"]}
+    service = build_service(
+        tmp_path / "cache", legal, urls={"Legal Desk": httpserver.url_for("/legal.rss")}
+    )
+    app = make_app(service, tmp_path)
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await settle(pilot)
+            summary = app.last_summary
+            await pilot.press("R")
+            await wait_for(pilot, lambda: app.last_summary is not summary and not app.refreshing)
+            await pilot.pause()
+            assert footer_message(app).startswith("Feed failed: Legal Desk")
+            failing[0] = False
+            summary = app.last_summary
+            await pilot.press("R")
+            await wait_for(pilot, lambda: app.last_summary is not summary and not app.refreshing)
+            await pilot.pause()
+            assert footer_message(app) and "failed" not in footer_message(app)
     finally:
         if app.sample_service is not None:
             app.sample_service.store.close()
@@ -163,9 +241,9 @@ def record_footer(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     shown: list[str] = []
     original = KeyBar.show_message
 
-    def show(bar: KeyBar, text: str, severity: str, timeout: float) -> None:
+    def show(bar: KeyBar, text: str, severity: str, timeout: float, **options: object) -> None:
         shown.append(text)
-        original(bar, text, severity, timeout)
+        original(bar, text, severity, timeout, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(KeyBar, "show_message", show)
     return shown
@@ -543,6 +621,72 @@ async def test_unread_only_hides_read_articles_and_is_remembered(tmp_path: Path)
     service.store.close()
 
 
+async def test_a_and_capital_c_mark_read_and_count_in_words(tmp_path: Path) -> None:
+    """A marks the list read, C every source; "1 article", never "1 articles"."""
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        sources = app.main_screen.query_one(SourceList)
+        sources.focus()
+        sources.highlight_id(feed_key("Legal Desk"))
+        await pilot.pause()
+        legal = len(list_of(app).articles)
+        assert legal >= 2
+        await pilot.press(*["n"] * (legal - 1))
+        app.clear_notifications()
+        await pilot.press("A")
+        assert [n.message for n in app._notifications] == ["Marked 1 article read."]
+        assert all(a.read for a in list_of(app).articles)
+        data = app.main_screen.data
+        assert data is not None
+        unread = sum(1 for a in data.on_topic if not a.read)
+        assert unread >= 2
+        app.clear_notifications()
+        await pilot.press("C")
+        assert [n.message for n in app._notifications] == [
+            f"Marked {unread} articles read, in every source."
+        ]
+        assert all(a.read for a in app.main_screen.data.on_topic)  # type: ignore[union-attr]
+        app.clear_notifications()
+        await pilot.press("C")
+        assert [n.message for n in app._notifications] == ["Every article is already read."]
+    await_store_flags(app)
+    service.store.close()
+
+
+async def test_colon_opens_the_command_palette(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("colon")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.main_screen)
+    service.store.close()
+
+
+async def test_minus_narrows_the_focused_pane_and_is_remembered(tmp_path: Path) -> None:
+    service = build_service(tmp_path / "cache")
+    app = make_app(service, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("1")
+        pane = app.main_screen.query_one("#sources-pane")
+        before = pane.region.width
+        await pilot.press("minus", "minus")
+        await pilot.pause()
+        narrower = pane.region.width
+        assert narrower < before
+    assert load_prefs().sources_width == narrower
+    again = make_app(service, tmp_path)
+    async with again.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        assert again.main_screen.query_one("#sources-pane").region.width == narrower
+    service.store.close()
+
+
 async def test_capital_j_and_k_step_through_the_sources(tmp_path: Path) -> None:
     service = build_service(tmp_path / "cache")
     app = make_app(service, tmp_path)
@@ -661,18 +805,30 @@ async def test_q_from_a_search_result_at_80x24_goes_back_to_the_results(tmp_path
     service.store.close()
 
 
-async def test_theme_screenshot_keys_panel_and_marks(tmp_path: Path) -> None:
+async def test_theme_screenshot_keys_panel_and_marks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Defect 7: the theme is kept; Screenshot works without ~/Downloads; Esc closes the
     Keys panel; 1 goes to the feed list; ✓ (feed OK) is not ● (unread)."""
+    home = tmp_path / "home"  # no Downloads in it, whatever the machine running this has
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DOWNLOAD_DIR", raising=False)
+    working = tmp_path / "working"
+    working.mkdir()
+    monkeypatch.chdir(working)
     service = build_service(tmp_path / "cache")
     app = make_app(service, tmp_path)
+    app.export_dir = None  # as `briefing` runs it: the working directory
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
         app.theme = "nord"
         await pilot.pause()
         commands = {c.title: c for c in app.get_system_commands(app.main_screen)}
         commands["Screenshot"].callback()
-        await wait_for(pilot, lambda: list(tmp_path.glob("*.svg")))
+        await wait_for(pilot, lambda: list(working.glob("*.svg")))
+        assert not (home / "Downloads").exists()
+        assert not [n for n in app._notifications if n.severity == "error"]
         commands["Keys"].callback()
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)

@@ -48,6 +48,7 @@ from briefing.ui.messages import (
     LinkOpened,
     LinkRequested,
     LoadReason,
+    MessageTopic,
     PrefsChanged,
     RefreshFinished,
     RefreshPagesProgress,
@@ -61,6 +62,7 @@ from briefing.ui.messages import (
 from briefing.ui.prefs import Prefs, load_prefs, save_prefs
 from briefing.ui.reports import (
     MAX_FAILURE_TOASTS,
+    config_refused_text,
     failures_text,
     feed_failure_text,
     feeds_refreshed_text,
@@ -248,14 +250,18 @@ class BriefingApp(App[int]):
         severity: SeverityLevel = "information",
         timeout: float | None = None,
         markup: bool = True,
+        topic: MessageTopic | None = None,
     ) -> None:
         """Messages show in the footer's place for a few seconds, never over the text
-        (Textual's toasts are hidden by app.tcss); they are kept as notifications too."""
+        (Textual's toasts are hidden by app.tcss); they are kept as notifications too.
+
+        An error stays on show over lesser messages, unless one on its ``topic`` says
+        it is resolved (see ``KeyBar.show_message``)."""
         seconds = min(timeout or MESSAGE_SECONDS[severity], MESSAGE_SECONDS[severity])
         super().notify(message, title=title, severity=severity, timeout=seconds, markup=markup)
         text = f"{title}: {message}" if title else message
         if self.main_screen.is_mounted:
-            self.main_screen.show_message(text, severity, seconds)
+            self.main_screen.show_message(text, severity, seconds, topic=topic)
 
     def clear_notifications(self) -> None:
         super().clear_notifications()
@@ -521,7 +527,12 @@ class BriefingApp(App[int]):
         if message.job is Job.REFRESH:
             self.refreshing = False
             self.main_screen.refresh_stopped()
-            self.notify(f"Refresh failed: {reason}", severity="error", markup=False)
+            self.notify(
+                f"Refresh failed: {reason}",
+                severity="error",
+                markup=False,
+                topic=MessageTopic.REFRESH,
+            )
             if self.fallback.refresh_failed(reason):
                 self.open_sample()
         elif message.job in (Job.LOAD, Job.SAMPLE):
@@ -666,19 +677,29 @@ class BriefingApp(App[int]):
         if len(errors) > MAX_FAILURE_TOASTS:
             hint = "; see Sources." if shows_feeds else ". Press r to try again."
             self.notify(
-                failures_text(errors, hint), title="Feeds failed", severity="error", markup=False
+                failures_text(errors, hint),
+                title="Feeds failed",
+                severity="error",
+                markup=False,
+                topic=MessageTopic.REFRESH,
             )
         else:
             for result in errors:
                 self.notify(
-                    feed_failure_text(result), title="Feed failed", severity="error", markup=False
+                    feed_failure_text(result),
+                    title="Feed failed",
+                    severity="error",
+                    markup=False,
+                    topic=MessageTopic.REFRESH,
                 )
         if summary.any_succeeded:
             text = feeds_refreshed_text(summary)
+            # Without failures, the summary says that a failed refresh is behind us.
             self.notify(
                 text + "; checking full texts…" if pages_follow else text,
                 severity="warning" if errors else "information",
                 markup=False,
+                topic=None if errors else MessageTopic.REFRESH,
             )
 
     def on_feeds_refreshed(self, message: FeedsRefreshed) -> None:
@@ -879,6 +900,7 @@ class BriefingApp(App[int]):
         self.notify(
             f"Read {clean_line(str(location.path))} again: {feeds}, {enabled} enabled.",
             markup=False,
+            topic=MessageTopic.CONFIG,
         )
         if self.fallback.standing_in:
             self._show_user_feeds()
@@ -888,7 +910,10 @@ class BriefingApp(App[int]):
 
     def _config_refused(self, error: str) -> None:
         self.notify(
-            f"{clean_line(error)} — kept the feeds from before.", severity="error", markup=False
+            config_refused_text(error),
+            severity="error",
+            markup=False,
+            topic=MessageTopic.CONFIG,
         )
 
     def open_sample(self) -> None:

@@ -32,6 +32,15 @@ class LoadReason(StrEnum):
     """feeds.toml was read again (its feeds or topic changed)."""
 
 
+class MessageTopic(StrEnum):
+    """What a footer message is about: an error stays on show over lesser messages,
+    except one on the same topic, which tells that the error is resolved (a fixed
+    feeds.toml read, a refresh without failures)."""
+
+    CONFIG = "config"
+    REFRESH = "refresh"
+
+
 class Job(StrEnum):
     """The work a worker or a job thread does; named when it fails."""
 

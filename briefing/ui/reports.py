@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 from briefing.core.models import FeedResult, PageReport, RefreshSummary
 from briefing.core.textclean import clean_line
@@ -25,6 +26,19 @@ SAMPLE_OFFLINE_NOTICE = (
     "Offline (--offline) with an empty cache: showing the bundled SAMPLE"
     " (fictional articles). Start briefing without --offline to fetch your feeds."
 )
+
+
+def config_refused_text(error: str) -> str:
+    """A refused feeds.toml in one line, what it means first: a footer cuts the end of
+    a long line, and the file's path is most of it (shortened to ~ under home)."""
+    line = clean_line(error)
+    try:
+        home = str(Path.home())
+    except RuntimeError:  # no home to be found
+        home = ""
+    if home not in ("", "/"):
+        line = line.replace(home + "/", "~/")
+    return f"Kept the feeds from before: {line}"
 
 
 def no_enabled_feeds_text(config_path: str | None) -> str:

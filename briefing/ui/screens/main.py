@@ -333,9 +333,11 @@ class MainScreen(Screen[None]):
         self.query_one(NoticeLine).show(text)
         self._apply_layout(self.app.size.width, self.app.size.height)  # its rows are not the panes'
 
-    def show_message(self, text: str, severity: str, timeout: float) -> None:
+    def show_message(
+        self, text: str, severity: str, timeout: float, *, topic: str | None = None
+    ) -> None:
         """A notification, in the footer's place for a few seconds."""
-        self.query_one(KeyBar).show_message(text, severity, timeout)
+        self.query_one(KeyBar).show_message(text, severity, timeout, topic=topic)
 
     def clear_message(self) -> None:
         self.query_one(KeyBar).clear_message()

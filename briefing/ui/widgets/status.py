@@ -358,6 +358,8 @@ class KeyBar(Horizontal):
         self._message_timer: Timer | None = None
         self._message_severity: str | None = None
         """The severity of the message on show; None when the keys show."""
+        self._message_topic: str | None = None
+        """What the message on show is about, if an error on it may be resolved."""
 
     def compose(self) -> ComposeResult:
         from briefing.ui.keymap import COMMANDS
@@ -416,13 +418,23 @@ class KeyBar(Horizontal):
         for (label, _), shown in zip(labels, footer_fit(widths, room), strict=True):
             label.set_class(not shown, "-no-room")
 
-    def show_message(self, text: str, severity: str, timeout: float) -> None:
+    def show_message(
+        self, text: str, severity: str, timeout: float, *, topic: str | None = None
+    ) -> None:
         """Show a message for ``timeout`` seconds; an error on show is not replaced by a
         lesser message (a refresh summary right after a refused feeds.toml, say): it
-        stays its full time, and the lesser one is kept in the notifications only."""
-        if self._message_severity == "error" and severity != "error":
+        stays its full time, and the lesser one is kept in the notifications only.
+
+        A lesser message on the error's own ``topic`` does replace it: it says the
+        error is resolved (feeds.toml, fixed, was read again)."""
+        if (
+            self._message_severity == "error"
+            and severity != "error"
+            and (topic is None or topic != self._message_topic)
+        ):
             return
         self._message_severity = severity
+        self._message_topic = topic
         line = self.query_one(MessageLine)
         line.update(Text(clean_line(text)))
         line.set_class(severity == "warning", "-warning")
@@ -434,6 +446,7 @@ class KeyBar(Horizontal):
 
     def clear_message(self) -> None:
         self._message_severity = None
+        self._message_topic = None
         self.remove_class("-message")
 
 
