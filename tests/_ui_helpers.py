@@ -222,6 +222,14 @@ POLL = 0.005
 """How often the helpers below look at the app while they wait."""
 
 
+def close_stores(app: BriefingApp, service: BriefingService) -> None:
+    """Close the caches a test's app opened: the user's and, when it stood in, the
+    sample's."""
+    if app.sample_service is not None:
+        app.sample_service.store.close()
+    service.store.close()
+
+
 def _quiet(app: BriefingApp) -> bool:
     return app.loaded and app.main_screen.data is not None and not app.busy
 

@@ -15,6 +15,7 @@ from _ui_helpers import (
     article_text,
     body,
     build_service,
+    close_stores,
     fixture_id,
     make_app,
     rss_feed,
@@ -94,9 +95,7 @@ async def test_r_reads_an_edited_feeds_toml_and_a_bad_edit_keeps_the_old_list(
             assert footer_message(app).startswith("Kept the feeds from before: ")
             assert [f.name for f in service.config.feeds] == ["Legal Desk"]
     finally:
-        if app.sample_service is not None:
-            app.sample_service.store.close()
-        service.store.close()
+        close_stores(app, service)
 
 
 async def test_r_after_a_bad_edit_in_sample_mode_keeps_the_error_in_sight(tmp_path: Path) -> None:
@@ -117,9 +116,7 @@ async def test_r_after_a_bad_edit_in_sample_mode_keeps_the_error_in_sight(tmp_pa
             assert footer_message(app).startswith("Kept the feeds from before: ")
             assert not app.refreshing
     finally:
-        if app.sample_service is not None:
-            app.sample_service.store.close()
-        service.store.close()
+        close_stores(app, service)
 
 
 async def test_a_fixed_feeds_toml_read_again_replaces_its_error_and_the_error_shows_its_point(
@@ -152,9 +149,7 @@ async def test_a_fixed_feeds_toml_read_again_replaces_its_error_and_the_error_sh
             assert footer_message(app).startswith("Read ")
             assert footer_message(app).endswith("again: 0 feeds, 0 enabled.")
     finally:
-        if app.sample_service is not None:
-            app.sample_service.store.close()
-        service.store.close()
+        close_stores(app, service)
 
 
 async def test_a_refresh_without_failures_replaces_the_failure_of_the_last_one(
@@ -194,9 +189,7 @@ async def test_a_refresh_without_failures_replaces_the_failure_of_the_last_one(
             await pilot.pause()
             assert footer_message(app) and "failed" not in footer_message(app)
     finally:
-        if app.sample_service is not None:
-            app.sample_service.store.close()
-        service.store.close()
+        close_stores(app, service)
 
 
 async def test_n_opens_the_highlighted_unread_article_then_goes_on_to_the_next_source(
@@ -957,9 +950,7 @@ async def test_at_80x24_the_sample_notice_keeps_its_reason_and_lists_your_feeds(
             view = app.main_screen.query_one(ArticleView)
             assert view.empty_text.startswith("No articles from Legal Desk yet: HTTP 404")
     finally:
-        if app.sample_service is not None:
-            app.sample_service.store.close()
-        service.store.close()
+        close_stores(app, service)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
@@ -988,9 +979,7 @@ async def test_a_long_feeds_toml_path_is_cut_in_the_middle_keeping_the_file_name
             assert heading.endswith("…/feeds.toml") and heading.startswith(str(tmp_path)[:4]), line
             assert line.split("feeds.toml)")[0].count("…") == 1, line
     finally:
-        if app.sample_service is not None:
-            app.sample_service.store.close()
-        service.store.close()
+        close_stores(app, service)
 
 
 def test_fixture_ids_are_stable() -> None:

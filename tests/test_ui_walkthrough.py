@@ -11,6 +11,7 @@ from _ui_helpers import (
     FEEDS,
     FIXED_NOW,
     build_service,
+    close_stores,
     make_app,
     rss_feed,
     screen_text,
@@ -213,9 +214,7 @@ async def test_r_after_the_sample_fallback_tries_the_users_feeds_and_switches_to
             await settle(pilot)
             assert len(httpserver.log) == 4 and app.service is service
     finally:
-        if app.sample_service is not None:
-            app.sample_service.store.close()
-        service.store.close()
+        close_stores(app, service)
 
 
 async def test_with_demo_r_refreshes_the_sample_and_no_fallback_notice_shows(
@@ -263,9 +262,7 @@ async def test_many_failed_feeds_make_one_notification_and_the_notice_stays(
             assert "No feed could be reached (" in shown and "and the cache is empty" in shown
             assert "SAMPLE" in shown
     finally:
-        if app.sample_service is not None:
-            app.sample_service.store.close()
-        service.store.close()
+        close_stores(app, service)
 
 
 async def test_many_failed_feeds_over_a_cache_point_to_the_sources_pane(
@@ -363,6 +360,4 @@ async def test_feeds_answering_while_the_sample_loads_win_over_the_sample(
             assert "Spotify and the labels sue Anna's Archive in New York" in titles
     finally:
         sample_may_finish.set()
-        if app.sample_service is not None:
-            app.sample_service.store.close()
-        service.store.close()
+        close_stores(app, service)
