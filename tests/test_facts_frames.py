@@ -670,6 +670,7 @@ def test_names_written_with_letters_beyond_ascii_are_one_word() -> None:
     assert "liz" not in (fee.owner, fee.head, fee.mods, fee.scope)
     names, plain = proper_words("They signed Alejo Véliz and Müller, with Étienne.")
     assert {"véliz", "müller", "étienne"} <= names and "signed" in plain
+    assert {"šefčovič", "łukasz"} <= proper_words("It met Šefčovič and Łukasz today.")[0]
 
 
 def test_which_report_a_figure_is_makes_no_other_quantity() -> None:
